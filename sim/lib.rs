@@ -1,0 +1,45 @@
+//! nfsim: a deterministic simulator of Linux netfilter, and a test harness on it.
+//!
+//! The crate is layered; dependencies point one way, from the wire up to the
+//! command line. Each folder is one layer:
+//!
+//! **`engine`** owns time and chance: the virtual clock ([`engine::Instant`],
+//! nanoseconds), the event queue ordered by `(time, seq)`, and seeded ChaCha
+//! streams forked by name. Nothing else reads a clock or draws randomness.
+//!
+//! **`wire`** holds zero-copy views of the bytes on the wire (Ethernet with
+//! 802.1Q, ARP, IPv4, TCP with its options, UDP, ICMP with its quoted
+//! datagram) in smoltcp's pattern: a borrowed `Packet` view with getters and
+//! setters over byte ranges, and an owned `Repr` that parses and emits.
+//! Checksums, full and incremental (RFC 1624), live here too.
+//!
+//! **`skb`** is the packet in flight, the role of the kernel's `sk_buff`: the
+//! frame's bytes, where each header starts, and the metadata the stack and
+//! netfilter attach (ingress and egress interface, mark).
+//!
+//! **`pcap`** reads and writes capture files: classic pcap and pcapng,
+//! streaming in constant memory, link types Ethernet, Linux cooked (SLL, SLL2)
+//! and raw IPv4. Damage is reported with its byte offset and packet index.
+//!
+//! **`kernel`** holds what is configured rather than computed: sysctls with
+//! Linux's defaults and names.
+//!
+//! **`netfilter`** is the hook pipeline of one box: the hooks at the kernel's
+//! priorities, through which every packet passes.
+//!
+//! **`net`** is the box's own IPv4 stack around the hooks: interfaces and their
+//! addresses, routes, neighbours, local delivery and forwarding (TTL, ICMP
+//! errors), in the order `ip_rcv` → PREROUTING → routing → INPUT or FORWARD →
+//! POSTROUTING → transmit.
+//!
+//! **`cli`** is the only layer that touches files, the terminal, the
+//! environment or the wall clock: one file per subcommand.
+
+pub mod cli;
+pub mod engine;
+pub mod kernel;
+pub mod net;
+pub mod netfilter;
+pub mod pcap;
+pub mod skb;
+pub mod wire;
