@@ -1,5 +1,43 @@
-//! (being written)
-/// Entry point of the `nfsim` binary.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The command line: the only layer that touches files, the terminal, the
+//! environment or the wall clock. One file per subcommand; each turns its raw
+//! arguments into validated configuration, runs the library, writes outputs.
+//!
+//! Exit codes: 0 ok, 1 a test or expectation failed, 2 bad input or usage.
+
+mod replay;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// A deterministic simulator of Linux netfilter.
+///
+/// nfsim runs the filter, conntrack and NAT engine of a Linux box in user
+/// space: replay captures through a box, see what it did with every packet
+/// and why. Same inputs and seed, byte-identical outputs.
+#[derive(Parser, Debug)]
+#[command(name = "nfsim", version, propagate_version = true, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Replay a capture (pcap or pcapng) through a box and record what it does.
+    Replay(replay::ReplayArgs),
+}
+
+/// Runs the `nfsim` command line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Replay(args) => replay::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("nfsim: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

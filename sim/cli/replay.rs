@@ -1,0 +1,133 @@
+//! `nfsim replay`: a capture through a box, every outcome written down.
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::net::neigh::parse_neigh;
+use crate::net::{Host, HostConfig, IfaceSpec, RouteSpec};
+use crate::pcap::replay::{IngressRules, Replay, ReplayError, egress_writer};
+use crate::pcap::Reader;
+
+
+/// Replay a capture through a box.
+///
+/// Every packet of CAPTURE enters the box at its capture time, on the
+/// interface the capture names (pcapng interface name, SLL2 index through
+/// --iface-map), else --in, else the interface that routes its source.
+/// Writes DIR/egress.pcapng (every frame the box sent, per interface),
+/// DIR/verdicts.jsonl (one line per input packet) and DIR/summary.txt.
+#[derive(Args, Debug)]
+#[command(after_help = "Example:\n  nfsim replay capture.pcapng --iface lan0=192.168.1.1/24 --iface wan0=198.51.100.2/24 \\\n      --route 'default via 198.51.100.1' --sysctl net.ipv4.ip_forward=1 --out out/")]
+pub struct ReplayArgs {
+    /// The capture to replay (pcap or pcapng; Ethernet, Linux SLL/SLL2, raw IP).
+    capture: PathBuf,
+    /// A box interface: NAME=ADDR/LEN[,ADDR/LEN...][,mac=MAC][,mtu=N]. Repeat per interface.
+    #[arg(long = "iface", value_name = "SPEC", required = true)]
+    ifaces: Vec<String>,
+    /// A route in `ip route` syntax, e.g. 'default via 203.0.113.254'. Repeatable.
+    #[arg(long = "route", value_name = "ROUTE")]
+    routes: Vec<String>,
+    /// A sysctl as KEY=VALUE, e.g. net.ipv4.ip_forward=1. Repeatable.
+    #[arg(long = "sysctl", value_name = "KEY=VALUE")]
+    sysctls: Vec<String>,
+    /// A permanent neighbour: IP=MAC. Repeatable.
+    #[arg(long = "neigh", value_name = "IP=MAC")]
+    neighbours: Vec<String>,
+    /// Map a capture interface (pcapng name or number, SLL2 index) to a box interface: KEY=IFACE.
+    #[arg(long = "iface-map", value_name = "KEY=IFACE")]
+    iface_map: Vec<String>,
+    /// The interface for packets the capture does not place.
+    #[arg(long = "in", value_name = "IFACE")]
+    default_in: Option<String>,
+    /// Seed of every random choice the box makes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Output directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+}
+
+impl ReplayArgs {
+    /// The box this replay builds, validated.
+    fn host_config(&self) -> Result<HostConfig> {
+        let mut config = HostConfig { name: "box".into(), seed: self.seed, ..HostConfig::default() };
+        for spec in &self.ifaces {
+            config.ifaces.push(spec.parse::<IfaceSpec>().map_err(anyhow::Error::msg).with_context(|| format!("--iface {spec}"))?);
+        }
+        for route in &self.routes {
+            config.routes.push(route.parse::<RouteSpec>().map_err(anyhow::Error::msg).with_context(|| format!("--route '{route}'"))?);
+        }
+        config.sysctls = self.sysctls.clone();
+        for n in &self.neighbours {
+            config.neighbours.push(parse_neigh(n).map_err(anyhow::Error::msg).with_context(|| format!("--neigh {n}"))?);
+        }
+        Ok(config)
+    }
+
+    fn ingress_rules(&self) -> Result<IngressRules> {
+        let mut rules = IngressRules { default_in: self.default_in.clone(), ..IngressRules::default() };
+        for m in &self.iface_map {
+            let Some((key, iface)) = m.split_once('=') else { bail!("--iface-map {m}: expected KEY=IFACE") };
+            rules.iface_map.push((key.to_string(), iface.to_string()));
+        }
+        Ok(rules)
+    }
+}
+
+/// Runs `nfsim replay`.
+pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
+    let config = args.host_config()?;
+    let mut host = Host::new(&config).map_err(anyhow::Error::msg).context("box configuration")?;
+    let rules = args.ingress_rules()?;
+    let capture_name = args.capture.display().to_string();
+    let file = File::open(&args.capture).with_context(|| capture_name.clone())?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut reader = Reader::new(std::io::BufReader::with_capacity(0, file)).map_err(|e| anyhow::anyhow!("{capture_name}: {e}"))?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let create = |name: &str| -> Result<BufWriter<File>> {
+        let path = args.out.join(name);
+        Ok(BufWriter::with_capacity(1 << 20, File::create(&path).with_context(|| path.display().to_string())?))
+    };
+    let mut egress = egress_writer(&host, create("egress.pcapng")?)?;
+    let mut verdicts = create("verdicts.jsonl")?;
+
+    let progress = std::io::stderr().is_terminal().then(|| progress_bar(size));
+    let mut replay = Replay::new(&mut host, &rules).map_err(anyhow::Error::msg)?;
+    if let Some(bar) = &progress {
+        let bar = bar.clone();
+        replay.progress = Some(Box::new(move |offset| bar.set_position(offset)));
+    }
+    let result = replay.run(&mut reader, &mut egress, &mut verdicts);
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let tally = std::mem::take(&mut replay.tally);
+    drop(replay);
+    let capture_error = match result {
+        Ok(()) => None,
+        Err(ReplayError::Capture(e)) => Some(format!("{capture_name}: {e}")),
+        Err(ReplayError::Output(e)) => bail!("writing to {}: {e}", args.out.display()),
+    };
+    egress.finish()?.flush()?;
+    verdicts.flush()?;
+    let summary = tally.render(&host, &format!("{capture_name} (seed {})", args.seed), capture_error.as_deref());
+    std::fs::write(args.out.join("summary.txt"), &summary)?;
+    print!("{summary}");
+    if let Some(e) = capture_error {
+        eprintln!("nfsim: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar(size: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(size);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,215 @@
+//! Sysctls by their Linux names, with Linux's defaults and ranges.
+//!
+//! Users write them as `sysctl -w` lines or `KEY=VALUE`, with dots or slashes.
+//! Each known key is a [`Sysctl`] variant so the hot path reads an array slot,
+//! not a string map. An unknown key or a value out of range is refused with
+//! the text procps' `sysctl` prints for the same mistake.
+
+use std::fmt;
+
+macro_rules! sysctls {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $default:expr, $min:expr, $max:expr; )*) => {
+        /// A sysctl the simulator models.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Sysctl { $( $(#[$doc])* $variant, )* }
+
+        const TABLE: &[(Sysctl, &str, i64, i64, i64)] = &[
+            $( (Sysctl::$variant, $name, $default, $min, $max), )*
+        ];
+    };
+}
+
+sysctls! {
+    /// Forward IPv4 packets between interfaces (all.forwarding is the same switch).
+    IpForward = "net.ipv4.ip_forward", 0, i32::MIN as i64, i32::MAX as i64;
+    /// TTL of packets the box originates (ICMP errors, replies).
+    IpDefaultTtl = "net.ipv4.ip_default_ttl", 64, 1, 255;
+    /// Minimum gap in ms between ICMP messages of a rate-limited type to one destination.
+    IcmpRatelimit = "net.ipv4.icmp_ratelimit", 1000, 0, i32::MAX as i64;
+    /// Bitmask of ICMP types subject to `icmp_ratelimit` (default: 3, 4, 11, 12).
+    IcmpRatemask = "net.ipv4.icmp_ratemask", 6168, 0, i32::MAX as i64;
+    /// Host-wide cap on ICMP messages sent per second.
+    IcmpMsgsPerSec = "net.ipv4.icmp_msgs_per_sec", 1000, 0, i32::MAX as i64;
+    /// Burst allowed above `icmp_msgs_per_sec`.
+    IcmpMsgsBurst = "net.ipv4.icmp_msgs_burst", 50, 0, i32::MAX as i64;
+    /// Ignore every ICMP echo request addressed to the box.
+    IcmpEchoIgnoreAll = "net.ipv4.icmp_echo_ignore_all", 0, 0, 1;
+    /// Ignore ICMP echo requests sent to broadcast or multicast addresses.
+    IcmpEchoIgnoreBroadcasts = "net.ipv4.icmp_echo_ignore_broadcasts", 1, 0, 1;
+    /// Source ICMP errors from the interface the offending packet came in on.
+    IcmpErrorsUseInboundIfaddr = "net.ipv4.icmp_errors_use_inbound_ifaddr", 0, 0, 1;
+    /// Accept packets whose source address is one of the box's own.
+    ConfAllAcceptLocal = "net.ipv4.conf.all.accept_local", 0, i32::MIN as i64, i32::MAX as i64;
+    /// Route 127.0.0.0/8 on non-loopback interfaces instead of calling it martian.
+    ConfAllRouteLocalnet = "net.ipv4.conf.all.route_localnet", 0, i32::MIN as i64, i32::MAX as i64;
+    /// Reverse-path filter: 0 off, 1 strict, 2 loose. (Kernel default 0; distributions often set 2.)
+    ConfAllRpFilter = "net.ipv4.conf.all.rp_filter", 0, i32::MIN as i64, i32::MAX as i64;
+    /// Send ICMP redirects when a packet leaves by the interface it came in on.
+    ConfAllSendRedirects = "net.ipv4.conf.all.send_redirects", 1, i32::MIN as i64, i32::MAX as i64;
+    /// Log packets with impossible addresses ("martian source") to the kernel log.
+    ConfAllLogMartians = "net.ipv4.conf.all.log_martians", 0, i32::MIN as i64, i32::MAX as i64;
+}
+
+impl Sysctl {
+    /// The dotted name, e.g. `net.ipv4.ip_forward`.
+    pub fn name(self) -> &'static str {
+        TABLE[self as usize].1
+    }
+
+    /// Linux's default value.
+    pub fn default_value(self) -> i64 {
+        TABLE[self as usize].2
+    }
+
+    /// Looks a key up by its dotted or slashed name (`net/ipv4/ip_forward`).
+    /// `net.ipv4.conf.all.forwarding` is an alias of `net.ipv4.ip_forward`, as in Linux.
+    pub fn from_name(key: &str) -> Option<Sysctl> {
+        let key = key.trim().trim_start_matches("/proc/sys/");
+        let dotted: String = key.chars().map(|c| if c == '/' { '.' } else { c }).collect();
+        let dotted = match dotted.as_str() {
+            "net.ipv4.conf.all.forwarding" | "net.ipv4.conf.default.forwarding" => "net.ipv4.ip_forward",
+            d => d,
+        };
+        TABLE.iter().find(|row| row.1 == dotted).map(|row| row.0)
+    }
+
+    /// Every modelled sysctl, in table order.
+    pub fn all() -> impl Iterator<Item = Sysctl> {
+        TABLE.iter().map(|row| row.0)
+    }
+}
+
+/// A refused sysctl setting, worded as procps' `sysctl -w` words it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SysctlError {
+    /// Not `KEY=VALUE`.
+    Syntax(String),
+    /// No such key (or one nfsim does not model).
+    UnknownKey(String),
+    /// The kernel refuses the value (EINVAL).
+    InvalidValue(String),
+}
+
+impl fmt::Display for SysctlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // procps-ng 4 reports a missing `=` this way, whatever the key.
+            SysctlError::Syntax(_) => write!(f, "sysctl: command line(0): invalid syntax, continuing..."),
+            SysctlError::UnknownKey(k) => {
+                let path = k.replace('.', "/");
+                write!(f, "sysctl: cannot stat /proc/sys/{path}: No such file or directory")
+            }
+            SysctlError::InvalidValue(k) => write!(f, "sysctl: setting key \"{k}\": Invalid argument"),
+        }
+    }
+}
+
+impl std::error::Error for SysctlError {}
+
+/// The current value of every modelled sysctl.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sysctls {
+    values: Vec<i64>,
+}
+
+impl Default for Sysctls {
+    fn default() -> Self {
+        Sysctls { values: TABLE.iter().map(|row| row.2).collect() }
+    }
+}
+
+impl Sysctls {
+    /// The value of `key`.
+    #[inline]
+    pub fn get(&self, key: Sysctl) -> i64 {
+        self.values[key as usize]
+    }
+
+    /// True when `key` is non-zero.
+    #[inline]
+    pub fn enabled(&self, key: Sysctl) -> bool {
+        self.get(key) != 0
+    }
+
+    /// Sets `key`, refusing values outside the kernel's range.
+    pub fn set(&mut self, key: Sysctl, value: i64) -> Result<(), SysctlError> {
+        let (_, name, _, min, max) = TABLE[key as usize];
+        if value < min || value > max {
+            return Err(SysctlError::InvalidValue(name.to_string()));
+        }
+        self.values[key as usize] = value;
+        Ok(())
+    }
+
+    /// Applies one `KEY=VALUE` (or `sysctl -w KEY=VALUE`, or `KEY = VALUE`) line.
+    pub fn apply(&mut self, line: &str) -> Result<Sysctl, SysctlError> {
+        let line = line.trim();
+        let line = line.strip_prefix("sysctl").map_or(line, |rest| {
+            let rest = rest.trim_start();
+            rest.strip_prefix("-w").unwrap_or(rest).trim_start()
+        });
+        let (key, value) = line.split_once('=').ok_or_else(|| SysctlError::Syntax(line.to_string()))?;
+        let (key, value) = (key.trim(), value.trim());
+        let sysctl = Sysctl::from_name(key).ok_or_else(|| SysctlError::UnknownKey(key.to_string()))?;
+        let value: i64 = value.parse().map_err(|_| SysctlError::InvalidValue(sysctl.name().to_string()))?;
+        self.set(sysctl, value)?;
+        Ok(sysctl)
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn defaults_are_linuxs() {
+        let s = Sysctls::default();
+        assert_eq!(s.get(Sysctl::IpForward), 0);
+        assert_eq!(s.get(Sysctl::IpDefaultTtl), 64);
+        assert_eq!(s.get(Sysctl::IcmpRatemask), 6168);
+    }
+
+    #[test]
+    fn every_spelling_users_write_is_accepted() {
+        let mut s = Sysctls::default();
+        for line in [
+            "net.ipv4.ip_forward=1",
+            "sysctl -w net.ipv4.ip_forward=1",
+            "net/ipv4/ip_forward = 1",
+            "net.ipv4.conf.all.forwarding=1",
+        ] {
+            s = Sysctls::default();
+            assert_eq!(s.apply(line), Ok(Sysctl::IpForward), "{line}");
+            assert!(s.enabled(Sysctl::IpForward));
+        }
+        assert_eq!(s.get(Sysctl::IpDefaultTtl), 64);
+    }
+
+    #[test]
+    fn refusals_use_procps_words() {
+        let mut s = Sysctls::default();
+        assert_eq!(
+            s.apply("net.ipv4.ip_forwrd=1").unwrap_err().to_string(),
+            "sysctl: cannot stat /proc/sys/net/ipv4/ip_forwrd: No such file or directory"
+        );
+        assert_eq!(
+            s.apply("net.ipv4.ip_default_ttl=0").unwrap_err().to_string(),
+            "sysctl: setting key \"net.ipv4.ip_default_ttl\": Invalid argument"
+        );
+        assert_eq!(
+            s.apply("net.ipv4.ip_forward").unwrap_err().to_string(),
+            "sysctl: command line(0): invalid syntax, continuing..."
+        );
+        // Device switches are plain ints in Linux: any value is taken.
+        assert!(s.apply("net.ipv4.ip_forward=256").is_ok());
+        assert!(s.apply("net.ipv4.icmp_echo_ignore_all=2").is_err());
+    }
+
+    #[test]
+    fn table_order_matches_the_enum() {
+        for (i, s) in Sysctl::all().enumerate() {
+            assert_eq!(s as usize, i);
+            assert_eq!(Sysctl::from_name(s.name()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! `ip_forward`: what happens to a packet routed through the box, between the
+//! routing decision and POSTROUTING.
+//!
+//! Order as in the kernel: forwarding enabled (else a silent drop, as
+//! `ip_error` does when the ingress device does not forward), route type, the
+//! frame was unicast to us, TTL (≤ 1 answers time-exceeded), MTU with DF
+//! (answers fragmentation-needed), TTL decrement with an incremental checksum
+//! update, then the FORWARD hook.
+
+use super::host::{DropReason, Fate, Host, Outcome, Reply, Tx};
+use super::ratelimit::HZ;
+use super::route::RouteType;
+use crate::engine::Instant;
+use crate::kernel::Sysctl;
+use crate::netfilter::{Hook, HookVerdict};
+use crate::skb::{PktType, Skb};
+use crate::wire::{checksum, icmp, Ipv4Packet};
+
+impl Host {
+    pub(super) fn forward(&mut self, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> Outcome {
+        let ip = Ipv4Packet::new_unchecked(skb.data());
+        let dst = ip.dst_addr();
+        let Some(route) = self.routes.lookup(dst).cloned() else {
+            return self.ip_error(skb, now, DropReason::NoRoute, icmp::codes::NET_UNREACH, tx);
+        };
+        match route.kind {
+            RouteType::Unicast => {}
+            RouteType::Blackhole => return Outcome::drop(DropReason::Blackhole),
+            RouteType::Unreachable => return self.ip_error(skb, now, DropReason::Unreachable, icmp::codes::HOST_UNREACH, tx),
+            RouteType::Prohibit => return self.ip_error(skb, now, DropReason::Prohibit, icmp::codes::ADMIN_PROHIBITED, tx),
+        }
+        if !self.sysctl.enabled(Sysctl::IpForward) {
+            self.stats.ip.in_addr_errors += 1;
+            return Outcome::drop(DropReason::ForwardingDisabled);
+        }
+        if skb.pkt_type != PktType::Host {
+            self.stats.ip.in_discards += 1;
+            return Outcome::drop(DropReason::NotForwardable);
+        }
+        let oif = route.dev.expect("unicast routes have a device");
+        let mtu = self.iface(oif).map_or(1500, |i| i.mtu);
+        if ip.ttl() <= 1 {
+            self.stats.ip.in_hdr_errors += 1;
+            let reply = self.icmp_send(skb, now, icmp::types::TIME_EXCEEDED, icmp::codes::TTL_EXCEEDED, 0, tx);
+            return Outcome { fate: Fate::Dropped(DropReason::TtlExceeded), reply };
+        }
+        if skb.len() > mtu as usize && ip.dont_frag() {
+            self.stats.ip.frag_fails += 1;
+            let reply = self.icmp_send(skb, now, icmp::types::DEST_UNREACH, icmp::codes::FRAG_NEEDED, mtu as u32, tx);
+            return Outcome { fate: Fate::Dropped(DropReason::FragNeeded), reply };
+        }
+        decrease_ttl(skb);
+        skb.oif = Some(oif);
+        if self.netfilter.run(Hook::Forward, skb, now) == HookVerdict::Drop {
+            return Outcome::drop(DropReason::Netfilter(Hook::Forward));
+        }
+        self.stats.ip.forw_datagrams += 1;
+        match self.output(skb, now, oif, route.next_hop(dst), tx) {
+            Ok(()) => Outcome { fate: Fate::Forwarded { oif }, reply: None },
+            Err(reason) => Outcome::drop(reason),
+        }
+    }
+
+    /// `ip_error`: an input route that cannot deliver. It answers with an
+    /// ICMP unreachable, paced per sender (burst 5·HZ, cost HZ) before
+    /// `icmp_send`'s own limits.
+    fn ip_error(&mut self, skb: &Skb, now: Instant, reason: DropReason, code: u8, tx: &mut dyn Tx) -> Outcome {
+        if !self.sysctl.enabled(Sysctl::IpForward) {
+            self.stats.ip.in_addr_errors += 1;
+            return Outcome::drop(if reason == DropReason::NoRoute { DropReason::ForwardingDisabled } else { reason });
+        }
+        if reason == DropReason::NoRoute {
+            self.stats.ip.in_no_routes += 1;
+        }
+        let src = Ipv4Packet::new_unchecked(skb.data()).src_addr();
+        let reply = if self.limits.peer_allow(src, now, HZ, 5 * HZ) {
+            self.icmp_send(skb, now, icmp::types::DEST_UNREACH, code, 0, tx)
+        } else {
+            Some(Reply::RateLimited)
+        };
+        Outcome { fate: Fate::Dropped(reason), reply }
+    }
+}
+
+/// `ip_decrease_ttl`: one less hop, checksum patched in place (RFC 1624).
+fn decrease_ttl(skb: &mut Skb) {
+    let mut ip = Ipv4Packet::new_unchecked(skb.data_mut());
+    let ttl = ip.ttl();
+    let old_word = u16::from_be_bytes([ttl, ip.protocol_raw()]);
+    let new_word = u16::from_be_bytes([ttl - 1, ip.protocol_raw()]);
+    ip.set_ttl(ttl - 1);
+    let csum = checksum::update16(ip.checksum(), old_word, new_word);
+    ip.set_checksum(csum);
+}

@@ -1,0 +1,470 @@
+//! One box: its configuration, and the receive path up to the routing
+//! decision (`ip_rcv`, `ip_rcv_finish`, `ip_route_input`).
+
+use super::addr::{is_multicast, is_zeronet};
+use super::iface::{Iface, IfaceSpec, LOOPBACK};
+use super::ipid::IpIdents;
+use super::neigh::Neighbours;
+use super::ratelimit::IcmpLimits;
+use super::route::{RouteSpec, RouteTable, RouteType};
+use super::stats::Stats;
+use crate::engine::{Instant, Rng};
+use crate::kernel::{Sysctl, Sysctls};
+use crate::netfilter::{Hook, HookVerdict, Netfilter};
+use crate::skb::{IfIndex, PktType, Skb};
+use crate::wire::{EtherType, EthernetAddress, Ipv4Packet};
+use std::fmt;
+use std::net::Ipv4Addr;
+
+/// Where frames the box emits go.
+pub trait Tx {
+    /// `frame` (Ethernet) leaves the box by `iface` at `now`.
+    fn transmit(&mut self, now: Instant, iface: &Iface, frame: &[u8]);
+}
+
+/// What became of a packet that arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Delivered to the box itself (it passed INPUT).
+    Local,
+    /// Routed through the box and sent out of `oif`.
+    Forwarded {
+        /// The egress interface.
+        oif: IfIndex,
+    },
+    /// An ARP frame, handled by the neighbour layer.
+    Arp,
+    /// Discarded.
+    Dropped(DropReason),
+}
+
+/// Why a packet was discarded: the kernel's reason, in our words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DropReason {
+    /// Bytes that do not parse as what they claim (which header, what is wrong).
+    Malformed(&'static str),
+    /// A frame for another host's MAC (`PACKET_OTHERHOST`).
+    OtherHost,
+    /// A VLAN-tagged frame for which no VLAN device exists.
+    NoVlanDevice(u16),
+    /// The interface is down.
+    InterfaceDown,
+    /// A protocol the box does not model yet (IPv6 and other ethertypes).
+    Unsupported(u16),
+    /// Source address no packet may come from (multicast, broadcast, loopback, own).
+    MartianSource,
+    /// Destination address no packet may go to (0.0.0.0/8, loopback from outside).
+    MartianDestination,
+    /// Multicast to a group the box has not joined.
+    MulticastNotJoined,
+    /// Failed the reverse-path filter (`rp_filter`).
+    RpFilter,
+    /// Routed through the box, but `ip_forward` is off.
+    ForwardingDisabled,
+    /// Broadcast or multicast frames are never forwarded.
+    NotForwardable,
+    /// No route to the destination.
+    NoRoute,
+    /// A `blackhole` route.
+    Blackhole,
+    /// An `unreachable` route.
+    Unreachable,
+    /// A `prohibit` route.
+    Prohibit,
+    /// TTL ran out in forwarding.
+    TtlExceeded,
+    /// Larger than the egress MTU with DF set.
+    FragNeeded,
+    /// A netfilter hook dropped it.
+    Netfilter(Hook),
+    /// Delivered locally to a port or protocol nothing listens on.
+    NoSocket,
+    /// Bad transport checksum in local delivery.
+    BadChecksum,
+    /// Local delivery of something the box ignores (an ICMP reply, a RST...).
+    Ignored,
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DropReason::Malformed(what) => write!(f, "malformed: {what}"),
+            DropReason::OtherHost => f.write_str("otherhost"),
+            DropReason::NoVlanDevice(vid) => write!(f, "no-vlan-device {vid}"),
+            DropReason::InterfaceDown => f.write_str("interface-down"),
+            DropReason::Unsupported(et) => write!(f, "unsupported ethertype 0x{et:04x}"),
+            DropReason::MartianSource => f.write_str("martian-source"),
+            DropReason::MartianDestination => f.write_str("martian-destination"),
+            DropReason::MulticastNotJoined => f.write_str("multicast-not-joined"),
+            DropReason::RpFilter => f.write_str("rp-filter"),
+            DropReason::ForwardingDisabled => f.write_str("forwarding-disabled"),
+            DropReason::NotForwardable => f.write_str("not-forwardable"),
+            DropReason::NoRoute => f.write_str("no-route"),
+            DropReason::Blackhole => f.write_str("blackhole-route"),
+            DropReason::Unreachable => f.write_str("unreachable-route"),
+            DropReason::Prohibit => f.write_str("prohibit-route"),
+            DropReason::TtlExceeded => f.write_str("ttl-exceeded"),
+            DropReason::FragNeeded => f.write_str("frag-needed"),
+            DropReason::Netfilter(hook) => write!(f, "netfilter {hook}"),
+            DropReason::NoSocket => f.write_str("no-socket"),
+            DropReason::BadChecksum => f.write_str("bad-checksum"),
+            DropReason::Ignored => f.write_str("ignored"),
+        }
+    }
+}
+
+/// What the box sent back in answer to a packet, if anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reply {
+    /// An ICMP error of this type and code.
+    IcmpError(u8, u8),
+    /// An ICMP echo reply.
+    EchoReply,
+    /// A TCP reset.
+    TcpReset,
+    /// An ARP reply.
+    ArpReply,
+    /// An ICMP error or reply was due but rate-limited.
+    RateLimited,
+}
+
+/// The result of handing one frame to the box.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// What became of the frame.
+    pub fate: Fate,
+    /// What the box sent back, if anything.
+    pub reply: Option<Reply>,
+}
+
+impl Outcome {
+    pub(super) fn drop(reason: DropReason) -> Outcome {
+        Outcome { fate: Fate::Dropped(reason), reply: None }
+    }
+}
+
+/// Everything that configures a box.
+#[derive(Clone, Debug, Default)]
+pub struct HostConfig {
+    /// Name, for messages.
+    pub name: String,
+    /// Interfaces besides `lo`, in index order (2, 3, ...).
+    pub ifaces: Vec<IfaceSpec>,
+    /// Static and default routes.
+    pub routes: Vec<RouteSpec>,
+    /// `KEY=VALUE` sysctl lines.
+    pub sysctls: Vec<String>,
+    /// Permanent neighbour entries.
+    pub neighbours: Vec<(Ipv4Addr, EthernetAddress)>,
+    /// Seed of the box's random streams.
+    pub seed: u64,
+}
+
+/// One box: a network namespace with its stack and netfilter.
+#[derive(Debug)]
+pub struct Host {
+    /// Name, for messages.
+    pub name: String,
+    pub(super) ifaces: Vec<Iface>,
+    pub(super) routes: RouteTable,
+    /// Neighbour table.
+    pub neigh: Neighbours,
+    /// Sysctls.
+    pub sysctl: Sysctls,
+    /// Netfilter state: tables, conntrack, NAT.
+    pub netfilter: Netfilter,
+    /// Counters.
+    pub stats: Stats,
+    pub(super) limits: IcmpLimits,
+    pub(super) ipid: IpIdents,
+    /// The packet being received; kept to reuse its buffer.
+    pub(super) skb: Skb,
+    /// Scratch for packets the box originates (replies, errors, fragments).
+    pub(super) out: Skb,
+    pub(super) frag: Skb,
+}
+
+impl Host {
+    /// Builds a box, refusing bad configuration with the words of the tool
+    /// that would refuse it (`ip`, `sysctl`).
+    pub fn new(config: &HostConfig) -> Result<Host, String> {
+        let mut ifaces = vec![Iface::loopback()];
+        for (i, spec) in config.ifaces.iter().enumerate() {
+            if ifaces.iter().any(|x| x.name == spec.name) {
+                return Err(format!("interface \"{}\" given twice", spec.name));
+            }
+            let index = i as IfIndex + 2;
+            let mac = spec.mac.unwrap_or_else(|| EthernetAddress([0x02, 0, 0, 0, 0, index as u8]));
+            ifaces.push(Iface {
+                index,
+                name: spec.name.clone(),
+                mac,
+                mac_given: spec.mac.is_some(),
+                addrs: spec.addrs.clone(),
+                mtu: spec.mtu.unwrap_or(1500),
+                up: true,
+                vlan: None,
+            });
+        }
+        // VLAN devices (`eth0.42`) hang off their parent.
+        for i in 0..ifaces.len() {
+            if let Some((parent, vid)) = ifaces[i].name.rsplit_once('.') {
+                if let (Some(p), Ok(vid)) = (ifaces.iter().find(|x| x.name == parent), vid.parse::<u16>()) {
+                    if (1..4095).contains(&vid) {
+                        ifaces[i].vlan = Some((p.index, vid));
+                    }
+                }
+            }
+        }
+        let mut routes = RouteTable::default();
+        routes.sync_connected(&ifaces);
+        for spec in &config.routes {
+            routes.add(spec, &ifaces)?;
+        }
+        let mut sysctl = Sysctls::default();
+        for line in &config.sysctls {
+            sysctl.apply(line).map_err(|e| e.to_string())?;
+        }
+        let mut neigh = Neighbours::default();
+        for (ip, mac) in &config.neighbours {
+            neigh.add_permanent(*ip, *mac);
+        }
+        let rng = Rng::new(config.seed).fork(&format!("host:{}", config.name));
+        Ok(Host {
+            name: config.name.clone(),
+            ifaces,
+            routes,
+            neigh,
+            sysctl,
+            netfilter: Netfilter::default(),
+            stats: Stats::default(),
+            limits: IcmpLimits::new(rng.fork("icmp-global")),
+            ipid: IpIdents::new(rng.fork("ip-ident")),
+            skb: Skb::default(),
+            out: Skb::default(),
+            frag: Skb::default(),
+        })
+    }
+
+    /// Every interface, `lo` first.
+    pub fn ifaces(&self) -> &[Iface] {
+        &self.ifaces
+    }
+
+    /// The interface with index `index`.
+    pub fn iface(&self, index: IfIndex) -> Option<&Iface> {
+        self.ifaces.get((index as usize).wrapping_sub(1))
+    }
+
+    /// The interface named `name`.
+    pub fn iface_by_name(&self, name: &str) -> Option<&Iface> {
+        self.ifaces.iter().find(|i| i.name == name)
+    }
+
+    /// The routing table.
+    pub fn routes(&self) -> &RouteTable {
+        &self.routes
+    }
+
+    /// True when `ip` is one of the box's own addresses.
+    #[inline]
+    pub fn is_local_addr(&self, ip: Ipv4Addr) -> bool {
+        self.ifaces.iter().any(|i| i.up && i.addrs.iter().any(|a| a.addr == ip)) || ip.is_loopback()
+    }
+
+    /// True when `ip` is a broadcast address of one of the box's subnets.
+    fn is_local_broadcast(&self, ip: Ipv4Addr) -> bool {
+        ip.is_broadcast() || self.ifaces.iter().any(|i| i.up && i.addrs.iter().any(|a| a.broadcast() == Some(ip)))
+    }
+
+    /// A frame arrives on interface `iif` at `now`. Whatever the box sends in
+    /// consequence (the forwarded packet, ICMP errors, replies) goes to `tx`.
+    pub fn receive(&mut self, now: Instant, iif: IfIndex, frame: &[u8], tx: &mut dyn Tx) -> Outcome {
+        let mut skb = std::mem::take(&mut self.skb);
+        let outcome = self.receive_into(&mut skb, now, iif, frame, tx);
+        self.skb = skb;
+        outcome
+    }
+
+    fn receive_into(&mut self, skb: &mut Skb, now: Instant, iif: IfIndex, frame: &[u8], tx: &mut dyn Tx) -> Outcome {
+        let Ok(l2) = crate::wire::parse_l2(frame) else {
+            return Outcome::drop(DropReason::Malformed("ethernet header"));
+        };
+        let Some(iface) = self.iface(iif) else {
+            return Outcome::drop(DropReason::InterfaceDown);
+        };
+        // A tagged frame belongs to the VLAN device for its (outer) tag.
+        let iface = if l2.vlan_count > 0 {
+            let vid = l2.vlans[0];
+            match self.ifaces.iter().find(|i| i.vlan == Some((iface.index, vid))) {
+                Some(dev) => dev,
+                None => return Outcome::drop(DropReason::NoVlanDevice(vid)),
+            }
+        } else {
+            iface
+        };
+        if !iface.up {
+            return Outcome::drop(DropReason::InterfaceDown);
+        }
+        let pkt_type = if l2.dst == iface.mac {
+            PktType::Host
+        } else if l2.dst.is_broadcast() {
+            PktType::Broadcast
+        } else if l2.dst.is_multicast() {
+            PktType::Multicast
+        } else if iface.mac_given {
+            PktType::OtherHost
+        } else {
+            PktType::Host
+        };
+        let iif = iface.index;
+        let payload = &frame[l2.payload_offset..];
+        match l2.ethertype {
+            EtherType::Ipv4 => {}
+            EtherType::Arp => return self.arp_rcv(now, iif, payload, tx),
+            other => {
+                self.stats.link.non_ipv4 += 1;
+                return Outcome::drop(DropReason::Unsupported(other.into()));
+            }
+        }
+        if pkt_type == PktType::OtherHost {
+            self.stats.link.other_host += 1;
+            return Outcome::drop(DropReason::OtherHost);
+        }
+        self.stats.ip.in_receives += 1;
+        if let Err(reason) = self.ip_rcv_core(payload) {
+            return Outcome::drop(reason);
+        }
+        let total_len = u16::from_be_bytes([payload[2], payload[3]]) as usize;
+        skb.load(now, &payload[..total_len]);
+        skb.iif = Some(iif);
+        skb.pkt_type = pkt_type;
+        skb.src_mac = l2.src;
+        skb.dst_mac = l2.dst;
+        skb.vlan = if l2.vlan_count > 0 { l2.vlans[0] } else { 0 };
+        self.learn_neighbour(skb);
+
+        if self.netfilter.run(Hook::PreRouting, skb, now) == HookVerdict::Drop {
+            return Outcome::drop(DropReason::Netfilter(Hook::PreRouting));
+        }
+        self.route_input(skb, now, tx)
+    }
+
+    /// `ip_rcv_core`: the header checks every IPv4 packet passes before PREROUTING.
+    fn ip_rcv_core(&mut self, payload: &[u8]) -> Result<(), DropReason> {
+        let ip = Ipv4Packet::new_unchecked(payload);
+        if payload.len() < 20 || ip.version() != 4 || ip.header_len() < 20 {
+            self.stats.ip.in_hdr_errors += 1;
+            return Err(DropReason::Malformed("ipv4 header"));
+        }
+        if payload.len() < ip.header_len() {
+            self.stats.ip.in_hdr_errors += 1;
+            return Err(DropReason::Malformed("ipv4 header"));
+        }
+        if !ip.verify_checksum() {
+            self.stats.ip.in_csum_errors += 1;
+            return Err(DropReason::Malformed("ipv4 header checksum"));
+        }
+        let total = ip.total_len() as usize;
+        if payload.len() < total {
+            self.stats.ip.in_truncated_pkts += 1;
+            return Err(DropReason::Malformed("ipv4 total length exceeds the frame"));
+        }
+        if total < ip.header_len() {
+            self.stats.ip.in_hdr_errors += 1;
+            return Err(DropReason::Malformed("ipv4 total length shorter than its header"));
+        }
+        Ok(())
+    }
+
+    /// Neighbours are learned from frames whose source is on-link.
+    fn learn_neighbour(&mut self, skb: &Skb) {
+        let src = Ipv4Packet::new_unchecked(skb.data()).src_addr();
+        if let Some(iface) = skb.iif.and_then(|i| self.iface(i)) {
+            if iface.addrs.iter().any(|a| a.contains(src)) && skb.src_mac.is_unicast() {
+                self.neigh.learn(src, skb.src_mac);
+            }
+        }
+    }
+
+    /// `ip_route_input`: local, broadcast, multicast, forward, or an error.
+    fn route_input(&mut self, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> Outcome {
+        let ip = Ipv4Packet::new_unchecked(skb.data());
+        let (src, dst) = (ip.src_addr(), ip.dst_addr());
+        let iif = skb.iif.expect("received packets have an ingress interface");
+        let from_lo = iif == LOOPBACK;
+        if is_multicast(dst) {
+            if is_multicast(src) || src.is_broadcast() {
+                return self.martian(DropReason::MartianSource);
+            }
+            // Only the all-hosts group is joined: no sockets, no mrouted.
+            if dst == Ipv4Addr::new(224, 0, 0, 1) {
+                return self.local_deliver(skb, now, true, tx);
+            }
+            return Outcome::drop(DropReason::MulticastNotJoined);
+        }
+        if is_multicast(src) || src.is_broadcast() {
+            return self.martian(DropReason::MartianSource);
+        }
+        if dst.is_broadcast() || (src.is_unspecified() && dst.is_unspecified()) {
+            return self.local_deliver(skb, now, true, tx);
+        }
+        if is_zeronet(src) {
+            return self.martian(DropReason::MartianSource);
+        }
+        if is_zeronet(dst) {
+            return self.martian(DropReason::MartianDestination);
+        }
+        let localnet = self.sysctl.enabled(Sysctl::ConfAllRouteLocalnet);
+        if !from_lo && !localnet && dst.is_loopback() {
+            return self.martian(DropReason::MartianDestination);
+        }
+        if !from_lo && !localnet && src.is_loopback() {
+            return self.martian(DropReason::MartianSource);
+        }
+        // fib_validate_source: our own address as source, and rp_filter.
+        if !from_lo && self.is_local_addr(src) && !self.sysctl.enabled(Sysctl::ConfAllAcceptLocal) {
+            return self.martian(DropReason::MartianSource);
+        }
+        if let Some(reason) = self.rp_filter(src, iif) {
+            return self.martian(reason);
+        }
+        if self.is_local_addr(dst) {
+            return self.local_deliver(skb, now, false, tx);
+        }
+        if self.is_local_broadcast(dst) {
+            return self.local_deliver(skb, now, true, tx);
+        }
+        self.forward(skb, now, tx)
+    }
+
+    fn martian(&mut self, reason: DropReason) -> Outcome {
+        self.stats.ip.in_addr_errors += 1;
+        Outcome::drop(reason)
+    }
+
+    /// Reverse-path filter: strict (1) wants the route back to `src` to use
+    /// the ingress interface; loose (2) wants any route back.
+    fn rp_filter(&self, src: Ipv4Addr, iif: IfIndex) -> Option<DropReason> {
+        let mode = self.sysctl.get(Sysctl::ConfAllRpFilter);
+        if mode <= 0 {
+            return None;
+        }
+        match self.routes.lookup(src) {
+            Some(r) if r.kind == RouteType::Unicast && (mode >= 2 || r.dev == Some(iif)) => None,
+            _ => Some(DropReason::RpFilter),
+        }
+    }
+}
+
+impl fmt::Display for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reply::IcmpError(t, c) => write!(f, "icmp {t}/{c}"),
+            Reply::EchoReply => f.write_str("echo-reply"),
+            Reply::TcpReset => f.write_str("tcp-reset"),
+            Reply::ArpReply => f.write_str("arp-reply"),
+            Reply::RateLimited => f.write_str("rate-limited"),
+        }
+    }
+}
