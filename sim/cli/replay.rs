@@ -9,9 +9,8 @@ use std::process::ExitCode;
 
 use crate::net::neigh::parse_neigh;
 use crate::net::{Host, HostConfig, IfaceSpec, RouteSpec};
-use crate::pcap::replay::{IngressRules, Replay, ReplayError, egress_writer};
 use crate::pcap::Reader;
-
+use crate::pcap::replay::{IngressRules, Replay, ReplayError, egress_writer};
 
 /// Replay a capture through a box.
 ///
@@ -21,7 +20,9 @@ use crate::pcap::Reader;
 /// Writes DIR/egress.pcapng (every frame the box sent, per interface),
 /// DIR/verdicts.jsonl (one line per input packet) and DIR/summary.txt.
 #[derive(Args, Debug)]
-#[command(after_help = "Example:\n  nfsim replay capture.pcapng --iface lan0=192.168.1.1/24 --iface wan0=198.51.100.2/24 \\\n      --route 'default via 198.51.100.1' --sysctl net.ipv4.ip_forward=1 --out out/")]
+#[command(
+    after_help = "Example:\n  nfsim replay capture.pcapng --iface lan0=192.168.1.1/24 --iface wan0=198.51.100.2/24 \\\n      --route 'default via 198.51.100.1' --sysctl net.ipv4.ip_forward=1 --out out/"
+)]
 pub struct ReplayArgs {
     /// The capture to replay (pcap or pcapng; Ethernet, Linux SLL/SLL2, raw IP).
     capture: PathBuf,
@@ -56,10 +57,14 @@ impl ReplayArgs {
     fn host_config(&self) -> Result<HostConfig> {
         let mut config = HostConfig { name: "box".into(), seed: self.seed, ..HostConfig::default() };
         for spec in &self.ifaces {
-            config.ifaces.push(spec.parse::<IfaceSpec>().map_err(anyhow::Error::msg).with_context(|| format!("--iface {spec}"))?);
+            config.ifaces.push(
+                spec.parse::<IfaceSpec>().map_err(anyhow::Error::msg).with_context(|| format!("--iface {spec}"))?,
+            );
         }
         for route in &self.routes {
-            config.routes.push(route.parse::<RouteSpec>().map_err(anyhow::Error::msg).with_context(|| format!("--route '{route}'"))?);
+            config.routes.push(
+                route.parse::<RouteSpec>().map_err(anyhow::Error::msg).with_context(|| format!("--route '{route}'"))?,
+            );
         }
         config.sysctls = self.sysctls.clone();
         for n in &self.neighbours {
@@ -86,7 +91,8 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     let capture_name = args.capture.display().to_string();
     let file = File::open(&args.capture).with_context(|| capture_name.clone())?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut reader = Reader::new(std::io::BufReader::with_capacity(0, file)).map_err(|e| anyhow::anyhow!("{capture_name}: {e}"))?;
+    let mut reader =
+        Reader::new(std::io::BufReader::with_capacity(0, file)).map_err(|e| anyhow::anyhow!("{capture_name}: {e}"))?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let create = |name: &str| -> Result<BufWriter<File>> {
         let path = args.out.join(name);
@@ -126,7 +132,9 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
 
 fn progress_bar(size: u64) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(size);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+    {
         bar.set_style(style);
     }
     bar

@@ -57,7 +57,8 @@ impl FromStr for Ipv4Cidr {
     fn from_str(s: &str) -> Result<Self, String> {
         let (addr, len) = s.split_once('/').unwrap_or((s, "32"));
         let addr: Ipv4Addr = addr.parse().map_err(|_| format!("invalid IPv4 address \"{addr}\""))?;
-        let len: u8 = len.parse().ok().filter(|l| *l <= 32).ok_or_else(|| format!("invalid prefix length \"{len}\""))?;
+        let len: u8 =
+            len.parse().ok().filter(|l| *l <= 32).ok_or_else(|| format!("invalid prefix length \"{len}\""))?;
         Ok(Ipv4Cidr { addr, prefix_len: len })
     }
 }

@@ -12,7 +12,9 @@ impl Host {
         let Ok(repr) = ArpPacket::new_checked(payload).and_then(|p| ArpRepr::parse(&p)) else {
             return Outcome::drop(DropReason::Malformed("arp"));
         };
-        let ArpRepr::EthernetIpv4 { operation, source_hardware_addr, source_protocol_addr, target_protocol_addr, .. } = repr;
+        let ArpRepr::EthernetIpv4 {
+            operation, source_hardware_addr, source_protocol_addr, target_protocol_addr, ..
+        } = repr;
         let Some(iface) = self.iface(iif) else {
             return Outcome::drop(DropReason::InterfaceDown);
         };
@@ -21,6 +23,7 @@ impl Host {
             return Outcome { fate: Fate::Arp, reply: None };
         }
         self.neigh.learn(source_protocol_addr, source_hardware_addr);
+        let iface = self.iface(iif).expect("looked up above");
         if operation != ArpOperation::Request {
             return Outcome { fate: Fate::Arp, reply: None };
         }

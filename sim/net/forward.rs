@@ -14,20 +14,24 @@ use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::netfilter::{Hook, HookVerdict};
 use crate::skb::{PktType, Skb};
-use crate::wire::{checksum, icmp, Ipv4Packet};
+use crate::wire::{Ipv4Packet, checksum, icmp};
 
 impl Host {
     pub(super) fn forward(&mut self, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> Outcome {
         let ip = Ipv4Packet::new_unchecked(skb.data());
         let dst = ip.dst_addr();
         let Some(route) = self.routes.lookup(dst).cloned() else {
-            return self.ip_error(skb, now, DropReason::NoRoute, icmp::codes::NET_UNREACH, tx);
+            return self.ip_error(skb, now, DropReason::NoRoute, icmp::unreach::NET_UNREACH, tx);
         };
         match route.kind {
             RouteType::Unicast => {}
             RouteType::Blackhole => return Outcome::drop(DropReason::Blackhole),
-            RouteType::Unreachable => return self.ip_error(skb, now, DropReason::Unreachable, icmp::codes::HOST_UNREACH, tx),
-            RouteType::Prohibit => return self.ip_error(skb, now, DropReason::Prohibit, icmp::codes::ADMIN_PROHIBITED, tx),
+            RouteType::Unreachable => {
+                return self.ip_error(skb, now, DropReason::Unreachable, icmp::unreach::HOST_UNREACH, tx);
+            }
+            RouteType::Prohibit => {
+                return self.ip_error(skb, now, DropReason::Prohibit, icmp::unreach::ADMIN_PROHIBITED, tx);
+            }
         }
         if !self.sysctl.enabled(Sysctl::IpForward) {
             self.stats.ip.in_addr_errors += 1;
@@ -41,12 +45,12 @@ impl Host {
         let mtu = self.iface(oif).map_or(1500, |i| i.mtu);
         if ip.ttl() <= 1 {
             self.stats.ip.in_hdr_errors += 1;
-            let reply = self.icmp_send(skb, now, icmp::types::TIME_EXCEEDED, icmp::codes::TTL_EXCEEDED, 0, tx);
+            let reply = self.icmp_send(skb, now, icmp::types::TIME_EXCEEDED, icmp::time_exceeded::TTL, 0, tx);
             return Outcome { fate: Fate::Dropped(DropReason::TtlExceeded), reply };
         }
         if skb.len() > mtu as usize && ip.dont_frag() {
             self.stats.ip.frag_fails += 1;
-            let reply = self.icmp_send(skb, now, icmp::types::DEST_UNREACH, icmp::codes::FRAG_NEEDED, mtu as u32, tx);
+            let reply = self.icmp_send(skb, now, icmp::types::DEST_UNREACH, icmp::unreach::FRAG_NEEDED, mtu as u32, tx);
             return Outcome { fate: Fate::Dropped(DropReason::FragNeeded), reply };
         }
         decrease_ttl(skb);

@@ -13,7 +13,7 @@ use super::ratelimit::ms_to_jiffies;
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::skb::{PktType, Skb};
-use crate::wire::{icmp, IcmpPacket, IpProtocol, Ipv4Packet};
+use crate::wire::{IcmpPacket, IpProtocol, Ipv4Packet, icmp};
 use std::net::Ipv4Addr;
 
 /// Largest ICMP error datagram (RFC 1812 4.3.2.3, `576` in `icmp_send`).
@@ -25,7 +25,15 @@ const IPTOS_PREC_INTERNETCONTROL: u8 = 0xc0;
 impl Host {
     /// Sends ICMP `msg_type`/`code` about `skb` (with `rest` as the
     /// second header word), if the kernel would. Returns what was sent.
-    pub(super) fn icmp_send(&mut self, skb: &Skb, now: Instant, msg_type: u8, code: u8, rest: u32, tx: &mut dyn Tx) -> Option<Reply> {
+    pub(super) fn icmp_send(
+        &mut self,
+        skb: &Skb,
+        now: Instant,
+        msg_type: u8,
+        code: u8,
+        rest: u32,
+        tx: &mut dyn Tx,
+    ) -> Option<Reply> {
         let orig = Ipv4Packet::new_unchecked(skb.data());
         let (src, dst) = (orig.src_addr(), orig.dst_addr());
         if skb.pkt_type != PktType::Host && skb.pkt_type != PktType::Outgoing {
@@ -87,9 +95,16 @@ impl Host {
     }
 
     /// The kernel's two limits: the host-wide bucket, then the one per peer.
-    pub(super) fn icmp_allowed(&mut self, now: Instant, peer: Ipv4Addr, msg_type: u8, code: u8, to_loopback: bool) -> bool {
+    pub(super) fn icmp_allowed(
+        &mut self,
+        now: Instant,
+        peer: Ipv4Addr,
+        msg_type: u8,
+        code: u8,
+        to_loopback: bool,
+    ) -> bool {
         let exempt = msg_type > icmp::types::ADDRESS_REPLY
-            || (msg_type == icmp::types::DEST_UNREACH && code == icmp::codes::FRAG_NEEDED)
+            || (msg_type == icmp::types::DEST_UNREACH && code == icmp::unreach::FRAG_NEEDED)
             || (1u64 << msg_type) & self.sysctl.get(Sysctl::IcmpRatemask) as u64 == 0;
         if exempt {
             return true;
@@ -129,7 +144,16 @@ impl Host {
 /// Writes a 20-byte IPv4 header with its checksum at the start of `buf`;
 /// the total length is the whole of `buf`.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn write_ipv4_header(buf: &mut [u8], src: Ipv4Addr, dst: Ipv4Addr, tos: u8, ttl: u8, ident: u16, dont_frag: bool, proto: IpProtocol) {
+pub(super) fn write_ipv4_header(
+    buf: &mut [u8],
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    tos: u8,
+    ttl: u8,
+    ident: u16,
+    dont_frag: bool,
+    proto: IpProtocol,
+) {
     let total = buf.len() as u16;
     let mut ip = Ipv4Packet::new_unchecked(buf);
     ip.set_version(4);

@@ -95,7 +95,11 @@ impl FromStr for IfaceSpec {
             if let Some(mac) = part.strip_prefix("mac=") {
                 spec.mac = Some(mac.parse().map_err(|_| format!("invalid MAC address \"{mac}\""))?);
             } else if let Some(mtu) = part.strip_prefix("mtu=") {
-                let mtu: u16 = mtu.parse().ok().filter(|m| *m >= 68).ok_or_else(|| format!("invalid MTU \"{mtu}\" (68..65535)"))?;
+                let mtu: u16 = mtu
+                    .parse()
+                    .ok()
+                    .filter(|m| *m >= 68)
+                    .ok_or_else(|| format!("invalid MTU \"{mtu}\" (68..65535)"))?;
                 spec.mtu = Some(mtu);
             } else {
                 spec.addrs.push(part.parse()?);

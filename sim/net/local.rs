@@ -9,11 +9,17 @@ use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::netfilter::{Hook, HookVerdict};
 use crate::skb::{PktType, Skb};
-use crate::wire::{icmp, IcmpPacket, IpProtocol, Ipv4Packet, TcpFlags, TcpPacket, UdpPacket};
+use crate::wire::{IcmpPacket, IpProtocol, Ipv4Packet, TcpFlags, TcpPacket, UdpPacket, icmp};
 
 impl Host {
     /// `ip_local_deliver`: INPUT, then the transport.
-    pub(super) fn local_deliver(&mut self, skb: &mut Skb, now: Instant, to_broadcast: bool, tx: &mut dyn Tx) -> Outcome {
+    pub(super) fn local_deliver(
+        &mut self,
+        skb: &mut Skb,
+        now: Instant,
+        to_broadcast: bool,
+        tx: &mut dyn Tx,
+    ) -> Outcome {
         if self.netfilter.run(Hook::LocalIn, skb, now) == HookVerdict::Drop {
             return Outcome::drop(DropReason::Netfilter(Hook::LocalIn));
         }
@@ -33,7 +39,7 @@ impl Host {
                 if to_broadcast {
                     Ok(None)
                 } else {
-                    Ok(self.icmp_send(skb, now, icmp::types::DEST_UNREACH, icmp::codes::PROTO_UNREACH, 0, tx))
+                    Ok(self.icmp_send(skb, now, icmp::types::DEST_UNREACH, icmp::unreach::PROT_UNREACH, 0, tx))
                 }
             }
         };
@@ -43,7 +49,13 @@ impl Host {
         }
     }
 
-    fn icmp_rcv(&mut self, skb: &Skb, now: Instant, to_broadcast: bool, tx: &mut dyn Tx) -> Result<Option<Reply>, DropReason> {
+    fn icmp_rcv(
+        &mut self,
+        skb: &Skb,
+        now: Instant,
+        to_broadcast: bool,
+        tx: &mut dyn Tx,
+    ) -> Result<Option<Reply>, DropReason> {
         let ip = Ipv4Packet::new_unchecked(skb.data());
         self.stats.icmp.in_msgs += 1;
         let Ok(msg) = IcmpPacket::new_checked(ip.payload()) else {
@@ -57,13 +69,19 @@ impl Host {
             return Ok(None);
         }
         self.stats.icmp.in_echos += 1;
-        if self.sysctl.enabled(Sysctl::IcmpEchoIgnoreAll) || (to_broadcast && self.sysctl.enabled(Sysctl::IcmpEchoIgnoreBroadcasts)) {
+        if self.sysctl.enabled(Sysctl::IcmpEchoIgnoreAll)
+            || (to_broadcast && self.sysctl.enabled(Sysctl::IcmpEchoIgnoreBroadcasts))
+        {
             return Ok(None);
         }
         // icmp_reply: same id, sequence and data; from the address pinged
         // (or, for a broadcast ping, the address facing the sender).
         let (src, dst) = (ip.src_addr(), ip.dst_addr());
-        let saddr = if to_broadcast { self.routes.lookup(src).and_then(|r| r.dev).and_then(|d| self.iface(d)).and_then(|i| i.select_addr(src)) } else { Some(dst) };
+        let saddr = if to_broadcast {
+            self.routes.lookup(src).and_then(|r| r.dev).and_then(|d| self.iface(d)).and_then(|i| i.select_addr(src))
+        } else {
+            Some(dst)
+        };
         let Some(saddr) = saddr else { return Ok(None) };
         let ttl = self.sysctl.get(Sysctl::IpDefaultTtl) as u8;
         let ident = self.ipid.select(now, saddr, src, 1, false);
@@ -88,7 +106,13 @@ impl Host {
     }
 
     /// `tcp_v4_send_reset` for a segment no socket wants.
-    fn tcp_rcv(&mut self, skb: &Skb, now: Instant, to_broadcast: bool, tx: &mut dyn Tx) -> Result<Option<Reply>, DropReason> {
+    fn tcp_rcv(
+        &mut self,
+        skb: &Skb,
+        now: Instant,
+        to_broadcast: bool,
+        tx: &mut dyn Tx,
+    ) -> Result<Option<Reply>, DropReason> {
         let ip = Ipv4Packet::new_unchecked(skb.data());
         let (src, dst) = (ip.src_addr(), ip.dst_addr());
         let Ok(seg) = TcpPacket::new_checked(ip.payload()) else {
@@ -107,7 +131,9 @@ impl Host {
         let (seq, ack, rst_flags) = if flags.contains(TcpFlags::ACK) {
             (seg.ack_number(), 0, TcpFlags::RST)
         } else {
-            let len = seg.payload().len() as u32 + flags.contains(TcpFlags::SYN) as u32 + flags.contains(TcpFlags::FIN) as u32;
+            let len = seg.payload().len() as u32
+                + flags.contains(TcpFlags::SYN) as u32
+                + flags.contains(TcpFlags::FIN) as u32;
             (0, seg.seq_number().wrapping_add(len), TcpFlags(TcpFlags::RST.0 | TcpFlags::ACK.0))
         };
         let (sport, dport) = (seg.src_port(), seg.dst_port());
@@ -135,7 +161,13 @@ impl Host {
     }
 
     /// `__udp4_lib_rcv` with no socket: port unreachable (never for broadcast).
-    fn udp_rcv(&mut self, skb: &Skb, now: Instant, to_broadcast: bool, tx: &mut dyn Tx) -> Result<Option<Reply>, DropReason> {
+    fn udp_rcv(
+        &mut self,
+        skb: &Skb,
+        now: Instant,
+        to_broadcast: bool,
+        tx: &mut dyn Tx,
+    ) -> Result<Option<Reply>, DropReason> {
         let ip = Ipv4Packet::new_unchecked(skb.data());
         let Ok(dgram) = UdpPacket::new_checked(ip.payload()) else {
             return Err(DropReason::Malformed("udp header"));
@@ -147,6 +179,6 @@ impl Host {
         if to_broadcast {
             return Err(DropReason::NoSocket);
         }
-        Ok(self.icmp_send(skb, now, icmp::types::DEST_UNREACH, icmp::codes::PORT_UNREACH, 0, tx))
+        Ok(self.icmp_send(skb, now, icmp::types::DEST_UNREACH, icmp::unreach::PORT_UNREACH, 0, tx))
     }
 }

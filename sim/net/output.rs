@@ -11,7 +11,14 @@ use std::net::Ipv4Addr;
 
 impl Host {
     /// `ip_output`: POSTROUTING, then out of `oif` towards `next_hop`.
-    pub(super) fn output(&mut self, skb: &mut Skb, now: Instant, oif: IfIndex, next_hop: Ipv4Addr, tx: &mut dyn Tx) -> Result<(), DropReason> {
+    pub(super) fn output(
+        &mut self,
+        skb: &mut Skb,
+        now: Instant,
+        oif: IfIndex,
+        next_hop: Ipv4Addr,
+        tx: &mut dyn Tx,
+    ) -> Result<(), DropReason> {
         skb.oif = Some(oif);
         if self.netfilter.run(Hook::PostRouting, skb, now) == HookVerdict::Drop {
             return Err(DropReason::Netfilter(Hook::PostRouting));

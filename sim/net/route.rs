@@ -82,7 +82,12 @@ impl std::str::FromStr for RouteSpec {
         }
         let mut kind = RouteType::Unicast;
         let mut word = words.next().ok_or("empty route")?;
-        for (name, k) in [("unicast", RouteType::Unicast), ("blackhole", RouteType::Blackhole), ("unreachable", RouteType::Unreachable), ("prohibit", RouteType::Prohibit)] {
+        for (name, k) in [
+            ("unicast", RouteType::Unicast),
+            ("blackhole", RouteType::Blackhole),
+            ("unreachable", RouteType::Unreachable),
+            ("prohibit", RouteType::Prohibit),
+        ] {
             if word == name {
                 kind = k;
                 word = words.next().ok_or("route type without a prefix")?;
@@ -96,10 +101,18 @@ impl std::str::FromStr for RouteSpec {
         while let Some(key) = words.next() {
             let value = words.next().ok_or_else(|| format!("\"{key}\" needs a value"))?;
             match key {
-                "via" => spec.via = Some(value.parse().map_err(|_| format!("Error: inet address is expected rather than \"{value}\"."))?),
+                "via" => {
+                    spec.via = Some(
+                        value
+                            .parse()
+                            .map_err(|_| format!("Error: inet address is expected rather than \"{value}\"."))?,
+                    )
+                }
                 "dev" | "oif" => spec.dev = Some(value.to_string()),
                 "metric" | "preference" | "priority" => {
-                    spec.metric = value.parse().map_err(|_| format!("Error: argument \"{value}\" is wrong: \"metric\" value is invalid"))?
+                    spec.metric = value
+                        .parse()
+                        .map_err(|_| format!("Error: argument \"{value}\" is wrong: \"metric\" value is invalid"))?
                 }
                 "proto" | "scope" | "src" | "table" => {} // accepted, no effect on a single-table box
                 _ => return Err(format!("Error: either \"to\" is duplicate, or \"{key}\" is a garbage.")),
@@ -129,7 +142,14 @@ impl RouteTable {
         for iface in ifaces.iter().filter(|i| i.up && !i.is_loopback()) {
             for a in &iface.addrs {
                 let dst = Ipv4Cidr { addr: a.network(), prefix_len: a.prefix_len };
-                let route = Route { dst, kind: RouteType::Unicast, via: None, dev: Some(iface.index), metric: 0, connected: true };
+                let route = Route {
+                    dst,
+                    kind: RouteType::Unicast,
+                    via: None,
+                    dev: Some(iface.index),
+                    metric: 0,
+                    connected: true,
+                };
                 if !self.routes.contains(&route) {
                     self.insert(route);
                 }
@@ -141,12 +161,17 @@ impl RouteTable {
     /// way the kernel does (the gateway must be on-link through a connected route).
     pub fn add(&mut self, spec: &RouteSpec, ifaces: &[Iface]) -> Result<(), String> {
         let dev = match &spec.dev {
-            Some(name) => Some(ifaces.iter().find(|i| &i.name == name).ok_or_else(|| format!("Cannot find device \"{name}\""))?.index),
+            Some(name) => Some(
+                ifaces.iter().find(|i| &i.name == name).ok_or_else(|| format!("Cannot find device \"{name}\""))?.index,
+            ),
             None => None,
         };
         let dev = match spec.via {
             Some(gw) => {
-                let onlink = self.routes.iter().find(|r| r.connected && r.dst.contains(gw) && dev.is_none_or(|d| r.dev == Some(d)));
+                let onlink = self
+                    .routes
+                    .iter()
+                    .find(|r| r.connected && r.dst.contains(gw) && dev.is_none_or(|d| r.dev == Some(d)));
                 Some(onlink.ok_or("Error: Nexthop has invalid gateway.")?.dev.expect("connected routes have a device"))
             }
             None => dev,
@@ -160,7 +185,9 @@ impl RouteTable {
     }
 
     fn insert(&mut self, route: Route) {
-        let at = self.routes.partition_point(|r| (r.dst.prefix_len, std::cmp::Reverse(r.metric)) >= (route.dst.prefix_len, std::cmp::Reverse(route.metric)));
+        let at = self.routes.partition_point(|r| {
+            (r.dst.prefix_len, std::cmp::Reverse(r.metric)) >= (route.dst.prefix_len, std::cmp::Reverse(route.metric))
+        });
         self.routes.insert(at, route);
     }
 
@@ -205,7 +232,12 @@ mod test {
 
     #[test]
     fn longest_prefix_wins_then_metric() {
-        let t = table(&["default via 203.0.113.254", "10.0.0.0/8 via 192.168.1.254 metric 20", "10.0.0.0/8 via 192.168.1.253 metric 10"]).unwrap();
+        let t = table(&[
+            "default via 203.0.113.254",
+            "10.0.0.0/8 via 192.168.1.254 metric 20",
+            "10.0.0.0/8 via 192.168.1.253 metric 10",
+        ])
+        .unwrap();
         let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
         assert_eq!(t.lookup(ip("10.1.2.3")).unwrap().via, Some(ip("192.168.1.253")));
         assert_eq!(t.lookup(ip("192.168.1.9")).unwrap().dev, Some(2));
@@ -224,7 +256,10 @@ mod test {
         assert_eq!(table(&["default via 10.9.9.9"]).unwrap_err(), "Error: Nexthop has invalid gateway.");
         assert_eq!(table(&["10.0.0.0/8 dev eth7"]).unwrap_err(), "Cannot find device \"eth7\"");
         assert_eq!(table(&["10.0.0.1/8 dev eth0"]).unwrap_err(), "Error: Invalid prefix for given prefix length.");
-        assert_eq!(table(&["default via 203.0.113.254", "default via 203.0.113.253"]).unwrap_err(), "RTNETLINK answers: File exists");
+        assert_eq!(
+            table(&["default via 203.0.113.254", "default via 203.0.113.253"]).unwrap_err(),
+            "RTNETLINK answers: File exists"
+        );
     }
 
     #[test]

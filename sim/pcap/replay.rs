@@ -14,11 +14,11 @@
 //! per box interface, direction "outbound"), one JSON line per input packet,
 //! and a summary. Nothing here allocates per packet.
 
-use super::link::{decap, PacketType};
+use super::link::{PacketType, decap};
 use super::record::Direction;
 use super::{PcapNgWriter, Reader, Record};
 use crate::engine::Instant;
-use crate::net::iface::{derived_mac, Iface};
+use crate::net::iface::{Iface, derived_mac};
 use crate::net::{DropReason, Fate, Host, Outcome, Reply, Tx};
 use crate::skb::IfIndex;
 use crate::wire::EthernetAddress;
@@ -109,7 +109,9 @@ pub struct Replay<'h> {
 impl<'h> Replay<'h> {
     /// Resolves `rules` against the box's interfaces.
     pub fn new(host: &'h mut Host, rules: &IngressRules) -> Result<Replay<'h>, String> {
-        let find = |name: &str| host.iface_by_name(name).map(|i| i.index).ok_or_else(|| format!("no interface \"{name}\" on the box"));
+        let find = |name: &str| {
+            host.iface_by_name(name).map(|i| i.index).ok_or_else(|| format!("no interface \"{name}\" on the box"))
+        };
         let mut by_name = Vec::new();
         let mut by_index = Vec::new();
         for (key, target) in &rules.iface_map {
@@ -120,35 +122,54 @@ impl<'h> Replay<'h> {
             }
         }
         let default_in = rules.default_in.as_deref().map(find).transpose()?;
-        Ok(Replay { host, by_name, by_index, default_in, frame: Vec::with_capacity(2048), tally: Tally::default(), progress: None })
+        Ok(Replay {
+            host,
+            by_name,
+            by_index,
+            default_in,
+            frame: Vec::with_capacity(2048),
+            tally: Tally::default(),
+            progress: None,
+        })
     }
 
     /// Replays every packet of `reader`, writing egress frames to `egress` and
     /// one JSON line per packet to `verdicts`. A damaged capture ends the
     /// replay with its error after every packet before the damage was replayed.
-    pub fn run<R: Read, W: Write, V: Write>(&mut self, reader: &mut Reader<R>, egress: &mut PcapNgWriter<W>, verdicts: &mut V) -> Result<(), ReplayError> {
+    pub fn run<R: Read, W: Write, V: Write>(
+        &mut self,
+        reader: &mut Reader<R>,
+        egress: &mut PcapNgWriter<W>,
+        verdicts: &mut V,
+    ) -> Result<(), ReplayError> {
         let mut line = Vec::with_capacity(256);
         let mut text = String::with_capacity(64);
         loop {
-            let record = match reader.next() {
+            let offset = reader.offset();
+            let (record, capture_name) = match reader.next_with_interface() {
                 Ok(Some(r)) => r,
                 Ok(None) => return Ok(()),
                 Err(e) => return Err(ReplayError::Capture(e)),
             };
-            let capture_name = record.interface.and_then(|id| reader.interface(id)).and_then(|i| i.name.as_deref());
+            let capture_name = capture_name.and_then(|i| i.name.as_deref());
             let (ingress, outcome) = self.one(&record, capture_name, egress).map_err(ReplayError::Output)?;
             line.clear();
             write_verdict(&mut line, &mut text, &record, self.host, ingress, outcome);
             verdicts.write_all(&line).map_err(ReplayError::Output)?;
             if self.tally.packets % 65536 == 0 {
                 if let Some(progress) = &mut self.progress {
-                    progress(reader.offset());
+                    progress(offset);
                 }
             }
         }
     }
 
-    fn one<W: Write>(&mut self, record: &Record<'_>, capture_name: Option<&str>, egress: &mut PcapNgWriter<W>) -> io::Result<(Ingress, Option<Outcome>)> {
+    fn one<W: Write>(
+        &mut self,
+        record: &Record<'_>,
+        capture_name: Option<&str>,
+        egress: &mut PcapNgWriter<W>,
+    ) -> io::Result<(Ingress, Option<Outcome>)> {
         let t = &mut self.tally;
         t.packets += 1;
         t.span = Some(t.span.map_or((record.ts, record.ts), |(a, _)| (a, record.ts)));
@@ -160,7 +181,9 @@ impl<'h> Replay<'h> {
                 };
                 (Ingress::Skip(reason), None)
             }
-            Ok(d) if record.direction == Some(Direction::Outbound) || d.pkttype == Some(PacketType::Outgoing) => (Ingress::Skip("outbound in capture"), None),
+            Ok(d) if record.direction == Some(Direction::Outbound) || d.pkttype == Some(PacketType::Outgoing) => {
+                (Ingress::Skip("outbound in capture"), None)
+            }
             Ok(d) => (self.ingress(capture_name, d.ifindex, d.ethertype, d.l3), Some(d)),
         };
         let (ingress, decap) = ingress;
@@ -242,7 +265,9 @@ fn build_ethernet(buf: &mut Vec<u8>, iface_mac: EthernetAddress, d: &super::link
         Some(PacketType::OtherHost) => d.dst_mac.map_or(EthernetAddress([0x02, 0, 0, 0, 0, 0xfe]), EthernetAddress),
         _ => iface_mac,
     };
-    let src = d.src_mac.map(EthernetAddress).unwrap_or_else(|| source_address(d.ethertype, d.l3).map_or(EthernetAddress([0x02, 0, 0, 0, 0, 0xff]), derived_mac));
+    let src = d.src_mac.map(EthernetAddress).unwrap_or_else(|| {
+        source_address(d.ethertype, d.l3).map_or(EthernetAddress([0x02, 0, 0, 0, 0, 0xff]), derived_mac)
+    });
     buf.clear();
     buf.extend_from_slice(&dst.0);
     buf.extend_from_slice(&src.0);
@@ -270,7 +295,14 @@ impl std::fmt::Display for ReplayError {
 
 /// One line of verdicts.jsonl. Hand-written: it runs once per packet and all
 /// its strings are ours (interface names are checked device names).
-fn write_verdict(out: &mut Vec<u8>, text: &mut String, record: &Record<'_>, host: &Host, ingress: Ingress, outcome: Option<Outcome>) {
+fn write_verdict(
+    out: &mut Vec<u8>,
+    text: &mut String,
+    record: &Record<'_>,
+    host: &Host,
+    ingress: Ingress,
+    outcome: Option<Outcome>,
+) {
     let name = |i: IfIndex| host.iface(i).map_or("?", |x| x.name.as_str());
     let (secs, nanos) = record.ts.secs_nanos();
     out.extend_from_slice(b"{\"index\":");
@@ -284,13 +316,14 @@ fn write_verdict(out: &mut Vec<u8>, text: &mut String, record: &Record<'_>, host
         Ingress::Iface(i) => push_str(out, name(i)),
         Ingress::Skip(_) => out.extend_from_slice(b"null"),
     }
-    let (verdict, fate, egress, reason): (&str, &str, Option<IfIndex>, Option<DropReason>) = match (ingress, outcome.map(|o| o.fate)) {
-        (Ingress::Skip(_), _) | (_, None) => ("skip", "skip", None, None),
-        (_, Some(Fate::Local)) => ("accept", "local", None, None),
-        (_, Some(Fate::Forwarded { oif })) => ("accept", "forward", Some(oif), None),
-        (_, Some(Fate::Arp)) => ("accept", "arp", None, None),
-        (_, Some(Fate::Dropped(r))) => ("drop", "drop", None, Some(r)),
-    };
+    let (verdict, fate, egress, reason): (&str, &str, Option<IfIndex>, Option<DropReason>) =
+        match (ingress, outcome.map(|o| o.fate)) {
+            (Ingress::Skip(_), _) | (_, None) => ("skip", "skip", None, None),
+            (_, Some(Fate::Local)) => ("accept", "local", None, None),
+            (_, Some(Fate::Forwarded { oif })) => ("accept", "forward", Some(oif), None),
+            (_, Some(Fate::Arp)) => ("accept", "arp", None, None),
+            (_, Some(Fate::Dropped(r))) => ("drop", "drop", None, Some(r)),
+        };
     out.extend_from_slice(b",\"verdict\":\"");
     out.extend_from_slice(verdict.as_bytes());
     out.extend_from_slice(b"\",\"fate\":\"");
@@ -379,13 +412,23 @@ impl Tally {
         let _ = writeln!(s, "\npackets      {}", self.packets);
         let dropped: u64 = self.drops.values().sum();
         let skipped: u64 = self.skips.values().sum();
-        for (label, n) in [("forwarded", self.forwarded), ("local", self.local), ("arp", self.arp), ("dropped", dropped), ("skipped", skipped)] {
+        for (label, n) in [
+            ("forwarded", self.forwarded),
+            ("local", self.local),
+            ("arp", self.arp),
+            ("dropped", dropped),
+            ("skipped", skipped),
+        ] {
             let _ = writeln!(s, "  {label:<11}{n}");
         }
         section(&mut s, "drops by reason", self.drops.iter().map(|(r, n)| (r.to_string(), *n)));
         section(&mut s, "skipped", self.skips.iter().map(|(r, n)| (r.to_string(), *n)));
         section(&mut s, "replies sent", self.replies.iter().map(|(r, n)| (r.to_string(), *n)));
-        section(&mut s, "egress frames", self.egress.iter().map(|(i, n)| (host.iface(*i).map_or("?".into(), |x| x.name.clone()), *n)));
+        section(
+            &mut s,
+            "egress frames",
+            self.egress.iter().map(|(i, n)| (host.iface(*i).map_or("?".into(), |x| x.name.clone()), *n)),
+        );
         let counters = host.stats.render();
         if !counters.is_empty() {
             let _ = write!(s, "\ncounters\n{}", indent(&counters));

@@ -1,0 +1,237 @@
+//! The Internet checksum (RFC 1071), full and incremental (RFC 1624).
+//!
+//! Sums are carried as "unfolded" `u32` accumulators so that several pieces
+//! (a pseudo-header, a header, a payload) can be added before the one fold.
+//! Every accumulator returned here is at most `0x7_ffff`, so callers may add
+//! thousands of them with plain `+` and no overflow.
+//!
+//! Vocabulary: [`data`] is the folded one's-complement sum, [`finish`] is the
+//! value stored in a checksum field (the complement of the folded sum). A
+//! receiver verifies by summing everything, checksum field included, and
+//! checking that the fold is `0xffff`.
+
+use std::net::Ipv4Addr;
+
+/// Add `word` to a 64-bit one's-complement accumulator, carrying end-around.
+#[inline(always)]
+fn add_carry(acc: u64, word: u64) -> u64 {
+    let (s, carry) = acc.overflowing_add(word);
+    s + carry as u64
+}
+
+/// The unfolded one's-complement sum of `data` read as big-endian 16-bit
+/// words; an odd trailing byte is padded with a zero byte (RFC 1071 §4.1).
+///
+/// The loop takes 8 bytes at a time into a `u64`: since 2^16 ≡ 1 (mod 0xffff),
+/// summing wider big-endian words with end-around carry gives the same result
+/// as summing 16-bit words, which is what Linux's `do_csum` relies on too.
+pub fn sum(data: &[u8]) -> u32 {
+    let mut acc: u64 = 0;
+    let mut chunks = data.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_be_bytes(chunk.try_into().expect("chunk of 8"));
+        acc = add_carry(acc, word);
+    }
+    let mut rest = chunks.remainder();
+    if rest.len() >= 4 {
+        acc = add_carry(acc, u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64);
+        rest = &rest[4..];
+    }
+    if rest.len() >= 2 {
+        acc = add_carry(acc, u16::from_be_bytes([rest[0], rest[1]]) as u64);
+        rest = &rest[2..];
+    }
+    if let Some(&last) = rest.first() {
+        acc = add_carry(acc, (last as u64) << 8);
+    }
+    // Fold 64 → 32 → 17 bits; the result stays congruent mod 0xffff.
+    let acc = (acc & 0xffff_ffff) + (acc >> 32);
+    let acc = (acc & 0xffff_ffff) + (acc >> 32);
+    let acc = acc as u32;
+    (acc & 0xffff) + (acc >> 16)
+}
+
+/// Fold an unfolded accumulator into 16 bits with end-around carry.
+#[inline]
+pub fn fold(sum: u32) -> u16 {
+    let s = (sum & 0xffff) + (sum >> 16);
+    let s = (s & 0xffff) + (s >> 16);
+    s as u16
+}
+
+/// The folded one's-complement sum of `data`, not complemented.
+#[inline]
+pub fn data(data: &[u8]) -> u16 {
+    fold(sum(data))
+}
+
+/// The unfolded sum of the IPv4 pseudo-header of TCP and UDP (RFC 793 §3.1,
+/// RFC 768): source, destination, zero and protocol, and the L4 length.
+#[inline]
+pub fn pseudo_header(src: Ipv4Addr, dst: Ipv4Addr, proto: u8, len: u16) -> u32 {
+    let s = u32::from(src);
+    let d = u32::from(dst);
+    (s >> 16) + (s & 0xffff) + (d >> 16) + (d & 0xffff) + proto as u32 + len as u32
+}
+
+/// Fold and complement: the value to store in a checksum field.
+#[inline]
+pub fn finish(sum: u32) -> u16 {
+    !fold(sum)
+}
+
+/// Update a stored checksum after a 16-bit word changed from `old` to `new`,
+/// by RFC 1624 eqn. 3: `HC' = ~(~HC + ~m + m')`.
+///
+/// Eqn. 3 never yields the 0x0000 that eqn. 2 wrongly produced; it agrees
+/// with a full recomputation except when every covered word becomes zero
+/// (then it stores 0x0000, a full recomputation 0xffff). That cannot happen
+/// for an IPv4 header (version nibble) nor under a TCP/UDP pseudo-header
+/// (protocol byte). For UDP, where 0 means "no checksum", the caller must
+/// skip the update when the field is 0 and store 0xffff for a 0 result, as
+/// the kernel's `nf_nat` UDP manipulation does (CSUM_MANGLED_0).
+#[inline]
+pub fn update16(csum: u16, old: u16, new: u16) -> u16 {
+    !fold(!csum as u32 + !old as u32 + new as u32)
+}
+
+/// [`update16`] for a 32-bit field (two words at once), as `csum_replace4`.
+#[inline]
+pub fn update32(csum: u16, old: u32, new: u32) -> u16 {
+    let old_hi = !(old >> 16) as u16;
+    let old_lo = !(old & 0xffff) as u16;
+    let s = !csum as u32 + old_hi as u32 + old_lo as u32 + (new >> 16) + (new & 0xffff);
+    !fold(s)
+}
+
+/// [`update32`] for an IPv4 address, as NAT rewrites them.
+#[inline]
+pub fn update_addr(csum: u16, old: Ipv4Addr, new: Ipv4Addr) -> u16 {
+    update32(csum, u32::from(old), u32::from(new))
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The textbook 16-bit-at-a-time sum, the reference for the fast loop.
+    fn slow_sum(data: &[u8]) -> u32 {
+        let mut acc: u32 = 0;
+        for pair in data.chunks(2) {
+            let hi = pair[0] as u32;
+            let lo = pair.get(1).copied().unwrap_or(0) as u32;
+            acc += (hi << 8) | lo;
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+        acc
+    }
+
+    #[test]
+    fn rfc1071_example() {
+        // RFC 1071 §3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2 (folded).
+        let bytes = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        assert_eq!(data(&bytes), 0xddf2);
+        assert_eq!(finish(sum(&bytes)), !0xddf2);
+    }
+
+    #[test]
+    fn ipv4_header_example() {
+        // A classic header whose stored checksum is b861.
+        let mut hdr = [
+            0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8,
+            0x00, 0xc7,
+        ];
+        assert_eq!(finish(sum(&hdr)), 0xb861);
+        hdr[10..12].copy_from_slice(&0xb861u16.to_be_bytes());
+        assert_eq!(data(&hdr), 0xffff);
+    }
+
+    #[test]
+    fn odd_and_empty() {
+        assert_eq!(sum(&[]), 0);
+        assert_eq!(data(&[0xab]), 0xab00);
+        assert_eq!(data(&[0x12, 0x34, 0x56]), 0x1234 + 0x5600);
+    }
+
+    #[test]
+    fn pseudo_header_sums_its_words() {
+        let s = pseudo_header(Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2), 6, 20);
+        assert_eq!(s, 0x0a00 + 0x0001 + 0x0a00 + 0x0002 + 6 + 20);
+    }
+
+    #[test]
+    fn update16_stored_zero_checksum() {
+        // Data summing to 0xffff stores 0x0000; eqn. 3 must handle that input.
+        let mut words = [0xffffu16, 0x0000];
+        let csum = finish(sum(&be(&words)));
+        assert_eq!(csum, 0x0000);
+        words[1] = 0x1234;
+        assert_eq!(update16(csum, 0x0000, 0x1234), finish(sum(&be(&words))));
+    }
+
+    #[test]
+    fn update16_result_zero_checksum() {
+        // Changing data so it sums to 0xffff must store 0x0000, not 0xffff.
+        let mut words = [0xfff0u16, 0x0001];
+        let csum = finish(sum(&be(&words)));
+        words[1] = 0x000f;
+        let full = finish(sum(&be(&words)));
+        assert_eq!(full, 0x0000);
+        assert_eq!(update16(csum, 0x0001, 0x000f), full);
+    }
+
+    #[test]
+    fn update16_all_zero_is_the_documented_exception() {
+        let csum = finish(sum(&be(&[0x0000, 0x0001])));
+        assert_eq!(update16(csum, 0x0001, 0x0000), 0x0000);
+        assert_eq!(finish(sum(&be(&[0x0000, 0x0000]))), 0xffff);
+    }
+
+    fn be(words: &[u16]) -> Vec<u8> {
+        words.iter().flat_map(|w| w.to_be_bytes()).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn fast_sum_matches_slow(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            prop_assert_eq!(data(&bytes), fold(slow_sum(&bytes)));
+            prop_assert!(sum(&bytes) <= 0x1_ffff);
+        }
+
+        #[test]
+        fn all_ones_words_fold_consistently(n in 0usize..40) {
+            let bytes = vec![0xffu8; n * 2];
+            prop_assert_eq!(data(&bytes), fold(slow_sum(&bytes)));
+        }
+
+        #[test]
+        fn update16_equals_recompute(
+            mut words in proptest::collection::vec(
+                prop_oneof![Just(0u16), Just(0xffffu16), any::<u16>()], 1..12),
+            pick in any::<prop::sample::Index>(),
+            new in prop_oneof![Just(0u16), Just(0xffffu16), any::<u16>()],
+        ) {
+            let i = pick.index(words.len());
+            let csum = finish(sum(&be(&words)));
+            let old = words[i];
+            words[i] = new;
+            prop_assume!(words.iter().any(|&w| w != 0));
+            prop_assert_eq!(update16(csum, old, new), finish(sum(&be(&words))));
+        }
+
+        #[test]
+        fn update_addr_equals_recompute(
+            mut words in proptest::collection::vec(any::<u16>(), 2..12),
+            new in any::<u32>(),
+        ) {
+            let csum = finish(sum(&be(&words)));
+            let old = (words[0] as u32) << 16 | words[1] as u32;
+            words[0] = (new >> 16) as u16;
+            words[1] = new as u16;
+            prop_assume!(words.iter().any(|&w| w != 0));
+            let got = update_addr(csum, Ipv4Addr::from(old), Ipv4Addr::from(new));
+            prop_assert_eq!(got, finish(sum(&be(&words))));
+        }
+    }
+}
