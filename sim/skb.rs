@@ -59,7 +59,9 @@ pub struct Skb {
 impl Default for Skb {
     fn default() -> Self {
         Skb {
-            buf: vec![0; HEADROOM + 2048],
+            // Empty: `mem::take` of an Skb must cost nothing; the buffer
+            // grows on first use and is then reused.
+            buf: Vec::new(),
             len: 0,
             tstamp: Instant::ZERO,
             iif: None,

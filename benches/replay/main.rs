@@ -68,6 +68,11 @@ fn workload(dir: &Path, packets: u64) -> PathBuf {
             .arg(&path)
             .arg("--packets")
             .arg(packets.to_string())
+            // The generator's defaults are sized for 1M packets; scale them.
+            .arg("--tcp-conns")
+            .arg((packets / 100).to_string())
+            .arg("--icmp-packets")
+            .arg((packets / 50).to_string())
             .status()
             .expect("python3");
         assert!(status.success(), "gen_pcaps.py failed");

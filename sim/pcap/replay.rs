@@ -100,6 +100,8 @@ pub struct Replay<'h> {
     by_index: Vec<(u32, IfIndex)>,
     default_in: Option<IfIndex>,
     frame: Vec<u8>,
+    /// Each interface's name as a JSON string, by index (escaped once).
+    json_names: Vec<Vec<u8>>,
     /// What happened so far.
     pub tally: Tally,
     /// Told the capture's byte offset now and then, for a progress bar.
@@ -122,7 +124,17 @@ impl<'h> Replay<'h> {
             }
         }
         let default_in = rules.default_in.as_deref().map(find).transpose()?;
+        let json_names = host
+            .ifaces()
+            .iter()
+            .map(|i| {
+                let mut v = Vec::new();
+                push_str(&mut v, &i.name);
+                v
+            })
+            .collect();
         Ok(Replay {
+            json_names,
             host,
             by_name,
             by_index,
@@ -154,7 +166,7 @@ impl<'h> Replay<'h> {
             let capture_name = capture_name.and_then(|i| i.name.as_deref());
             let (ingress, outcome) = self.one(&record, capture_name, egress).map_err(ReplayError::Output)?;
             line.clear();
-            write_verdict(&mut line, &mut text, &record, self.host, ingress, outcome);
+            write_verdict(&mut line, &mut text, &record, &self.json_names, ingress, outcome);
             verdicts.write_all(&line).map_err(ReplayError::Output)?;
             if self.tally.packets % 65536 == 0 {
                 if let Some(progress) = &mut self.progress {
@@ -299,11 +311,11 @@ fn write_verdict(
     out: &mut Vec<u8>,
     text: &mut String,
     record: &Record<'_>,
-    host: &Host,
+    names: &[Vec<u8>],
     ingress: Ingress,
     outcome: Option<Outcome>,
 ) {
-    let name = |i: IfIndex| host.iface(i).map_or("?", |x| x.name.as_str());
+    let name = |i: IfIndex| names.get(i as usize - 1).map_or(&b"\"?\""[..], |n| n.as_slice());
     let (secs, nanos) = record.ts.secs_nanos();
     out.extend_from_slice(b"{\"index\":");
     push_u64(out, record.index);
@@ -313,7 +325,7 @@ fn write_verdict(
     push_padded9(out, nanos);
     out.extend_from_slice(b"\",\"ingress\":");
     match ingress {
-        Ingress::Iface(i) => push_str(out, name(i)),
+        Ingress::Iface(i) => out.extend_from_slice(name(i)),
         Ingress::Skip(_) => out.extend_from_slice(b"null"),
     }
     let (verdict, fate, egress, reason): (&str, &str, Option<IfIndex>, Option<DropReason>) =
@@ -330,16 +342,16 @@ fn write_verdict(
     out.extend_from_slice(fate.as_bytes());
     out.extend_from_slice(b"\",\"egress\":");
     match egress {
-        Some(i) => push_str(out, name(i)),
+        Some(i) => out.extend_from_slice(name(i)),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"reason\":");
     match (ingress, reason) {
-        (Ingress::Skip(why), _) => push_str(out, why),
+        (Ingress::Skip(why), _) => push_ours(out, why),
         (_, Some(r)) => {
             text.clear();
             let _ = write!(text, "{r}");
-            push_str(out, text);
+            push_ours(out, text);
         }
         _ => out.extend_from_slice(b"null"),
     }
@@ -348,7 +360,7 @@ fn write_verdict(
         Some(reply) => {
             text.clear();
             let _ = write!(text, "{reply}");
-            push_str(out, text);
+            push_ours(out, text);
         }
         None => out.extend_from_slice(b"null"),
     }
@@ -376,6 +388,14 @@ fn push_padded9(out: &mut Vec<u8>, mut n: u32) {
         n /= 10;
     }
     out.extend_from_slice(&digits);
+}
+
+/// A JSON string made of nfsim's own words, which never need escaping.
+fn push_ours(out: &mut Vec<u8>, s: &str) {
+    debug_assert!(!s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20), "{s:?} needs escaping");
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
 }
 
 /// A JSON string; escapes what JSON requires.

@@ -27,6 +27,7 @@ pub mod ethernet;
 pub mod icmp;
 pub mod ipv4;
 pub mod tcp;
+pub mod tcp_option;
 pub mod udp;
 #[doc(hidden)]
 pub mod walk;
