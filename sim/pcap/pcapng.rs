@@ -44,6 +44,22 @@ struct Block {
     offset: u64,
     /// The whole block, header and trailer included, in the window.
     range: Range<usize>,
+    /// The length repeated at its end, checked after its body is parsed
+    /// (as Wireshark does, so an overrunning option is named first).
+    trailer: u32,
+}
+
+impl Block {
+    /// Checks that the block's two lengths agree.
+    fn check_trailer(&self, packet: Option<u64>) -> Result<(), Error> {
+        let header = self.range.len() as u32;
+        if self.trailer != header {
+            let trailer = self.trailer;
+            let kind = ErrorKind::TrailerMismatch { header, trailer };
+            return Err(Error::at(self.offset, packet, kind));
+        }
+        Ok(())
+    }
 }
 
 impl PcapNg {
@@ -51,7 +67,10 @@ impl PcapNg {
     pub fn open<R: Read>(win: &mut Window<R>) -> Result<PcapNg, Error> {
         let mut ng = PcapNg { endian: Endian::Little, interfaces: Vec::new(), last_ts: Instant::ZERO };
         match ng.block(win, None)? {
-            Some(b) => ng.section(win, &b, None)?,
+            Some(b) => {
+                ng.section(win, &b, None)?;
+                b.check_trailer(None)?;
+            }
             None => unreachable!("the caller saw the SHB magic"),
         }
         ng.leading_interfaces(win)?;
@@ -71,6 +90,7 @@ impl PcapNg {
             }
             let b = self.block(win, Some(0))?.expect("8 bytes are held");
             self.interface(win, &b, 0)?;
+            b.check_trailer(Some(0))?;
         }
     }
 
@@ -80,12 +100,16 @@ impl PcapNg {
             let Some(b) = self.block(win, Some(index))? else {
                 return Ok(None);
             };
-            match b.kind {
-                SHB => self.section(win, &b, Some(index))?,
-                IDB => self.interface(win, &b, index)?,
-                EPB | OPB => return self.packet(win, &b, index).map(Some),
-                SPB => return self.simple(win, &b, index).map(Some),
-                _ => {}
+            let packet = match b.kind {
+                SHB => self.section(win, &b, Some(index)).map(|()| None)?,
+                IDB => self.interface(win, &b, index).map(|()| None)?,
+                EPB | OPB => Some(self.packet(win, &b, index)?),
+                SPB => Some(self.simple(win, &b, index)?),
+                _ => None,
+            };
+            b.check_trailer(Some(index))?;
+            if packet.is_some() {
+                return Ok(packet);
             }
         }
     }
@@ -130,11 +154,8 @@ impl PcapNg {
             return Err(at(ErrorKind::TruncatedRecord { claimed, got }));
         }
         let trailer = self.endian.u32(win.available(), len as usize - 4);
-        if trailer != len {
-            return Err(at(ErrorKind::TrailerMismatch { header: len, trailer }));
-        }
         let range = win.consume(len as usize);
-        Ok(Some(Block { kind, offset, range }))
+        Ok(Some(Block { kind, offset, range, trailer }))
     }
 
     /// Starts a section: checks its version and options, forgets interfaces.
