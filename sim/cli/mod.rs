@@ -11,9 +11,9 @@ use std::process::ExitCode;
 
 /// A deterministic simulator of Linux netfilter.
 ///
-/// nfsim runs the filter, conntrack and NAT engine of a Linux box in user
-/// space: replay captures through a box, see what it did with every packet
-/// and why. Same inputs and seed, byte-identical outputs.
+/// nfsim models a Linux box (its IPv4 stack and the netfilter hooks) in user
+/// space: replay captures through it and see what it did with every packet,
+/// and why. Same inputs and seed, byte-identical outputs. No root needed.
 #[derive(Parser, Debug)]
 #[command(name = "nfsim", version, propagate_version = true, max_term_width = 100)]
 struct Cli {
