@@ -12,37 +12,32 @@
 
 use std::net::Ipv4Addr;
 
-/// Add `word` to a 64-bit one's-complement accumulator, carrying end-around.
-#[inline(always)]
-fn add_carry(acc: u64, word: u64) -> u64 {
-    let (s, carry) = acc.overflowing_add(word);
-    s + carry as u64
-}
-
 /// The unfolded one's-complement sum of `data` read as big-endian 16-bit
 /// words; an odd trailing byte is padded with a zero byte (RFC 1071 §4.1).
-///
-/// The loop takes 8 bytes at a time into a `u64`: since 2^16 ≡ 1 (mod 0xffff),
-/// summing wider big-endian words with end-around carry gives the same result
-/// as summing 16-bit words, which is what Linux's `do_csum` relies on too.
 pub fn sum(data: &[u8]) -> u32 {
-    let mut acc: u64 = 0;
-    let mut chunks = data.chunks_exact(8);
+    // Big-endian 32-bit words summed into u64 lanes need no carries: since
+    // 2^16 ≡ 1 (mod 0xffff), a 32-bit word is congruent to the sum of its two
+    // 16-bit halves, and 2^32 ≡ 1 too, so the final folds keep the
+    // one's-complement sum. Independent lanes let the compiler vectorise.
+    let mut lanes = [0u64; 4];
+    let mut chunks = data.chunks_exact(16);
     for chunk in &mut chunks {
-        let word = u64::from_be_bytes(chunk.try_into().expect("chunk of 8"));
-        acc = add_carry(acc, word);
+        for (lane, word) in lanes.iter_mut().zip(chunk.chunks_exact(4)) {
+            *lane += u32::from_be_bytes([word[0], word[1], word[2], word[3]]) as u64;
+        }
     }
+    let mut acc: u64 = lanes.iter().sum();
     let mut rest = chunks.remainder();
-    if rest.len() >= 4 {
-        acc = add_carry(acc, u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64);
+    while rest.len() >= 4 {
+        acc += u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
         rest = &rest[4..];
     }
     if rest.len() >= 2 {
-        acc = add_carry(acc, u16::from_be_bytes([rest[0], rest[1]]) as u64);
+        acc += u16::from_be_bytes([rest[0], rest[1]]) as u64;
         rest = &rest[2..];
     }
     if let Some(&last) = rest.first() {
-        acc = add_carry(acc, (last as u64) << 8);
+        acc += (last as u64) << 8;
     }
     // Fold 64 → 32 → 17 bits; the result stays congruent mod 0xffff.
     let acc = (acc & 0xffff_ffff) + (acc >> 32);
