@@ -118,6 +118,16 @@ impl Error {
         }
     }
 
+    /// The message on one line without the kernel's log lines.
+    pub fn one_line_without_kernel(&self) -> String {
+        let text = match self.kind {
+            Kind::Iptc | Kind::Kernel => format!("iptables: {}", self.message),
+            _ => self.message.clone(),
+        };
+        let parts: Vec<&str> = text.split('\n').map(str::trim).filter(|s| !s.is_empty()).collect();
+        parts.join(" ")
+    }
+
     /// The message on one line (newlines folded), for `FILE:LINE: message`.
     pub fn one_line(&self) -> String {
         let text = match self.kind {
