@@ -26,7 +26,11 @@ fn words(s: &str) -> Vec<String> {
 
 /// Our stderr in the recorder's one-line form (lines joined by " | ").
 fn joined(stderr: &str) -> String {
-    stderr.trim_end_matches('\n').split('\n').collect::<Vec<_>>().join(" | ")
+    stderr
+        .trim_end_matches('\n')
+        .split('\n')
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// Extensions a rule names that nfsim does not implement.
@@ -37,12 +41,17 @@ fn unsupported(rule: &[String]) -> Option<String> {
             "-m" | "--match" => it.peek().map(|s| s.as_str()),
             "-j" | "--jump" => it.peek().map(|s| s.as_str()),
             "-p" | "--protocol" => it.peek().map(|s| s.as_str()).filter(|p| {
-                matches!(*p, "sctp" | "dccp" | "udplite" | "esp" | "ah" | "ipv6-icmp" | "icmpv6" | "mh")
+                matches!(
+                    *p,
+                    "sctp" | "dccp" | "udplite" | "esp" | "ah" | "ipv6-icmp" | "icmpv6" | "mh"
+                )
             }),
             _ => None,
         };
         if let Some(n) = name {
-            let std = matches!(n, "ACCEPT" | "DROP" | "RETURN") || n.starts_with('x') || n.starts_with("foobar");
+            let std = matches!(n, "ACCEPT" | "DROP" | "RETURN")
+                || n.starts_with('x')
+                || n.starts_with("foobar");
             let known = nfsim::xt::new_match(n).is_some() || nfsim::xt::new_target(n).is_some();
             if !std && !known && !matches!(w.as_str(), "-p" | "--protocol") {
                 return Some(format!("extension `{n}' not implemented"));
@@ -57,14 +66,17 @@ fn unsupported(rule: &[String]) -> Option<String> {
 
 fn truth_path() -> PathBuf {
     #[allow(clippy::disallowed_methods)] // test-only: where the shared corpus lives
-    let p = std::env::var("NFSIM_IPTABLES_T").unwrap_or_else(|_| "/work/shared/conformance/iptables-t".into());
+    let p = std::env::var("NFSIM_IPTABLES_T")
+        .unwrap_or_else(|_| "/work/shared/conformance/iptables-t".into());
     PathBuf::from(p).join("truth.legacy.tsv")
 }
 
 /// Lines of the .t corpus whose recording is not about the rule itself.
 fn known_skip(rule: &str) -> Option<&'static str> {
     if rule.contains("--protocol=tcp") || rule.contains("-ptcp") {
-        return Some("iptables 1.8.9 reads attached values of -p from the whole token (the recorded error); covered by unit tests");
+        return Some(
+            "iptables 1.8.9 reads attached values of -p from the whole token (the recorded error); covered by unit tests",
+        );
     }
     None
 }
@@ -91,11 +103,18 @@ fn iptables_t_conformance() {
         }
         let mut rs = Ruleset::new();
         for w in argv_rule.windows(2) {
-            if (w[0] == "-j" || w[0] == "-g") && (w[1].starts_with('x') || w[1].starts_with("foobar")) {
+            if (w[0] == "-j" || w[0] == "-g")
+                && (w[1].starts_with('x') || w[1].starts_with("foobar"))
+            {
                 let _ = rs.apply_argv(&["-t".into(), table.into(), "-N".into(), w[1].clone()]);
             }
         }
-        let mut argv = vec!["-t".to_string(), table.to_string(), "-A".into(), chain.into()];
+        let mut argv = vec![
+            "-t".to_string(),
+            table.to_string(),
+            "-A".into(),
+            chain.into(),
+        ];
         argv.extend(argv_rule);
         let got = match rs.apply_argv(&argv) {
             Ok(_) => {
@@ -110,10 +129,16 @@ fn iptables_t_conformance() {
         if got == want {
             agreed += 1;
         } else {
-            failed.push(format!("{file}:{} `{rule}'\n   want {want:?}\n   got  {got:?}", n + 1));
+            failed.push(format!(
+                "{file}:{} `{rule}'\n   want {want:?}\n   got  {got:?}",
+                n + 1
+            ));
         }
     }
-    println!("iptables .t corpus: {agreed} agreed, {skipped} skipped, {} disagreed", failed.len());
+    println!(
+        "iptables .t corpus: {agreed} agreed, {skipped} skipped, {} disagreed",
+        failed.len()
+    );
     assert!(failed.is_empty(), "disagreements:\n{}", failed.join("\n"));
 }
 
@@ -142,7 +167,8 @@ fn corpus_case(c: &CorpusLine) -> Result<(), String> {
     for s in &c.setup {
         let mut argv = vec!["-t".to_string(), c.table.clone()];
         argv.extend(words(s));
-        rs.apply_argv(&argv).map_err(|e| format!("setup `{s}' failed: {e}"))?;
+        rs.apply_argv(&argv)
+            .map_err(|e| format!("setup `{s}' failed: {e}"))?;
     }
     let table = Table::from_name(&c.table).ok_or("unknown table")?;
     let mut argv = vec!["-t".to_string(), c.table.clone()];
@@ -152,7 +178,11 @@ fn corpus_case(c: &CorpusLine) -> Result<(), String> {
         Err(e) => (e.status as i32, e.stderr(), e.kernel_log.clone()),
     };
     let check = |what: &str, want: &str, got: &str| {
-        if want == got { Ok(()) } else { Err(format!("{what}:\n--- want\n{want}\n--- got\n{got}")) }
+        if want == got {
+            Ok(())
+        } else {
+            Err(format!("{what}:\n--- want\n{want}\n--- got\n{got}"))
+        }
     };
     check("exit", &c.exit.to_string(), &exit.to_string())?;
     check("stderr", &c.stderr, &stderr)?;
@@ -164,7 +194,12 @@ fn corpus_case(c: &CorpusLine) -> Result<(), String> {
         check("-S", w, &rs.list_rules(table, None))?;
     }
     if let Some(w) = &c.l {
-        let o = ListOpts { numeric: true, verbose: true, exact: false, line_numbers: true };
+        let o = ListOpts {
+            numeric: true,
+            verbose: true,
+            exact: false,
+            line_numbers: true,
+        };
         check("-L -n -v --line-numbers", w, &rs.list(table, None, o))?;
     }
     Ok(())
@@ -174,13 +209,21 @@ fn corpus_case(c: &CorpusLine) -> Result<(), String> {
 fn differential_corpus() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/rules/corpus.jsonl");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        println!("SKIP differential_corpus: {} not present yet", path.display());
+        println!(
+            "SKIP differential_corpus: {} not present yet",
+            path.display()
+        );
         return;
     };
     let (mut agreed, mut skipped, mut failed) = (0, 0, Vec::new());
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let c: CorpusLine = serde_json::from_str(line).expect("corpus line is JSON");
-        let all: Vec<String> = c.setup.iter().flat_map(|s| words(s)).chain(c.args.iter().cloned()).collect();
+        let all: Vec<String> = c
+            .setup
+            .iter()
+            .flat_map(|s| words(s))
+            .chain(c.args.iter().cloned())
+            .collect();
         if let Some(why) = unsupported(&all) {
             println!("skip {}: {why}", c.id);
             skipped += 1;
@@ -191,7 +234,10 @@ fn differential_corpus() {
             Err(e) => failed.push(format!("{}: {e}", c.id)),
         }
     }
-    println!("differential corpus: {agreed} agreed, {skipped} skipped, {} disagreed", failed.len());
+    println!(
+        "differential corpus: {agreed} agreed, {skipped} skipped, {} disagreed",
+        failed.len()
+    );
     assert!(failed.is_empty(), "disagreements:\n{}", failed.join("\n\n"));
 }
 
@@ -217,7 +263,8 @@ fn rule_strategy() -> impl Strategy<Value = String> {
         Just("-j MARK --or-mark 3".to_string()),
         Just(String::new()),
     ];
-    (proptest::collection::vec(piece, 0..4), target).prop_map(|(p, t)| format!("{} {t}", p.join(" ")))
+    (proptest::collection::vec(piece, 0..4), target)
+        .prop_map(|(p, t)| format!("{} {t}", p.join(" ")))
 }
 
 proptest! {

@@ -274,7 +274,10 @@ impl<'a> Parser<'a> {
         if let Some(i) = cands.iter().position(|(n, _)| *n == name) {
             return Ok(Some(cands.swap_remove(i).1));
         }
-        let mut pre: Vec<_> = cands.into_iter().filter(|(n, _)| n.starts_with(name)).collect();
+        let mut pre: Vec<_> = cands
+            .into_iter()
+            .filter(|(n, _)| n.starts_with(name))
+            .collect();
         match pre.len() {
             0 => Ok(None),
             1 => Ok(Some(pre.remove(0).1)),
@@ -335,16 +338,23 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn ext_args(&mut self, tok: &str, opt: &xt::Opt, attached: Option<&'a str>) -> Result<Vec<&'a str>, Error> {
+    fn ext_args(
+        &mut self,
+        tok: &str,
+        opt: &xt::Opt,
+        attached: Option<&'a str>,
+    ) -> Result<Vec<&'a str>, Error> {
         let mut args = Vec::new();
         if opt.args == 0 {
             return Ok(args);
         }
         match attached {
             Some(v) => args.push(v),
-            None => args.push(self.next_arg().ok_or_else(|| {
-                Error::param(format!("option \"{tok}\" requires an argument"))
-            })?),
+            None => {
+                args.push(self.next_arg().ok_or_else(|| {
+                    Error::param(format!("option \"{tok}\" requires an argument"))
+                })?)
+            }
         }
         if opt.args == 2 {
             let second = self
@@ -444,7 +454,9 @@ impl<'a> Parser<'a> {
             'j' | 'g' => self.set_jump(v, c == 'g')?,
             'm' => {
                 let m = xt::new_match(v).ok_or_else(|| {
-                    Error::param(format!("Couldn't load match `{v}':No such file or directory\n"))
+                    Error::param(format!(
+                        "Couldn't load match `{v}':No such file or directory\n"
+                    ))
                 })?;
                 self.matches.push((m, Vec::new()));
             }
@@ -467,11 +479,11 @@ impl<'a> Parser<'a> {
 
     fn set_jump(&mut self, name: &str, goto: bool) -> Result<(), Error> {
         if name.len() > 28 {
-            return Err(Error::param(format!("Invalid target name `{name}' (28 chars max)")));
+            return Err(Error::param(format!(
+                "Invalid target name `{name}' (28 chars max)"
+            )));
         }
-        if !goto
-            && let Some(t) = xt::new_target(name)
-        {
+        if !goto && let Some(t) = xt::new_target(name) {
             self.target = Some((t, Vec::new()));
         }
         self.jump = Some((name.to_string(), goto));
@@ -488,7 +500,10 @@ impl<'a> Parser<'a> {
         let b = bytes
             .parse()
             .map_err(|_| Error::param("-c byte counter not numeric"))?;
-        self.counters = Some(Counters { packets: p, bytes: b });
+        self.counters = Some(Counters {
+            packets: p,
+            bytes: b,
+        });
         Ok(())
     }
 
@@ -510,15 +525,25 @@ impl<'a> Parser<'a> {
         let rule_cmd = "ACDIR".contains(c);
         if !rule_cmd || (c == 'D' && self.rulenum.is_some()) {
             if let Some(o) = self.seen_generic.first() {
-                return Err(Error::param(format!("Illegal option `-{o}' with this command\n")));
+                return Err(Error::param(format!(
+                    "Illegal option `-{o}' with this command\n"
+                )));
             }
             if !self.matches.is_empty() {
                 return Err(Error::param("Illegal option `-m' with this command\n"));
             }
         }
         if c != 'L' && (self.list.numeric || self.list.line_numbers || self.list.exact) {
-            let o = if self.list.numeric { "-n" } else if self.list.exact { "-x" } else { "--line-numbers" };
-            return Err(Error::param(format!("Illegal option `{o}' with this command\n")));
+            let o = if self.list.numeric {
+                "-n"
+            } else if self.list.exact {
+                "-x"
+            } else {
+                "--line-numbers"
+            };
+            return Err(Error::param(format!(
+                "Illegal option `{o}' with this command\n"
+            )));
         }
         let chain_name = chain.clone().unwrap_or_default();
         if rule_cmd {
@@ -532,7 +557,11 @@ impl<'a> Parser<'a> {
             ));
         }
         if matches!(c, 'N' | 'E') {
-            let name = if c == 'N' { chain_name.as_str() } else { policy.unwrap_or_default() };
+            let name = if c == 'N' {
+                chain_name.as_str()
+            } else {
+                policy.unwrap_or_default()
+            };
             check_new_chain_name(name)?;
         }
         let op = match c {
@@ -588,9 +617,17 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn check_once(ext: &str, opt: &xt::Opt, inv: bool, seen: &mut Vec<&'static str>) -> Result<(), Error> {
+fn check_once(
+    ext: &str,
+    opt: &xt::Opt,
+    inv: bool,
+    seen: &mut Vec<&'static str>,
+) -> Result<(), Error> {
     if inv && !opt.invert {
-        return Err(Error::param(format!("{ext}: option \"--{}\" cannot be inverted.\n", opt.name)));
+        return Err(Error::param(format!(
+            "{ext}: option \"--{}\" cannot be inverted.\n",
+            opt.name
+        )));
     }
     if !opt.multi && seen.contains(&opt.name) {
         return Err(Error::param(format!(

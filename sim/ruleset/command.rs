@@ -31,7 +31,11 @@ fn check_jumps(t: &TableRules, rules: &[Rule]) -> Result<(), Error> {
         if let Some(name) = r.verdict.chain()
             && t.chain(name).is_none_or(|c| c.is_builtin())
         {
-            let what = if matches!(r.verdict, Verdict::Goto(_)) { "goto" } else { "target" };
+            let what = if matches!(r.verdict, Verdict::Goto(_)) {
+                "goto"
+            } else {
+                "target"
+            };
             if what == "goto" && t.chain(name).is_none() {
                 return Err(no_chain());
             }
@@ -48,7 +52,10 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
     let chain = cmd.chain.as_deref();
     let need = |t: &TableRules| -> Result<usize, Error> {
         let name = chain.unwrap_or_default();
-        t.chains.iter().position(|c| c.name == name).ok_or_else(no_chain)
+        t.chains
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or_else(no_chain)
     };
     match &cmd.op {
         Op::Append | Op::Insert(_) | Op::Replace(_) => {
@@ -72,7 +79,9 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
                         return Err(Error::iptc("Index of replacement too big."));
                     }
                     if cmd.rules.len() != 1 {
-                        return Err(Error::param("Replacement rule does not specify a unique address"));
+                        return Err(Error::param(
+                            "Replacement rule does not specify a unique address",
+                        ));
                     }
                     rules[at] = cmd.rules[0].clone();
                 }
@@ -103,7 +112,11 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
             if chain.is_some() {
                 need(t)?;
             }
-            for c in t.chains.iter_mut().filter(|c| chain.is_none_or(|n| n == c.name)) {
+            for c in t
+                .chains
+                .iter_mut()
+                .filter(|c| chain.is_none_or(|n| n == c.name))
+            {
                 if cmd.op == Op::Flush {
                     c.rules.clear();
                 } else {
@@ -133,7 +146,11 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
             let pol = match p.as_str() {
                 "ACCEPT" => Policy::Accept,
                 "DROP" => Policy::Drop,
-                _ => return Err(Error::iptc("Bad policy name. Run `dmesg' for more information.")),
+                _ => {
+                    return Err(Error::iptc(
+                        "Bad policy name. Run `dmesg' for more information.",
+                    ));
+                }
             };
             t.chains[ci].policy = Some(pol);
             if let Some(c) = cmd.counters {
@@ -175,7 +192,12 @@ fn delete_chains(t: &mut TableRules, chain: Option<&str>) -> Result<(), Error> {
             }
             vec![n.to_string()]
         }
-        None => t.chains.iter().filter(|c| !c.is_builtin()).map(|c| c.name.clone()).collect(),
+        None => t
+            .chains
+            .iter()
+            .filter(|c| !c.is_builtin())
+            .map(|c| c.name.clone())
+            .collect(),
     };
     for n in &names {
         if t.references(n) > 0 {

@@ -124,7 +124,11 @@ impl Error {
             Kind::Iptc | Kind::Kernel => format!("iptables: {}", self.message),
             _ => self.message.clone(),
         };
-        let parts: Vec<&str> = text.split('\n').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let parts: Vec<&str> = text
+            .split('\n')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         parts.join(" ")
     }
 
@@ -134,7 +138,11 @@ impl Error {
             Kind::Iptc | Kind::Kernel => format!("iptables: {}", self.message),
             _ => self.message.clone(),
         };
-        let parts: Vec<&str> = text.split('\n').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let parts: Vec<&str> = text
+            .split('\n')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         let mut s = parts.join(" ");
         for l in &self.kernel_log {
             s.push_str(&format!(" (kernel: {l})"));

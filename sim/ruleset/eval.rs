@@ -57,7 +57,12 @@ impl Ruleset {
     /// Runs `table`'s chain for `hook` over the packet, updating counters.
     /// A table that does not exist (never used) accepts, as no hook is
     /// registered for it.
-    pub fn traverse(&mut self, table: Table, hook: Hook, pkt: &mut dyn PacketView) -> (Decision, DecidedBy) {
+    pub fn traverse(
+        &mut self,
+        table: Table,
+        hook: Hook,
+        pkt: &mut dyn PacketView,
+    ) -> (Decision, DecidedBy) {
         let Some(t) = self.tables.iter_mut().find(|t| t.table == table) else {
             return (Decision::Accept, None);
         };
@@ -133,8 +138,12 @@ impl Ruleset {
             };
             match next {
                 RuleVerdict::Continue => ri += 1,
-                RuleVerdict::Accept => return (Decision::Accept, Some((t.chains[ci].name.clone(), ri + 1))),
-                RuleVerdict::Drop => return (Decision::Drop, Some((t.chains[ci].name.clone(), ri + 1))),
+                RuleVerdict::Accept => {
+                    return (Decision::Accept, Some((t.chains[ci].name.clone(), ri + 1)));
+                }
+                RuleVerdict::Drop => {
+                    return (Decision::Drop, Some((t.chains[ci].name.clone(), ri + 1)));
+                }
                 RuleVerdict::Return => match stack.pop() {
                     Some((c, r)) if ci != base => (ci, ri) = (c, r),
                     _ => return policy(t, base, len),
@@ -161,7 +170,10 @@ mod test {
     use crate::xt::packet::TestPacket;
 
     fn pkt(dport: u16) -> TestPacket {
-        let mut p = TestPacket::new(TestPacket::tcp([10, 0, 0, 1], [10, 0, 0, 2], 1234, dport, 0x02), Hook::Forward);
+        let mut p = TestPacket::new(
+            TestPacket::tcp([10, 0, 0, 1], [10, 0, 0, 2], 1234, dport, 0x02),
+            Hook::Forward,
+        );
         p.iif = "eth0".into();
         p.oif = "eth1".into();
         p
@@ -203,6 +215,9 @@ mod test {
     #[test]
     fn absent_table_accepts() {
         let mut rs = Ruleset::new();
-        assert_eq!(rs.traverse(Table::Nat, Hook::PreRouting, &mut pkt(1)).0, Decision::Accept);
+        assert_eq!(
+            rs.traverse(Table::Nat, Hook::PreRouting, &mut pkt(1)).0,
+            Decision::Accept
+        );
     }
 }

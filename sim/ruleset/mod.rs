@@ -75,8 +75,8 @@ impl Ruleset {
     /// # Errors
     /// The first failing line's error, or a line that is not an iptables command.
     pub fn apply_script(&mut self, text: &str, origin: &str) -> Result<(), Error> {
-        let lines = shell::split_script(text)
-            .map_err(|(line, msg)| Error::bare(msg).at(origin, line))?;
+        let lines =
+            shell::split_script(text).map_err(|(line, msg)| Error::bare(msg).at(origin, line))?;
         for l in lines {
             let mut words = l.words.as_slice();
             if words.first().is_some_and(|w| w == "sudo") {
@@ -86,10 +86,13 @@ impl Ruleset {
                 Some(w) if is_iptables(w) => {}
                 _ => {
                     let cmd = words.first().map_or("", String::as_str);
-                    return Err(Error::bare(format!("not an iptables command: `{cmd}'")).at(origin, l.line));
+                    return Err(
+                        Error::bare(format!("not an iptables command: `{cmd}'")).at(origin, l.line)
+                    );
                 }
             }
-            self.apply_argv(&words[1..]).map_err(|e| e.at(origin, l.line))?;
+            self.apply_argv(&words[1..])
+                .map_err(|e| e.at(origin, l.line))?;
         }
         Ok(())
     }
@@ -111,13 +114,23 @@ mod test {
         let a = load(script, "fw.sh").unwrap();
         let b = load(&a.save(false), "fw.rules").unwrap();
         assert_eq!(a.save(false), b.save(false));
-        assert!(a.save(false).contains("-A INPUT -s 10.0.0.0/8 -p tcp -m tcp --dport 22 -j ACCEPT\n"));
+        assert!(
+            a.save(false)
+                .contains("-A INPUT -s 10.0.0.0/8 -p tcp -m tcp --dport 22 -j ACCEPT\n")
+        );
     }
 
     #[test]
     fn script_error_names_file_and_line() {
-        let e = load("iptables -N X\n\niptables -A X -p tcp --dport 99999\n", "fw.sh").unwrap_err();
-        assert_eq!(e.to_string(), "fw.sh:3: invalid port/service `99999' specified");
+        let e = load(
+            "iptables -N X\n\niptables -A X -p tcp --dport 99999\n",
+            "fw.sh",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "fw.sh:3: invalid port/service `99999' specified"
+        );
         assert_eq!(e.status, 2);
     }
 }

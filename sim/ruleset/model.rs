@@ -339,20 +339,33 @@ mod test {
         t.add_user_chain("Bar");
         t.add_user_chain("LOGDROP");
         let names: Vec<_> = t.chains.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["INPUT", "FORWARD", "OUTPUT", "Bar", "LOGDROP", "foo"]);
+        assert_eq!(
+            names,
+            ["INPUT", "FORWARD", "OUTPUT", "Bar", "LOGDROP", "foo"]
+        );
     }
 
     #[test]
     fn interface_plus_is_a_prefix_and_bang_inverts() {
-        let i = Iface { name: "eth+".into(), inv: false };
+        let i = Iface {
+            name: "eth+".into(),
+            inv: false,
+        };
         assert!(i.hit("eth0") && !i.hit("lo"));
-        let i = Iface { name: "lo".into(), inv: true };
+        let i = Iface {
+            name: "lo".into(),
+            inv: true,
+        };
         assert!(!i.hit("lo") && i.hit(""));
     }
 
     #[test]
     fn address_mask_text_is_length_or_dotted() {
-        let a = Addr { addr: "10.0.12.0".parse().unwrap(), mask: "255.0.255.0".parse().unwrap(), inv: false };
+        let a = Addr {
+            addr: "10.0.12.0".parse().unwrap(),
+            mask: "255.0.255.0".parse().unwrap(),
+            inv: false,
+        };
         assert_eq!(a.mask_text(), "/255.0.255.0");
         assert!(a.hit("10.9.12.1".parse().unwrap()));
     }

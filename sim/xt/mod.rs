@@ -136,7 +136,10 @@ pub struct Refusal {
 impl Refusal {
     /// EINVAL with one log line.
     pub fn einval(line: impl Into<String>) -> Refusal {
-        Refusal { log: vec![line.into()], enoent: false }
+        Refusal {
+            log: vec![line.into()],
+            enoent: false,
+        }
     }
 }
 
@@ -167,8 +170,7 @@ pub trait Match: fmt::Debug + Send + Sync {
     /// The long options this match takes.
     fn options(&self) -> &'static [Opt];
     /// Takes one option (`opt` is the canonical long name without `--`).
-    fn parse(&mut self, opt: &str, inv: bool, args: &[&str], rule: &RuleInfo)
-    -> Result<(), Error>;
+    fn parse(&mut self, opt: &str, inv: bool, args: &[&str], rule: &RuleInfo) -> Result<(), Error>;
     /// Checks the options as a whole after the rule is parsed (`x6_fcheck`).
     fn finish(&mut self, _rule: &RuleInfo) -> Result<(), Error> {
         Ok(())
@@ -217,8 +219,7 @@ pub trait Target: fmt::Debug + Send + Sync {
     /// The long options this target takes.
     fn options(&self) -> &'static [Opt];
     /// Takes one option (`opt` is the canonical long name without `--`).
-    fn parse(&mut self, opt: &str, inv: bool, args: &[&str], rule: &RuleInfo)
-    -> Result<(), Error>;
+    fn parse(&mut self, opt: &str, inv: bool, args: &[&str], rule: &RuleInfo) -> Result<(), Error>;
     /// Checks the options as a whole after the rule is parsed.
     fn finish(&mut self, _rule: &RuleInfo) -> Result<(), Error> {
         Ok(())

@@ -113,7 +113,9 @@ pub fn parse_uint(s: &str, max: u64) -> Option<u64> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
-    u64::from_str_radix(digits, radix).ok().filter(|v| *v <= max)
+    u64::from_str_radix(digits, radix)
+        .ok()
+        .filter(|v| *v <= max)
 }
 
 /// Parses `value[/mask]` (mask defaults to all ones), as mark and MARK take it.

@@ -249,7 +249,18 @@ impl TestPacket {
     /// Builds an IPv4 packet: 20-byte header with `proto`, then `l4` bytes.
     pub fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
         let total = 20 + l4.len();
-        let mut b = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0, 0, 64, proto];
+        let mut b = vec![
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            1,
+            0,
+            0,
+            64,
+            proto,
+        ];
         b.extend_from_slice(&[0, 0]);
         b.extend_from_slice(&src);
         b.extend_from_slice(&dst);

@@ -8,8 +8,18 @@ use crate::xt::{CheckCtx, Hook, Match, RuleInfo};
 
 /// Route types by RTN_* number.
 const TYPES: [&str; 12] = [
-    "UNSPEC", "UNICAST", "LOCAL", "BROADCAST", "ANYCAST", "MULTICAST", "BLACKHOLE",
-    "UNREACHABLE", "PROHIBIT", "THROW", "NAT", "XRESOLVE",
+    "UNSPEC",
+    "UNICAST",
+    "LOCAL",
+    "BROADCAST",
+    "ANYCAST",
+    "MULTICAST",
+    "BLACKHOLE",
+    "UNREACHABLE",
+    "PROHIBIT",
+    "THROW",
+    "NAT",
+    "XRESOLVE",
 ];
 
 /// The addrtype match (revision 1).
@@ -45,7 +55,10 @@ fn parse_types(s: &str) -> Result<u16, Error> {
 }
 
 fn type_names(v: u16) -> String {
-    let n: Vec<&str> = (0..12).filter(|i| v & (1 << i) != 0).map(|i| TYPES[i]).collect();
+    let n: Vec<&str> = (0..12)
+        .filter(|i| v & (1 << i) != 0)
+        .map(|i| TYPES[i])
+        .collect();
     n.join(",")
 }
 
@@ -67,7 +80,9 @@ impl Match for AddrType {
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
         if self.src.is_none() && self.dst.is_none() {
-            return Err(opts::param("addrtype: you must specify --src-type or --dst-type"));
+            return Err(opts::param(
+                "addrtype: you must specify --src-type or --dst-type",
+            ));
         }
         if self.iface_in && self.iface_out {
             return Err(opts::param(
@@ -79,7 +94,11 @@ impl Match for AddrType {
     fn save(&self, out: &mut String) {
         for (name, t) in [("src-type", self.src), ("dst-type", self.dst)] {
             if let Some((v, inv)) = t {
-                out.push_str(&format!("{} --{name} {}", if inv { " !" } else { "" }, type_names(v)));
+                out.push_str(&format!(
+                    "{} --{name} {}",
+                    if inv { " !" } else { "" },
+                    type_names(v)
+                ));
             }
         }
         if self.iface_in {
@@ -93,7 +112,11 @@ impl Match for AddrType {
         out.push_str(" ADDRTYPE match");
         for (name, t) in [("src-type", self.src), ("dst-type", self.dst)] {
             if let Some((v, inv)) = t {
-                out.push_str(&format!(" {name} {}{}", if inv { "!" } else { "" }, type_names(v)));
+                out.push_str(&format!(
+                    " {name} {}{}",
+                    if inv { "!" } else { "" },
+                    type_names(v)
+                ));
             }
         }
         if self.iface_in {
@@ -107,10 +130,14 @@ impl Match for AddrType {
         let in_bad = Hook::Output.bit() | Hook::PostRouting.bit();
         let out_bad = Hook::PreRouting.bit() | Hook::Input.bit();
         if self.iface_in && ctx.hooks & in_bad != 0 {
-            return Err(crate::xt::Refusal::einval("xt_addrtype: input interface limitation not valid in POSTROUTING and OUTPUT"));
+            return Err(crate::xt::Refusal::einval(
+                "xt_addrtype: input interface limitation not valid in POSTROUTING and OUTPUT",
+            ));
         }
         if self.iface_out && ctx.hooks & out_bad != 0 {
-            return Err(crate::xt::Refusal::einval("xt_addrtype: output interface limitation not valid in PREROUTING and INPUT"));
+            return Err(crate::xt::Refusal::einval(
+                "xt_addrtype: output interface limitation not valid in PREROUTING and INPUT",
+            ));
         }
         Ok(())
     }
@@ -146,24 +173,33 @@ mod test {
     #[test]
     fn types_print_in_rtn_order() {
         let mut m = AddrType::default();
-        m.parse("src-type", false, &["LOCAL,UNICAST"], &RuleInfo::default()).unwrap();
-        m.parse("dst-type", true, &["BROADCAST"], &RuleInfo::default()).unwrap();
+        m.parse("src-type", false, &["LOCAL,UNICAST"], &RuleInfo::default())
+            .unwrap();
+        m.parse("dst-type", true, &["BROADCAST"], &RuleInfo::default())
+            .unwrap();
         let mut l = String::new();
         m.list(&mut l, false);
-        assert_eq!(l, " ADDRTYPE match src-type UNICAST,LOCAL dst-type !BROADCAST");
+        assert_eq!(
+            l,
+            " ADDRTYPE match src-type UNICAST,LOCAL dst-type !BROADCAST"
+        );
     }
 
     #[test]
     fn broadcast_destination_is_recognised() {
         let mut m = AddrType::default();
-        m.parse("dst-type", false, &["BROADCAST"], &RuleInfo::default()).unwrap();
+        m.parse("dst-type", false, &["BROADCAST"], &RuleInfo::default())
+            .unwrap();
         let mut p = TestPacket::new(TestPacket::udp([1; 4], [255; 4], 1, 2), Hook::Input);
         assert!(m.matches(&mut p, &mut false));
     }
 
     #[test]
     fn bad_type_and_missing_type() {
-        assert_eq!(parse_types("wrong"), Err(opts::param("addrtype: bad type \"wrong\"")));
+        assert_eq!(
+            parse_types("wrong"),
+            Err(opts::param("addrtype: bad type \"wrong\""))
+        );
         assert!(AddrType::default().finish(&RuleInfo::default()).is_err());
     }
 }

@@ -35,26 +35,38 @@ impl Match for IpRange {
         let (a, b) = opts::parse_ip_range(args[0])
             .ok_or_else(|| opts::param(format!("iprange match: Bad IP address \"{}\"", args[0])))?;
         let r = Some((a, b, inv));
-        if opt == "src-range" { self.src = r } else { self.dst = r }
+        if opt == "src-range" {
+            self.src = r
+        } else {
+            self.dst = r
+        }
         Ok(())
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
         if self.src.is_none() && self.dst.is_none() {
-            return Err(opts::param("iprange match: You must specify `--src-range' or `--dst-range'"));
+            return Err(opts::param(
+                "iprange match: You must specify `--src-range' or `--dst-range'",
+            ));
         }
         Ok(())
     }
     fn save(&self, out: &mut String) {
         for (name, r) in [("src-range", &self.src), ("dst-range", &self.dst)] {
             if let Some((a, b, inv)) = r {
-                out.push_str(&format!("{} --{name} {a}-{b}", if *inv { " !" } else { "" }));
+                out.push_str(&format!(
+                    "{} --{name} {a}-{b}",
+                    if *inv { " !" } else { "" }
+                ));
             }
         }
     }
     fn list(&self, out: &mut String, _: bool) {
         for (name, r) in [("source", &self.src), ("destination", &self.dst)] {
             if let Some((a, b, inv)) = r {
-                out.push_str(&format!(" {name} IP range {}{a}-{b}", if *inv { "! " } else { "" }));
+                out.push_str(&format!(
+                    " {name} IP range {}{a}-{b}",
+                    if *inv { "! " } else { "" }
+                ));
             }
         }
     }
@@ -75,7 +87,13 @@ mod test {
     #[test]
     fn inclusive_and_invertible() {
         let mut m = IpRange::default();
-        m.parse("dst-range", true, &["10.1.0.1-10.1.0.9"], &RuleInfo::default()).unwrap();
+        m.parse(
+            "dst-range",
+            true,
+            &["10.1.0.1-10.1.0.9"],
+            &RuleInfo::default(),
+        )
+        .unwrap();
         let mut l = String::new();
         m.list(&mut l, true);
         assert_eq!(l, " destination IP range ! 10.1.0.1-10.1.0.9");

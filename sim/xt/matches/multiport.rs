@@ -57,12 +57,22 @@ fn proto_of(rule: &RuleInfo) -> Result<&'static str, Error> {
 impl Multiport {
     fn text(&self, numeric: bool) -> String {
         let p = |v: u16| {
-            if numeric { v.to_string() } else { opts::port_text(v, self.proto, false) }
+            if numeric {
+                v.to_string()
+            } else {
+                opts::port_text(v, self.proto, false)
+            }
         };
         let parts: Vec<String> = self
             .ports
             .iter()
-            .map(|&(a, b)| if a == b { p(a) } else { format!("{}:{}", p(a), p(b)) })
+            .map(|&(a, b)| {
+                if a == b {
+                    p(a)
+                } else {
+                    format!("{}:{}", p(a), p(b))
+                }
+            })
             .collect();
         parts.join(",")
     }
@@ -173,7 +183,10 @@ mod test {
     use crate::xt::Hook;
     use crate::xt::packet::TestPacket;
 
-    const TCP: RuleInfo = RuleInfo { proto: 6, proto_inv: false };
+    const TCP: RuleInfo = RuleInfo {
+        proto: 6,
+        proto_inv: false,
+    };
 
     #[test]
     fn needs_a_port_protocol() {
@@ -184,7 +197,16 @@ mod test {
     #[test]
     fn lists_names_and_inversion_with_two_spaces() {
         let mut m = Multiport::default();
-        m.parse("sports", true, &["53,1024:65535"], &RuleInfo { proto: 17, proto_inv: false }).unwrap();
+        m.parse(
+            "sports",
+            true,
+            &["53,1024:65535"],
+            &RuleInfo {
+                proto: 17,
+                proto_inv: false,
+            },
+        )
+        .unwrap();
         let mut l = String::new();
         m.list(&mut l, false);
         assert_eq!(l, " multiport sports  !domain,1024:65535");
@@ -193,7 +215,8 @@ mod test {
     #[test]
     fn matches_any_listed_port() {
         let mut m = Multiport::default();
-        m.parse("dports", false, &["80,443,8000:8080"], &TCP).unwrap();
+        m.parse("dports", false, &["80,443,8000:8080"], &TCP)
+            .unwrap();
         let mut p = TestPacket::new(TestPacket::tcp([1; 4], [2; 4], 1, 8001, 2), Hook::Input);
         assert!(m.matches(&mut p, &mut false));
         p.bytes = TestPacket::tcp([1; 4], [2; 4], 1, 22, 2);

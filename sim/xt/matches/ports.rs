@@ -111,10 +111,14 @@ mod test {
     #[test]
     fn prints_single_ports_and_ranges() {
         let mut s = String::new();
-        PortRange::parse("ssh:telnet", "tcp", true, bad).unwrap().list(&mut s, "spt", "tcp", false);
+        PortRange::parse("ssh:telnet", "tcp", true, bad)
+            .unwrap()
+            .list(&mut s, "spt", "tcp", false);
         assert_eq!(s, " spts:!ssh:telnet");
         let mut s = String::new();
-        PortRange::parse("4:4", "tcp", false, bad).unwrap().save(&mut s, "sport");
+        PortRange::parse("4:4", "tcp", false, bad)
+            .unwrap()
+            .save(&mut s, "sport");
         assert_eq!(s, " --sport 4");
     }
 }

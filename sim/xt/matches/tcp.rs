@@ -69,7 +69,11 @@ fn flag_names(v: u8) -> String {
     if v == 0 {
         return "NONE".into();
     }
-    let names: Vec<&str> = FLAGS.iter().filter(|(_, b)| v & b != 0).map(|x| x.0).collect();
+    let names: Vec<&str> = FLAGS
+        .iter()
+        .filter(|(_, b)| v & b != 0)
+        .map(|x| x.0)
+        .collect();
     names.join(",")
 }
 
@@ -92,7 +96,11 @@ impl Tcp {
         if r.min > r.max {
             return Err(opts::param("invalid portrange (min > max)"));
         }
-        if dst { self.dport = r } else { self.sport = r }
+        if dst {
+            self.dport = r
+        } else {
+            self.sport = r
+        }
         Ok(())
     }
 }
@@ -140,7 +148,11 @@ impl Match for Tcp {
         }
         if let Some((m, c, inv)) = self.flags {
             let inv = if inv { " !" } else { "" };
-            out.push_str(&format!("{inv} --tcp-flags {} {}", flag_names(m), flag_names(c)));
+            out.push_str(&format!(
+                "{inv} --tcp-flags {} {}",
+                flag_names(m),
+                flag_names(c)
+            ));
         }
     }
     fn list(&self, out: &mut String, numeric: bool) {
@@ -228,8 +240,8 @@ fn has_option(t: &[u8], kind: u8) -> Option<bool> {
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::xt::packet::TestPacket;
     use crate::xt::Hook;
+    use crate::xt::packet::TestPacket;
 
     fn tcp(args: &[(&str, bool, &[&str])]) -> Tcp {
         let mut m = Tcp::default();
@@ -263,7 +275,10 @@ mod test {
     fn matches_ports_and_flags_and_drops_offset_one() {
         let mut m = tcp(&[("dport", false, &["80"]), ("syn", false, &[])]);
         let mut hd = false;
-        let mut p = TestPacket::new(TestPacket::tcp([1, 1, 1, 1], [2, 2, 2, 2], 999, 80, 0x02), Hook::Input);
+        let mut p = TestPacket::new(
+            TestPacket::tcp([1, 1, 1, 1], [2, 2, 2, 2], 999, 80, 0x02),
+            Hook::Input,
+        );
         assert!(m.matches(&mut p, &mut hd));
         p.bytes = TestPacket::tcp([1, 1, 1, 1], [2, 2, 2, 2], 999, 80, 0x12);
         assert!(!m.matches(&mut p, &mut hd));

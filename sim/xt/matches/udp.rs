@@ -38,7 +38,11 @@ impl Match for Udp {
     fn parse(&mut self, opt: &str, inv: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
         // x6 port ranges are unsigned: "-1" names no service at all.
         let r = PortRange::parse(args[0], "udp", inv, bad_port)?;
-        if opt.starts_with('s') { self.sport = r } else { self.dport = r }
+        if opt.starts_with('s') {
+            self.sport = r
+        } else {
+            self.dport = r
+        }
         Ok(())
     }
     fn save(&self, out: &mut String) {
@@ -51,7 +55,10 @@ impl Match for Udp {
         self.dport.list(out, "dpt", "udp", numeric);
     }
     fn scope(&self) -> Scope {
-        Scope { proto: 17, ..Scope::ANY }
+        Scope {
+            proto: 17,
+            ..Scope::ANY
+        }
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, hotdrop: &mut bool) -> bool {
         let Some((ip, u)) = packet::l4(pkt.ip()) else {
@@ -80,24 +87,32 @@ mod test {
     #[test]
     fn reversed_range_is_kept_and_never_matches() {
         let mut m = Udp::default();
-        m.parse("sport", false, &["4:3"], &RuleInfo::default()).unwrap();
+        m.parse("sport", false, &["4:3"], &RuleInfo::default())
+            .unwrap();
         let mut s = String::new();
         m.save(&mut s);
         assert_eq!(s, " --sport 4:3");
-        let mut p = TestPacket::new(TestPacket::udp([1, 1, 1, 1], [2, 2, 2, 2], 4, 53), Hook::Input);
+        let mut p = TestPacket::new(
+            TestPacket::udp([1, 1, 1, 1], [2, 2, 2, 2], 4, 53),
+            Hook::Input,
+        );
         assert!(!m.matches(&mut p, &mut false));
     }
 
     #[test]
     fn negative_port_is_refused_in_x6_words() {
         let e = Udp::default().parse("dport", false, &["-1"], &RuleInfo::default());
-        assert_eq!(e, Err(opts::param("Port \"-1\" does not resolve to anything.\n")));
+        assert_eq!(
+            e,
+            Err(opts::param("Port \"-1\" does not resolve to anything.\n"))
+        );
     }
 
     #[test]
     fn lists_service_names() {
         let mut m = Udp::default();
-        m.parse("sport", true, &["53"], &RuleInfo::default()).unwrap();
+        m.parse("sport", true, &["53"], &RuleInfo::default())
+            .unwrap();
         let mut s = String::new();
         m.list(&mut s, false);
         assert_eq!(s, " udp spt:!domain");

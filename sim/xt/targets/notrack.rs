@@ -27,7 +27,10 @@ impl Target for Notrack {
         out.push_str(" NOTRACK");
     }
     fn scope(&self) -> Scope {
-        Scope { table: Some(TableName::Raw), ..Scope::ANY }
+        Scope {
+            table: Some(TableName::Raw),
+            ..Scope::ANY
+        }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
         pkt.act(Action::Target(self));

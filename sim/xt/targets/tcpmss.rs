@@ -25,17 +25,24 @@ impl Target for Tcpmss {
     }
     fn parse(&mut self, opt: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
         if self.mss.is_some() {
-            return Err(opts::param("TCPMSS target: Only one option may be specified"));
+            return Err(opts::param(
+                "TCPMSS target: Only one option may be specified",
+            ));
         }
         self.mss = Some(if opt == "set-mss" {
-            Some(opts::parse_uint(args[0], 65535 - 40).ok_or_else(|| opts::bad_int("TCPMSS", "set-mss"))? as u16)
+            Some(
+                opts::parse_uint(args[0], 65535 - 40)
+                    .ok_or_else(|| opts::bad_int("TCPMSS", "set-mss"))? as u16,
+            )
         } else {
             None
         });
         Ok(())
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
-        self.mss.map(|_| ()).ok_or_else(|| opts::param("TCPMSS target: At least one parameter is required"))
+        self.mss
+            .map(|_| ())
+            .ok_or_else(|| opts::param("TCPMSS target: At least one parameter is required"))
     }
     fn save(&self, out: &mut String) {
         match self.mss {
@@ -50,7 +57,10 @@ impl Target for Tcpmss {
         }
     }
     fn scope(&self) -> Scope {
-        Scope { proto: 6, ..Scope::ANY }
+        Scope {
+            proto: 6,
+            ..Scope::ANY
+        }
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), Refusal> {
         let ok_hooks = Hook::Forward.bit() | Hook::Output.bit() | Hook::PostRouting.bit();
@@ -80,15 +90,36 @@ mod test {
 
     #[test]
     fn needs_a_syn_match() {
-        let t = Tcpmss { mss: Some(Some(1400)) };
-        let ctx = CheckCtx { table: TableName::Mangle, hooks: Hook::Forward.bit(), rule: RuleInfo { proto: 6, proto_inv: false }, matches: &[] };
-        assert_eq!(t.check(&ctx), Err(Refusal::einval("xt_TCPMSS: Only works on TCP SYN packets")));
+        let t = Tcpmss {
+            mss: Some(Some(1400)),
+        };
+        let ctx = CheckCtx {
+            table: TableName::Mangle,
+            hooks: Hook::Forward.bit(),
+            rule: RuleInfo {
+                proto: 6,
+                proto_inv: false,
+            },
+            matches: &[],
+        };
+        assert_eq!(
+            t.check(&ctx),
+            Err(Refusal::einval("xt_TCPMSS: Only works on TCP SYN packets"))
+        );
     }
 
     #[test]
     fn clamp_refused_in_input() {
         let t = Tcpmss { mss: Some(None) };
-        let ctx = CheckCtx { table: TableName::Mangle, hooks: Hook::Input.bit(), rule: RuleInfo { proto: 6, proto_inv: false }, matches: &[] };
+        let ctx = CheckCtx {
+            table: TableName::Mangle,
+            hooks: Hook::Input.bit(),
+            rule: RuleInfo {
+                proto: 6,
+                proto_inv: false,
+            },
+            matches: &[],
+        };
         assert!(t.check(&ctx).unwrap_err().log[0].contains("path-MTU"));
     }
 }
