@@ -20,7 +20,7 @@ fn num(n: u64, exact: bool, out: &mut String) {
     }
     let mut v = n;
     for suffix in ["K", "M", "G", "T"] {
-        v = (v + 500) / 1000;
+        v = v.saturating_add(500) / 1000;
         if v <= 9999 || suffix == "T" {
             let _ = write!(out, "{v:>4}{suffix} ");
             return;

@@ -201,7 +201,11 @@ impl Match for Conntrack {
                 self.dir_reply = Some(match s.to_ascii_uppercase().as_str() {
                     "ORIGINAL" => false,
                     "REPLY" => true,
-                    _ => return Err(opts::param(format!("Unknown --ctdir value \"{s}\""))),
+                    _ => {
+                        return Err(opts::param(format!(
+                            "conntrack: Bad value for \"--ctdir\" option: \"{s}\""
+                        )));
+                    }
                 })
             }
             _ if opt.ends_with("port") => {

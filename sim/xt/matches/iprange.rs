@@ -32,8 +32,14 @@ impl Match for IpRange {
         OPTS
     }
     fn parse(&mut self, opt: &str, inv: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
-        let (a, b) = opts::parse_ip_range(args[0])
-            .ok_or_else(|| opts::param(format!("iprange match: Bad IP address \"{}\"", args[0])))?;
+        let bad = |part: &str| {
+            opts::param(format!(
+                "iprange: Bad value for \"--{opt}\" option: \"{part}\""
+            ))
+        };
+        let (a, b) = args[0].split_once('-').unwrap_or((args[0], args[0]));
+        let a = opts::parse_ipv4(a).ok_or_else(|| bad(a))?;
+        let b = opts::parse_ipv4(b).ok_or_else(|| bad(b))?;
         let r = Some((a, b, inv));
         if opt == "src-range" {
             self.src = r

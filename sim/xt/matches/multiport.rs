@@ -46,6 +46,11 @@ fn proto_of(rule: &RuleInfo) -> Result<&'static str, Error> {
         33 => "dccp",
         _ => "",
     };
+    if rule.proto != 0 && (name.is_empty() || rule.proto_inv) {
+        return Err(opts::param(
+            "multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP",
+        ));
+    }
     if name.is_empty() || rule.proto_inv {
         return Err(opts::param(
             "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'",

@@ -35,10 +35,11 @@ pub struct Tcp {
 }
 
 const OPTS: &[Opt] = &[
-    Opt::inv("source-port"),
-    Opt::inv("sport"),
-    Opt::inv("destination-port"),
-    Opt::inv("dport"),
+    // tcp checks repeats itself, with its own message.
+    Opt::inv("source-port").multi(),
+    Opt::inv("sport").multi(),
+    Opt::inv("destination-port").multi(),
+    Opt::inv("dport").multi(),
     Opt::flag("syn").invertible(),
     Opt {
         name: "tcp-flags",
@@ -46,7 +47,7 @@ const OPTS: &[Opt] = &[
         invert: true,
         multi: true,
     },
-    Opt::inv("tcp-option"),
+    Opt::inv("tcp-option").multi(),
 ];
 
 fn parse_flags(s: &str) -> Result<u8, Error> {
