@@ -41,5 +41,7 @@ pub mod kernel;
 pub mod net;
 pub mod netfilter;
 pub mod pcap;
+pub mod ruleset;
 pub mod skb;
 pub mod wire;
+pub mod xt;

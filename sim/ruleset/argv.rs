@@ -1,0 +1,674 @@
+//! The iptables command line, parsed as iptables 1.8.9 parses it: getopt_long
+//! with abbreviations and clustered short options, options of loaded
+//! extensions merged in load order, `!` before an option, implicit loading of
+//! the protocol's match on an unknown option, and iptables' own checks
+//! afterwards. The result is a [`Command`]; `command.rs` carries it out.
+
+use super::error::Error;
+use super::model::{Counters, Rule, Verdict};
+use super::spec::{self, Generic};
+use crate::xt::{self, Match, RuleInfo, Target};
+
+/// What the command does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `-A`.
+    Append,
+    /// `-I chain [n]` (1-based).
+    Insert(u32),
+    /// `-D chain rule`.
+    Delete,
+    /// `-D chain n`.
+    DeleteNum(u32),
+    /// `-R chain n rule`.
+    Replace(u32),
+    /// `-C chain rule`.
+    Check,
+    /// `-L [chain [n]]`.
+    List,
+    /// `-S [chain [n]]`.
+    ListRules,
+    /// `-F [chain]`.
+    Flush,
+    /// `-Z [chain [n]]`.
+    Zero,
+    /// `-N chain`.
+    NewChain,
+    /// `-X [chain]`.
+    DeleteChain,
+    /// `-P chain policy`.
+    Policy(String),
+    /// `-E old new`.
+    Rename(String),
+}
+
+/// `-L` display options.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ListOpts {
+    /// `-n`: numeric addresses, ports, protocols.
+    pub numeric: bool,
+    /// `-v`: counters and interfaces.
+    pub verbose: bool,
+    /// `-x`: exact counters.
+    pub exact: bool,
+    /// `--line-numbers`.
+    pub line_numbers: bool,
+}
+
+/// One parsed iptables invocation.
+#[derive(Clone, Debug)]
+pub struct Command {
+    /// The operation.
+    pub op: Op,
+    /// `-t` (default "filter").
+    pub table: String,
+    /// The chain named after the command, if any.
+    pub chain: Option<String>,
+    /// `-L/-S/-Z chain n`.
+    pub rulenum: Option<u32>,
+    /// The rule(s) for -A/-I/-D/-R/-C, one per source × destination address.
+    pub rules: Vec<Rule>,
+    /// Display options.
+    pub list: ListOpts,
+    /// `-c` given.
+    pub counters: Option<Counters>,
+}
+
+/// A command letter with its long name, and whether it takes rule options.
+const COMMANDS: &[(char, &str)] = &[
+    ('A', "append"),
+    ('C', "check"),
+    ('D', "delete"),
+    ('I', "insert"),
+    ('R', "replace"),
+    ('L', "list"),
+    ('S', "list-rules"),
+    ('F', "flush"),
+    ('Z', "zero"),
+    ('N', "new-chain"),
+    ('X', "delete-chain"),
+    ('E', "rename-chain"),
+    ('P', "policy"),
+];
+
+/// Generic long options and their short letters ('\0' for --line-numbers).
+const LONG: &[(&str, char)] = &[
+    ("append", 'A'),
+    ("check", 'C'),
+    ("delete", 'D'),
+    ("insert", 'I'),
+    ("replace", 'R'),
+    ("list", 'L'),
+    ("list-rules", 'S'),
+    ("flush", 'F'),
+    ("zero", 'Z'),
+    ("new-chain", 'N'),
+    ("delete-chain", 'X'),
+    ("rename-chain", 'E'),
+    ("policy", 'P'),
+    ("source", 's'),
+    ("src", 's'),
+    ("destination", 'd'),
+    ("dst", 'd'),
+    ("protocol", 'p'),
+    ("in-interface", 'i'),
+    ("out-interface", 'o'),
+    ("jump", 'j'),
+    ("goto", 'g'),
+    ("match", 'm'),
+    ("table", 't'),
+    ("numeric", 'n'),
+    ("verbose", 'v'),
+    ("exact", 'x'),
+    ("fragment", 'f'),
+    ("set-counters", 'c'),
+    ("wait", 'w'),
+    ("wait-interval", 'W'),
+    ("line-numbers", '\0'),
+    ("modprobe", 'M'),
+    ("ipv4", '4'),
+];
+
+/// Short options taking a required argument.
+const NEEDS_ARG: &str = "ACDRINEPospdjgimtcM";
+/// Short options taking an optional (attached only) argument.
+const OPT_ARG: &str = "LSFZXwW";
+/// Options whose value iptables 1.8.9 takes from the whole token
+/// (`argv[optind-1]`) rather than getopt's `optarg`, so `-ieth0` means the
+/// interface "-ieth0" (observed).
+const WHOLE_TOKEN: &str = "spdiojg";
+
+/// Where a resolved long option belongs.
+enum Owner {
+    Generic(char),
+    Match(usize, xt::Opt),
+    Target(xt::Opt),
+}
+
+struct Parser<'a> {
+    argv: &'a [String],
+    pos: usize,
+    invert: bool,
+    cmd: Option<(char, Option<String>)>,
+    op_extra: Vec<String>,
+    rulenum: Option<u32>,
+    table: Option<String>,
+    list: ListOpts,
+    counters: Option<Counters>,
+    spec: Generic,
+    matches: Vec<(Box<dyn Match>, Vec<&'static str>)>,
+    target: Option<(Box<dyn Target>, Vec<&'static str>)>,
+    jump: Option<(String, bool)>,
+    seen_generic: Vec<char>,
+}
+
+/// Parses argv (without the leading `iptables`).
+///
+/// # Errors
+/// iptables' own message and status for anything it refuses before talking
+/// to the kernel.
+pub fn parse(argv: &[String]) -> Result<Command, Error> {
+    let mut p = Parser {
+        argv,
+        pos: 0,
+        invert: false,
+        cmd: None,
+        op_extra: Vec::new(),
+        rulenum: None,
+        table: None,
+        list: ListOpts::default(),
+        counters: None,
+        spec: Generic::default(),
+        matches: Vec::new(),
+        target: None,
+        jump: None,
+        seen_generic: Vec::new(),
+    };
+    while p.pos < argv.len() {
+        p.step()?;
+    }
+    p.finish()
+}
+
+impl<'a> Parser<'a> {
+    fn next_arg(&mut self) -> Option<&'a str> {
+        let a = self.argv.get(self.pos)?;
+        self.pos += 1;
+        Some(a.as_str())
+    }
+
+    /// The next argument if it does not look like an option (iptables'
+    /// `optind < argc && argv[optind][0] != '-' && != '!'` idiom).
+    fn peek_word(&mut self) -> Option<&'a str> {
+        let a = self.argv.get(self.pos)?;
+        if a.starts_with('-') || a.starts_with('!') {
+            return None;
+        }
+        self.pos += 1;
+        Some(a.as_str())
+    }
+
+    fn step(&mut self) -> Result<(), Error> {
+        let tok = self.next_arg().unwrap_or_default();
+        if tok == "!" {
+            if self.invert {
+                return Err(Error::param("multiple consecutive ! not allowed"));
+            }
+            self.invert = true;
+            return Ok(());
+        }
+        if let Some(long) = tok.strip_prefix("--") {
+            if long.is_empty() {
+                return Err(Error::bare(format!("Bad argument `{tok}'")));
+            }
+            return self.long(tok, long);
+        }
+        if tok.len() > 1 && tok.starts_with('-') {
+            return self.shorts(tok);
+        }
+        Err(Error::bare(format!("Bad argument `{tok}'")))
+    }
+
+    fn shorts(&mut self, tok: &'a str) -> Result<(), Error> {
+        let body = &tok[1..];
+        for (i, c) in body.char_indices() {
+            let rest = &body[i + c.len_utf8()..];
+            if NEEDS_ARG.contains(c) {
+                let val = if !rest.is_empty() {
+                    if WHOLE_TOKEN.contains(c) { tok } else { rest }
+                } else {
+                    self.next_arg().ok_or_else(|| {
+                        Error::param(format!("option \"{tok}\" requires an argument"))
+                    })?
+                };
+                return self.generic(c, Some(val));
+            }
+            if OPT_ARG.contains(c) {
+                let val = (!rest.is_empty()).then_some(rest);
+                return self.generic(c, val);
+            }
+            if "nvxf4hV6".contains(c) {
+                self.generic(c, None)?;
+                continue;
+            }
+            return Err(Error::param(format!("unknown option \"{tok}\"")));
+        }
+        Ok(())
+    }
+
+    fn resolve(&mut self, name: &str) -> Result<Option<Owner>, Error> {
+        let mut cands: Vec<(&'static str, Owner)> = Vec::new();
+        for (n, c) in LONG {
+            cands.push((n, Owner::Generic(*c)));
+        }
+        for (i, (m, _)) in self.matches.iter().enumerate() {
+            for o in m.options() {
+                cands.push((o.name, Owner::Match(i, *o)));
+            }
+        }
+        if let Some((t, _)) = &self.target {
+            for o in t.options() {
+                cands.push((o.name, Owner::Target(*o)));
+            }
+        }
+        if let Some(i) = cands.iter().position(|(n, _)| *n == name) {
+            return Ok(Some(cands.swap_remove(i).1));
+        }
+        let mut pre: Vec<_> = cands
+            .into_iter()
+            .filter(|(n, _)| n.starts_with(name))
+            .collect();
+        match pre.len() {
+            0 => Ok(None),
+            1 => Ok(Some(pre.remove(0).1)),
+            _ => Err(Error::param(format!("option '--{name}' is ambiguous"))),
+        }
+    }
+
+    fn long(&mut self, tok: &'a str, body: &'a str) -> Result<(), Error> {
+        let (name, attached) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (body, None),
+        };
+        let mut owner = self.resolve(name)?;
+        if owner.is_none() && self.load_proto_match()? {
+            owner = self.resolve(name)?;
+        }
+        let Some(owner) = owner else {
+            return Err(Error::param(format!("unknown option \"{tok}\"")));
+        };
+        match owner {
+            Owner::Generic(c) => {
+                let val = if NEEDS_ARG.contains(c) {
+                    Some(match attached {
+                        Some(v) if WHOLE_TOKEN.contains(c) => {
+                            let _ = v;
+                            tok
+                        }
+                        Some(v) => v,
+                        None => self.next_arg().ok_or_else(|| {
+                            Error::param(format!("option \"{tok}\" requires an argument"))
+                        })?,
+                    })
+                } else {
+                    attached
+                };
+                if c == '\0' {
+                    self.list.line_numbers = true;
+                    return Ok(());
+                }
+                self.generic(c, val)
+            }
+            Owner::Match(i, opt) => {
+                let args = self.ext_args(tok, &opt, attached)?;
+                let inv = std::mem::take(&mut self.invert);
+                let info = self.spec.info();
+                let (m, seen) = &mut self.matches[i];
+                check_once(m.name(), &opt, inv, seen)?;
+                m.parse(opt.name, inv, &args, &info).map_err(Error::from)
+            }
+            Owner::Target(opt) => {
+                let args = self.ext_args(tok, &opt, attached)?;
+                let inv = std::mem::take(&mut self.invert);
+                let info = self.spec.info();
+                let (t, seen) = self.target.as_mut().expect("resolved to target");
+                check_once(t.name(), &opt, inv, seen)?;
+                t.parse(opt.name, inv, &args, &info).map_err(Error::from)
+            }
+        }
+    }
+
+    fn ext_args(
+        &mut self,
+        tok: &str,
+        opt: &xt::Opt,
+        attached: Option<&'a str>,
+    ) -> Result<Vec<&'a str>, Error> {
+        let mut args = Vec::new();
+        if opt.args == 0 {
+            return Ok(args);
+        }
+        match attached {
+            Some(v) => args.push(v),
+            None => {
+                args.push(self.next_arg().ok_or_else(|| {
+                    Error::param(format!("option \"{tok}\" requires an argument"))
+                })?)
+            }
+        }
+        if opt.args == 2 {
+            let second = self
+                .peek_word()
+                .ok_or_else(|| Error::param(format!("--{} requires two args.", opt.name)))?;
+            args.push(second);
+        }
+        Ok(args)
+    }
+
+    /// On an unknown option with `-p NAME` given, iptables loads NAME's match.
+    fn load_proto_match(&mut self) -> Result<bool, Error> {
+        let Some(name) = self.spec.proto_name.clone() else {
+            return Ok(false);
+        };
+        if self.spec.proto_inv || self.matches.iter().any(|(m, _)| m.name() == name) {
+            return Ok(false);
+        }
+        match xt::new_match(&name) {
+            Some(m) => {
+                self.matches.push((m, Vec::new()));
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn set_cmd(&mut self, c: char, val: Option<&'a str>) -> Result<(), Error> {
+        if let Some((old, _)) = &self.cmd {
+            return Err(Error::param(format!("Cannot use -{c} with -{old}\n")));
+        }
+        if self.invert {
+            return Err(Error::param(format!("unexpected ! flag before -{c}")));
+        }
+        self.cmd = Some((c, val.map(str::to_string)));
+        match c {
+            'L' | 'S' | 'Z' | 'F' | 'X' => {
+                if self.cmd.as_ref().is_some_and(|x| x.1.is_none())
+                    && let Some(ch) = self.peek_word()
+                {
+                    self.cmd = Some((c, Some(ch.to_string())));
+                }
+                if matches!(c, 'L' | 'S' | 'Z')
+                    && self.cmd.as_ref().is_some_and(|x| x.1.is_some())
+                    && let Some(n) = self.peek_word()
+                {
+                    self.rulenum = Some(parse_rulenum(n)?);
+                }
+            }
+            'D' | 'I' => {
+                if let Some(n) = self.peek_word() {
+                    self.rulenum = Some(parse_rulenum(n)?);
+                }
+            }
+            'R' => {
+                let n = self
+                    .peek_word()
+                    .ok_or_else(|| Error::param("-R requires a rule number"))?;
+                self.rulenum = Some(parse_rulenum(n)?);
+            }
+            'P' => {
+                let p = self
+                    .peek_word()
+                    .ok_or_else(|| Error::param("-P requires a chain and a policy"))?;
+                self.op_extra.push(p.to_string());
+            }
+            'E' => {
+                let p = self
+                    .peek_word()
+                    .ok_or_else(|| Error::param("-E requires old-chain-name and new-chain-name"))?;
+                self.op_extra.push(p.to_string());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn generic(&mut self, c: char, val: Option<&'a str>) -> Result<(), Error> {
+        if COMMANDS.iter().any(|(k, _)| *k == c) {
+            return self.set_cmd(c, val);
+        }
+        let inv = std::mem::take(&mut self.invert);
+        if "spdiofjgm".contains(c) || c == 'c' {
+            if inv && !"spdiof".contains(c) {
+                return Err(Error::param(format!("cannot have ! before -{c}")));
+            }
+            if c != 'm' {
+                if self.seen_generic.contains(&c) {
+                    return Err(Error::param(format!("multiple -{c} flags not allowed")));
+                }
+                self.seen_generic.push(c);
+            }
+        }
+        let v = val.unwrap_or_default();
+        match c {
+            's' | 'd' | 'i' | 'o' | 'p' | 'f' => self.spec.set(c, v, inv)?,
+            'j' | 'g' => self.set_jump(v, c == 'g')?,
+            'm' => {
+                let m = xt::new_match(v).ok_or_else(|| {
+                    Error::param(format!(
+                        "Couldn't load match `{v}':No such file or directory\n"
+                    ))
+                })?;
+                self.matches.push((m, Vec::new()));
+            }
+            't' => {
+                if self.table.is_some() {
+                    return Err(Error::param("The -t option cannot be used more than once"));
+                }
+                self.table = Some(v.to_string());
+            }
+            'c' => self.set_counters(v)?,
+            'n' => self.list.numeric = true,
+            'v' => self.list.verbose = true,
+            'x' => self.list.exact = true,
+            'w' | 'W' | 'M' | '4' => {}
+            '6' => return Err(Error::param("This is the IPv4 version of iptables.")),
+            _ => return Err(Error::param(format!("unknown option \"-{c}\""))),
+        }
+        Ok(())
+    }
+
+    fn set_jump(&mut self, name: &str, goto: bool) -> Result<(), Error> {
+        if name.len() > 28 {
+            return Err(Error::param(format!(
+                "Invalid target name `{name}' (28 chars max)"
+            )));
+        }
+        if !goto && let Some(t) = xt::new_target(name) {
+            self.target = Some((t, Vec::new()));
+        }
+        self.jump = Some((name.to_string(), goto));
+        Ok(())
+    }
+
+    fn set_counters(&mut self, pkts: &str) -> Result<(), Error> {
+        let bytes = self
+            .next_arg()
+            .ok_or_else(|| Error::param("-c requires packet and byte counter"))?;
+        let p = pkts
+            .parse()
+            .map_err(|_| Error::param("-c packet counter not numeric"))?;
+        let b = bytes
+            .parse()
+            .map_err(|_| Error::param("-c byte counter not numeric"))?;
+        self.counters = Some(Counters {
+            packets: p,
+            bytes: b,
+        });
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Command, Error> {
+        if self.invert {
+            return Err(Error::param("nothing appropriate following !"));
+        }
+        let info = self.spec.info();
+        for (m, _) in &mut self.matches {
+            m.finish(&info)?;
+        }
+        if let Some((t, _)) = &mut self.target {
+            t.finish(&info)?;
+        }
+        let Some((c, chain)) = self.cmd.take() else {
+            return Err(Error::param("no command specified"));
+        };
+        let table = self.table.clone().unwrap_or_else(|| "filter".into());
+        let rule_cmd = "ACDIR".contains(c);
+        if !rule_cmd || (c == 'D' && self.rulenum.is_some()) {
+            if let Some(o) = self.seen_generic.first() {
+                return Err(Error::param(format!(
+                    "Illegal option `-{o}' with this command\n"
+                )));
+            }
+            if !self.matches.is_empty() {
+                return Err(Error::param("Illegal option `-m' with this command\n"));
+            }
+        }
+        if c != 'L' && (self.list.numeric || self.list.line_numbers || self.list.exact) {
+            let o = if self.list.numeric {
+                "-n"
+            } else if self.list.exact {
+                "-x"
+            } else {
+                "--line-numbers"
+            };
+            return Err(Error::param(format!(
+                "Illegal option `{o}' with this command\n"
+            )));
+        }
+        let chain_name = chain.clone().unwrap_or_default();
+        if rule_cmd {
+            self.spec.check_chain_ifaces(&chain_name)?;
+        }
+        let jump = self.jump.as_ref().map(|(j, _)| j.as_str());
+        let policy = self.op_extra.first().map(String::as_str);
+        if table == "nat" && (jump == Some("DROP") || (c == 'P' && policy == Some("DROP"))) {
+            return Err(Error::param(
+                "\nThe \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n",
+            ));
+        }
+        if matches!(c, 'N' | 'E') {
+            let name = if c == 'N' {
+                chain_name.as_str()
+            } else {
+                policy.unwrap_or_default()
+            };
+            check_new_chain_name(name)?;
+        }
+        let op = match c {
+            'A' => Op::Append,
+            'I' => Op::Insert(self.rulenum.take().unwrap_or(1)),
+            'D' => match self.rulenum.take() {
+                Some(n) => Op::DeleteNum(n),
+                None => Op::Delete,
+            },
+            'R' => Op::Replace(self.rulenum.take().unwrap_or(1)),
+            'C' => Op::Check,
+            'L' => Op::List,
+            'S' => Op::ListRules,
+            'F' => Op::Flush,
+            'Z' => Op::Zero,
+            'N' => Op::NewChain,
+            'X' => Op::DeleteChain,
+            'P' => Op::Policy(self.op_extra.remove(0)),
+            _ => Op::Rename(self.op_extra.remove(0)),
+        };
+        let rules = if rule_cmd {
+            self.build_rules()
+        } else {
+            Vec::new()
+        };
+        Ok(Command {
+            op,
+            table,
+            chain,
+            rulenum: self.rulenum,
+            rules,
+            list: self.list,
+            counters: self.counters,
+        })
+    }
+
+    fn build_rules(&mut self) -> Vec<Rule> {
+        let matches: Vec<Box<dyn Match>> = self.matches.drain(..).map(|(m, _)| m).collect();
+        let verdict = match self.jump.take() {
+            None => Verdict::None,
+            Some((_, false)) if self.target.is_some() => {
+                Verdict::Ext(self.target.take().expect("checked").0)
+            }
+            Some((name, goto)) => spec::standard_verdict(&name, goto),
+        };
+        let template = Rule {
+            matches,
+            verdict,
+            counters: self.counters.unwrap_or_default(),
+            ..Rule::default()
+        };
+        self.spec.expand(&template)
+    }
+}
+
+fn check_once(
+    ext: &str,
+    opt: &xt::Opt,
+    inv: bool,
+    seen: &mut Vec<&'static str>,
+) -> Result<(), Error> {
+    if inv && !opt.invert {
+        return Err(Error::param(format!(
+            "{ext}: option \"--{}\" cannot be inverted.\n",
+            opt.name
+        )));
+    }
+    if !opt.multi && seen.contains(&opt.name) {
+        return Err(Error::param(format!(
+            "{ext}: option \"--{}\" can only be used once.\n",
+            opt.name
+        )));
+    }
+    seen.push(opt.name);
+    Ok(())
+}
+
+fn parse_rulenum(s: &str) -> Result<u32, Error> {
+    match s.parse::<u32>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(Error::param(format!("Invalid rule number `{s}'"))),
+    }
+}
+
+/// iptables' checks on a new chain name (`-N`, `-E`).
+pub fn check_new_chain_name(name: &str) -> Result<(), Error> {
+    if name.len() >= 29 {
+        return Err(Error::param(format!(
+            "chain name `{name}' too long (must be under 29 chars)"
+        )));
+    }
+    if name.starts_with('-') || name.starts_with('!') {
+        return Err(Error::param(format!(
+            "chain name not allowed to start with `{}'",
+            &name[..1]
+        )));
+    }
+    if xt::new_target(name).is_some() || matches!(name, "ACCEPT" | "DROP" | "RETURN" | "QUEUE") {
+        return Err(Error::param("chain name may not clash with target name\n"));
+    }
+    Ok(())
+}
+
+/// The info extensions see about the rule (used by the restore parser too).
+pub fn rule_info(r: &Rule) -> RuleInfo {
+    RuleInfo {
+        proto: r.proto,
+        proto_inv: r.proto_inv,
+    }
+}

@@ -1,0 +1,264 @@
+//! Carrying out one parsed iptables command on a table, with libiptc's
+//! checks and messages; the kernel's checks run on the result before it
+//! replaces the table, so a refused command changes nothing.
+
+use super::argv::{self, Command, Op};
+use super::error::Error;
+use super::model::{Policy, Rule, Ruleset, Table, TableRules, Verdict};
+use super::save::rule_line;
+use super::validate;
+use crate::xt;
+
+/// What a successful command prints.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    /// Standard output text (listings).
+    pub stdout: String,
+}
+
+fn no_chain() -> Error {
+    Error::iptc("No chain/target/match by that name.")
+}
+
+fn same_rule(a: &Rule, b: &Rule) -> bool {
+    rule_line("", a, None) == rule_line("", b, None)
+}
+
+/// Resolves `-j NAME` to a chain: it must exist now (iptables tries it as an
+/// extension first, then as a chain, and reports the extension failure).
+fn check_jumps(t: &TableRules, rules: &[Rule]) -> Result<(), Error> {
+    for r in rules {
+        if let Some(name) = r.verdict.chain()
+            && t.chain(name).is_none_or(|c| c.is_builtin())
+        {
+            let what = if matches!(r.verdict, Verdict::Goto(_)) {
+                "goto"
+            } else {
+                "target"
+            };
+            if what == "goto" && t.chain(name).is_none() {
+                return Err(no_chain());
+            }
+            return Err(Error::param(format!(
+                "Couldn't load {what} `{name}':No such file or directory\n"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Applies a rule-changing or chain-changing command to `t`.
+pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
+    let chain = cmd.chain.as_deref();
+    let need = |t: &TableRules| -> Result<usize, Error> {
+        let name = chain.unwrap_or_default();
+        t.chains
+            .iter()
+            .position(|c| c.name == name)
+            .ok_or_else(no_chain)
+    };
+    match &cmd.op {
+        Op::Append | Op::Insert(_) | Op::Replace(_) => {
+            let ci = need(t)?;
+            check_jumps(t, &cmd.rules)?;
+            let rules = &mut t.chains[ci].rules;
+            match cmd.op {
+                Op::Append => rules.extend(cmd.rules.iter().cloned()),
+                Op::Insert(n) => {
+                    let at = n as usize - 1;
+                    if at > rules.len() {
+                        return Err(Error::iptc("Index of insertion too big."));
+                    }
+                    for (k, r) in cmd.rules.iter().enumerate() {
+                        rules.insert(at + k, r.clone());
+                    }
+                }
+                Op::Replace(n) => {
+                    let at = n as usize - 1;
+                    if at >= rules.len() {
+                        return Err(Error::iptc("Index of replacement too big."));
+                    }
+                    if cmd.rules.len() != 1 {
+                        return Err(Error::param(
+                            "Replacement rule does not specify a unique address",
+                        ));
+                    }
+                    rules[at] = cmd.rules[0].clone();
+                }
+                _ => unreachable!("matched above"),
+            }
+        }
+        Op::Delete | Op::Check => {
+            let ci = need(t)?;
+            for r in &cmd.rules {
+                let rules = &mut t.chains[ci].rules;
+                let pos = rules.iter().position(|x| same_rule(x, r)).ok_or_else(|| {
+                    Error::iptc("Bad rule (does a matching rule exist in that chain?).")
+                })?;
+                if cmd.op == Op::Delete {
+                    rules.remove(pos);
+                }
+            }
+        }
+        Op::DeleteNum(n) => {
+            let ci = need(t)?;
+            let rules = &mut t.chains[ci].rules;
+            if *n as usize > rules.len() {
+                return Err(Error::iptc("Index of deletion too big."));
+            }
+            rules.remove(*n as usize - 1);
+        }
+        Op::Flush | Op::Zero => {
+            if chain.is_some() {
+                need(t)?;
+            }
+            for c in t
+                .chains
+                .iter_mut()
+                .filter(|c| chain.is_none_or(|n| n == c.name))
+            {
+                if cmd.op == Op::Flush {
+                    c.rules.clear();
+                } else {
+                    c.counters = Default::default();
+                    for (i, r) in c.rules.iter_mut().enumerate() {
+                        if cmd.rulenum.is_none_or(|n| n as usize == i + 1) {
+                            r.counters = Default::default();
+                        }
+                    }
+                }
+            }
+        }
+        Op::NewChain => {
+            let name = chain.unwrap_or_default();
+            if t.chain(name).is_some() {
+                return Err(Error::iptc("Chain already exists."));
+            }
+            t.add_user_chain(name);
+        }
+        Op::DeleteChain => delete_chains(t, chain)?,
+        Op::Policy(p) => {
+            let ci = t
+                .chains
+                .iter()
+                .position(|c| Some(c.name.as_str()) == chain && c.is_builtin())
+                .ok_or_else(|| Error::iptc("Bad built-in chain name."))?;
+            let pol = match p.as_str() {
+                "ACCEPT" => Policy::Accept,
+                "DROP" => Policy::Drop,
+                _ => {
+                    return Err(Error::iptc(
+                        "Bad policy name. Run `dmesg' for more information.",
+                    ));
+                }
+            };
+            t.chains[ci].policy = Some(pol);
+            if let Some(c) = cmd.counters {
+                t.chains[ci].counters = c;
+            }
+        }
+        Op::Rename(new) => {
+            let old = chain.unwrap_or_default();
+            if t.chain(new).is_some() {
+                return Err(Error::iptc("File exists."));
+            }
+            let c = t.chain(old).ok_or_else(no_chain)?;
+            if c.is_builtin() {
+                return Err(Error::kernel(Vec::new()));
+            }
+            let mut c = c.clone();
+            t.chains.retain(|x| x.name != old);
+            c.name = new.clone();
+            for r in t.chains.iter_mut().flat_map(|c| c.rules.iter_mut()) {
+                match &mut r.verdict {
+                    Verdict::Jump(n) | Verdict::Goto(n) if n == old => *n = new.clone(),
+                    _ => {}
+                }
+            }
+            t.add_user_chain(new);
+            *t.chain_mut(new).expect("just added") = c;
+        }
+        Op::List | Op::ListRules => {}
+    }
+    Ok(())
+}
+
+fn delete_chains(t: &mut TableRules, chain: Option<&str>) -> Result<(), Error> {
+    let names: Vec<String> = match chain {
+        Some(n) => {
+            let c = t.chain(n).ok_or_else(no_chain)?;
+            if c.is_builtin() {
+                return Err(Error::kernel(Vec::new()));
+            }
+            vec![n.to_string()]
+        }
+        None => t
+            .chains
+            .iter()
+            .filter(|c| !c.is_builtin())
+            .map(|c| c.name.clone())
+            .collect(),
+    };
+    for n in &names {
+        if t.references(n) > 0 {
+            return Err(Error::iptc("Too many links."));
+        }
+        if !t.chain(n).expect("listed").rules.is_empty() {
+            return Err(Error::iptc("Directory not empty."));
+        }
+        t.chains.retain(|c| &c.name != n);
+    }
+    Ok(())
+}
+
+impl Ruleset {
+    /// Runs one iptables command (argv without the leading `iptables`).
+    ///
+    /// # Errors
+    /// iptables' message and status; the ruleset is unchanged on error.
+    pub fn apply_argv(&mut self, argv: &[String]) -> Result<Output, Error> {
+        let cmd = argv::parse(argv)?;
+        self.apply_command(&cmd)
+    }
+
+    /// Runs a parsed command.
+    pub fn apply_command(&mut self, cmd: &Command) -> Result<Output, Error> {
+        let table = Table::from_name(&cmd.table).ok_or_else(|| Error::table(&cmd.table))?;
+        let chain = cmd.chain.as_deref();
+        match cmd.op {
+            Op::List | Op::ListRules => {
+                let t = self.table_mut(table);
+                if let Some(c) = chain
+                    && t.chain(c).is_none()
+                {
+                    return Err(no_chain());
+                }
+                let stdout = if cmd.op == Op::List {
+                    self.list_rule(table, chain, cmd.rulenum, cmd.list)
+                } else {
+                    self.list_rules_opts(table, chain, cmd.rulenum, cmd.list.verbose)
+                };
+                return Ok(Output { stdout });
+            }
+            Op::Check => {
+                let mut t = self.table_mut(table).clone();
+                run_on_table(&mut t, cmd)?;
+                return Ok(Output::default());
+            }
+            _ => {}
+        }
+        let mut t = self.table_mut(table).clone();
+        run_on_table(&mut t, cmd)?;
+        validate::check_table(&t)?;
+        self.put_table(t);
+        Ok(Output::default())
+    }
+}
+
+/// Whether `name` could be the target of `-j` in `t` (an extension, a
+/// standard verdict or an existing user chain).
+pub fn is_known_target(t: &TableRules, name: &str) -> bool {
+    matches!(name, "ACCEPT" | "DROP" | "RETURN")
+        || xt::new_target(name).is_some()
+        || t.chain(name).is_some_and(|c| !c.is_builtin())
+}

@@ -1,0 +1,223 @@
+//! Chain traversal with the kernel's semantics (`ipt_do_table`): rules in
+//! order, first match decides; a rule's counters count the packet before its
+//! target runs; `-j` pushes a return point, `-g` does not; RETURN and the end
+//! of a user chain pop it; with nothing to pop, the built-in chain's policy
+//! decides and its counters count the packet. Non-terminating targets
+//! continue with the next rule. Loops cannot occur: tables containing one
+//! reachable from a hook are refused when loaded.
+
+use super::model::{Policy, Ruleset, Table, Verdict};
+use crate::xt::packet::{self, PacketView};
+use crate::xt::{Hook, TargetVerdict};
+
+/// What a table decided for a packet at one hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Go on to the next table / hook.
+    Accept,
+    /// The packet is gone.
+    Drop,
+}
+
+/// The verdict a rule's target returns inside a traversal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RuleVerdict {
+    /// Next rule.
+    Continue,
+    /// Stop: accept.
+    Accept,
+    /// Stop: drop.
+    Drop,
+    /// Pop the call stack.
+    Return,
+}
+
+/// Who decided: `Some((chain, rule number))`, or `None` for a policy or an
+/// absent table.
+pub type DecidedBy = Option<(String, usize)>;
+
+/// Whether the generic part of a rule (`-s -d -i -o -p -f`) selects the packet.
+fn generic_hit(r: &super::model::Rule, ip: &packet::Ipv4Fields, pkt: &dyn PacketView) -> bool {
+    if !r.src.hit(ip.src) || !r.dst.hit(ip.dst) {
+        return false;
+    }
+    if !r.iif.hit(pkt.in_iface()) || !r.oif.hit(pkt.out_iface()) {
+        return false;
+    }
+    if r.proto != 0 && (ip.proto == r.proto) == r.proto_inv {
+        return false;
+    }
+    match r.frag {
+        Some(want_frag) => (ip.frag_off != 0) == want_frag,
+        None => true,
+    }
+}
+
+impl Ruleset {
+    /// Runs `table`'s chain for `hook` over the packet, updating counters.
+    /// A table that does not exist (never used) accepts, as no hook is
+    /// registered for it.
+    pub fn traverse(
+        &mut self,
+        table: Table,
+        hook: Hook,
+        pkt: &mut dyn PacketView,
+    ) -> (Decision, DecidedBy) {
+        let Some(t) = self.tables.iter_mut().find(|t| t.table == table) else {
+            return (Decision::Accept, None);
+        };
+        let Some(base) = t.chains.iter().position(|c| c.name == hook.chain_name()) else {
+            return (Decision::Accept, None);
+        };
+        let Some(ip) = packet::ipv4(pkt.ip()) else {
+            // The kernel's ip_rcv drops such packets before any hook.
+            return (Decision::Drop, None);
+        };
+        let len = pkt.ip().len() as u64;
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        let (mut ci, mut ri) = (base, 0usize);
+        loop {
+            if ri >= t.chains[ci].rules.len() {
+                // End of chain: an implicit RETURN, or the policy.
+                match stack.pop() {
+                    Some((c, r)) if ci != base => {
+                        (ci, ri) = (c, r);
+                        continue;
+                    }
+                    _ => return policy(t, base, len),
+                }
+            }
+            let rule = &mut t.chains[ci].rules[ri];
+            if !generic_hit(rule, &ip, pkt) {
+                ri += 1;
+                continue;
+            }
+            let mut hotdrop = false;
+            let mut all = true;
+            for m in rule.matches.iter_mut() {
+                if !m.matches(pkt, &mut hotdrop) {
+                    all = false;
+                    break;
+                }
+            }
+            let here = || Some((t.chains[ci].name.clone(), ri + 1));
+            if hotdrop {
+                let by = here();
+                return (Decision::Drop, by);
+            }
+            if !all {
+                ri += 1;
+                continue;
+            }
+            let rule = &mut t.chains[ci].rules[ri];
+            rule.counters.packets += 1;
+            rule.counters.bytes += len;
+            let next = match &mut rule.verdict {
+                Verdict::None => RuleVerdict::Continue,
+                Verdict::Accept => RuleVerdict::Accept,
+                Verdict::Drop => RuleVerdict::Drop,
+                Verdict::Return => RuleVerdict::Return,
+                Verdict::Ext(tg) => match tg.fire(pkt) {
+                    TargetVerdict::Continue => RuleVerdict::Continue,
+                    TargetVerdict::Accept => RuleVerdict::Accept,
+                    TargetVerdict::Drop => RuleVerdict::Drop,
+                },
+                Verdict::Jump(name) | Verdict::Goto(name) => {
+                    let name = name.clone();
+                    let goto = matches!(rule.verdict, Verdict::Goto(_));
+                    let Some(to) = t.chains.iter().position(|c| c.name == name) else {
+                        ri += 1;
+                        continue;
+                    };
+                    if !goto {
+                        stack.push((ci, ri + 1));
+                    }
+                    (ci, ri) = (to, 0);
+                    continue;
+                }
+            };
+            match next {
+                RuleVerdict::Continue => ri += 1,
+                RuleVerdict::Accept => {
+                    return (Decision::Accept, Some((t.chains[ci].name.clone(), ri + 1)));
+                }
+                RuleVerdict::Drop => {
+                    return (Decision::Drop, Some((t.chains[ci].name.clone(), ri + 1)));
+                }
+                RuleVerdict::Return => match stack.pop() {
+                    Some((c, r)) if ci != base => (ci, ri) = (c, r),
+                    _ => return policy(t, base, len),
+                },
+            }
+        }
+    }
+}
+
+fn policy(t: &mut super::model::TableRules, base: usize, len: u64) -> (Decision, DecidedBy) {
+    let c = &mut t.chains[base];
+    c.counters.packets += 1;
+    c.counters.bytes += len;
+    match c.policy {
+        Some(Policy::Drop) => (Decision::Drop, None),
+        _ => (Decision::Accept, None),
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::ruleset::load;
+    use crate::xt::packet::TestPacket;
+
+    fn pkt(dport: u16) -> TestPacket {
+        let mut p = TestPacket::new(
+            TestPacket::tcp([10, 0, 0, 1], [10, 0, 0, 2], 1234, dport, 0x02),
+            Hook::Forward,
+        );
+        p.iif = "eth0".into();
+        p.oif = "eth1".into();
+        p
+    }
+
+    const RULES: &str = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n:web - [0:0]\n:tail - [0:0]\n\
+-A FORWARD -i eth0 -j web\n-A FORWARD -p tcp --dport 25 -g tail\n-A web -p tcp --dport 80 -j ACCEPT\n-A web -p tcp --dport 81 -j RETURN\n\
+-A tail -j LOG\nCOMMIT\n";
+
+    #[test]
+    fn jump_accepts_and_counts_the_rule() {
+        let mut rs = load(RULES, "t").unwrap();
+        let (d, by) = rs.traverse(Table::Filter, Hook::Forward, &mut pkt(80));
+        assert_eq!(d, Decision::Accept);
+        assert_eq!(by, Some(("web".into(), 1)));
+        let c = rs.table(Table::Filter).unwrap().chain("web").unwrap().rules[0].counters;
+        assert_eq!((c.packets, c.bytes), (1, 40));
+    }
+
+    #[test]
+    fn return_continues_after_the_jump_then_policy_drops() {
+        let mut rs = load(RULES, "t").unwrap();
+        let (d, by) = rs.traverse(Table::Filter, Hook::Forward, &mut pkt(81));
+        assert_eq!((d, by), (Decision::Drop, None));
+        let f = rs.table(Table::Filter).unwrap().chain("FORWARD").unwrap();
+        assert_eq!(f.counters.packets, 1);
+    }
+
+    #[test]
+    fn goto_end_of_chain_falls_to_policy_after_log_continues() {
+        let mut rs = load(RULES, "t").unwrap();
+        let mut p = pkt(25);
+        p.iif = "eth9".into();
+        let (d, _) = rs.traverse(Table::Filter, Hook::Forward, &mut p);
+        assert_eq!(d, Decision::Drop);
+        assert_eq!(p.actions, ["LOG "]);
+    }
+
+    #[test]
+    fn absent_table_accepts() {
+        let mut rs = Ruleset::new();
+        assert_eq!(
+            rs.traverse(Table::Nat, Hook::PreRouting, &mut pkt(1)).0,
+            Decision::Accept
+        );
+    }
+}

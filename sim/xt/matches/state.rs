@@ -1,0 +1,135 @@
+//! `-m state --state LIST`: the packet's conntrack state (a subset of
+//! `-m conntrack --ctstate`, which the kernel now implements it with).
+
+use crate::xt::opts::{self, Error, Opt};
+use crate::xt::packet::{CtState, PacketView};
+use crate::xt::{Match, RuleInfo};
+
+/// State bits in the order iptables prints them.
+pub const STATES: [(&str, u8); 5] = [
+    ("INVALID", 1),
+    ("NEW", 2),
+    ("RELATED", 4),
+    ("ESTABLISHED", 8),
+    ("UNTRACKED", 16),
+];
+
+/// The bit of a packet's state (no conntrack entry = INVALID).
+pub fn state_bit(pkt: &dyn PacketView) -> u8 {
+    match pkt.ct().map(|c| c.state).unwrap_or(CtState::Invalid) {
+        CtState::Invalid => 1,
+        CtState::New => 2,
+        CtState::Related => 4,
+        CtState::Established => 8,
+        CtState::Untracked => 16,
+    }
+}
+
+/// Comma-joined names of the set bits of `v` from `table`.
+pub fn names(v: u32, table: &[(&str, u32)]) -> String {
+    let n: Vec<&str> = table
+        .iter()
+        .filter(|(_, b)| v & b != 0)
+        .map(|x| x.0)
+        .collect();
+    n.join(",")
+}
+
+/// The state match.
+#[derive(Clone, Debug, Default)]
+pub struct State {
+    /// Wanted states (bits as in [`STATES`]).
+    pub mask: u8,
+    /// `!`.
+    pub inv: bool,
+}
+
+const OPTS: &[Opt] = &[Opt::inv("state")];
+
+/// Parses a state list; `what` is "state" or "ctstate" for the message.
+pub fn parse_states(s: &str, what: &str, extra: &[(&str, u8)]) -> Result<u8, Error> {
+    let mut v = 0;
+    for name in s.split(',') {
+        v |= STATES
+            .iter()
+            .chain(extra)
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|x| x.1)
+            .ok_or_else(|| opts::param(format!("Bad {what} \"{name}\"")))?;
+    }
+    Ok(v)
+}
+
+fn state_names(v: u8) -> String {
+    let t: Vec<(&str, u32)> = STATES.iter().map(|&(n, b)| (n, b as u32)).collect();
+    names(v as u32, &t)
+}
+
+impl Match for State {
+    fn name(&self) -> &'static str {
+        "state"
+    }
+    fn options(&self) -> &'static [Opt] {
+        OPTS
+    }
+    fn parse(&mut self, _: &str, inv: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
+        self.mask = parse_states(args[0], "state", &[])?;
+        self.inv = inv;
+        Ok(())
+    }
+    fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
+        if self.mask == 0 {
+            return Err(opts::must_specify("state", "state"));
+        }
+        Ok(())
+    }
+    fn save(&self, out: &mut String) {
+        let inv = if self.inv { " !" } else { "" };
+        out.push_str(&format!("{inv} --state {}", state_names(self.mask)));
+    }
+    fn list(&self, out: &mut String, _: bool) {
+        let inv = if self.inv { " !" } else { "" };
+        out.push_str(&format!("{inv} state {}", state_names(self.mask)));
+    }
+    fn matches(&mut self, pkt: &mut dyn PacketView, _: &mut bool) -> bool {
+        (state_bit(pkt) & self.mask != 0) != self.inv
+    }
+    fn box_clone(&self) -> Box<dyn Match> {
+        Box::new(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use crate::xt::Hook;
+    use crate::xt::packet::{CtFacts, TestPacket};
+
+    #[test]
+    fn prints_in_kernel_order_and_matches_ct_state() {
+        let mut m = State::default();
+        m.parse(
+            "state",
+            false,
+            &["ESTABLISHED,RELATED"],
+            &RuleInfo::default(),
+        )
+        .unwrap();
+        let mut s = String::new();
+        m.save(&mut s);
+        assert_eq!(s, " --state RELATED,ESTABLISHED");
+        let mut p = TestPacket::new(TestPacket::udp([1; 4], [2; 4], 1, 2), Hook::Input);
+        assert!(!m.matches(&mut p, &mut false));
+        p.ct = Some(CtFacts {
+            state: CtState::Established,
+            ..CtFacts::default()
+        });
+        assert!(m.matches(&mut p, &mut false));
+    }
+
+    #[test]
+    fn bad_state_is_refused() {
+        let e = State::default().parse("state", false, &["FOO"], &RuleInfo::default());
+        assert_eq!(e, Err(opts::param("Bad state \"FOO\"")));
+    }
+}

@@ -1,0 +1,358 @@
+//! What a match or target sees of a packet: the [`PacketView`] trait, the
+//! conntrack facts it may ask for, the side effects targets request, and
+//! [`TestPacket`], a self-contained implementation over raw IPv4 bytes.
+//!
+//! Header fields are read from the raw bytes with the small, bounds-checked
+//! readers here (the wire layer's views will replace them): a reader returns
+//! `None` rather than panic on a short packet, and matches treat `None` as the
+//! kernel does (no match, or hotdrop for a truncated TCP/UDP header).
+
+use std::net::Ipv4Addr;
+
+use super::Hook;
+use crate::engine::{Instant, Rng};
+
+/// Conntrack state as `-m state`/`--ctstate` see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CtState {
+    /// No valid conntrack entry.
+    #[default]
+    Invalid,
+    /// First packet(s) of a connection.
+    New,
+    /// Reply seen.
+    Established,
+    /// Expected by a helper or an ICMP error about a known connection.
+    Related,
+    /// `-j CT --notrack`/NOTRACK.
+    Untracked,
+}
+
+/// One direction's tuple as conntrack stored it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CtTuple {
+    /// Source address.
+    pub src: Ipv4Addr,
+    /// Destination address.
+    pub dst: Ipv4Addr,
+    /// Source port (ICMP: id).
+    pub sport: u16,
+    /// Destination port.
+    pub dport: u16,
+}
+
+impl Default for CtTuple {
+    fn default() -> Self {
+        CtTuple {
+            src: Ipv4Addr::UNSPECIFIED,
+            dst: Ipv4Addr::UNSPECIFIED,
+            sport: 0,
+            dport: 0,
+        }
+    }
+}
+
+/// What conntrack knows about the packet's connection; the conntrack layer
+/// fills it, stateless tests leave it default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CtFacts {
+    /// The state (`ctinfo`).
+    pub state: CtState,
+    /// Layer-4 protocol of the connection.
+    pub proto: u8,
+    /// Original-direction tuple.
+    pub orig: CtTuple,
+    /// Reply-direction tuple.
+    pub reply: CtTuple,
+    /// Status bits (IPS_EXPECTED 1, SEEN_REPLY 2, ASSURED 4, CONFIRMED 8, SRC_NAT 16, DST_NAT 32).
+    pub status: u32,
+    /// Seconds until the entry expires.
+    pub expires_secs: u32,
+    /// The packet travels in the reply direction.
+    pub reply_dir: bool,
+    /// Connection mark.
+    pub mark: u32,
+    /// Name of the helper attached, if any.
+    pub helper: Option<String>,
+    /// Packets and bytes per direction (original, reply).
+    pub packets: [u64; 2],
+    /// Bytes per direction.
+    pub bytes: [u64; 2],
+    /// Connections counted by connlimit for this packet's group.
+    pub conn_count: u32,
+}
+
+/// A side effect a target asks of the box (the netfilter layer carries it out).
+#[derive(Debug)]
+pub enum Action<'a> {
+    /// LOG: print a kernel log line.
+    Log(&'a crate::xt::targets::log::Log),
+    /// REJECT: answer with this ICMP or a TCP reset, then drop.
+    Reject(crate::xt::targets::reject::RejectWith),
+    /// Any other target whose effect the box applies itself (NAT, CT, TCPMSS...).
+    Target(&'a dyn crate::xt::Target),
+    /// Set the connection mark.
+    SetCtMark(u32),
+}
+
+/// The packet context matches and targets evaluate against.
+pub trait PacketView {
+    /// The IPv4 datagram, header first.
+    fn ip(&self) -> &[u8];
+    /// The hook being traversed.
+    fn hook(&self) -> Hook;
+    /// Input interface name ("" if none).
+    fn in_iface(&self) -> &str;
+    /// Output interface name ("" if none).
+    fn out_iface(&self) -> &str;
+    /// The packet mark.
+    fn mark(&self) -> u32;
+    /// Sets the packet mark.
+    fn set_mark(&mut self, mark: u32);
+    /// The virtual time now.
+    fn now(&self) -> Instant;
+    /// Conntrack facts (`None`: conntrack has not seen the packet = INVALID).
+    fn ct(&self) -> Option<&CtFacts> {
+        None
+    }
+    /// The link-layer header (Ethernet: 14 bytes), if any.
+    fn link_header(&self) -> Option<&[u8]> {
+        None
+    }
+    /// The route type of `addr` (RTN_*: 1 unicast, 2 local, 3 broadcast, 5
+    /// multicast ...), as `-m addrtype` asks the routing table; `dev`
+    /// restricts the lookup to one interface. The default knows only what
+    /// needs no routing table.
+    fn addr_type(&self, addr: Ipv4Addr, _dev: Option<&str>) -> u8 {
+        if addr.is_broadcast() {
+            3
+        } else if addr.is_multicast() {
+            5
+        } else if addr.is_unspecified() {
+            0
+        } else {
+            1
+        }
+    }
+    /// One random 32-bit value from the box's seeded stream (statistic).
+    fn random_u32(&mut self) -> u32;
+    /// Performs a target's side effect.
+    fn act(&mut self, action: Action);
+}
+
+/// The fields of an IPv4 header matches need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ipv4Fields {
+    /// Header length in bytes.
+    pub ihl: usize,
+    /// TOS byte.
+    pub tos: u8,
+    /// Total length.
+    pub total_len: u16,
+    /// Fragment offset in 8-byte units.
+    pub frag_off: u16,
+    /// More-fragments flag.
+    pub more_frags: bool,
+    /// TTL.
+    pub ttl: u8,
+    /// Protocol.
+    pub proto: u8,
+    /// Source address.
+    pub src: Ipv4Addr,
+    /// Destination address.
+    pub dst: Ipv4Addr,
+}
+
+/// Reads the IPv4 header, `None` if it is shorter than its IHL says.
+pub fn ipv4(b: &[u8]) -> Option<Ipv4Fields> {
+    if b.len() < 20 || b[0] >> 4 != 4 {
+        return None;
+    }
+    let ihl = ((b[0] & 0x0f) as usize) * 4;
+    if ihl < 20 || b.len() < ihl {
+        return None;
+    }
+    let frag = u16::from_be_bytes([b[6], b[7]]);
+    Some(Ipv4Fields {
+        ihl,
+        tos: b[1],
+        total_len: u16::from_be_bytes([b[2], b[3]]),
+        frag_off: frag & 0x1fff,
+        more_frags: frag & 0x2000 != 0,
+        ttl: b[8],
+        proto: b[9],
+        src: Ipv4Addr::new(b[12], b[13], b[14], b[15]),
+        dst: Ipv4Addr::new(b[16], b[17], b[18], b[19]),
+    })
+}
+
+/// The transport header and payload (after the IP header), with the header's
+/// fields; `None` if the IP header is bad.
+pub fn l4(b: &[u8]) -> Option<(Ipv4Fields, &[u8])> {
+    let ip = ipv4(b)?;
+    Some((ip, &b[ip.ihl..]))
+}
+
+/// Source and destination ports of a TCP/UDP-like header.
+pub fn ports(l4: &[u8]) -> Option<(u16, u16)> {
+    (l4.len() >= 4).then(|| {
+        (
+            u16::from_be_bytes([l4[0], l4[1]]),
+            u16::from_be_bytes([l4[2], l4[3]]),
+        )
+    })
+}
+
+/// A packet for tests and the bench: raw IPv4 bytes plus metadata; records
+/// the actions targets ask for as text.
+#[derive(Clone, Debug)]
+pub struct TestPacket {
+    /// The IPv4 datagram.
+    pub bytes: Vec<u8>,
+    /// Hook being traversed.
+    pub hook: Hook,
+    /// Input interface.
+    pub iif: String,
+    /// Output interface.
+    pub oif: String,
+    /// Packet mark.
+    pub mark: u32,
+    /// Virtual time.
+    pub now: Instant,
+    /// Conntrack facts, if any.
+    pub ct: Option<CtFacts>,
+    /// Ethernet header, if any.
+    pub link: Option<Vec<u8>>,
+    /// Random stream for statistic.
+    pub rng: Rng,
+    /// Actions requested, in order, as `NAME` or `LOG prefix`.
+    pub actions: Vec<String>,
+}
+
+impl TestPacket {
+    /// A packet from raw IPv4 bytes at `hook`.
+    pub fn new(bytes: Vec<u8>, hook: Hook) -> TestPacket {
+        TestPacket {
+            bytes,
+            hook,
+            iif: String::new(),
+            oif: String::new(),
+            mark: 0,
+            now: Instant::ZERO,
+            ct: None,
+            link: None,
+            rng: Rng::new(0).fork("xt-test"),
+            actions: Vec::new(),
+        }
+    }
+
+    /// Builds an IPv4 packet: 20-byte header with `proto`, then `l4` bytes.
+    pub fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
+        let total = 20 + l4.len();
+        let mut b = vec![
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            1,
+            0,
+            0,
+            64,
+            proto,
+        ];
+        b.extend_from_slice(&[0, 0]);
+        b.extend_from_slice(&src);
+        b.extend_from_slice(&dst);
+        b.extend_from_slice(l4);
+        b
+    }
+
+    /// A TCP segment: ports, flags byte, a 20-byte header and no payload.
+    pub fn tcp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, flags: u8) -> Vec<u8> {
+        let mut t = vec![0u8; 20];
+        t[0..2].copy_from_slice(&sport.to_be_bytes());
+        t[2..4].copy_from_slice(&dport.to_be_bytes());
+        t[12] = 5 << 4;
+        t[13] = flags;
+        TestPacket::ipv4(src, dst, 6, &t)
+    }
+
+    /// A UDP datagram with an empty payload.
+    pub fn udp(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16) -> Vec<u8> {
+        let mut u = vec![0u8; 8];
+        u[0..2].copy_from_slice(&sport.to_be_bytes());
+        u[2..4].copy_from_slice(&dport.to_be_bytes());
+        u[5] = 8;
+        TestPacket::ipv4(src, dst, 17, &u)
+    }
+
+    /// An ICMP message of `typ`/`code` with 4 more header bytes.
+    pub fn icmp(src: [u8; 4], dst: [u8; 4], typ: u8, code: u8) -> Vec<u8> {
+        TestPacket::ipv4(src, dst, 1, &[typ, code, 0, 0, 0, 0, 0, 0])
+    }
+}
+
+impl PacketView for TestPacket {
+    fn ip(&self) -> &[u8] {
+        &self.bytes
+    }
+    fn hook(&self) -> Hook {
+        self.hook
+    }
+    fn in_iface(&self) -> &str {
+        &self.iif
+    }
+    fn out_iface(&self) -> &str {
+        &self.oif
+    }
+    fn mark(&self) -> u32 {
+        self.mark
+    }
+    fn set_mark(&mut self, mark: u32) {
+        self.mark = mark;
+    }
+    fn now(&self) -> Instant {
+        self.now
+    }
+    fn ct(&self) -> Option<&CtFacts> {
+        self.ct.as_ref()
+    }
+    fn link_header(&self) -> Option<&[u8]> {
+        self.link.as_deref()
+    }
+    fn random_u32(&mut self) -> u32 {
+        self.rng.next_u32()
+    }
+    fn act(&mut self, action: Action) {
+        let text = match action {
+            Action::Log(l) => format!("LOG {}", l.prefix),
+            Action::Reject(r) => format!("REJECT {}", r.name()),
+            Action::Target(t) => t.name().to_string(),
+            Action::SetCtMark(m) => format!("CTMARK {m:#x}"),
+        };
+        self.actions.push(text);
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn ipv4_reader_refuses_short_and_non_v4() {
+        assert!(ipv4(&[0x45; 10]).is_none());
+        let mut b = TestPacket::udp([1, 2, 3, 4], [5, 6, 7, 8], 1, 2);
+        assert_eq!(ipv4(&b).unwrap().src, Ipv4Addr::new(1, 2, 3, 4));
+        b[0] = 0x65;
+        assert!(ipv4(&b).is_none());
+    }
+
+    #[test]
+    fn ports_come_from_the_transport_header() {
+        let b = TestPacket::tcp([1, 2, 3, 4], [5, 6, 7, 8], 1000, 80, 0x02);
+        let (ip, t) = l4(&b).unwrap();
+        assert_eq!(ip.proto, 6);
+        assert_eq!(ports(t), Some((1000, 80)));
+    }
+}
