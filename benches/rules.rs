@@ -11,8 +11,7 @@ use nfsim::ruleset::{Ruleset, Table};
 use nfsim::xt::{Hook, TestPacket};
 
 fn chain(n: usize) -> Ruleset {
-    let mut text =
-        String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+    let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n");
     for i in 0..n - 1 {
         // Rules that look at addresses and ports but never match the packet.
         text.push_str(&format!(

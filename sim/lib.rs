@@ -21,6 +21,14 @@
 //! streaming in constant memory, link types Ethernet, Linux cooked (SLL, SLL2)
 //! and raw IPv4. Damage is reported with its byte offset and packet index.
 //!
+//! **`ruleset`** is the model of tables, chains and rules as iptables has
+//! them: the `iptables-restore` format and `iptables` argv parsers, the
+//! validation iptables and the kernel's checkentry do (with their words), the
+//! printers (`iptables-save`, `-S`, `-L`), and chain traversal with counters.
+//!
+//! **`xt`** holds the match and target extensions, one file each: how each
+//! parses, prints, validates and evaluates against a packet.
+//!
 //! **`kernel`** holds what is configured rather than computed: sysctls with
 //! Linux's defaults and names.
 //!

@@ -17,20 +17,12 @@ use proptest::prelude::*;
 
 /// Splits like the shell the recorder used (quotes and backslashes).
 fn words(s: &str) -> Vec<String> {
-    ruleset::shell::split_script(s)
-        .ok()
-        .and_then(|mut l| l.pop())
-        .map(|l| l.words)
-        .unwrap_or_default()
+    ruleset::shell::split_script(s).ok().and_then(|mut l| l.pop()).map(|l| l.words).unwrap_or_default()
 }
 
 /// Our stderr in the recorder's one-line form (lines joined by " | ").
 fn joined(stderr: &str) -> String {
-    stderr
-        .trim_end_matches('\n')
-        .split('\n')
-        .collect::<Vec<_>>()
-        .join(" | ")
+    stderr.trim_end_matches('\n').split('\n').collect::<Vec<_>>().join(" | ")
 }
 
 /// Extensions a rule names that nfsim does not implement.
@@ -40,12 +32,10 @@ fn unsupported(rule: &[String]) -> Option<String> {
         let name = match w.as_str() {
             "-m" | "--match" => it.peek().map(|s| s.as_str()),
             "-j" | "--jump" => it.peek().map(|s| s.as_str()),
-            "-p" | "--protocol" => it.peek().map(|s| s.as_str()).filter(|p| {
-                matches!(
-                    *p,
-                    "sctp" | "dccp" | "udplite" | "esp" | "ah" | "ipv6-icmp" | "icmpv6" | "mh"
-                )
-            }),
+            "-p" | "--protocol" => it
+                .peek()
+                .map(|s| s.as_str())
+                .filter(|p| matches!(*p, "sctp" | "dccp" | "udplite" | "esp" | "ah" | "ipv6-icmp" | "icmpv6" | "mh")),
             _ => None,
         };
         if let Some(n) = name {
@@ -67,8 +57,7 @@ fn unsupported(rule: &[String]) -> Option<String> {
 
 fn truth_path() -> PathBuf {
     #[allow(clippy::disallowed_methods)] // test-only: where the shared corpus lives
-    let p = std::env::var("NFSIM_IPTABLES_T")
-        .unwrap_or_else(|_| "/work/shared/conformance/iptables-t".into());
+    let p = std::env::var("NFSIM_IPTABLES_T").unwrap_or_else(|_| "/work/shared/conformance/iptables-t".into());
     PathBuf::from(p).join("truth.legacy.tsv")
 }
 
@@ -104,18 +93,11 @@ fn iptables_t_conformance() {
         }
         let mut rs = Ruleset::new();
         for w in argv_rule.windows(2) {
-            if (w[0] == "-j" || w[0] == "-g")
-                && (w[1].starts_with('x') || w[1].starts_with("foobar"))
-            {
+            if (w[0] == "-j" || w[0] == "-g") && (w[1].starts_with('x') || w[1].starts_with("foobar")) {
                 let _ = rs.apply_argv(&["-t".into(), table.into(), "-N".into(), w[1].clone()]);
             }
         }
-        let mut argv = vec![
-            "-t".to_string(),
-            table.to_string(),
-            "-A".into(),
-            chain.into(),
-        ];
+        let mut argv = vec!["-t".to_string(), table.to_string(), "-A".into(), chain.into()];
         argv.extend(argv_rule);
         let got = match rs.apply_argv(&argv) {
             Ok(_) => {
@@ -130,16 +112,10 @@ fn iptables_t_conformance() {
         if got == want {
             agreed += 1;
         } else {
-            failed.push(format!(
-                "{file}:{} `{rule}'\n   want {want:?}\n   got  {got:?}",
-                n + 1
-            ));
+            failed.push(format!("{file}:{} `{rule}'\n   want {want:?}\n   got  {got:?}", n + 1));
         }
     }
-    println!(
-        "iptables .t corpus: {agreed} agreed, {skipped} skipped, {} disagreed",
-        failed.len()
-    );
+    println!("iptables .t corpus: {agreed} agreed, {skipped} skipped, {} disagreed", failed.len());
     assert!(failed.is_empty(), "disagreements:\n{}", failed.join("\n"));
 }
 
@@ -172,27 +148,17 @@ struct CorpusLine {
 fn corpus_case(c: &CorpusLine) -> Result<(), String> {
     let mut rs = Ruleset::new();
     for s in &c.setup {
-        rs.apply_argv(s)
-            .map_err(|e| format!("setup `{s:?}' failed: {e}"))?;
+        rs.apply_argv(s).map_err(|e| format!("setup `{s:?}' failed: {e}"))?;
     }
     let table = Table::from_name(&c.table).ok_or("unknown table")?;
     let (exit, stdout, stderr, dmesg) = match rs.apply_argv(&c.args) {
         Ok(o) => (0, o.stdout, String::new(), Vec::new()),
-        Err(e) => (
-            e.status as i32,
-            String::new(),
-            e.stderr(),
-            e.kernel_log.clone(),
-        ),
+        Err(e) => (e.status as i32, String::new(), e.stderr(), e.kernel_log.clone()),
     };
     // Listing a table (as the recorder did afterwards) creates it in the kernel.
     rs.table_mut(table);
     let check = |what: &str, want: &str, got: &str| {
-        if want == got {
-            Ok(())
-        } else {
-            Err(format!("{what}:\n--- want\n{want}\n--- got\n{got}"))
-        }
+        if want == got { Ok(()) } else { Err(format!("{what}:\n--- want\n{want}\n--- got\n{got}")) }
     };
     check("exit", &c.exit.to_string(), &exit.to_string())?;
     check("stderr", &c.stderr, &stderr)?;
@@ -205,28 +171,15 @@ fn corpus_case(c: &CorpusLine) -> Result<(), String> {
         check("-S", w, &rs.list_rules(table, None))?;
     }
     if let Some(w) = &c.l {
-        let o = ListOpts {
-            numeric: true,
-            verbose: true,
-            exact: false,
-            line_numbers: true,
-        };
+        let o = ListOpts { numeric: true, verbose: true, exact: false, line_numbers: true };
         check("-L -n -v --line-numbers", w, &rs.list(table, None, o))?;
     }
     if let Some(w) = &c.lx {
-        let o = ListOpts {
-            numeric: true,
-            verbose: true,
-            exact: true,
-            line_numbers: false,
-        };
+        let o = ListOpts { numeric: true, verbose: true, exact: true, line_numbers: false };
         check("-L -n -v -x", w, &rs.list(table, None, o))?;
     }
     if let Some(w) = &c.ln {
-        let o = ListOpts {
-            numeric: true,
-            ..ListOpts::default()
-        };
+        let o = ListOpts { numeric: true, ..ListOpts::default() };
         check("-L -n", w, &rs.list(table, None, o))?;
     }
     Ok(())
@@ -236,22 +189,13 @@ fn corpus_case(c: &CorpusLine) -> Result<(), String> {
 fn differential_corpus() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/rules/corpus.jsonl");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        println!(
-            "SKIP differential_corpus: {} not present yet",
-            path.display()
-        );
+        println!("SKIP differential_corpus: {} not present yet", path.display());
         return;
     };
     let (mut agreed, mut skipped, mut failed) = (0, 0, Vec::new());
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let c: CorpusLine = serde_json::from_str(line).expect("corpus line is JSON");
-        let all: Vec<String> = c
-            .setup
-            .iter()
-            .flatten()
-            .chain(c.args.iter())
-            .cloned()
-            .collect();
+        let all: Vec<String> = c.setup.iter().flatten().chain(c.args.iter()).cloned().collect();
         if let Some(why) = unsupported(&all) {
             println!("skip {}: {why}", c.id);
             skipped += 1;
@@ -262,40 +206,22 @@ fn differential_corpus() {
             Err(e) => failed.push(format!("{}: {e}", c.id)),
         }
     }
-    println!(
-        "differential corpus: {agreed} agreed, {skipped} skipped, {} disagreed",
-        failed.len()
-    );
+    println!("differential corpus: {agreed} agreed, {skipped} skipped, {} disagreed", failed.len());
     // FIXME: known disagreements are listed (with what differs) in
     // tests/rules/corpus-known-diffs.txt until fixed; the test fails on any
     // new disagreement and on a listed case that now agrees.
-    let known_path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/rules/corpus-known-diffs.txt");
+    let known_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/rules/corpus-known-diffs.txt");
     let known_text = std::fs::read_to_string(known_path).unwrap_or_default();
-    let known: Vec<&str> = known_text
-        .lines()
-        .filter_map(|l| l.split('#').next().map(str::trim))
-        .filter(|l| !l.is_empty())
-        .collect();
-    let ids: Vec<&str> = failed
-        .iter()
-        .map(|f| f.split(':').next().unwrap_or_default())
-        .collect();
-    let new: Vec<&str> = failed
-        .iter()
-        .zip(&ids)
-        .filter(|(_, id)| !known.contains(id))
-        .map(|x| x.0.as_str())
-        .collect();
+    let known: Vec<&str> =
+        known_text.lines().filter_map(|l| l.split('#').next().map(str::trim)).filter(|l| !l.is_empty()).collect();
+    let ids: Vec<&str> = failed.iter().map(|f| f.split(':').next().unwrap_or_default()).collect();
+    let new: Vec<&str> = failed.iter().zip(&ids).filter(|(_, id)| !known.contains(id)).map(|x| x.0.as_str()).collect();
     let fixed: Vec<&&str> = known.iter().filter(|k| !ids.contains(k)).collect();
     for id in &ids {
         println!("known disagreement {id}");
     }
     assert!(new.is_empty(), "new disagreements:\n{}", new.join("\n\n"));
-    assert!(
-        fixed.is_empty(),
-        "now agree, remove from corpus-known-diffs.txt: {fixed:?}"
-    );
+    assert!(fixed.is_empty(), "now agree, remove from corpus-known-diffs.txt: {fixed:?}");
 }
 
 /// Rules built from pieces nfsim supports, to feed the property tests.
@@ -320,8 +246,7 @@ fn rule_strategy() -> impl Strategy<Value = String> {
         Just("-j MARK --or-mark 3".to_string()),
         Just(String::new()),
     ];
-    (proptest::collection::vec(piece, 0..4), target)
-        .prop_map(|(p, t)| format!("{} {t}", p.join(" ")))
+    (proptest::collection::vec(piece, 0..4), target).prop_map(|(p, t)| format!("{} {t}", p.join(" ")))
 }
 
 proptest! {

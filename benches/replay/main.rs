@@ -7,6 +7,7 @@
 //! - the bare loop: read the file and touch every header (the floor);
 //! - the replay pipeline (no rules yet) writing egress.pcapng and verdicts.jsonl
 //!   to files, and the same with outputs discarded;
+//!
 //! and their ratio, plus peak RSS after a 100k-packet and the 1M-packet replay
 //! (flat memory: the second must not be larger by more than the buffers).
 
@@ -17,6 +18,7 @@ use nfsim::wire::{Ipv4Packet, TcpPacket};
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
+#[allow(clippy::disallowed_types)] // a benchmark measures the wall clock
 use std::time::Instant as WallClock;
 
 mod synth;
@@ -83,6 +85,7 @@ fn workload(dir: &Path, packets: u64) -> PathBuf {
     path
 }
 
+#[allow(clippy::disallowed_types)] // a benchmark measures the wall clock
 fn best_of(runs: usize, mut f: impl FnMut() -> u64) -> (u64, f64) {
     let mut best = f64::MAX;
     let mut n = 0;
@@ -135,7 +138,8 @@ fn replay(path: &Path, out: Option<&Path>) -> u64 {
     let mut host = router();
     let mut reader = Reader::new(BufReader::with_capacity(0, File::open(path).unwrap())).unwrap();
     let rules = IngressRules::default();
-    let n = match out {
+
+    match out {
         Some(dir) => {
             let mut egress = egress_writer(
                 &host,
@@ -153,8 +157,7 @@ fn replay(path: &Path, out: Option<&Path>) -> u64 {
             replay.run(&mut reader, &mut egress, &mut std::io::sink()).unwrap();
             replay.tally.packets
         }
-    };
-    n
+    }
 }
 
 fn peak_rss_kib() -> u64 {

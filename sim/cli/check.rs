@@ -83,8 +83,7 @@ pub fn render(rs: &Ruleset, format: PrintFormat, only: Option<Table>) -> String 
 /// # Errors
 /// The file cannot be read, or the table name given is unknown.
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.file)
-        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
     let origin = args.file.display().to_string();
     let only = match &args.table {
         Some(name) => Some(Table::from_name(name).with_context(|| format!("unknown table `{name}'"))?),
@@ -115,7 +114,8 @@ mod test {
 
     #[test]
     fn renders_s_per_table_with_headers() {
-        let rs = ruleset::load("*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n-A INPUT -j ACCEPT\nCOMMIT\n", "x").unwrap();
+        let rs = ruleset::load("*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n-A INPUT -j ACCEPT\nCOMMIT\n", "x")
+            .unwrap();
         let s = render(&rs, PrintFormat::S, None);
         assert!(s.starts_with("# table filter\n-P INPUT ACCEPT\n"), "{s}");
         assert!(s.contains("\n# table nat\n-P PREROUTING ACCEPT\n"));

@@ -4,6 +4,7 @@
 //!
 //! Exit codes: 0 ok, 1 a test or expectation failed, 2 bad input or usage.
 
+mod check;
 mod replay;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Replay a capture (pcap or pcapng) through a box and record what it does.
     Replay(replay::ReplayArgs),
+    /// Validate a ruleset (iptables-save file or iptables lines) and print it as iptables would.
+    Check(check::CheckArgs),
 }
 
 /// Runs the `nfsim` command line.
@@ -32,6 +35,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Replay(args) => replay::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => code,

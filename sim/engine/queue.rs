@@ -40,21 +40,14 @@ pub struct EventQueue<E> {
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
-            now: Instant::ZERO,
-        }
+        EventQueue { heap: BinaryHeap::new(), next_seq: 0, now: Instant::ZERO }
     }
 }
 
 impl<E> EventQueue<E> {
     /// An empty queue whose clock reads `now`.
     pub fn starting_at(now: Instant) -> Self {
-        EventQueue {
-            now,
-            ..Self::default()
-        }
+        EventQueue { now, ..Self::default() }
     }
 
     /// The virtual time of the last event popped (or the start time).
@@ -85,11 +78,7 @@ impl<E> EventQueue<E> {
 
     /// Pops the earliest event only if it is due at or before `limit`.
     pub fn pop_until(&mut self, limit: Instant) -> Option<(Instant, E)> {
-        if self.peek_time()? <= limit {
-            self.pop()
-        } else {
-            None
-        }
+        if self.peek_time()? <= limit { self.pop() } else { None }
     }
 
     /// Number of pending events.
@@ -135,10 +124,7 @@ mod test {
         let mut q = EventQueue::default();
         q.schedule(Instant::from_nanos(20), 'b');
         q.schedule(Instant::from_nanos(10), 'a');
-        assert_eq!(
-            q.pop_until(Instant::from_nanos(15)),
-            Some((Instant::from_nanos(10), 'a'))
-        );
+        assert_eq!(q.pop_until(Instant::from_nanos(15)), Some((Instant::from_nanos(10), 'a')));
         assert_eq!(q.pop_until(Instant::from_nanos(15)), None);
         assert_eq!(q.len(), 1);
     }

@@ -20,9 +20,7 @@ pub struct Rng {
 
 /// FNV-1a, to turn a label into a stream id; stable forever, unlike `Hash`.
 fn fnv1a(init: u64, bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(init, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(init, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;

@@ -108,11 +108,11 @@ impl fmt::Display for Instant {
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ns = self.0;
-        if ns % 1_000_000_000 == 0 {
+        if ns.is_multiple_of(1_000_000_000) {
             write!(f, "{}s", ns / 1_000_000_000)
-        } else if ns % 1_000_000 == 0 {
+        } else if ns.is_multiple_of(1_000_000) {
             write!(f, "{}ms", ns / 1_000_000)
-        } else if ns % 1_000 == 0 {
+        } else if ns.is_multiple_of(1_000) {
             write!(f, "{}us", ns / 1_000)
         } else {
             write!(f, "{ns}ns")
@@ -128,10 +128,7 @@ mod test {
     fn instant_arithmetic_saturates_instead_of_wrapping() {
         let t = Instant::from_nanos(5);
         assert_eq!(t - Instant::from_nanos(9), Duration::ZERO);
-        assert_eq!(
-            Instant::from_nanos(u64::MAX) + Duration::from_secs(1),
-            Instant::from_nanos(u64::MAX)
-        );
+        assert_eq!(Instant::from_nanos(u64::MAX) + Duration::from_secs(1), Instant::from_nanos(u64::MAX));
     }
 
     #[test]
@@ -139,9 +136,6 @@ mod test {
         assert_eq!(Duration::from_secs(120).to_string(), "120s");
         assert_eq!(Duration::from_millis(1500).to_string(), "1500ms");
         assert_eq!(Duration::from_nanos(7).to_string(), "7ns");
-        assert_eq!(
-            Instant::from_nanos(1_500_000_001).to_string(),
-            "1.500000001"
-        );
+        assert_eq!(Instant::from_nanos(1_500_000_001).to_string(), "1.500000001");
     }
 }

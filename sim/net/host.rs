@@ -194,7 +194,7 @@ impl Host {
                 return Err(format!("interface \"{}\" given twice", spec.name));
             }
             let index = i as IfIndex + 2;
-            let mac = spec.mac.unwrap_or_else(|| EthernetAddress([0x02, 0, 0, 0, 0, index as u8]));
+            let mac = spec.mac.unwrap_or(EthernetAddress([0x02, 0, 0, 0, 0, index as u8]));
             ifaces.push(Iface {
                 index,
                 name: spec.name.clone(),
@@ -208,12 +208,11 @@ impl Host {
         }
         // VLAN devices (`eth0.42`) hang off their parent.
         for i in 0..ifaces.len() {
-            if let Some((parent, vid)) = ifaces[i].name.rsplit_once('.') {
-                if let (Some(p), Ok(vid)) = (ifaces.iter().find(|x| x.name == parent), vid.parse::<u16>()) {
-                    if (1..4095).contains(&vid) {
-                        ifaces[i].vlan = Some((p.index, vid));
-                    }
-                }
+            if let Some((parent, vid)) = ifaces[i].name.rsplit_once('.')
+                && let (Some(p), Ok(vid)) = (ifaces.iter().find(|x| x.name == parent), vid.parse::<u16>())
+                && (1..4095).contains(&vid)
+            {
+                ifaces[i].vlan = Some((p.index, vid));
             }
         }
         let mut routes = RouteTable::default();
@@ -380,10 +379,11 @@ impl Host {
     /// Neighbours are learned from frames whose source is on-link.
     fn learn_neighbour(&mut self, skb: &Skb) {
         let src = Ipv4Packet::new_unchecked(skb.data()).src_addr();
-        if let Some(iface) = skb.iif.and_then(|i| self.iface(i)) {
-            if iface.addrs.iter().any(|a| a.contains(src)) && skb.src_mac.is_unicast() {
-                self.neigh.learn(src, skb.src_mac);
-            }
+        if let Some(iface) = skb.iif.and_then(|i| self.iface(i))
+            && iface.addrs.iter().any(|a| a.contains(src))
+            && skb.src_mac.is_unicast()
+        {
+            self.neigh.learn(src, skb.src_mac);
         }
     }
 

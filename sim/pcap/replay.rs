@@ -168,10 +168,10 @@ impl<'h> Replay<'h> {
             line.clear();
             write_verdict(&mut line, &mut text, &record, &self.json_names, ingress, outcome);
             verdicts.write_all(&line).map_err(ReplayError::Output)?;
-            if self.tally.packets % 65536 == 0 {
-                if let Some(progress) = &mut self.progress {
-                    progress(offset);
-                }
+            if self.tally.packets.is_multiple_of(65536)
+                && let Some(progress) = &mut self.progress
+            {
+                progress(offset);
             }
         }
     }
@@ -241,10 +241,10 @@ impl<'h> Replay<'h> {
                 return Ingress::Iface(iface.index);
             }
         }
-        if let Some(n) = ifindex {
-            if let Some((_, i)) = self.by_index.iter().find(|(k, _)| *k == n) {
-                return Ingress::Iface(*i);
-            }
+        if let Some(n) = ifindex
+            && let Some((_, i)) = self.by_index.iter().find(|(k, _)| *k == n)
+        {
+            return Ingress::Iface(*i);
         }
         if let Some(i) = self.default_in {
             return Ingress::Iface(i);

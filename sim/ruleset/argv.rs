@@ -237,9 +237,7 @@ impl<'a> Parser<'a> {
                 let val = if !rest.is_empty() {
                     if WHOLE_TOKEN.contains(c) { tok } else { rest }
                 } else {
-                    self.next_arg().ok_or_else(|| {
-                        Error::param(format!("option \"{tok}\" requires an argument"))
-                    })?
+                    self.next_arg().ok_or_else(|| Error::param(format!("option \"{tok}\" requires an argument")))?
                 };
                 return self.generic(c, Some(val));
             }
@@ -274,10 +272,7 @@ impl<'a> Parser<'a> {
         if let Some(i) = cands.iter().position(|(n, _)| *n == name) {
             return Ok(Some(cands.swap_remove(i).1));
         }
-        let mut pre: Vec<_> = cands
-            .into_iter()
-            .filter(|(n, _)| n.starts_with(name))
-            .collect();
+        let mut pre: Vec<_> = cands.into_iter().filter(|(n, _)| n.starts_with(name)).collect();
         match pre.len() {
             0 => Ok(None),
             1 => Ok(Some(pre.remove(0).1)),
@@ -306,9 +301,9 @@ impl<'a> Parser<'a> {
                             tok
                         }
                         Some(v) => v,
-                        None => self.next_arg().ok_or_else(|| {
-                            Error::param(format!("option \"{tok}\" requires an argument"))
-                        })?,
+                        None => self
+                            .next_arg()
+                            .ok_or_else(|| Error::param(format!("option \"{tok}\" requires an argument")))?,
                     })
                 } else {
                     attached
@@ -338,28 +333,18 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn ext_args(
-        &mut self,
-        tok: &str,
-        opt: &xt::Opt,
-        attached: Option<&'a str>,
-    ) -> Result<Vec<&'a str>, Error> {
+    fn ext_args(&mut self, tok: &str, opt: &xt::Opt, attached: Option<&'a str>) -> Result<Vec<&'a str>, Error> {
         let mut args = Vec::new();
         if opt.args == 0 {
             return Ok(args);
         }
         match attached {
             Some(v) => args.push(v),
-            None => {
-                args.push(self.next_arg().ok_or_else(|| {
-                    Error::param(format!("option \"{tok}\" requires an argument"))
-                })?)
-            }
+            None => args
+                .push(self.next_arg().ok_or_else(|| Error::param(format!("option \"{tok}\" requires an argument")))?),
         }
         if opt.args == 2 {
-            let second = self
-                .peek_word()
-                .ok_or_else(|| Error::param(format!("--{} requires two args.", opt.name)))?;
+            let second = self.peek_word().ok_or_else(|| Error::param(format!("--{} requires two args.", opt.name)))?;
             args.push(second);
         }
         Ok(args)
@@ -410,21 +395,16 @@ impl<'a> Parser<'a> {
                 }
             }
             'R' => {
-                let n = self
-                    .peek_word()
-                    .ok_or_else(|| Error::param("-R requires a rule number"))?;
+                let n = self.peek_word().ok_or_else(|| Error::param("-R requires a rule number"))?;
                 self.rulenum = Some(parse_rulenum(n)?);
             }
             'P' => {
-                let p = self
-                    .peek_word()
-                    .ok_or_else(|| Error::param("-P requires a chain and a policy"))?;
+                let p = self.peek_word().ok_or_else(|| Error::param("-P requires a chain and a policy"))?;
                 self.op_extra.push(p.to_string());
             }
             'E' => {
-                let p = self
-                    .peek_word()
-                    .ok_or_else(|| Error::param("-E requires old-chain-name and new-chain-name"))?;
+                let p =
+                    self.peek_word().ok_or_else(|| Error::param("-E requires old-chain-name and new-chain-name"))?;
                 self.op_extra.push(p.to_string());
             }
             _ => {}
@@ -453,11 +433,8 @@ impl<'a> Parser<'a> {
             's' | 'd' | 'i' | 'o' | 'p' | 'f' => self.spec.set(c, v, inv)?,
             'j' | 'g' => self.set_jump(v, c == 'g')?,
             'm' => {
-                let m = xt::new_match(v).ok_or_else(|| {
-                    Error::param(format!(
-                        "Couldn't load match `{v}':No such file or directory\n"
-                    ))
-                })?;
+                let m = xt::new_match(v)
+                    .ok_or_else(|| Error::param(format!("Couldn't load match `{v}':No such file or directory\n")))?;
                 self.matches.push((m, Vec::new()));
             }
             't' => {
@@ -479,9 +456,7 @@ impl<'a> Parser<'a> {
 
     fn set_jump(&mut self, name: &str, goto: bool) -> Result<(), Error> {
         if name.len() > 28 {
-            return Err(Error::param(format!(
-                "Invalid target name `{name}' (28 chars max)"
-            )));
+            return Err(Error::param(format!("Invalid target name `{name}' (28 chars max)")));
         }
         if !goto && let Some(t) = xt::new_target(name) {
             self.target = Some((t, Vec::new()));
@@ -491,19 +466,10 @@ impl<'a> Parser<'a> {
     }
 
     fn set_counters(&mut self, pkts: &str) -> Result<(), Error> {
-        let bytes = self
-            .next_arg()
-            .ok_or_else(|| Error::param("-c requires packet and byte counter"))?;
-        let p = pkts
-            .parse()
-            .map_err(|_| Error::param("-c packet counter not numeric"))?;
-        let b = bytes
-            .parse()
-            .map_err(|_| Error::param("-c byte counter not numeric"))?;
-        self.counters = Some(Counters {
-            packets: p,
-            bytes: b,
-        });
+        let bytes = self.next_arg().ok_or_else(|| Error::param("-c requires packet and byte counter"))?;
+        let p = pkts.parse().map_err(|_| Error::param("-c packet counter not numeric"))?;
+        let b = bytes.parse().map_err(|_| Error::param("-c byte counter not numeric"))?;
+        self.counters = Some(Counters { packets: p, bytes: b });
         Ok(())
     }
 
@@ -525,9 +491,7 @@ impl<'a> Parser<'a> {
         let rule_cmd = "ACDIR".contains(c);
         if !rule_cmd || (c == 'D' && self.rulenum.is_some()) {
             if let Some(o) = self.seen_generic.first() {
-                return Err(Error::param(format!(
-                    "Illegal option `-{o}' with this command\n"
-                )));
+                return Err(Error::param(format!("Illegal option `-{o}' with this command\n")));
             }
             if !self.matches.is_empty() {
                 return Err(Error::param("Illegal option `-m' with this command\n"));
@@ -541,9 +505,7 @@ impl<'a> Parser<'a> {
             } else {
                 "--line-numbers"
             };
-            return Err(Error::param(format!(
-                "Illegal option `{o}' with this command\n"
-            )));
+            return Err(Error::param(format!("Illegal option `{o}' with this command\n")));
         }
         let chain_name = chain.clone().unwrap_or_default();
         if rule_cmd {
@@ -557,11 +519,7 @@ impl<'a> Parser<'a> {
             ));
         }
         if matches!(c, 'N' | 'E') {
-            let name = if c == 'N' {
-                chain_name.as_str()
-            } else {
-                policy.unwrap_or_default()
-            };
+            let name = if c == 'N' { chain_name.as_str() } else { policy.unwrap_or_default() };
             check_new_chain_name(name)?;
         }
         let op = match c {
@@ -582,58 +540,28 @@ impl<'a> Parser<'a> {
             'P' => Op::Policy(self.op_extra.remove(0)),
             _ => Op::Rename(self.op_extra.remove(0)),
         };
-        let rules = if rule_cmd {
-            self.build_rules()
-        } else {
-            Vec::new()
-        };
-        Ok(Command {
-            op,
-            table,
-            chain,
-            rulenum: self.rulenum,
-            rules,
-            list: self.list,
-            counters: self.counters,
-        })
+        let rules = if rule_cmd { self.build_rules() } else { Vec::new() };
+        Ok(Command { op, table, chain, rulenum: self.rulenum, rules, list: self.list, counters: self.counters })
     }
 
     fn build_rules(&mut self) -> Vec<Rule> {
         let matches: Vec<Box<dyn Match>> = self.matches.drain(..).map(|(m, _)| m).collect();
         let verdict = match self.jump.take() {
             None => Verdict::None,
-            Some((_, false)) if self.target.is_some() => {
-                Verdict::Ext(self.target.take().expect("checked").0)
-            }
+            Some((_, false)) if self.target.is_some() => Verdict::Ext(self.target.take().expect("checked").0),
             Some((name, goto)) => spec::standard_verdict(&name, goto),
         };
-        let template = Rule {
-            matches,
-            verdict,
-            counters: self.counters.unwrap_or_default(),
-            ..Rule::default()
-        };
+        let template = Rule { matches, verdict, counters: self.counters.unwrap_or_default(), ..Rule::default() };
         self.spec.expand(&template)
     }
 }
 
-fn check_once(
-    ext: &str,
-    opt: &xt::Opt,
-    inv: bool,
-    seen: &mut Vec<&'static str>,
-) -> Result<(), Error> {
+fn check_once(ext: &str, opt: &xt::Opt, inv: bool, seen: &mut Vec<&'static str>) -> Result<(), Error> {
     if inv && !opt.invert {
-        return Err(Error::param(format!(
-            "{ext}: option \"--{}\" cannot be inverted.\n",
-            opt.name
-        )));
+        return Err(Error::param(format!("{ext}: option \"--{}\" cannot be inverted.\n", opt.name)));
     }
     if !opt.multi && seen.contains(&opt.name) {
-        return Err(Error::param(format!(
-            "{ext}: option \"--{}\" can only be used once.\n",
-            opt.name
-        )));
+        return Err(Error::param(format!("{ext}: option \"--{}\" can only be used once.\n", opt.name)));
     }
     seen.push(opt.name);
     Ok(())
@@ -649,15 +577,10 @@ fn parse_rulenum(s: &str) -> Result<u32, Error> {
 /// iptables' checks on a new chain name (`-N`, `-E`).
 pub fn check_new_chain_name(name: &str) -> Result<(), Error> {
     if name.len() >= 29 {
-        return Err(Error::param(format!(
-            "chain name `{name}' too long (must be under 29 chars)"
-        )));
+        return Err(Error::param(format!("chain name `{name}' too long (must be under 29 chars)")));
     }
     if name.starts_with('-') || name.starts_with('!') {
-        return Err(Error::param(format!(
-            "chain name not allowed to start with `{}'",
-            &name[..1]
-        )));
+        return Err(Error::param(format!("chain name not allowed to start with `{}'", &name[..1])));
     }
     if xt::new_target(name).is_some() || matches!(name, "ACCEPT" | "DROP" | "RETURN" | "QUEUE") {
         return Err(Error::param("chain name may not clash with target name\n"));
@@ -667,8 +590,5 @@ pub fn check_new_chain_name(name: &str) -> Result<(), Error> {
 
 /// The info extensions see about the rule (used by the restore parser too).
 pub fn rule_info(r: &Rule) -> RuleInfo {
-    RuleInfo {
-        proto: r.proto,
-        proto_inv: r.proto_inv,
-    }
+    RuleInfo { proto: r.proto, proto_inv: r.proto_inv }
 }

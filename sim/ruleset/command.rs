@@ -31,17 +31,11 @@ fn check_jumps(t: &TableRules, rules: &[Rule]) -> Result<(), Error> {
         if let Some(name) = r.verdict.chain()
             && t.chain(name).is_none_or(|c| c.is_builtin())
         {
-            let what = if matches!(r.verdict, Verdict::Goto(_)) {
-                "goto"
-            } else {
-                "target"
-            };
+            let what = if matches!(r.verdict, Verdict::Goto(_)) { "goto" } else { "target" };
             if what == "goto" && t.chain(name).is_none() {
                 return Err(no_chain());
             }
-            return Err(Error::param(format!(
-                "Couldn't load {what} `{name}':No such file or directory\n"
-            )));
+            return Err(Error::param(format!("Couldn't load {what} `{name}':No such file or directory\n")));
         }
     }
     Ok(())
@@ -52,10 +46,7 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
     let chain = cmd.chain.as_deref();
     let need = |t: &TableRules| -> Result<usize, Error> {
         let name = chain.unwrap_or_default();
-        t.chains
-            .iter()
-            .position(|c| c.name == name)
-            .ok_or_else(no_chain)
+        t.chains.iter().position(|c| c.name == name).ok_or_else(no_chain)
     };
     match &cmd.op {
         Op::Append | Op::Insert(_) | Op::Replace(_) => {
@@ -79,9 +70,7 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
                         return Err(Error::iptc("Index of replacement too big."));
                     }
                     if cmd.rules.len() != 1 {
-                        return Err(Error::param(
-                            "Replacement rule does not specify a unique address",
-                        ));
+                        return Err(Error::param("Replacement rule does not specify a unique address"));
                     }
                     rules[at] = cmd.rules[0].clone();
                 }
@@ -92,9 +81,10 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
             let ci = need(t)?;
             for r in &cmd.rules {
                 let rules = &mut t.chains[ci].rules;
-                let pos = rules.iter().position(|x| same_rule(x, r)).ok_or_else(|| {
-                    Error::iptc("Bad rule (does a matching rule exist in that chain?).")
-                })?;
+                let pos = rules
+                    .iter()
+                    .position(|x| same_rule(x, r))
+                    .ok_or_else(|| Error::iptc("Bad rule (does a matching rule exist in that chain?)."))?;
                 if cmd.op == Op::Delete {
                     rules.remove(pos);
                 }
@@ -112,11 +102,7 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
             if chain.is_some() {
                 need(t)?;
             }
-            for c in t
-                .chains
-                .iter_mut()
-                .filter(|c| chain.is_none_or(|n| n == c.name))
-            {
+            for c in t.chains.iter_mut().filter(|c| chain.is_none_or(|n| n == c.name)) {
                 if cmd.op == Op::Flush {
                     c.rules.clear();
                 } else {
@@ -147,9 +133,7 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
                 "ACCEPT" => Policy::Accept,
                 "DROP" => Policy::Drop,
                 _ => {
-                    return Err(Error::iptc(
-                        "Bad policy name. Run `dmesg' for more information.",
-                    ));
+                    return Err(Error::iptc("Bad policy name. Run `dmesg' for more information."));
                 }
             };
             t.chains[ci].policy = Some(pol);
@@ -192,12 +176,7 @@ fn delete_chains(t: &mut TableRules, chain: Option<&str>) -> Result<(), Error> {
             }
             vec![n.to_string()]
         }
-        None => t
-            .chains
-            .iter()
-            .filter(|c| !c.is_builtin())
-            .map(|c| c.name.clone())
-            .collect(),
+        None => t.chains.iter().filter(|c| !c.is_builtin()).map(|c| c.name.clone()).collect(),
     };
     for n in &names {
         if t.references(n) > 0 {

@@ -62,11 +62,7 @@ impl Error {
     }
     /// The kernel refused with EINVAL and logged `log`.
     pub fn kernel(log: Vec<String>) -> Error {
-        let mut e = Error::new(
-            Kind::Kernel,
-            "Invalid argument. Run `dmesg' for more information.".into(),
-            1,
-        );
+        let mut e = Error::new(Kind::Kernel, "Invalid argument. Run `dmesg' for more information.".into(), 1);
         e.kernel_log = log;
         e
     }
@@ -86,15 +82,7 @@ impl Error {
     }
 
     fn new(kind: Kind, message: String, status: u8) -> Error {
-        Error {
-            origin: String::new(),
-            line: 0,
-            message,
-            status,
-            kernel_log: Vec::new(),
-            kind,
-            tool_stderr: None,
-        }
+        Error { origin: String::new(), line: 0, message, status, kernel_log: Vec::new(), kind, tool_stderr: None }
     }
 
     /// The same error, located at `origin:line`.
@@ -124,11 +112,7 @@ impl Error {
             Kind::Iptc | Kind::Kernel => format!("iptables: {}", self.message),
             _ => self.message.clone(),
         };
-        let parts: Vec<&str> = text
-            .split('\n')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
+        let parts: Vec<&str> = text.split('\n').map(str::trim).filter(|s| !s.is_empty()).collect();
         parts.join(" ")
     }
 
@@ -138,11 +122,7 @@ impl Error {
             Kind::Iptc | Kind::Kernel => format!("iptables: {}", self.message),
             _ => self.message.clone(),
         };
-        let parts: Vec<&str> = text
-            .split('\n')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
+        let parts: Vec<&str> = text.split('\n').map(str::trim).filter(|s| !s.is_empty()).collect();
         let mut s = parts.join(" ");
         for l in &self.kernel_log {
             s.push_str(&format!(" (kernel: {l})"));

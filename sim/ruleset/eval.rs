@@ -57,12 +57,7 @@ impl Ruleset {
     /// Runs `table`'s chain for `hook` over the packet, updating counters.
     /// A table that does not exist (never used) accepts, as no hook is
     /// registered for it.
-    pub fn traverse(
-        &mut self,
-        table: Table,
-        hook: Hook,
-        pkt: &mut dyn PacketView,
-    ) -> (Decision, DecidedBy) {
+    pub fn traverse(&mut self, table: Table, hook: Hook, pkt: &mut dyn PacketView) -> (Decision, DecidedBy) {
         let Some(t) = self.tables.iter_mut().find(|t| t.table == table) else {
             return (Decision::Accept, None);
         };
@@ -170,10 +165,7 @@ mod test {
     use crate::xt::packet::TestPacket;
 
     fn pkt(dport: u16) -> TestPacket {
-        let mut p = TestPacket::new(
-            TestPacket::tcp([10, 0, 0, 1], [10, 0, 0, 2], 1234, dport, 0x02),
-            Hook::Forward,
-        );
+        let mut p = TestPacket::new(TestPacket::tcp([10, 0, 0, 1], [10, 0, 0, 2], 1234, dport, 0x02), Hook::Forward);
         p.iif = "eth0".into();
         p.oif = "eth1".into();
         p
@@ -215,9 +207,6 @@ mod test {
     #[test]
     fn absent_table_accepts() {
         let mut rs = Ruleset::new();
-        assert_eq!(
-            rs.traverse(Table::Nat, Hook::PreRouting, &mut pkt(1)).0,
-            Decision::Accept
-        );
+        assert_eq!(rs.traverse(Table::Nat, Hook::PreRouting, &mut pkt(1)).0, Decision::Accept);
     }
 }

@@ -80,17 +80,10 @@ fn addr(a: &Addr, numeric: bool) -> String {
     if u32::from(a.mask) == 0 && !numeric {
         return "anywhere".into();
     }
-    let host = if !numeric && a.addr == std::net::Ipv4Addr::LOCALHOST {
-        "localhost".to_string()
-    } else {
-        a.addr.to_string()
-    };
+    let host =
+        if !numeric && a.addr == std::net::Ipv4Addr::LOCALHOST { "localhost".to_string() } else { a.addr.to_string() };
     let mask = a.mask_text();
-    if mask == "/32" {
-        host
-    } else {
-        format!("{host}{mask}")
-    }
+    if mask == "/32" { host } else { format!("{host}{mask}") }
 }
 
 /// One rule's line (with newline).
@@ -109,11 +102,7 @@ pub fn rule_row(num_: usize, r: &Rule, o: &ListOpts) -> String {
     };
     let _ = write!(s, "{target:<9} ");
     s.push(if r.proto_inv { '!' } else { ' ' });
-    let pname = if o.numeric {
-        None
-    } else {
-        opts::proto_name(r.proto)
-    };
+    let pname = if o.numeric { None } else { opts::proto_name(r.proto) };
     match pname {
         Some(n) => {
             let _ = write!(s, "{n:<5}");
@@ -166,13 +155,7 @@ impl Ruleset {
     }
 
     /// `-L CHAIN N`: one rule of one chain.
-    pub fn list_rule(
-        &self,
-        table: Table,
-        chain: Option<&str>,
-        rulenum: Option<u32>,
-        opts: ListOpts,
-    ) -> String {
+    pub fn list_rule(&self, table: Table, chain: Option<&str>, rulenum: Option<u32>, opts: ListOpts) -> String {
         let fresh;
         let t = match self.table(table) {
             Some(t) => t,
@@ -206,10 +189,7 @@ mod test {
 
     #[test]
     fn column_header_matches_iptables_widths() {
-        let o = ListOpts {
-            verbose: true,
-            ..ListOpts::default()
-        };
+        let o = ListOpts { verbose: true, ..ListOpts::default() };
         assert_eq!(
             columns(&o),
             " pkts bytes target     prot opt in     out     source               destination         \n"

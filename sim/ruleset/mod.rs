@@ -40,10 +40,7 @@ pub enum Format {
 /// Guesses the form: restore text starts (after comments and blank lines)
 /// with `*table`; anything else is taken for a script.
 pub fn detect(text: &str) -> Format {
-    let first = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#'));
     match first {
         Some(l) if l.starts_with('*') || l.starts_with(':') => Format::Restore,
         _ => Format::Script,
@@ -75,8 +72,7 @@ impl Ruleset {
     /// # Errors
     /// The first failing line's error, or a line that is not an iptables command.
     pub fn apply_script(&mut self, text: &str, origin: &str) -> Result<(), Error> {
-        let lines =
-            shell::split_script(text).map_err(|(line, msg)| Error::bare(msg).at(origin, line))?;
+        let lines = shell::split_script(text).map_err(|(line, msg)| Error::bare(msg).at(origin, line))?;
         for l in lines {
             let mut words = l.words.as_slice();
             if words.first().is_some_and(|w| w == "sudo") {
@@ -86,13 +82,10 @@ impl Ruleset {
                 Some(w) if is_iptables(w) => {}
                 _ => {
                     let cmd = words.first().map_or("", String::as_str);
-                    return Err(
-                        Error::bare(format!("not an iptables command: `{cmd}'")).at(origin, l.line)
-                    );
+                    return Err(Error::bare(format!("not an iptables command: `{cmd}'")).at(origin, l.line));
                 }
             }
-            self.apply_argv(&words[1..])
-                .map_err(|e| e.at(origin, l.line))?;
+            self.apply_argv(&words[1..]).map_err(|e| e.at(origin, l.line))?;
         }
         Ok(())
     }
@@ -114,23 +107,13 @@ mod test {
         let a = load(script, "fw.sh").unwrap();
         let b = load(&a.save(false), "fw.rules").unwrap();
         assert_eq!(a.save(false), b.save(false));
-        assert!(
-            a.save(false)
-                .contains("-A INPUT -s 10.0.0.0/8 -p tcp -m tcp --dport 22 -j ACCEPT\n")
-        );
+        assert!(a.save(false).contains("-A INPUT -s 10.0.0.0/8 -p tcp -m tcp --dport 22 -j ACCEPT\n"));
     }
 
     #[test]
     fn script_error_names_file_and_line() {
-        let e = load(
-            "iptables -N X\n\niptables -A X -p tcp --dport 99999\n",
-            "fw.sh",
-        )
-        .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "fw.sh:3: invalid port/service `99999' specified"
-        );
+        let e = load("iptables -N X\n\niptables -A X -p tcp --dport 99999\n", "fw.sh").unwrap_err();
+        assert_eq!(e.to_string(), "fw.sh:3: invalid port/service `99999' specified");
         assert_eq!(e.status, 2);
     }
 }

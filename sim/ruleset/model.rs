@@ -14,13 +14,7 @@ pub use crate::xt::TableName as Table;
 
 impl Table {
     /// Every table, in the order iptables documents them.
-    pub const ALL: [Table; 5] = [
-        Table::Filter,
-        Table::Nat,
-        Table::Mangle,
-        Table::Raw,
-        Table::Security,
-    ];
+    pub const ALL: [Table; 5] = [Table::Filter, Table::Nat, Table::Mangle, Table::Raw, Table::Security];
 
     /// The table called `name`.
     pub fn from_name(name: &str) -> Option<Table> {
@@ -61,11 +55,7 @@ pub struct Addr {
 
 impl Default for Addr {
     fn default() -> Self {
-        Addr {
-            addr: Ipv4Addr::UNSPECIFIED,
-            mask: Ipv4Addr::UNSPECIFIED,
-            inv: false,
-        }
+        Addr { addr: Ipv4Addr::UNSPECIFIED, mask: Ipv4Addr::UNSPECIFIED, inv: false }
     }
 }
 
@@ -262,22 +252,13 @@ impl TableRules {
             .map_or(self.chains.len(), |p| p + first_user);
         self.chains.insert(
             pos,
-            Chain {
-                name: name.to_string(),
-                policy: None,
-                counters: Counters::default(),
-                rules: Vec::new(),
-            },
+            Chain { name: name.to_string(), policy: None, counters: Counters::default(), rules: Vec::new() },
         );
     }
 
     /// How many rules jump or go to `name`.
     pub fn references(&self, name: &str) -> usize {
-        self.chains
-            .iter()
-            .flat_map(|c| &c.rules)
-            .filter(|r| r.verdict.chain() == Some(name))
-            .count()
+        self.chains.iter().flat_map(|c| &c.rules).filter(|r| r.verdict.chain() == Some(name)).count()
     }
 }
 
@@ -339,33 +320,20 @@ mod test {
         t.add_user_chain("Bar");
         t.add_user_chain("LOGDROP");
         let names: Vec<_> = t.chains.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(
-            names,
-            ["INPUT", "FORWARD", "OUTPUT", "Bar", "LOGDROP", "foo"]
-        );
+        assert_eq!(names, ["INPUT", "FORWARD", "OUTPUT", "Bar", "LOGDROP", "foo"]);
     }
 
     #[test]
     fn interface_plus_is_a_prefix_and_bang_inverts() {
-        let i = Iface {
-            name: "eth+".into(),
-            inv: false,
-        };
+        let i = Iface { name: "eth+".into(), inv: false };
         assert!(i.hit("eth0") && !i.hit("lo"));
-        let i = Iface {
-            name: "lo".into(),
-            inv: true,
-        };
+        let i = Iface { name: "lo".into(), inv: true };
         assert!(!i.hit("lo") && i.hit(""));
     }
 
     #[test]
     fn address_mask_text_is_length_or_dotted() {
-        let a = Addr {
-            addr: "10.0.12.0".parse().unwrap(),
-            mask: "255.0.255.0".parse().unwrap(),
-            inv: false,
-        };
+        let a = Addr { addr: "10.0.12.0".parse().unwrap(), mask: "255.0.255.0".parse().unwrap(), inv: false };
         assert_eq!(a.mask_text(), "/255.0.255.0");
         assert!(a.hit("10.9.12.1".parse().unwrap()));
     }

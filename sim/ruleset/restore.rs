@@ -25,11 +25,8 @@ pub struct RestoreOpts {
 /// Rewrites an error from a rule line the way iptables-restore reports it.
 fn at_line(mut e: Error, line: usize) -> Error {
     let text = match e.kind {
-        Kind::Param => format!(
-            "{VERSION}: {}\nError occurred at line: {line}\n{HINT}\n",
-            e.message
-        )
-        .replace("iptables v", "iptables-restore v"),
+        Kind::Param => format!("{VERSION}: {}\nError occurred at line: {line}\n{HINT}\n", e.message)
+            .replace("iptables v", "iptables-restore v"),
         Kind::Bare => format!("{}\nError occurred at line: {line}\n{HINT}\n", e.message),
         Kind::Iptc | Kind::Kernel => format!("iptables-restore: line {line} failed\n"),
         _ => return e,
@@ -49,10 +46,7 @@ fn restore_err(msg: String, status: u8, line: usize) -> Error {
 /// `[p:b]` → counters.
 fn parse_counters(s: &str) -> Option<Counters> {
     let (p, b) = s.strip_prefix('[')?.strip_suffix(']')?.split_once(':')?;
-    Some(Counters {
-        packets: p.parse().ok()?,
-        bytes: b.parse().ok()?,
-    })
+    Some(Counters { packets: p.parse().ok()?, bytes: b.parse().ok()? })
 }
 
 struct Block {
@@ -67,14 +61,7 @@ impl Ruleset {
     /// # Errors
     /// iptables-restore's message, located at `origin` and the line it names.
     pub fn apply_restore(&mut self, text: &str, origin: &str, noflush: bool) -> Result<(), Error> {
-        self.restore_with(
-            text,
-            origin,
-            RestoreOpts {
-                noflush,
-                counters: false,
-            },
-        )
+        self.restore_with(text, origin, RestoreOpts { noflush, counters: false })
     }
 
     /// Loads iptables-restore text with all options.
@@ -114,11 +101,7 @@ impl Ruleset {
                 continue;
             }
             let Some(b) = block.as_mut() else {
-                return Err(restore_err(
-                    format!("iptables-restore: line {n} failed"),
-                    1,
-                    n,
-                ));
+                return Err(restore_err(format!("iptables-restore: line {n} failed"), 1, n));
             };
             if line == "COMMIT" {
                 validate::check_table(&b.table).map_err(|e| {
@@ -138,11 +121,7 @@ impl Ruleset {
         }
         if let Some(b) = block {
             let _ = b.start;
-            return Err(restore_err(
-                format!("iptables-restore: COMMIT expected at line {}", last + 1),
-                1,
-                last + 1,
-            ));
+            return Err(restore_err(format!("iptables-restore: COMMIT expected at line {}", last + 1), 1, last + 1));
         }
         Ok(())
     }
@@ -152,11 +131,7 @@ impl Ruleset {
 /// rules and user chains gone, policies and their counters kept.
 fn flushed(t: &TableRules) -> TableRules {
     let mut f = TableRules::new(t.table);
-    for (new, old) in f
-        .chains
-        .iter_mut()
-        .zip(t.chains.iter().filter(|c| c.is_builtin()))
-    {
+    for (new, old) in f.chains.iter_mut().zip(t.chains.iter().filter(|c| c.is_builtin())) {
         new.policy = old.policy;
         new.counters = old.counters;
     }
@@ -180,12 +155,7 @@ fn chain_line(t: &mut TableRules, rest: &str, n: usize, o: RestoreOpts) -> Resul
                 "ACCEPT" => Policy::Accept,
                 "DROP" => Policy::Drop,
                 _ => {
-                    return Err(param(
-                        format!(
-                            "Can't set policy `{policy}' on `{name}' line {n}: Bad policy name"
-                        ),
-                        1,
-                    ));
+                    return Err(param(format!("Can't set policy `{policy}' on `{name}' line {n}: Bad policy name"), 1));
                 }
             });
             if o.counters
@@ -217,10 +187,7 @@ fn rule_line(t: &mut TableRules, line: &str, n: usize, o: RestoreOpts) -> Result
         counters = parse_counters(&words.remove(0));
     }
     if words.iter().any(|w| w == "-t" || w == "--table") {
-        return Err(at_line(
-            Error::param("The -t option cannot be used in iptables-restore.\n"),
-            n,
-        ));
+        return Err(at_line(Error::param("The -t option cannot be used in iptables-restore.\n"), n));
     }
     let mut cmd = argv::parse(&words).map_err(|e| at_line(e, n))?;
     cmd.table = t.table.as_str().to_string();
@@ -254,13 +221,7 @@ mod test {
 
     #[test]
     fn counters_parse_bracketed_pairs() {
-        assert_eq!(
-            parse_counters("[3:180]"),
-            Some(Counters {
-                packets: 3,
-                bytes: 180
-            })
-        );
+        assert_eq!(parse_counters("[3:180]"), Some(Counters { packets: 3, bytes: 180 }));
         assert_eq!(parse_counters("[x:1]"), None);
     }
 }

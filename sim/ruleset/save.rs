@@ -72,11 +72,7 @@ pub fn rule_line(chain: &str, r: &Rule, counters: Option<Counters>) -> String {
 
 fn chain_line(c: &Chain) -> String {
     let pol = c.policy.map_or("-", |p| p.as_str());
-    let n = if c.is_builtin() {
-        c.counters
-    } else {
-        Counters::default()
-    };
+    let n = if c.is_builtin() { c.counters } else { Counters::default() };
     format!(":{} {} [{}:{}]\n", c.name, pol, n.packets, n.bytes)
 }
 
@@ -123,9 +119,7 @@ impl Ruleset {
 
     /// `iptables-save -t TABLE` output (empty if the table was never used).
     pub fn save_table(&self, table: Table, counters: bool) -> String {
-        self.table(table)
-            .map(|t| save_table(t, counters))
-            .unwrap_or_default()
+        self.table(table).map(|t| save_table(t, counters)).unwrap_or_default()
     }
 
     /// `iptables -t TABLE -S [CHAIN]` output (`verbose` adds `-c` counters).
@@ -134,13 +128,7 @@ impl Ruleset {
     }
 
     /// `-S` with a rule number and `-v`.
-    pub fn list_rules_opts(
-        &self,
-        table: Table,
-        chain: Option<&str>,
-        rulenum: Option<u32>,
-        verbose: bool,
-    ) -> String {
+    pub fn list_rules_opts(&self, table: Table, chain: Option<&str>, rulenum: Option<u32>, verbose: bool) -> String {
         let fresh;
         let t = match self.table(table) {
             Some(t) => t,
@@ -150,24 +138,14 @@ impl Ruleset {
             }
         };
         let mut s = String::new();
-        let chains = t
-            .chains
-            .iter()
-            .filter(|c| chain.is_none_or(|n| n == c.name));
+        let chains = t.chains.iter().filter(|c| chain.is_none_or(|n| n == c.name));
         for c in chains.clone() {
             if rulenum.is_some() {
                 break;
             }
             match c.policy {
                 Some(p) if verbose => {
-                    let _ = writeln!(
-                        s,
-                        "-P {} {} -c {} {}",
-                        c.name,
-                        p.as_str(),
-                        c.counters.packets,
-                        c.counters.bytes
-                    );
+                    let _ = writeln!(s, "-P {} {} -c {} {}", c.name, p.as_str(), c.counters.packets, c.counters.bytes);
                 }
                 Some(p) => {
                     let _ = writeln!(s, "-P {} {}", c.name, p.as_str());

@@ -68,10 +68,7 @@ pub fn split_script(text: &str) -> Result<Vec<ScriptLine>, (usize, String)> {
                 }
                 if c == '\n' {
                     if !words.is_empty() {
-                        out.push(ScriptLine {
-                            line: start,
-                            words: std::mem::take(&mut words),
-                        });
+                        out.push(ScriptLine { line: start, words: std::mem::take(&mut words) });
                     }
                     line += 1;
                 }
@@ -155,10 +152,7 @@ mod test {
 
     #[test]
     fn restore_groups_double_quotes_only() {
-        assert_eq!(
-            split_restore("-m comment --comment \"a \\\"b\"  x"),
-            ["-m", "comment", "--comment", "a \"b", "x"]
-        );
+        assert_eq!(split_restore("-m comment --comment \"a \\\"b\"  x"), ["-m", "comment", "--comment", "a \"b", "x"]);
         assert_eq!(split_restore("--comment 'x y'"), ["--comment", "'x", "y'"]);
     }
 }

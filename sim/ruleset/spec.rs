@@ -40,9 +40,8 @@ impl Generic {
             'o' => self.oif = parse_iface(v, inv)?,
             'p' => {
                 let lower = v.to_ascii_lowercase();
-                let p = opts::parse_proto(&lower).ok_or_else(|| {
-                    Error::param(format!("unknown protocol \"{lower}\" specified"))
-                })?;
+                let p = opts::parse_proto(&lower)
+                    .ok_or_else(|| Error::param(format!("unknown protocol \"{lower}\" specified")))?;
                 if p == 0 && inv {
                     return Err(Error::param("rule would never match protocol"));
                 }
@@ -57,10 +56,7 @@ impl Generic {
 
     /// What extensions may see of the rule so far.
     pub fn info(&self) -> RuleInfo {
-        RuleInfo {
-            proto: self.proto,
-            proto_inv: self.proto_inv,
-        }
+        RuleInfo { proto: self.proto, proto_inv: self.proto_inv }
     }
 
     /// iptables refuses `-o` in PREROUTING/INPUT and `-i` in OUTPUT/POSTROUTING.
@@ -76,16 +72,8 @@ impl Generic {
     /// One rule per source × destination address, as iptables adds them.
     pub fn expand(&self, template: &Rule) -> Vec<Rule> {
         let any = [(Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED)];
-        let srcs: &[_] = if self.srcs.is_empty() {
-            &any
-        } else {
-            &self.srcs
-        };
-        let dsts: &[_] = if self.dsts.is_empty() {
-            &any
-        } else {
-            &self.dsts
-        };
+        let srcs: &[_] = if self.srcs.is_empty() { &any } else { &self.srcs };
+        let dsts: &[_] = if self.dsts.is_empty() { &any } else { &self.dsts };
         let mut out = Vec::new();
         for s in srcs {
             for d in dsts {
@@ -105,11 +93,7 @@ impl Generic {
 }
 
 fn addr((a, m): (Ipv4Addr, Ipv4Addr), inv: bool) -> Addr {
-    Addr {
-        addr: Ipv4Addr::from(u32::from(a) & u32::from(m)),
-        mask: m,
-        inv,
-    }
+    Addr { addr: Ipv4Addr::from(u32::from(a) & u32::from(m)), mask: m, inv }
 }
 
 /// The verdict for `-j NAME`/`-g NAME` when NAME is no extension.
@@ -149,11 +133,7 @@ fn parse_mask(s: &str) -> Option<Ipv4Addr> {
         return s.parse().ok();
     }
     let n: u32 = opts::parse_uint(s, 32)? as u32;
-    Some(Ipv4Addr::from(if n == 0 {
-        0
-    } else {
-        u32::MAX << (32 - n)
-    }))
+    Some(Ipv4Addr::from(if n == 0 { 0 } else { u32::MAX << (32 - n) }))
 }
 
 /// `a[/m][,a[/m]]...`.
@@ -165,12 +145,10 @@ fn parse_addrs(v: &str) -> Result<Vec<(Ipv4Addr, Ipv4Addr)>, Error> {
                 None => (one, None),
             };
             let mask = match m {
-                Some(m) => parse_mask(m)
-                    .ok_or_else(|| Error::param(format!("invalid mask `{m}' specified")))?,
+                Some(m) => parse_mask(m).ok_or_else(|| Error::param(format!("invalid mask `{m}' specified")))?,
                 None => Ipv4Addr::BROADCAST,
             };
-            let a = parse_host(h)
-                .ok_or_else(|| Error::param(format!("host/network `{h}' not found")))?;
+            let a = parse_host(h).ok_or_else(|| Error::param(format!("host/network `{h}' not found")))?;
             Ok((a, mask))
         })
         .collect()
@@ -178,14 +156,9 @@ fn parse_addrs(v: &str) -> Result<Vec<(Ipv4Addr, Ipv4Addr)>, Error> {
 
 fn parse_iface(v: &str, inv: bool) -> Result<Iface, Error> {
     if v.len() > 15 {
-        return Err(Error::param(format!(
-            "interface name `{v}' must be shorter than IFNAMSIZ (15)"
-        )));
+        return Err(Error::param(format!("interface name `{v}' must be shorter than IFNAMSIZ (15)")));
     }
-    Ok(Iface {
-        name: v.to_string(),
-        inv,
-    })
+    Ok(Iface { name: v.to_string(), inv })
 }
 
 #[cfg(test)]
@@ -205,32 +178,17 @@ mod test {
     #[test]
     fn bad_mask_host_and_proto_use_iptables_words() {
         let mut g = Generic::default();
-        assert_eq!(
-            g.set('s', "1.2.3.4/33", false),
-            Err(Error::param("invalid mask `33' specified"))
-        );
-        assert_eq!(
-            g.set('d', "300.1.1.1", false),
-            Err(Error::param("host/network `300.1.1.1' not found"))
-        );
-        assert_eq!(
-            g.set('p', "foo", false),
-            Err(Error::param("unknown protocol \"foo\" specified"))
-        );
-        assert_eq!(
-            g.set('p', "0", true),
-            Err(Error::param("rule would never match protocol"))
-        );
+        assert_eq!(g.set('s', "1.2.3.4/33", false), Err(Error::param("invalid mask `33' specified")));
+        assert_eq!(g.set('d', "300.1.1.1", false), Err(Error::param("host/network `300.1.1.1' not found")));
+        assert_eq!(g.set('p', "foo", false), Err(Error::param("unknown protocol \"foo\" specified")));
+        assert_eq!(g.set('p', "0", true), Err(Error::param("rule would never match protocol")));
     }
 
     #[test]
     fn output_interface_in_input_is_refused() {
         let mut g = Generic::default();
         g.set('o', "eth0", false).unwrap();
-        assert_eq!(
-            g.check_chain_ifaces("INPUT"),
-            Err(Error::param("Can't use -o with INPUT\n"))
-        );
+        assert_eq!(g.check_chain_ifaces("INPUT"), Err(Error::param("Can't use -o with INPUT\n")));
         assert!(g.check_chain_ifaces("FORWARD").is_ok());
     }
 }

@@ -22,13 +22,7 @@ pub fn hook_masks(t: &TableRules) -> Result<Vec<u8>, Error> {
 
 /// Depth-first from chain `i`; `path` holds the chains being walked, so
 /// meeting one again is a loop (the kernel's `mark_source_chains`).
-fn walk(
-    t: &TableRules,
-    i: usize,
-    bit: u8,
-    masks: &mut [u8],
-    path: &mut Vec<usize>,
-) -> Result<(), Error> {
+fn walk(t: &TableRules, i: usize, bit: u8, masks: &mut [u8], path: &mut Vec<usize>) -> Result<(), Error> {
     if path.contains(&i) {
         return Err(Error::iptc("Too many levels of symbolic links."));
     }
@@ -62,10 +56,7 @@ pub fn check_table(t: &TableRules) -> Result<(), Error> {
             let ctx = CheckCtx {
                 table: t.table,
                 hooks,
-                rule: RuleInfo {
-                    proto: r.proto,
-                    proto_inv: r.proto_inv,
-                },
+                rule: RuleInfo { proto: r.proto, proto_inv: r.proto_inv },
                 matches: &r.matches,
             };
             for m in &r.matches {

@@ -40,13 +40,7 @@ pub enum Hook {
 
 impl Hook {
     /// All hooks in kernel order.
-    pub const ALL: [Hook; 5] = [
-        Hook::PreRouting,
-        Hook::Input,
-        Hook::Forward,
-        Hook::Output,
-        Hook::PostRouting,
-    ];
+    pub const ALL: [Hook; 5] = [Hook::PreRouting, Hook::Input, Hook::Forward, Hook::Output, Hook::PostRouting];
     /// The built-in chain name of this hook.
     pub fn chain_name(self) -> &'static str {
         ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"][self as usize]
@@ -63,11 +57,7 @@ impl Hook {
 
 /// Hook names of a mask joined by `/`, as the kernel's `textify_hooks` prints.
 pub fn hooks_text(mask: u8) -> String {
-    let names: Vec<&str> = Hook::ALL
-        .iter()
-        .filter(|h| mask & h.bit() != 0)
-        .map(|h| h.chain_name())
-        .collect();
+    let names: Vec<&str> = Hook::ALL.iter().filter(|h| mask & h.bit() != 0).map(|h| h.chain_name()).collect();
     names.join("/")
 }
 
@@ -136,10 +126,7 @@ pub struct Refusal {
 impl Refusal {
     /// EINVAL with one log line.
     pub fn einval(line: impl Into<String>) -> Refusal {
-        Refusal {
-            log: vec![line.into()],
-            enoent: false,
-        }
+        Refusal { log: vec![line.into()], enoent: false }
     }
 }
 
@@ -156,11 +143,7 @@ pub struct Scope {
 
 impl Scope {
     /// No restriction.
-    pub const ANY: Scope = Scope {
-        table: None,
-        hooks: 0x1f,
-        proto: 0,
-    };
+    pub const ANY: Scope = Scope { table: None, hooks: 0x1f, proto: 0 };
 }
 
 /// A match extension (`-m NAME ...`, or implicit for `-p tcp --dport`).
@@ -268,13 +251,7 @@ pub fn check_target(t: &dyn Target, ctx: &CheckCtx) -> Result<(), Refusal> {
 }
 
 /// Mirrors `xt_check_match`/`xt_check_target`: table, then hooks, then protocol.
-fn check_scope(
-    name: &str,
-    kind: &str,
-    verb: &str,
-    scope: Scope,
-    ctx: &CheckCtx,
-) -> Result<(), Refusal> {
+fn check_scope(name: &str, kind: &str, verb: &str, scope: Scope, ctx: &CheckCtx) -> Result<(), Refusal> {
     let pre = "x_tables: ip_tables:";
     if let Some(t) = scope.table
         && t != ctx.table
@@ -293,10 +270,7 @@ fn check_scope(
         )));
     }
     if scope.proto != 0 && (scope.proto != ctx.rule.proto || ctx.rule.proto_inv) {
-        return Err(Refusal::einval(format!(
-            "{pre} {name} {kind}: only valid for protocol {}",
-            scope.proto
-        )));
+        return Err(Refusal::einval(format!("{pre} {name} {kind}: only valid for protocol {}", scope.proto)));
     }
     Ok(())
 }

@@ -25,44 +25,23 @@ pub struct Opt {
 impl Opt {
     /// An option with one argument, not invertible, once.
     pub const fn arg(name: &'static str) -> Opt {
-        Opt {
-            name,
-            args: 1,
-            invert: false,
-            multi: false,
-        }
+        Opt { name, args: 1, invert: false, multi: false }
     }
     /// An option with one argument that `!` may precede.
     pub const fn inv(name: &'static str) -> Opt {
-        Opt {
-            name,
-            args: 1,
-            invert: true,
-            multi: false,
-        }
+        Opt { name, args: 1, invert: true, multi: false }
     }
     /// A flag without argument.
     pub const fn flag(name: &'static str) -> Opt {
-        Opt {
-            name,
-            args: 0,
-            invert: false,
-            multi: false,
-        }
+        Opt { name, args: 0, invert: false, multi: false }
     }
     /// This option, allowed more than once.
     pub const fn multi(self) -> Opt {
-        Opt {
-            multi: true,
-            ..self
-        }
+        Opt { multi: true, ..self }
     }
     /// This option, invertible.
     pub const fn invertible(self) -> Opt {
-        Opt {
-            invert: true,
-            ..self
-        }
+        Opt { invert: true, ..self }
     }
 }
 
@@ -83,16 +62,12 @@ pub fn param(msg: impl Into<String>) -> Error {
 
 /// The x6 framework's "bad integer value" message.
 pub fn bad_int(ext: &str, opt: &str) -> Error {
-    param(format!(
-        "{ext}: bad integer value for option \"--{opt}\", or out of range.\n"
-    ))
+    param(format!("{ext}: bad integer value for option \"--{opt}\", or out of range.\n"))
 }
 
 /// The x6 framework's "bad value ... near" message with a range.
 pub fn bad_value_near(ext: &str, opt: &str, near: &str, max: u64) -> Error {
-    param(format!(
-        "{ext}: bad value for option \"--{opt}\" near \"{near}\", or out of range (0-{max}).\n"
-    ))
+    param(format!("{ext}: bad value for option \"--{opt}\" near \"{near}\", or out of range (0-{max}).\n"))
 }
 
 /// The x6 framework's "must be specified" message.
@@ -113,9 +88,7 @@ pub fn parse_uint(s: &str, max: u64) -> Option<u64> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return None;
     }
-    u64::from_str_radix(digits, radix)
-        .ok()
-        .filter(|v| *v <= max)
+    u64::from_str_radix(digits, radix).ok().filter(|v| *v <= max)
 }
 
 /// Parses `value[/mask]` (mask defaults to all ones), as mark and MARK take it.
@@ -134,27 +107,17 @@ pub fn parse_mark_mask(s: &str) -> Option<(u32, u32)> {
 
 /// Prints `0xV` or `0xV/0xM` (mask omitted when all ones), as mark prints.
 pub fn fmt_mark(v: u32, m: u32) -> String {
-    if m == u32::MAX {
-        format!("{v:#x}")
-    } else {
-        format!("{v:#x}/{m:#x}")
-    }
+    if m == u32::MAX { format!("{v:#x}") } else { format!("{v:#x}/{m:#x}") }
 }
 
 /// The port of a service name for `proto` ("tcp", "udp", ...), via /etc/services.
 pub fn service_port(name: &str, proto: &str) -> Option<u16> {
-    SERVICES
-        .iter()
-        .find(|(n, _, p, al)| *p == proto && (*n == name || al.contains(&name)))
-        .map(|s| s.1)
+    SERVICES.iter().find(|(n, _, p, al)| *p == proto && (*n == name || al.contains(&name))).map(|s| s.1)
 }
 
 /// The service name of `port` for `proto`, as `getservbyport` returns it.
 pub fn service_name(port: u16, proto: &str) -> Option<&'static str> {
-    SERVICES
-        .iter()
-        .find(|(_, p, pr, _)| *p == port && *pr == proto)
-        .map(|s| s.0)
+    SERVICES.iter().find(|(_, p, pr, _)| *p == port && *pr == proto).map(|s| s.0)
 }
 
 /// Parses a port number (`strtoul` base 0) or a service name (`xtables_parse_port`).
@@ -164,10 +127,7 @@ pub fn parse_port(s: &str, proto: &str) -> Option<u16> {
     }
     if proto.is_empty() {
         // getservbyname(name, NULL) takes the first entry of any protocol.
-        return SERVICES
-            .iter()
-            .find(|(n, _, _, al)| *n == s || al.contains(&s))
-            .map(|x| x.1);
+        return SERVICES.iter().find(|(n, _, _, al)| *n == s || al.contains(&s)).map(|x| x.1);
     }
     service_port(s, proto)
 }
@@ -189,10 +149,7 @@ pub fn parse_proto(s: &str) -> Option<u8> {
     if let Some(v) = parse_uint(&lower, 255) {
         return Some(v as u8);
     }
-    PROTOCOLS
-        .iter()
-        .find(|(n, _, al)| *n == lower || al.iter().any(|a| a.eq_ignore_ascii_case(&lower)))
-        .map(|p| p.1)
+    PROTOCOLS.iter().find(|(n, _, al)| *n == lower || al.iter().any(|a| a.eq_ignore_ascii_case(&lower))).map(|p| p.1)
 }
 
 /// The protocol's name as iptables prints it (`proto_to_name`), if it has one.
@@ -234,9 +191,7 @@ pub fn quote(s: &str) -> String {
 /// Quotes like [`quote`] only when needed: iptables-save leaves a string
 /// bare only if it is made of ASCII letters, digits, `_` and `-` (observed).
 pub fn quote_if_needed(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let plain = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if plain { s.to_string() } else { quote(s) }
 }
 

@@ -43,12 +43,7 @@ pub struct CtTuple {
 
 impl Default for CtTuple {
     fn default() -> Self {
-        CtTuple {
-            src: Ipv4Addr::UNSPECIFIED,
-            dst: Ipv4Addr::UNSPECIFIED,
-            sport: 0,
-            dport: 0,
-        }
+        CtTuple { src: Ipv4Addr::UNSPECIFIED, dst: Ipv4Addr::UNSPECIFIED, sport: 0, dport: 0 }
     }
 }
 
@@ -195,12 +190,7 @@ pub fn l4(b: &[u8]) -> Option<(Ipv4Fields, &[u8])> {
 
 /// Source and destination ports of a TCP/UDP-like header.
 pub fn ports(l4: &[u8]) -> Option<(u16, u16)> {
-    (l4.len() >= 4).then(|| {
-        (
-            u16::from_be_bytes([l4[0], l4[1]]),
-            u16::from_be_bytes([l4[2], l4[3]]),
-        )
-    })
+    (l4.len() >= 4).then(|| (u16::from_be_bytes([l4[0], l4[1]]), u16::from_be_bytes([l4[2], l4[3]])))
 }
 
 /// A packet for tests and the bench: raw IPv4 bytes plus metadata; records
@@ -249,18 +239,7 @@ impl TestPacket {
     /// Builds an IPv4 packet: 20-byte header with `proto`, then `l4` bytes.
     pub fn ipv4(src: [u8; 4], dst: [u8; 4], proto: u8, l4: &[u8]) -> Vec<u8> {
         let total = 20 + l4.len();
-        let mut b = vec![
-            0x45,
-            0,
-            (total >> 8) as u8,
-            total as u8,
-            0,
-            1,
-            0,
-            0,
-            64,
-            proto,
-        ];
+        let mut b = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 1, 0, 0, 64, proto];
         b.extend_from_slice(&[0, 0]);
         b.extend_from_slice(&src);
         b.extend_from_slice(&dst);

@@ -35,12 +35,8 @@ pub struct AddrType {
     pub iface_out: bool,
 }
 
-const OPTS: &[Opt] = &[
-    Opt::inv("src-type"),
-    Opt::inv("dst-type"),
-    Opt::flag("limit-iface-in"),
-    Opt::flag("limit-iface-out"),
-];
+const OPTS: &[Opt] =
+    &[Opt::inv("src-type"), Opt::inv("dst-type"), Opt::flag("limit-iface-in"), Opt::flag("limit-iface-out")];
 
 fn parse_types(s: &str) -> Result<u16, Error> {
     let mut v = 0;
@@ -55,10 +51,7 @@ fn parse_types(s: &str) -> Result<u16, Error> {
 }
 
 fn type_names(v: u16) -> String {
-    let n: Vec<&str> = (0..12)
-        .filter(|i| v & (1 << i) != 0)
-        .map(|i| TYPES[i])
-        .collect();
+    let n: Vec<&str> = (0..12).filter(|i| v & (1 << i) != 0).map(|i| TYPES[i]).collect();
     n.join(",")
 }
 
@@ -80,9 +73,7 @@ impl Match for AddrType {
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
         if self.src.is_none() && self.dst.is_none() {
-            return Err(opts::param(
-                "addrtype: you must specify --src-type or --dst-type",
-            ));
+            return Err(opts::param("addrtype: you must specify --src-type or --dst-type"));
         }
         if self.iface_in && self.iface_out {
             return Err(opts::param(
@@ -94,11 +85,7 @@ impl Match for AddrType {
     fn save(&self, out: &mut String) {
         for (name, t) in [("src-type", self.src), ("dst-type", self.dst)] {
             if let Some((v, inv)) = t {
-                out.push_str(&format!(
-                    "{} --{name} {}",
-                    if inv { " !" } else { "" },
-                    type_names(v)
-                ));
+                out.push_str(&format!("{} --{name} {}", if inv { " !" } else { "" }, type_names(v)));
             }
         }
         if self.iface_in {
@@ -112,11 +99,7 @@ impl Match for AddrType {
         out.push_str(" ADDRTYPE match");
         for (name, t) in [("src-type", self.src), ("dst-type", self.dst)] {
             if let Some((v, inv)) = t {
-                out.push_str(&format!(
-                    " {name} {}{}",
-                    if inv { "!" } else { "" },
-                    type_names(v)
-                ));
+                out.push_str(&format!(" {name} {}{}", if inv { "!" } else { "" }, type_names(v)));
             }
         }
         if self.iface_in {
@@ -173,33 +156,24 @@ mod test {
     #[test]
     fn types_print_in_rtn_order() {
         let mut m = AddrType::default();
-        m.parse("src-type", false, &["LOCAL,UNICAST"], &RuleInfo::default())
-            .unwrap();
-        m.parse("dst-type", true, &["BROADCAST"], &RuleInfo::default())
-            .unwrap();
+        m.parse("src-type", false, &["LOCAL,UNICAST"], &RuleInfo::default()).unwrap();
+        m.parse("dst-type", true, &["BROADCAST"], &RuleInfo::default()).unwrap();
         let mut l = String::new();
         m.list(&mut l, false);
-        assert_eq!(
-            l,
-            " ADDRTYPE match src-type UNICAST,LOCAL dst-type !BROADCAST"
-        );
+        assert_eq!(l, " ADDRTYPE match src-type UNICAST,LOCAL dst-type !BROADCAST");
     }
 
     #[test]
     fn broadcast_destination_is_recognised() {
         let mut m = AddrType::default();
-        m.parse("dst-type", false, &["BROADCAST"], &RuleInfo::default())
-            .unwrap();
+        m.parse("dst-type", false, &["BROADCAST"], &RuleInfo::default()).unwrap();
         let mut p = TestPacket::new(TestPacket::udp([1; 4], [255; 4], 1, 2), Hook::Input);
         assert!(m.matches(&mut p, &mut false));
     }
 
     #[test]
     fn bad_type_and_missing_type() {
-        assert_eq!(
-            parse_types("wrong"),
-            Err(opts::param("addrtype: bad type \"wrong\""))
-        );
+        assert_eq!(parse_types("wrong"), Err(opts::param("addrtype: bad type \"wrong\"")));
         assert!(AddrType::default().finish(&RuleInfo::default()).is_err());
     }
 }

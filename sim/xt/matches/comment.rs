@@ -22,9 +22,9 @@ impl Match for Comment {
     }
     fn parse(&mut self, _: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
         if args[0].len() > 255 {
-            return Err(opts::param(format!(
-                "comment: argument too long for option \"--comment\" (max 255 chars)\n"
-            )));
+            return Err(opts::param(
+                "comment: argument too long for option \"--comment\" (max 255 chars)\n".to_string(),
+            ));
         }
         self.text = Some(args[0].to_string());
         Ok(())
@@ -37,15 +37,10 @@ impl Match for Comment {
     }
     fn save(&self, out: &mut String) {
         out.push_str(" --comment ");
-        out.push_str(&opts::quote_if_needed(
-            self.text.as_deref().unwrap_or_default(),
-        ));
+        out.push_str(&opts::quote_if_needed(self.text.as_deref().unwrap_or_default()));
     }
     fn list(&self, out: &mut String, _: bool) {
-        out.push_str(&format!(
-            " /* {} */",
-            self.text.as_deref().unwrap_or_default()
-        ));
+        out.push_str(&format!(" /* {} */", self.text.as_deref().unwrap_or_default()));
     }
     fn matches(&mut self, _: &mut dyn PacketView, _: &mut bool) -> bool {
         true
@@ -62,22 +57,15 @@ mod test {
     #[test]
     fn quotes_only_when_needed() {
         let mut m = Comment::default();
-        m.parse("comment", false, &["x y"], &RuleInfo::default())
-            .unwrap();
+        m.parse("comment", false, &["x y"], &RuleInfo::default()).unwrap();
         let (mut s, mut l) = (String::new(), String::new());
         m.save(&mut s);
         m.list(&mut l, true);
-        assert_eq!(
-            (s.as_str(), l.as_str()),
-            (" --comment \"x y\"", " /* x y */")
-        );
+        assert_eq!((s.as_str(), l.as_str()), (" --comment \"x y\"", " /* x y */"));
     }
 
     #[test]
     fn missing_comment_is_refused() {
-        assert_eq!(
-            Comment::default().finish(&RuleInfo::default()),
-            Err(opts::must_specify("comment", "comment"))
-        );
+        assert_eq!(Comment::default().finish(&RuleInfo::default()), Err(opts::must_specify("comment", "comment")));
     }
 }

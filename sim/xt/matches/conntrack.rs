@@ -12,12 +12,7 @@ use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::PacketView;
 use crate::xt::{Match, RuleInfo};
 
-const STATUS: [(&str, u32); 4] = [
-    ("EXPECTED", 1),
-    ("SEEN_REPLY", 2),
-    ("ASSURED", 4),
-    ("CONFIRMED", 8),
-];
+const STATUS: [(&str, u32); 4] = [("EXPECTED", 1), ("SEEN_REPLY", 2), ("ASSURED", 4), ("CONFIRMED", 8)];
 const EXTRA_STATES: [(&str, u8); 2] = [("SNAT", 32), ("DNAT", 64)];
 
 /// An inverted-or-not value of an option.
@@ -49,12 +44,7 @@ pub struct Conntrack {
 }
 
 const ADDR_OPTS: [&str; 4] = ["ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst"];
-const PORT_OPTS: [&str; 4] = [
-    "ctorigsrcport",
-    "ctorigdstport",
-    "ctreplsrcport",
-    "ctrepldstport",
-];
+const PORT_OPTS: [&str; 4] = ["ctorigsrcport", "ctorigdstport", "ctreplsrcport", "ctrepldstport"];
 
 const OPTS: &[Opt] = &[
     Opt::inv("ctstate"),
@@ -75,11 +65,7 @@ const OPTS: &[Opt] = &[
 fn parse_range(s: &str, opt: &str, max: u64) -> Result<(u64, u64), Error> {
     let bad = || opts::bad_value_near("conntrack", opt, s, max);
     let one = |p: &str, d: u64| {
-        if p.is_empty() {
-            Some(d)
-        } else {
-            opts::parse_uint(p, max)
-        }
+        if p.is_empty() { Some(d) } else { opts::parse_uint(p, max) }
     };
     match s.split_once(':') {
         Some((a, b)) => Ok((one(a, 0).ok_or_else(bad)?, one(b, max).ok_or_else(bad)?)),
@@ -91,19 +77,11 @@ fn parse_range(s: &str, opt: &str, max: u64) -> Result<(u64, u64), Error> {
 }
 
 fn range_text<T: PartialEq + std::fmt::Display>(a: T, b: T) -> String {
-    if a == b {
-        a.to_string()
-    } else {
-        format!("{a}:{b}")
-    }
+    if a == b { a.to_string() } else { format!("{a}:{b}") }
 }
 
 fn addr_hit(want: &Inv<(Ipv4Addr, u8)>, a: Ipv4Addr) -> bool {
-    let mask = if want.v.1 == 0 {
-        0
-    } else {
-        u32::MAX << (32 - want.v.1)
-    };
+    let mask = if want.v.1 == 0 { 0 } else { u32::MAX << (32 - want.v.1) };
     ((u32::from(a) & mask) == (u32::from(want.v.0) & mask)) != want.inv
 }
 
@@ -112,11 +90,7 @@ impl Conntrack {
     fn parts(&self) -> Vec<(&'static str, bool, String)> {
         let mut v = Vec::new();
         if let Some(s) = self.state {
-            let t: Vec<(&str, u32)> = state::STATES
-                .iter()
-                .chain(&EXTRA_STATES)
-                .map(|&(n, b)| (n, b as u32))
-                .collect();
+            let t: Vec<(&str, u32)> = state::STATES.iter().chain(&EXTRA_STATES).map(|&(n, b)| (n, b as u32)).collect();
             v.push(("ctstate", s.inv, names(s.v as u32, &t)));
         }
         if let Some(p) = self.proto {
@@ -124,11 +98,7 @@ impl Conntrack {
         }
         for (i, a) in self.addrs.iter().enumerate() {
             if let Some(a) = a {
-                let text = if a.v.1 == 32 {
-                    a.v.0.to_string()
-                } else {
-                    format!("{}/{}", a.v.0, a.v.1)
-                };
+                let text = if a.v.1 == 32 { a.v.0.to_string() } else { format!("{}/{}", a.v.0, a.v.1) };
                 v.push((ADDR_OPTS[i], a.inv, text));
             }
         }
@@ -138,11 +108,7 @@ impl Conntrack {
             }
         }
         if let Some(s) = self.status {
-            let text = if s.v == 0 {
-                "NONE".to_string()
-            } else {
-                names(s.v, &STATUS)
-            };
+            let text = if s.v == 0 { "NONE".to_string() } else { names(s.v, &STATUS) };
             v.push(("ctstatus", s.inv, text));
         }
         if let Some(e) = self.expire {
@@ -165,15 +131,10 @@ impl Match for Conntrack {
     fn parse(&mut self, opt: &str, inv: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
         let s = args[0];
         match opt {
-            "ctstate" => {
-                self.state = Some(Inv {
-                    v: parse_states(s, "ctstate", &EXTRA_STATES)?,
-                    inv,
-                })
-            }
+            "ctstate" => self.state = Some(Inv { v: parse_states(s, "ctstate", &EXTRA_STATES)?, inv }),
             "ctproto" => {
-                let p = opts::parse_proto(s)
-                    .ok_or_else(|| opts::param(format!("unknown protocol \"{s}\" specified")))?;
+                let p =
+                    opts::parse_proto(s).ok_or_else(|| opts::param(format!("unknown protocol \"{s}\" specified")))?;
                 self.proto = Some(Inv { v: p, inv });
             }
             "ctstatus" => {
@@ -192,29 +153,21 @@ impl Match for Conntrack {
             }
             "ctexpire" => {
                 let (a, b) = parse_range(s, opt, u32::MAX as u64)?;
-                self.expire = Some(Inv {
-                    v: (a as u32, b as u32),
-                    inv,
-                });
+                self.expire = Some(Inv { v: (a as u32, b as u32), inv });
             }
             "ctdir" => {
                 self.dir_reply = Some(match s.to_ascii_uppercase().as_str() {
                     "ORIGINAL" => false,
                     "REPLY" => true,
                     _ => {
-                        return Err(opts::param(format!(
-                            "conntrack: Bad value for \"--ctdir\" option: \"{s}\""
-                        )));
+                        return Err(opts::param(format!("conntrack: Bad value for \"--ctdir\" option: \"{s}\"")));
                     }
                 })
             }
             _ if opt.ends_with("port") => {
                 let i = PORT_OPTS.iter().position(|x| *x == opt).expect("declared");
                 let (a, b) = parse_range(s, opt, 65535)?;
-                self.ports[i] = Some(Inv {
-                    v: (a as u16, b as u16),
-                    inv,
-                });
+                self.ports[i] = Some(Inv { v: (a as u16, b as u16), inv });
             }
             _ => {
                 let i = ADDR_OPTS.iter().position(|x| *x == opt).expect("declared");
@@ -290,11 +243,7 @@ impl Match for Conntrack {
             }
         }
         if let Some(s) = self.status {
-            let hit = if s.v == 0 {
-                ct.status & 0xf == 0
-            } else {
-                ct.status & s.v != 0
-            };
+            let hit = if s.v == 0 { ct.status & 0xf == 0 } else { ct.status & s.v != 0 };
             if hit == s.inv {
                 return false;
             }
@@ -335,19 +284,12 @@ mod test {
         ]);
         let mut s = String::new();
         m.save(&mut s);
-        assert_eq!(
-            s,
-            " --ctstate NEW,SNAT ! --ctproto 17 --ctrepldst 2.2.2.2/24 --ctdir REPLY"
-        );
+        assert_eq!(s, " --ctstate NEW,SNAT ! --ctproto 17 --ctrepldst 2.2.2.2/24 --ctdir REPLY");
     }
 
     #[test]
     fn port_and_expire_ranges_collapse_when_equal() {
-        let m = ct(&[
-            ("ctorigsrcport", false, "4:4"),
-            ("ctexpire", false, "3:3"),
-            ("ctreplsrcport", false, ":"),
-        ]);
+        let m = ct(&[("ctorigsrcport", false, "4:4"), ("ctexpire", false, "3:3"), ("ctreplsrcport", false, ":")]);
         let mut s = String::new();
         m.save(&mut s);
         assert_eq!(s, " --ctorigsrcport 4 --ctreplsrcport 0:65535 --ctexpire 3");
@@ -360,12 +302,7 @@ mod test {
         assert!(m.matches(&mut p, &mut false));
         let mut m2 = ct(&[("ctstate", false, "INVALID"), ("ctproto", false, "udp")]);
         assert!(!m2.matches(&mut p, &mut false));
-        p.ct = Some(CtFacts {
-            state: CtState::New,
-            proto: 17,
-            status: 16,
-            ..CtFacts::default()
-        });
+        p.ct = Some(CtFacts { state: CtState::New, proto: 17, status: 16, ..CtFacts::default() });
         let mut m3 = ct(&[("ctstate", false, "SNAT"), ("ctproto", false, "udp")]);
         assert!(m3.matches(&mut p, &mut false));
     }
@@ -373,14 +310,6 @@ mod test {
     #[test]
     fn expire_out_of_range_uses_x6_message() {
         let e = Conntrack::default().parse("ctexpire", false, &["-1"], &RuleInfo::default());
-        assert_eq!(
-            e,
-            Err(opts::bad_value_near(
-                "conntrack",
-                "ctexpire",
-                "-1",
-                4294967295
-            ))
-        );
+        assert_eq!(e, Err(opts::bad_value_near("conntrack", "ctexpire", "-1", 4294967295)));
     }
 }

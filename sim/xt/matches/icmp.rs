@@ -62,12 +62,7 @@ pub struct Icmp {
 
 impl Default for Icmp {
     fn default() -> Self {
-        Icmp {
-            typ: 0xff,
-            code: (0, 0xff),
-            inv: false,
-            given: false,
-        }
+        Icmp { typ: 0xff, code: (0, 0xff), inv: false, given: false }
     }
 }
 
@@ -75,29 +70,18 @@ const OPTS: &[Opt] = &[Opt::inv("icmp-type")];
 
 fn parse_type(s: &str) -> Result<(u8, (u8, u8)), Error> {
     let lower = s.to_ascii_lowercase();
-    let hits: Vec<_> = TYPES
-        .iter()
-        .filter(|t| t.0.to_ascii_lowercase().starts_with(&lower))
-        .collect();
-    if let Some(t) = hits
-        .iter()
-        .find(|t| t.0.eq_ignore_ascii_case(s))
-        .or(hits.first().filter(|_| hits.len() == 1))
-    {
+    let hits: Vec<_> = TYPES.iter().filter(|t| t.0.to_ascii_lowercase().starts_with(&lower)).collect();
+    if let Some(t) = hits.iter().find(|t| t.0.eq_ignore_ascii_case(s)).or(hits.first().filter(|_| hits.len() == 1)) {
         return Ok((t.1, (t.2, t.3)));
     }
     if hits.len() > 1 {
-        return Err(opts::param(format!(
-            "Ambiguous ICMP type `{s}': `{}' or `{}'?",
-            hits[0].0, hits[1].0
-        )));
+        return Err(opts::param(format!("Ambiguous ICMP type `{s}': `{}' or `{}'?", hits[0].0, hits[1].0)));
     }
     let (t, c) = match s.split_once('/') {
         Some((t, c)) => (t, Some(c)),
         None => (s, None),
     };
-    let typ = opts::parse_uint(t, 255)
-        .ok_or_else(|| opts::param(format!("Unknown ICMP type `{s}'")))? as u8;
+    let typ = opts::parse_uint(t, 255).ok_or_else(|| opts::param(format!("Unknown ICMP type `{s}'")))? as u8;
     let code = match c {
         Some(c) => {
             let bad = || opts::param(format!("Unknown ICMP code `{s}'"));
@@ -113,10 +97,7 @@ fn parse_type(s: &str) -> Result<(u8, (u8, u8)), Error> {
 
 impl Icmp {
     fn name_of(&self) -> Option<&'static str> {
-        TYPES
-            .iter()
-            .find(|t| t.1 == self.typ && (t.2, t.3) == self.code)
-            .map(|t| t.0)
+        TYPES.iter().find(|t| t.1 == self.typ && (t.2, t.3) == self.code).map(|t| t.0)
     }
 }
 
@@ -147,10 +128,7 @@ impl Match for Icmp {
         } else if self.code.0 == self.code.1 {
             out.push_str(&format!("{inv} --icmp-type {}/{}", self.typ, self.code.0));
         } else {
-            out.push_str(&format!(
-                "{inv} --icmp-type {}/{}:{}",
-                self.typ, self.code.0, self.code.1
-            ));
+            out.push_str(&format!("{inv} --icmp-type {}/{}:{}", self.typ, self.code.0, self.code.1));
         }
     }
     fn list(&self, out: &mut String, numeric: bool) {
@@ -158,11 +136,7 @@ impl Match for Icmp {
         match self.name_of().filter(|_| !numeric) {
             Some(n) => out.push_str(&format!(" icmp {inv}{n}")),
             None => {
-                out.push_str(&format!(
-                    " icmp{}type {}",
-                    if self.inv { " !" } else { "" },
-                    self.typ
-                ));
+                out.push_str(&format!(" icmp{}type {}", if self.inv { " !" } else { "" }, self.typ));
                 if self.code.0 == self.code.1 {
                     out.push_str(&format!(" code {}", self.code.0));
                 } else if self.code != (0, 0xff) {
@@ -172,10 +146,7 @@ impl Match for Icmp {
         }
     }
     fn scope(&self) -> Scope {
-        Scope {
-            proto: 1,
-            ..Scope::ANY
-        }
+        Scope { proto: 1, ..Scope::ANY }
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, hotdrop: &mut bool) -> bool {
         let Some((ip, b)) = packet::l4(pkt.ip()) else {
@@ -188,8 +159,7 @@ impl Match for Icmp {
             *hotdrop = true;
             return false;
         }
-        let hit =
-            self.typ == 0xff || (b[0] == self.typ && self.code.0 <= b[1] && b[1] <= self.code.1);
+        let hit = self.typ == 0xff || (b[0] == self.typ && self.code.0 <= b[1] && b[1] <= self.code.1);
         hit != self.inv
     }
     fn box_clone(&self) -> Box<dyn Match> {
@@ -203,8 +173,7 @@ mod test {
 
     fn icmp(s: &str, inv: bool) -> Icmp {
         let mut m = Icmp::default();
-        m.parse("icmp-type", inv, &[s], &RuleInfo::default())
-            .unwrap();
+        m.parse("icmp-type", inv, &[s], &RuleInfo::default()).unwrap();
         m
     }
 
@@ -215,10 +184,7 @@ mod test {
         m.save(&mut s);
         m.list(&mut l, false);
         m.list(&mut n, true);
-        assert_eq!(
-            (s.as_str(), l.as_str(), n.as_str()),
-            (" ! --icmp-type 8", " icmp !echo-request", " icmp !type 8")
-        );
+        assert_eq!((s.as_str(), l.as_str(), n.as_str()), (" ! --icmp-type 8", " icmp !echo-request", " icmp !type 8"));
     }
 
     #[test]

@@ -32,11 +32,7 @@ impl Match for IpRange {
         OPTS
     }
     fn parse(&mut self, opt: &str, inv: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
-        let bad = |part: &str| {
-            opts::param(format!(
-                "iprange: Bad value for \"--{opt}\" option: \"{part}\""
-            ))
-        };
+        let bad = |part: &str| opts::param(format!("iprange: Bad value for \"--{opt}\" option: \"{part}\""));
         let (a, b) = args[0].split_once('-').unwrap_or((args[0], args[0]));
         let a = opts::parse_ipv4(a).ok_or_else(|| bad(a))?;
         let b = opts::parse_ipv4(b).ok_or_else(|| bad(b))?;
@@ -50,29 +46,21 @@ impl Match for IpRange {
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
         if self.src.is_none() && self.dst.is_none() {
-            return Err(opts::param(
-                "iprange match: You must specify `--src-range' or `--dst-range'",
-            ));
+            return Err(opts::param("iprange match: You must specify `--src-range' or `--dst-range'"));
         }
         Ok(())
     }
     fn save(&self, out: &mut String) {
         for (name, r) in [("src-range", &self.src), ("dst-range", &self.dst)] {
             if let Some((a, b, inv)) = r {
-                out.push_str(&format!(
-                    "{} --{name} {a}-{b}",
-                    if *inv { " !" } else { "" }
-                ));
+                out.push_str(&format!("{} --{name} {a}-{b}", if *inv { " !" } else { "" }));
             }
         }
     }
     fn list(&self, out: &mut String, _: bool) {
         for (name, r) in [("source", &self.src), ("destination", &self.dst)] {
             if let Some((a, b, inv)) = r {
-                out.push_str(&format!(
-                    " {name} IP range {}{a}-{b}",
-                    if *inv { "! " } else { "" }
-                ));
+                out.push_str(&format!(" {name} IP range {}{a}-{b}", if *inv { "! " } else { "" }));
             }
         }
     }
@@ -93,13 +81,7 @@ mod test {
     #[test]
     fn inclusive_and_invertible() {
         let mut m = IpRange::default();
-        m.parse(
-            "dst-range",
-            true,
-            &["10.1.0.1-10.1.0.9"],
-            &RuleInfo::default(),
-        )
-        .unwrap();
+        m.parse("dst-range", true, &["10.1.0.1-10.1.0.9"], &RuleInfo::default()).unwrap();
         let mut l = String::new();
         m.list(&mut l, true);
         assert_eq!(l, " destination IP range ! 10.1.0.1-10.1.0.9");

@@ -33,12 +33,7 @@ pub struct Limit {
 
 impl Default for Limit {
     fn default() -> Self {
-        Limit {
-            avg: (SCALE * 3600 / 3) as u32,
-            burst: 5,
-            credit: 0,
-            prev: None,
-        }
+        Limit { avg: (SCALE * 3600 / 3) as u32, burst: 5, credit: 0, prev: None }
     }
 }
 
@@ -93,8 +88,7 @@ impl Match for Limit {
     }
     fn parse(&mut self, opt: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
         if opt == "limit" {
-            self.avg = parse_rate(args[0])
-                .ok_or_else(|| opts::param(format!("bad rate \"{}\"'", args[0])))?;
+            self.avg = parse_rate(args[0]).ok_or_else(|| opts::param(format!("bad rate \"{}\"'", args[0])))?;
         } else {
             self.burst = opts::parse_uint(args[0], 10_000)
                 .ok_or_else(|| opts::bad_value_near("limit", "limit-burst", args[0], 10_000))?
@@ -109,11 +103,7 @@ impl Match for Limit {
         }
     }
     fn list(&self, out: &mut String, _: bool) {
-        out.push_str(&format!(
-            " limit: avg {} burst {}",
-            rate_text(self.avg),
-            self.burst
-        ));
+        out.push_str(&format!(" limit: avg {} burst {}", rate_text(self.avg), self.burst));
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, _: &mut bool) -> bool {
         let now = pkt.now();
@@ -157,14 +147,12 @@ mod test {
     #[test]
     fn burst_then_one_per_period() {
         let mut m = Limit::default();
-        m.parse("limit", false, &["1/sec"], &RuleInfo::default())
-            .unwrap();
-        m.parse("limit-burst", false, &["2"], &RuleInfo::default())
-            .unwrap();
+        m.parse("limit", false, &["1/sec"], &RuleInfo::default()).unwrap();
+        m.parse("limit-burst", false, &["2"], &RuleInfo::default()).unwrap();
         let mut p = TestPacket::new(TestPacket::udp([1; 4], [2; 4], 1, 2), Hook::Input);
         let hits: Vec<bool> = (0..3).map(|_| m.matches(&mut p, &mut false)).collect();
         assert_eq!(hits, [true, true, false]);
-        p.now = p.now + Duration::from_secs(1);
+        p.now += Duration::from_secs(1);
         assert!(m.matches(&mut p, &mut false));
         assert!(!m.matches(&mut p, &mut false));
     }

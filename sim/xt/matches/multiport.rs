@@ -47,14 +47,10 @@ fn proto_of(rule: &RuleInfo) -> Result<&'static str, Error> {
         _ => "",
     };
     if rule.proto != 0 && (name.is_empty() || rule.proto_inv) {
-        return Err(opts::param(
-            "multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP",
-        ));
+        return Err(opts::param("multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP"));
     }
     if name.is_empty() || rule.proto_inv {
-        return Err(opts::param(
-            "multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'",
-        ));
+        return Err(opts::param("multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'"));
     }
     Ok(name)
 }
@@ -62,23 +58,10 @@ fn proto_of(rule: &RuleInfo) -> Result<&'static str, Error> {
 impl Multiport {
     fn text(&self, numeric: bool) -> String {
         let p = |v: u16| {
-            if numeric {
-                v.to_string()
-            } else {
-                opts::port_text(v, self.proto, false)
-            }
+            if numeric { v.to_string() } else { opts::port_text(v, self.proto, false) }
         };
-        let parts: Vec<String> = self
-            .ports
-            .iter()
-            .map(|&(a, b)| {
-                if a == b {
-                    p(a)
-                } else {
-                    format!("{}:{}", p(a), p(b))
-                }
-            })
-            .collect();
+        let parts: Vec<String> =
+            self.ports.iter().map(|&(a, b)| if a == b { p(a) } else { format!("{}:{}", p(a), p(b)) }).collect();
         parts.join(",")
     }
 }
@@ -188,10 +171,7 @@ mod test {
     use crate::xt::Hook;
     use crate::xt::packet::TestPacket;
 
-    const TCP: RuleInfo = RuleInfo {
-        proto: 6,
-        proto_inv: false,
-    };
+    const TCP: RuleInfo = RuleInfo { proto: 6, proto_inv: false };
 
     #[test]
     fn needs_a_port_protocol() {
@@ -202,16 +182,7 @@ mod test {
     #[test]
     fn lists_names_and_inversion_with_two_spaces() {
         let mut m = Multiport::default();
-        m.parse(
-            "sports",
-            true,
-            &["53,1024:65535"],
-            &RuleInfo {
-                proto: 17,
-                proto_inv: false,
-            },
-        )
-        .unwrap();
+        m.parse("sports", true, &["53,1024:65535"], &RuleInfo { proto: 17, proto_inv: false }).unwrap();
         let mut l = String::new();
         m.list(&mut l, false);
         assert_eq!(l, " multiport sports  !domain,1024:65535");
@@ -220,8 +191,7 @@ mod test {
     #[test]
     fn matches_any_listed_port() {
         let mut m = Multiport::default();
-        m.parse("dports", false, &["80,443,8000:8080"], &TCP)
-            .unwrap();
+        m.parse("dports", false, &["80,443,8000:8080"], &TCP).unwrap();
         let mut p = TestPacket::new(TestPacket::tcp([1; 4], [2; 4], 1, 8001, 2), Hook::Input);
         assert!(m.matches(&mut p, &mut false));
         p.bytes = TestPacket::tcp([1; 4], [2; 4], 1, 22, 2);

@@ -15,11 +15,7 @@ pub struct PortRange {
 
 impl Default for PortRange {
     fn default() -> Self {
-        PortRange {
-            min: 0,
-            max: 65535,
-            inv: false,
-        }
+        PortRange { min: 0, max: 65535, inv: false }
     }
 }
 
@@ -36,18 +32,9 @@ impl PortRange {
 
     /// `min[:max]`, empty ends meaning 0 and 65535; `bad(part)` builds the
     /// error for a part that is not a port.
-    pub fn parse(
-        s: &str,
-        proto: &str,
-        inv: bool,
-        bad: impl Fn(&str) -> Error,
-    ) -> Result<PortRange, Error> {
+    pub fn parse(s: &str, proto: &str, inv: bool, bad: impl Fn(&str) -> Error) -> Result<PortRange, Error> {
         let one = |p: &str, dflt: u16| -> Result<u16, Error> {
-            if p.is_empty() {
-                Ok(dflt)
-            } else {
-                opts::parse_port(p, proto).ok_or_else(|| bad(p))
-            }
+            if p.is_empty() { Ok(dflt) } else { opts::parse_port(p, proto).ok_or_else(|| bad(p)) }
         };
         let (min, max) = match s.split_once(':') {
             Some((a, b)) => (one(a, 0)?, one(b, 65535)?),
@@ -111,14 +98,10 @@ mod test {
     #[test]
     fn prints_single_ports_and_ranges() {
         let mut s = String::new();
-        PortRange::parse("ssh:telnet", "tcp", true, bad)
-            .unwrap()
-            .list(&mut s, "spt", "tcp", false);
+        PortRange::parse("ssh:telnet", "tcp", true, bad).unwrap().list(&mut s, "spt", "tcp", false);
         assert_eq!(s, " spts:!ssh:telnet");
         let mut s = String::new();
-        PortRange::parse("4:4", "tcp", false, bad)
-            .unwrap()
-            .save(&mut s, "sport");
+        PortRange::parse("4:4", "tcp", false, bad).unwrap().save(&mut s, "sport");
         assert_eq!(s, " --sport 4");
     }
 }

@@ -6,13 +6,7 @@ use crate::xt::packet::{CtState, PacketView};
 use crate::xt::{Match, RuleInfo};
 
 /// State bits in the order iptables prints them.
-pub const STATES: [(&str, u8); 5] = [
-    ("INVALID", 1),
-    ("NEW", 2),
-    ("RELATED", 4),
-    ("ESTABLISHED", 8),
-    ("UNTRACKED", 16),
-];
+pub const STATES: [(&str, u8); 5] = [("INVALID", 1), ("NEW", 2), ("RELATED", 4), ("ESTABLISHED", 8), ("UNTRACKED", 16)];
 
 /// The bit of a packet's state (no conntrack entry = INVALID).
 pub fn state_bit(pkt: &dyn PacketView) -> u8 {
@@ -27,11 +21,7 @@ pub fn state_bit(pkt: &dyn PacketView) -> u8 {
 
 /// Comma-joined names of the set bits of `v` from `table`.
 pub fn names(v: u32, table: &[(&str, u32)]) -> String {
-    let n: Vec<&str> = table
-        .iter()
-        .filter(|(_, b)| v & b != 0)
-        .map(|x| x.0)
-        .collect();
+    let n: Vec<&str> = table.iter().filter(|(_, b)| v & b != 0).map(|x| x.0).collect();
     n.join(",")
 }
 
@@ -108,22 +98,13 @@ mod test {
     #[test]
     fn prints_in_kernel_order_and_matches_ct_state() {
         let mut m = State::default();
-        m.parse(
-            "state",
-            false,
-            &["ESTABLISHED,RELATED"],
-            &RuleInfo::default(),
-        )
-        .unwrap();
+        m.parse("state", false, &["ESTABLISHED,RELATED"], &RuleInfo::default()).unwrap();
         let mut s = String::new();
         m.save(&mut s);
         assert_eq!(s, " --state RELATED,ESTABLISHED");
         let mut p = TestPacket::new(TestPacket::udp([1; 4], [2; 4], 1, 2), Hook::Input);
         assert!(!m.matches(&mut p, &mut false));
-        p.ct = Some(CtFacts {
-            state: CtState::Established,
-            ..CtFacts::default()
-        });
+        p.ct = Some(CtFacts { state: CtState::Established, ..CtFacts::default() });
         assert!(m.matches(&mut p, &mut false));
     }
 

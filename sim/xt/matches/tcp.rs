@@ -10,14 +10,8 @@ use crate::xt::packet::{self, PacketView};
 use crate::xt::{Match, RuleInfo, Scope};
 
 /// TCP flag names in the order iptables prints them.
-const FLAGS: [(&str, u8); 6] = [
-    ("FIN", 0x01),
-    ("SYN", 0x02),
-    ("RST", 0x04),
-    ("PSH", 0x08),
-    ("ACK", 0x10),
-    ("URG", 0x20),
-];
+const FLAGS: [(&str, u8); 6] =
+    [("FIN", 0x01), ("SYN", 0x02), ("RST", 0x04), ("PSH", 0x08), ("ACK", 0x10), ("URG", 0x20)];
 
 /// The tcp match.
 #[derive(Clone, Debug, Default)]
@@ -41,12 +35,7 @@ const OPTS: &[Opt] = &[
     Opt::inv("destination-port").multi(),
     Opt::inv("dport").multi(),
     Opt::flag("syn").invertible(),
-    Opt {
-        name: "tcp-flags",
-        args: 2,
-        invert: true,
-        multi: true,
-    },
+    Opt { name: "tcp-flags", args: 2, invert: true, multi: true },
     Opt::inv("tcp-option").multi(),
 ];
 
@@ -70,11 +59,7 @@ fn flag_names(v: u8) -> String {
     if v == 0 {
         return "NONE".into();
     }
-    let names: Vec<&str> = FLAGS
-        .iter()
-        .filter(|(_, b)| v & b != 0)
-        .map(|x| x.0)
-        .collect();
+    let names: Vec<&str> = FLAGS.iter().filter(|(_, b)| v & b != 0).map(|x| x.0).collect();
     names.join(",")
 }
 
@@ -84,11 +69,7 @@ fn bad_port(p: &str) -> Error {
 
 impl Tcp {
     fn set_ports(&mut self, dst: bool, arg: &str, inv: bool) -> Result<(), Error> {
-        let (seen, what) = if dst {
-            (&mut self.seen_dport, "destination")
-        } else {
-            (&mut self.seen_sport, "source")
-        };
+        let (seen, what) = if dst { (&mut self.seen_dport, "destination") } else { (&mut self.seen_sport, "source") };
         if *seen {
             return Err(opts::param(format!("Only one `--{what}-port' allowed")));
         }
@@ -121,11 +102,8 @@ impl Match for Tcp {
                 if self.flags.is_some() {
                     return Err(opts::param("Only one of `--syn' or `--tcp-flags'  allowed"));
                 }
-                let (mask, cmp) = if opt == "syn" {
-                    (0x17, 0x02)
-                } else {
-                    (parse_flags(args[0])?, parse_flags(args[1])?)
-                };
+                let (mask, cmp) =
+                    if opt == "syn" { (0x17, 0x02) } else { (parse_flags(args[0])?, parse_flags(args[1])?) };
                 self.flags = Some((mask, cmp, inv));
                 Ok(())
             }
@@ -149,11 +127,7 @@ impl Match for Tcp {
         }
         if let Some((m, c, inv)) = self.flags {
             let inv = if inv { " !" } else { "" };
-            out.push_str(&format!(
-                "{inv} --tcp-flags {} {}",
-                flag_names(m),
-                flag_names(c)
-            ));
+            out.push_str(&format!("{inv} --tcp-flags {} {}", flag_names(m), flag_names(c)));
         }
     }
     fn list(&self, out: &mut String, numeric: bool) {
@@ -173,10 +147,7 @@ impl Match for Tcp {
         }
     }
     fn scope(&self) -> Scope {
-        Scope {
-            proto: 6,
-            ..Scope::ANY
-        }
+        Scope { proto: 6, ..Scope::ANY }
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, hotdrop: &mut bool) -> bool {
         let Some((ip, t)) = packet::l4(pkt.ip()) else {
@@ -276,10 +247,7 @@ mod test {
     fn matches_ports_and_flags_and_drops_offset_one() {
         let mut m = tcp(&[("dport", false, &["80"]), ("syn", false, &[])]);
         let mut hd = false;
-        let mut p = TestPacket::new(
-            TestPacket::tcp([1, 1, 1, 1], [2, 2, 2, 2], 999, 80, 0x02),
-            Hook::Input,
-        );
+        let mut p = TestPacket::new(TestPacket::tcp([1, 1, 1, 1], [2, 2, 2, 2], 999, 80, 0x02), Hook::Input);
         assert!(m.matches(&mut p, &mut hd));
         p.bytes = TestPacket::tcp([1, 1, 1, 1], [2, 2, 2, 2], 999, 80, 0x12);
         assert!(!m.matches(&mut p, &mut hd));

@@ -17,12 +17,7 @@ pub struct Udp {
     pub dport: PortRange,
 }
 
-const OPTS: &[Opt] = &[
-    Opt::inv("source-port"),
-    Opt::inv("sport"),
-    Opt::inv("destination-port"),
-    Opt::inv("dport"),
-];
+const OPTS: &[Opt] = &[Opt::inv("source-port"), Opt::inv("sport"), Opt::inv("destination-port"), Opt::inv("dport")];
 
 fn bad_port(p: &str) -> Error {
     opts::param(format!("Port \"{p}\" does not resolve to anything.\n"))
@@ -55,10 +50,7 @@ impl Match for Udp {
         self.dport.list(out, "dpt", "udp", numeric);
     }
     fn scope(&self) -> Scope {
-        Scope {
-            proto: 17,
-            ..Scope::ANY
-        }
+        Scope { proto: 17, ..Scope::ANY }
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, hotdrop: &mut bool) -> bool {
         let Some((ip, u)) = packet::l4(pkt.ip()) else {
@@ -87,32 +79,24 @@ mod test {
     #[test]
     fn reversed_range_is_kept_and_never_matches() {
         let mut m = Udp::default();
-        m.parse("sport", false, &["4:3"], &RuleInfo::default())
-            .unwrap();
+        m.parse("sport", false, &["4:3"], &RuleInfo::default()).unwrap();
         let mut s = String::new();
         m.save(&mut s);
         assert_eq!(s, " --sport 4:3");
-        let mut p = TestPacket::new(
-            TestPacket::udp([1, 1, 1, 1], [2, 2, 2, 2], 4, 53),
-            Hook::Input,
-        );
+        let mut p = TestPacket::new(TestPacket::udp([1, 1, 1, 1], [2, 2, 2, 2], 4, 53), Hook::Input);
         assert!(!m.matches(&mut p, &mut false));
     }
 
     #[test]
     fn negative_port_is_refused_in_x6_words() {
         let e = Udp::default().parse("dport", false, &["-1"], &RuleInfo::default());
-        assert_eq!(
-            e,
-            Err(opts::param("Port \"-1\" does not resolve to anything.\n"))
-        );
+        assert_eq!(e, Err(opts::param("Port \"-1\" does not resolve to anything.\n")));
     }
 
     #[test]
     fn lists_service_names() {
         let mut m = Udp::default();
-        m.parse("sport", true, &["53"], &RuleInfo::default())
-            .unwrap();
+        m.parse("sport", true, &["53"], &RuleInfo::default()).unwrap();
         let mut s = String::new();
         m.list(&mut s, false);
         assert_eq!(s, " udp spt:!domain");

@@ -48,16 +48,7 @@ const OPTS: &[Opt] = &[
     Opt::arg("timeout"),
 ];
 
-const CT_EVENTS: [&str; 8] = [
-    "new",
-    "related",
-    "destroy",
-    "reply",
-    "assured",
-    "protoinfo",
-    "helper",
-    "mark",
-];
+const CT_EVENTS: [&str; 8] = ["new", "related", "destroy", "reply", "assured", "protoinfo", "helper", "mark"];
 
 impl Target for Ct {
     fn name(&self) -> &'static str {
@@ -72,19 +63,11 @@ impl Target for Ct {
             "notrack" => self.notrack = true,
             "helper" => self.helper = Some(s()),
             "ctevents" | "expevents" => {
-                let known: &[&str] = if opt == "ctevents" {
-                    &CT_EVENTS
-                } else {
-                    &["new"]
-                };
+                let known: &[&str] = if opt == "ctevents" { &CT_EVENTS } else { &["new"] };
                 if let Some(bad) = args[0].split(',').find(|e| !known.contains(e)) {
                     return Err(opts::param(format!("CT: unknown event \"{bad}\"")));
                 }
-                if opt == "ctevents" {
-                    self.ctevents = Some(s())
-                } else {
-                    self.expevents = Some(s())
-                }
+                if opt == "ctevents" { self.ctevents = Some(s()) } else { self.expevents = Some(s()) }
             }
             "timeout" => self.timeout = Some(s()),
             _ => {
@@ -118,10 +101,7 @@ impl Target for Ct {
         }
     }
     fn scope(&self) -> Scope {
-        Scope {
-            table: Some(TableName::Raw),
-            ..Scope::ANY
-        }
+        Scope { table: Some(TableName::Raw), ..Scope::ANY }
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), Refusal> {
         let Some(h) = &self.helper else {
@@ -129,17 +109,12 @@ impl Target for Ct {
         };
         if ctx.rule.proto == 0 || ctx.rule.proto_inv {
             return Err(Refusal {
-                log: vec![
-                    "xt_CT: You must specify a L4 protocol and not use inversions on it".into(),
-                ],
+                log: vec!["xt_CT: You must specify a L4 protocol and not use inversions on it".into()],
                 enoent: true,
             });
         }
         if !HELPERS.iter().any(|(n, p)| n == h && *p == ctx.rule.proto) {
-            return Err(Refusal {
-                log: vec![format!("xt_CT: No such helper \"{h}\"")],
-                enoent: true,
-            });
+            return Err(Refusal { log: vec![format!("xt_CT: No such helper \"{h}\"")], enoent: true });
         }
         Ok(())
     }
@@ -185,33 +160,20 @@ mod test {
     #[test]
     fn lists_and_saves_options_in_order() {
         let mut t = Ct::default();
-        t.parse("zone", false, &["5"], &RuleInfo::default())
-            .unwrap();
-        t.parse("helper", false, &["ftp"], &RuleInfo::default())
-            .unwrap();
+        t.parse("zone", false, &["5"], &RuleInfo::default()).unwrap();
+        t.parse("helper", false, &["ftp"], &RuleInfo::default()).unwrap();
         let (mut s, mut l) = (String::new(), String::new());
         t.save(&mut s);
         t.list(&mut l, true);
-        assert_eq!(
-            (s.as_str(), l.as_str()),
-            (" --helper ftp --zone 5", " CT helper ftp zone 5")
-        );
+        assert_eq!((s.as_str(), l.as_str()), (" --helper ftp --zone 5", " CT helper ftp zone 5"));
     }
 
     #[test]
     fn zone_out_of_range_and_helper_without_proto() {
         let e = Ct::default().parse("zone", false, &["65536"], &RuleInfo::default());
         assert_eq!(e, Err(opts::param("Cannot parse 65536 as a zone ID")));
-        let t = Ct {
-            helper: Some("ftp".into()),
-            ..Ct::default()
-        };
-        let ctx = CheckCtx {
-            table: TableName::Raw,
-            hooks: 1,
-            rule: RuleInfo::default(),
-            matches: &[],
-        };
+        let t = Ct { helper: Some("ftp".into()), ..Ct::default() };
+        let ctx = CheckCtx { table: TableName::Raw, hooks: 1, rule: RuleInfo::default(), matches: &[] };
         assert!(t.check(&ctx).unwrap_err().enoent);
     }
 }

@@ -16,11 +16,7 @@ pub struct Dnat {
     pub flags: NatFlags,
 }
 
-const OPTS: &[Opt] = &[
-    Opt::arg("to-destination"),
-    Opt::flag("random"),
-    Opt::flag("persistent"),
-];
+const OPTS: &[Opt] = &[Opt::arg("to-destination"), Opt::flag("random"), Opt::flag("persistent")];
 
 impl Target for Dnat {
     fn name(&self) -> &'static str {
@@ -36,15 +32,10 @@ impl Target for Dnat {
         Ok(())
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
-        self.to
-            .map(|_| ())
-            .ok_or_else(|| opts::must_specify("DNAT", "to-destination"))
+        self.to.map(|_| ()).ok_or_else(|| opts::must_specify("DNAT", "to-destination"))
     }
     fn save(&self, out: &mut String) {
-        out.push_str(&format!(
-            " --to-destination {}",
-            self.to.unwrap_or_default().text()
-        ));
+        out.push_str(&format!(" --to-destination {}", self.to.unwrap_or_default().text()));
         self.flags.print(out, "--");
     }
     fn list(&self, out: &mut String, _: bool) {
@@ -52,11 +43,7 @@ impl Target for Dnat {
         self.flags.print(out, "");
     }
     fn scope(&self) -> Scope {
-        Scope {
-            table: Some(TableName::Nat),
-            hooks: Hook::PreRouting.bit() | Hook::Output.bit(),
-            proto: 0,
-        }
+        Scope { table: Some(TableName::Nat), hooks: Hook::PreRouting.bit() | Hook::Output.bit(), proto: 0 }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
         pkt.act(Action::Target(self));
@@ -74,16 +61,7 @@ mod test {
     #[test]
     fn ports_only_destination_prints_with_leading_colon() {
         let mut t = Dnat::default();
-        t.parse(
-            "to-destination",
-            false,
-            &[":80"],
-            &RuleInfo {
-                proto: 6,
-                proto_inv: false,
-            },
-        )
-        .unwrap();
+        t.parse("to-destination", false, &[":80"], &RuleInfo { proto: 6, proto_inv: false }).unwrap();
         let mut l = String::new();
         t.list(&mut l, false);
         assert_eq!(l, " to::80");
@@ -92,9 +70,6 @@ mod test {
     #[test]
     fn twice_is_refused_by_the_framework_not_here() {
         let mut t = Dnat::default();
-        assert!(
-            t.parse("to-destination", false, &["1.1.1.1"], &RuleInfo::default())
-                .is_ok()
-        );
+        assert!(t.parse("to-destination", false, &["1.1.1.1"], &RuleInfo::default()).is_ok());
     }
 }

@@ -6,9 +6,7 @@ use crate::xt::packet::{Action, PacketView};
 use crate::xt::{RuleInfo, Target, TargetVerdict};
 
 /// Level names `-L` prints (syslog's short names).
-const LIST_LEVELS: [&str; 8] = [
-    "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
-];
+const LIST_LEVELS: [&str; 8] = ["emerg", "alert", "crit", "err", "warn", "notice", "info", "debug"];
 /// Names `--log-level` accepts.
 const INPUT_LEVELS: [(&str, u8); 9] = [
     ("emerg", 0),
@@ -45,11 +43,7 @@ pub struct Log {
 
 impl Default for Log {
     fn default() -> Self {
-        Log {
-            level: 4,
-            prefix: String::new(),
-            flags: 0,
-        }
+        Log { level: 4, prefix: String::new(), flags: 0 }
     }
 }
 
@@ -85,9 +79,7 @@ impl Target for Log {
             }
             "log-prefix" => {
                 if args[0].is_empty() {
-                    return Err(opts::param(
-                        "Argument must have a minimum length of 1 characters\n",
-                    ));
+                    return Err(opts::param("Argument must have a minimum length of 1 characters\n"));
                 }
                 // iptables keeps at most 29 bytes (the kernel's buffer less NUL).
                 let mut p = args[0].to_string();
@@ -105,10 +97,7 @@ impl Target for Log {
     }
     fn save(&self, out: &mut String) {
         if !self.prefix.is_empty() {
-            out.push_str(&format!(
-                " --log-prefix {}",
-                opts::quote_if_needed(&self.prefix)
-            ));
+            out.push_str(&format!(" --log-prefix {}", opts::quote_if_needed(&self.prefix)));
         }
         if self.level != 4 {
             out.push_str(&format!(" --log-level {}", self.level));
@@ -158,19 +147,12 @@ mod test {
 
     #[test]
     fn saves_prefix_level_flags_in_order() {
-        let l = log(&[
-            ("log-tcp-sequence", ""),
-            ("log-level", "debug"),
-            ("log-prefix", "DROP "),
-        ]);
+        let l = log(&[("log-tcp-sequence", ""), ("log-level", "debug"), ("log-prefix", "DROP ")]);
         let (mut s, mut n, mut m) = (String::new(), String::new(), String::new());
         l.save(&mut s);
         l.list(&mut n, false);
         l.list(&mut m, true);
-        assert_eq!(
-            s,
-            " --log-prefix \"DROP \" --log-level 7 --log-tcp-sequence"
-        );
+        assert_eq!(s, " --log-prefix \"DROP \" --log-level 7 --log-tcp-sequence");
         assert_eq!(n, " LOG level debug tcp-sequence prefix \"DROP \"");
         assert_eq!(m, " LOG flags 1 level 7 prefix \"DROP \"");
     }

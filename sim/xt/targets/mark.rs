@@ -12,13 +12,8 @@ pub struct Mark {
     pub xmark: Option<(u32, u32)>,
 }
 
-const OPTS: &[Opt] = &[
-    Opt::arg("set-xmark"),
-    Opt::arg("set-mark"),
-    Opt::arg("and-mark"),
-    Opt::arg("or-mark"),
-    Opt::arg("xor-mark"),
-];
+const OPTS: &[Opt] =
+    &[Opt::arg("set-xmark"), Opt::arg("set-mark"), Opt::arg("and-mark"), Opt::arg("or-mark"), Opt::arg("xor-mark")];
 
 impl Target for Mark {
     fn name(&self) -> &'static str {
@@ -29,9 +24,7 @@ impl Target for Mark {
     }
     fn parse(&mut self, opt: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
         if self.xmark.is_some() {
-            return Err(opts::param(
-                "MARK target: Can't specify --set-xmark twice\n",
-            ));
+            return Err(opts::param("MARK target: Can't specify --set-xmark twice\n"));
         }
         let bad = || opts::bad_int("MARK", opt);
         let (v, m) = opts::parse_mark_mask(args[0]).ok_or_else(bad)?;
@@ -49,9 +42,9 @@ impl Target for Mark {
         Ok(())
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
-        self.xmark.map(|_| ()).ok_or_else(|| {
-            opts::param("MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required")
-        })
+        self.xmark
+            .map(|_| ())
+            .ok_or_else(|| opts::param("MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required"))
     }
     fn save(&self, out: &mut String) {
         let (v, m) = self.xmark.unwrap_or_default();
@@ -98,24 +91,9 @@ mod test {
     #[test]
     fn every_form_saves_as_set_xmark_and_lists_its_kind() {
         for (opt, arg, save, list) in [
-            (
-                "set-mark",
-                "5",
-                " --set-xmark 0x5/0xffffffff",
-                " MARK set 0x5",
-            ),
-            (
-                "set-mark",
-                "5/0xff",
-                " --set-xmark 0x5/0xff",
-                " MARK xset 0x5/0xff",
-            ),
-            (
-                "and-mark",
-                "0xf0",
-                " --set-xmark 0x0/0xffffff0f",
-                " MARK and 0xf0",
-            ),
+            ("set-mark", "5", " --set-xmark 0x5/0xffffffff", " MARK set 0x5"),
+            ("set-mark", "5/0xff", " --set-xmark 0x5/0xff", " MARK xset 0x5/0xff"),
+            ("and-mark", "0xf0", " --set-xmark 0x0/0xffffff0f", " MARK and 0xf0"),
             ("or-mark", "0x3", " --set-xmark 0x3/0x3", " MARK or 0x3"),
             ("xor-mark", "0x3", " --set-xmark 0x3/0x0", " MARK xor 0x3"),
         ] {

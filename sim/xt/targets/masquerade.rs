@@ -16,11 +16,7 @@ pub struct Masquerade {
     pub flags: NatFlags,
 }
 
-const OPTS: &[Opt] = &[
-    Opt::arg("to-ports"),
-    Opt::flag("random"),
-    Opt::flag("random-fully"),
-];
+const OPTS: &[Opt] = &[Opt::arg("to-ports"), Opt::flag("random"), Opt::flag("random-fully")];
 
 impl Target for Masquerade {
     fn name(&self) -> &'static str {
@@ -34,9 +30,7 @@ impl Target for Masquerade {
             return Ok(());
         }
         if !has_ports(rule) {
-            return Err(opts::param(
-                "Need TCP, UDP, SCTP or DCCP with port specification",
-            ));
+            return Err(opts::param("Need TCP, UDP, SCTP or DCCP with port specification"));
         }
         self.ports = Some(parse_ports(args[0], true)?.0);
         Ok(())
@@ -54,11 +48,7 @@ impl Target for Masquerade {
         self.flags.print(out, "");
     }
     fn scope(&self) -> Scope {
-        Scope {
-            table: Some(TableName::Nat),
-            hooks: Hook::PostRouting.bit(),
-            proto: 0,
-        }
+        Scope { table: Some(TableName::Nat), hooks: Hook::PostRouting.bit(), proto: 0 }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
         pkt.act(Action::Target(self));
@@ -76,27 +66,13 @@ mod test {
     #[test]
     fn ports_need_a_port_protocol() {
         let e = Masquerade::default().parse("to-ports", false, &["1024"], &RuleInfo::default());
-        assert_eq!(
-            e,
-            Err(opts::param(
-                "Need TCP, UDP, SCTP or DCCP with port specification"
-            ))
-        );
+        assert_eq!(e, Err(opts::param("Need TCP, UDP, SCTP or DCCP with port specification")));
     }
 
     #[test]
     fn lists_masq_ports() {
         let mut t = Masquerade::default();
-        t.parse(
-            "to-ports",
-            false,
-            &["1024-2000"],
-            &RuleInfo {
-                proto: 6,
-                proto_inv: false,
-            },
-        )
-        .unwrap();
+        t.parse("to-ports", false, &["1024-2000"], &RuleInfo { proto: 6, proto_inv: false }).unwrap();
         t.parse("random", false, &[], &RuleInfo::default()).unwrap();
         let mut l = String::new();
         t.list(&mut l, false);

@@ -48,16 +48,8 @@ pub fn parse_ports(s: &str, zero_ok: bool) -> Result<((u16, u16), Option<u16>), 
     } else {
         match range.split_once('-') {
             Some((a, b)) => {
-                let lo = a
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|v| *v <= 65535)
-                    .ok_or_else(|| port_err(range))? as u16;
-                let hi = b
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|v| *v <= 65535)
-                    .ok_or_else(|| port_err(b))? as u16;
+                let lo = a.parse::<u32>().ok().filter(|v| *v <= 65535).ok_or_else(|| port_err(range))? as u16;
+                let hi = b.parse::<u32>().ok().filter(|v| *v <= 65535).ok_or_else(|| port_err(b))? as u16;
                 (lo, hi)
             }
             None => {
@@ -82,16 +74,11 @@ impl NatRange {
         };
         let mut r = NatRange::default();
         if !a.is_empty() {
-            r.addrs = Some(
-                opts::parse_ip_range(a)
-                    .ok_or_else(|| opts::param(format!("Bad IP address \"{a}\"\n")))?,
-            );
+            r.addrs = Some(opts::parse_ip_range(a).ok_or_else(|| opts::param(format!("Bad IP address \"{a}\"\n")))?);
         }
         if let Some(p) = p {
             if !has_ports(rule) {
-                return Err(opts::param(
-                    "Need TCP, UDP, SCTP or DCCP with port specification",
-                ));
+                return Err(opts::param("Need TCP, UDP, SCTP or DCCP with port specification"));
             }
             let (ports, base) = parse_ports(p, false)?;
             r.ports = Some(ports);
@@ -121,54 +108,27 @@ impl NatRange {
 
 /// `p` or `p-q`.
 pub fn ports_text(p: u16, q: u16) -> String {
-    if p == q {
-        p.to_string()
-    } else {
-        format!("{p}-{q}")
-    }
+    if p == q { p.to_string() } else { format!("{p}-{q}") }
 }
 
 #[cfg(test)]
 mod test {
     use super::*;
 
-    const TCP: RuleInfo = RuleInfo {
-        proto: 6,
-        proto_inv: false,
-    };
+    const TCP: RuleInfo = RuleInfo { proto: 6, proto_inv: false };
 
     #[test]
     fn services_and_ranges() {
-        assert_eq!(
-            NatRange::parse("1.1.1.1:ftp-data", &TCP).unwrap().text(),
-            "1.1.1.1:20"
-        );
-        assert_eq!(
-            NatRange::parse("1.1.1.1-1.1.1.10:1025-65535", &TCP)
-                .unwrap()
-                .text(),
-            "1.1.1.1-1.1.1.10:1025-65535"
-        );
-        assert_eq!(
-            NatRange::parse("1.1.1.1:10-20/ftp", &TCP).unwrap().text(),
-            "1.1.1.1:10-20/21"
-        );
+        assert_eq!(NatRange::parse("1.1.1.1:ftp-data", &TCP).unwrap().text(), "1.1.1.1:20");
+        assert_eq!(NatRange::parse("1.1.1.1-1.1.1.10:1025-65535", &TCP).unwrap().text(), "1.1.1.1-1.1.1.10:1025-65535");
+        assert_eq!(NatRange::parse("1.1.1.1:10-20/ftp", &TCP).unwrap().text(), "1.1.1.1:10-20/21");
     }
 
     #[test]
     fn bad_ports_name_the_part() {
-        assert_eq!(
-            NatRange::parse("1.1.1.1:echo-ssh", &TCP),
-            Err(port_err("echo-ssh"))
-        );
-        assert_eq!(
-            NatRange::parse("1.1.1.1:1025-65536", &TCP),
-            Err(port_err("65536"))
-        );
-        assert_eq!(
-            NatRange::parse("1.1.1.1:1000-2000/0", &TCP),
-            Err(port_err("0"))
-        );
+        assert_eq!(NatRange::parse("1.1.1.1:echo-ssh", &TCP), Err(port_err("echo-ssh")));
+        assert_eq!(NatRange::parse("1.1.1.1:1025-65536", &TCP), Err(port_err("65536")));
+        assert_eq!(NatRange::parse("1.1.1.1:1000-2000/0", &TCP), Err(port_err("0")));
         assert!(NatRange::parse("1.1.1.1:80", &RuleInfo::default()).is_err());
     }
 }

@@ -29,21 +29,16 @@ impl Target for Netmap {
             Some((a, m)) => (a, Some(m)),
             None => (s, None),
         };
-        let addr =
-            opts::parse_ipv4(a).ok_or_else(|| opts::param(format!("Bad IP address \"{a}\"\n")))?;
+        let addr = opts::parse_ipv4(a).ok_or_else(|| opts::param(format!("Bad IP address \"{a}\"\n")))?;
         let len = match m {
-            Some(m) => opts::parse_uint(m, 32)
-                .ok_or_else(|| opts::param(format!("Bad netmask \"{m}\"\n")))?
-                as u8,
+            Some(m) => opts::parse_uint(m, 32).ok_or_else(|| opts::param(format!("Bad netmask \"{m}\"\n")))? as u8,
             None => 32,
         };
         self.to = Some((addr, len));
         Ok(())
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
-        self.to
-            .map(|_| ())
-            .ok_or_else(|| opts::must_specify("NETMAP", "to"))
+        self.to.map(|_| ()).ok_or_else(|| opts::must_specify("NETMAP", "to"))
     }
     fn save(&self, out: &mut String) {
         let (a, l) = self.to.unwrap_or((Ipv4Addr::UNSPECIFIED, 0));
@@ -54,11 +49,7 @@ impl Target for Netmap {
         out.push_str(&format!(" to:{a}/{l}"));
     }
     fn scope(&self) -> Scope {
-        Scope {
-            table: Some(TableName::Nat),
-            hooks: 0x1b,
-            proto: 0,
-        }
+        Scope { table: Some(TableName::Nat), hooks: 0x1b, proto: 0 }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
         pkt.act(Action::Target(self));
@@ -76,8 +67,7 @@ mod test {
     #[test]
     fn host_address_prints_with_32() {
         let mut t = Netmap::default();
-        t.parse("to", false, &["1.2.3.4"], &RuleInfo::default())
-            .unwrap();
+        t.parse("to", false, &["1.2.3.4"], &RuleInfo::default()).unwrap();
         let mut s = String::new();
         t.save(&mut s);
         assert_eq!(s, " --to 1.2.3.4/32");

@@ -27,10 +27,7 @@ impl Target for Notrack {
         out.push_str(" NOTRACK");
     }
     fn scope(&self) -> Scope {
-        Scope {
-            table: Some(TableName::Raw),
-            ..Scope::ANY
-        }
+        Scope { table: Some(TableName::Raw), ..Scope::ANY }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
         pkt.act(Action::Target(self));

@@ -30,15 +30,11 @@ impl Target for Redirect {
             return Ok(());
         }
         if !has_ports(rule) {
-            return Err(opts::param(
-                "Need TCP, UDP, SCTP or DCCP with port specification",
-            ));
+            return Err(opts::param("Need TCP, UDP, SCTP or DCCP with port specification"));
         }
         let (ports, base) = parse_ports(args[0], true)?;
         if base.is_some() {
-            return Err(opts::param(
-                "Shifted portmap ranges not supported with this kernel",
-            ));
+            return Err(opts::param("Shifted portmap ranges not supported with this kernel"));
         }
         self.ports = Some(ports);
         Ok(())
@@ -56,11 +52,7 @@ impl Target for Redirect {
         self.flags.print(out, "");
     }
     fn scope(&self) -> Scope {
-        Scope {
-            table: Some(TableName::Nat),
-            hooks: Hook::PreRouting.bit() | Hook::Output.bit(),
-            proto: 0,
-        }
+        Scope { table: Some(TableName::Nat), hooks: Hook::PreRouting.bit() | Hook::Output.bit(), proto: 0 }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
         pkt.act(Action::Target(self));
@@ -75,10 +67,7 @@ impl Target for Redirect {
 mod test {
     use super::*;
 
-    const UDP: RuleInfo = RuleInfo {
-        proto: 17,
-        proto_inv: false,
-    };
+    const UDP: RuleInfo = RuleInfo { proto: 17, proto_inv: false };
 
     #[test]
     fn equal_range_collapses_and_shifted_is_refused() {
@@ -88,12 +77,7 @@ mod test {
         t.save(&mut s);
         assert_eq!(s, " --to-ports 512");
         let e = Redirect::default().parse("to-ports", false, &["42-1234/567"], &UDP);
-        assert_eq!(
-            e,
-            Err(opts::param(
-                "Shifted portmap ranges not supported with this kernel"
-            ))
-        );
+        assert_eq!(e, Err(opts::param("Shifted portmap ranges not supported with this kernel")));
         let e = Redirect::default().parse("to-ports", false, &["10-ssh"], &UDP);
         assert_eq!(e, Err(opts::param("Port `ssh' not valid")));
     }

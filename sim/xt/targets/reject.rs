@@ -29,42 +29,14 @@ pub enum RejectWith {
 
 /// Canonical names and aliases.
 const NAMES: [(RejectWith, &str, &str); 8] = [
-    (
-        RejectWith::NetUnreachable,
-        "icmp-net-unreachable",
-        "net-unreach",
-    ),
-    (
-        RejectWith::HostUnreachable,
-        "icmp-host-unreachable",
-        "host-unreach",
-    ),
-    (
-        RejectWith::ProtoUnreachable,
-        "icmp-proto-unreachable",
-        "proto-unreach",
-    ),
-    (
-        RejectWith::PortUnreachable,
-        "icmp-port-unreachable",
-        "port-unreach",
-    ),
-    (
-        RejectWith::NetProhibited,
-        "icmp-net-prohibited",
-        "net-prohib",
-    ),
-    (
-        RejectWith::HostProhibited,
-        "icmp-host-prohibited",
-        "host-prohib",
-    ),
+    (RejectWith::NetUnreachable, "icmp-net-unreachable", "net-unreach"),
+    (RejectWith::HostUnreachable, "icmp-host-unreachable", "host-unreach"),
+    (RejectWith::ProtoUnreachable, "icmp-proto-unreachable", "proto-unreach"),
+    (RejectWith::PortUnreachable, "icmp-port-unreachable", "port-unreach"),
+    (RejectWith::NetProhibited, "icmp-net-prohibited", "net-prohib"),
+    (RejectWith::HostProhibited, "icmp-host-prohibited", "host-prohib"),
     (RejectWith::TcpReset, "tcp-reset", "tcp-rst"),
-    (
-        RejectWith::AdminProhibited,
-        "icmp-admin-prohibited",
-        "admin-prohib",
-    ),
+    (RejectWith::AdminProhibited, "icmp-admin-prohibited", "admin-prohib"),
 ];
 
 impl RejectWith {
@@ -106,9 +78,7 @@ impl Target for Reject {
     fn parse(&mut self, _: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
         let s = args[0];
         if s == "echo-reply" || s == "echoreply" {
-            return Err(opts::param(
-                "--reject-with echo-reply no longer supported\n",
-            ));
+            return Err(opts::param("--reject-with echo-reply no longer supported\n"));
         }
         self.with = NAMES
             .iter()
@@ -152,8 +122,7 @@ mod test {
     #[test]
     fn aliases_print_canonical_names() {
         let mut r = Reject::default();
-        r.parse("reject-with", false, &["host-prohib"], &RuleInfo::default())
-            .unwrap();
+        r.parse("reject-with", false, &["host-prohib"], &RuleInfo::default()).unwrap();
         let mut s = String::new();
         r.save(&mut s);
         assert_eq!(s, " --reject-with icmp-host-prohibited");
@@ -161,18 +130,8 @@ mod test {
 
     #[test]
     fn tcp_reset_needs_tcp() {
-        let r = Reject {
-            with: RejectWith::TcpReset,
-        };
-        let ctx = CheckCtx {
-            table: TableName::Filter,
-            hooks: 2,
-            rule: RuleInfo::default(),
-            matches: &[],
-        };
-        assert_eq!(
-            r.check(&ctx),
-            Err(Refusal::einval("ipt_REJECT: TCP_RESET invalid for non-tcp"))
-        );
+        let r = Reject { with: RejectWith::TcpReset };
+        let ctx = CheckCtx { table: TableName::Filter, hooks: 2, rule: RuleInfo::default(), matches: &[] };
+        assert_eq!(r.check(&ctx), Err(Refusal::einval("ipt_REJECT: TCP_RESET invalid for non-tcp")));
     }
 }

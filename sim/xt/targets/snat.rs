@@ -31,11 +31,7 @@ impl NatFlags {
     }
     /// Appends the flags, ` --random` style or ` random` style.
     pub fn print(&self, out: &mut String, dashes: &str) {
-        for (on, n) in [
-            (self.random, "random"),
-            (self.random_fully, "random-fully"),
-            (self.persistent, "persistent"),
-        ] {
+        for (on, n) in [(self.random, "random"), (self.random_fully, "random-fully"), (self.persistent, "persistent")] {
             if on {
                 out.push_str(&format!(" {dashes}{n}"));
             }
@@ -52,12 +48,7 @@ pub struct Snat {
     pub flags: NatFlags,
 }
 
-const OPTS: &[Opt] = &[
-    Opt::arg("to-source"),
-    Opt::flag("random"),
-    Opt::flag("random-fully"),
-    Opt::flag("persistent"),
-];
+const OPTS: &[Opt] = &[Opt::arg("to-source"), Opt::flag("random"), Opt::flag("random-fully"), Opt::flag("persistent")];
 
 impl Target for Snat {
     fn name(&self) -> &'static str {
@@ -73,15 +64,10 @@ impl Target for Snat {
         Ok(())
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
-        self.to
-            .map(|_| ())
-            .ok_or_else(|| opts::must_specify("SNAT", "to-source"))
+        self.to.map(|_| ()).ok_or_else(|| opts::must_specify("SNAT", "to-source"))
     }
     fn save(&self, out: &mut String) {
-        out.push_str(&format!(
-            " --to-source {}",
-            self.to.unwrap_or_default().text()
-        ));
+        out.push_str(&format!(" --to-source {}", self.to.unwrap_or_default().text()));
         self.flags.print(out, "--");
     }
     fn list(&self, out: &mut String, _: bool) {
@@ -89,11 +75,7 @@ impl Target for Snat {
         self.flags.print(out, "");
     }
     fn scope(&self) -> Scope {
-        Scope {
-            table: Some(TableName::Nat),
-            hooks: Hook::Input.bit() | Hook::PostRouting.bit(),
-            proto: 0,
-        }
+        Scope { table: Some(TableName::Nat), hooks: Hook::Input.bit() | Hook::PostRouting.bit(), proto: 0 }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
         pkt.act(Action::Target(self));
@@ -111,29 +93,19 @@ mod test {
     #[test]
     fn saves_range_and_flags_in_order() {
         let mut t = Snat::default();
-        let tcp = RuleInfo {
-            proto: 6,
-            proto_inv: false,
-        };
+        let tcp = RuleInfo { proto: 6, proto_inv: false };
         t.parse("persistent", false, &[], &tcp).unwrap();
-        t.parse("to-source", false, &["1.1.1.1-1.1.1.5:1000-2000"], &tcp)
-            .unwrap();
+        t.parse("to-source", false, &["1.1.1.1-1.1.1.5:1000-2000"], &tcp).unwrap();
         t.parse("random", false, &[], &tcp).unwrap();
         let (mut s, mut l) = (String::new(), String::new());
         t.save(&mut s);
         t.list(&mut l, true);
-        assert_eq!(
-            s,
-            " --to-source 1.1.1.1-1.1.1.5:1000-2000 --random --persistent"
-        );
+        assert_eq!(s, " --to-source 1.1.1.1-1.1.1.5:1000-2000 --random --persistent");
         assert_eq!(l, " to:1.1.1.1-1.1.1.5:1000-2000 random persistent");
     }
 
     #[test]
     fn to_source_is_required() {
-        assert_eq!(
-            Snat::default().finish(&RuleInfo::default()),
-            Err(opts::must_specify("SNAT", "to-source"))
-        );
+        assert_eq!(Snat::default().finish(&RuleInfo::default()), Err(opts::must_specify("SNAT", "to-source")));
     }
 }

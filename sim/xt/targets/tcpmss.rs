@@ -25,24 +25,17 @@ impl Target for Tcpmss {
     }
     fn parse(&mut self, opt: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
         if self.mss.is_some() {
-            return Err(opts::param(
-                "TCPMSS target: Only one option may be specified",
-            ));
+            return Err(opts::param("TCPMSS target: Only one option may be specified"));
         }
         self.mss = Some(if opt == "set-mss" {
-            Some(
-                opts::parse_uint(args[0], 65535 - 40)
-                    .ok_or_else(|| opts::bad_int("TCPMSS", "set-mss"))? as u16,
-            )
+            Some(opts::parse_uint(args[0], 65535 - 40).ok_or_else(|| opts::bad_int("TCPMSS", "set-mss"))? as u16)
         } else {
             None
         });
         Ok(())
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
-        self.mss
-            .map(|_| ())
-            .ok_or_else(|| opts::param("TCPMSS target: At least one parameter is required"))
+        self.mss.map(|_| ()).ok_or_else(|| opts::param("TCPMSS target: At least one parameter is required"))
     }
     fn save(&self, out: &mut String) {
         match self.mss {
@@ -57,10 +50,7 @@ impl Target for Tcpmss {
         }
     }
     fn scope(&self) -> Scope {
-        Scope {
-            proto: 6,
-            ..Scope::ANY
-        }
+        Scope { proto: 6, ..Scope::ANY }
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), Refusal> {
         let ok_hooks = Hook::Forward.bit() | Hook::Output.bit() | Hook::PostRouting.bit();
@@ -90,22 +80,14 @@ mod test {
 
     #[test]
     fn needs_a_syn_match() {
-        let t = Tcpmss {
-            mss: Some(Some(1400)),
-        };
+        let t = Tcpmss { mss: Some(Some(1400)) };
         let ctx = CheckCtx {
             table: TableName::Mangle,
             hooks: Hook::Forward.bit(),
-            rule: RuleInfo {
-                proto: 6,
-                proto_inv: false,
-            },
+            rule: RuleInfo { proto: 6, proto_inv: false },
             matches: &[],
         };
-        assert_eq!(
-            t.check(&ctx),
-            Err(Refusal::einval("xt_TCPMSS: Only works on TCP SYN packets"))
-        );
+        assert_eq!(t.check(&ctx), Err(Refusal::einval("xt_TCPMSS: Only works on TCP SYN packets")));
     }
 
     #[test]
@@ -114,10 +96,7 @@ mod test {
         let ctx = CheckCtx {
             table: TableName::Mangle,
             hooks: Hook::Input.bit(),
-            rule: RuleInfo {
-                proto: 6,
-                proto_inv: false,
-            },
+            rule: RuleInfo { proto: 6, proto_inv: false },
             matches: &[],
         };
         assert!(t.check(&ctx).unwrap_err().log[0].contains("path-MTU"));

@@ -21,10 +21,7 @@ impl Target for Trace {
     fn save(&self, _: &mut String) {}
     fn list(&self, _: &mut String, _: bool) {}
     fn scope(&self) -> Scope {
-        Scope {
-            table: Some(TableName::Raw),
-            ..Scope::ANY
-        }
+        Scope { table: Some(TableName::Raw), ..Scope::ANY }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
         pkt.act(Action::Target(self));
