@@ -6,7 +6,7 @@ use super::iface::{Iface, IfaceSpec, LOOPBACK};
 use super::ipid::IpIdents;
 use super::neigh::Neighbours;
 use super::ratelimit::IcmpLimits;
-use super::route::{RouteSpec, RouteTable, RouteType};
+use super::route::{LocalTable, RouteSpec, RouteTable, RouteType};
 use super::stats::Stats;
 use crate::engine::{Instant, Rng};
 use crate::kernel::{Sysctl, Sysctls};
@@ -167,6 +167,7 @@ pub struct Host {
     pub name: String,
     pub(super) ifaces: Vec<Iface>,
     pub(super) routes: RouteTable,
+    pub(super) local: LocalTable,
     /// Neighbour table.
     pub neigh: Neighbours,
     /// Sysctls.
@@ -231,6 +232,7 @@ impl Host {
         let rng = Rng::new(config.seed).fork(&format!("host:{}", config.name));
         Ok(Host {
             name: config.name.clone(),
+            local: LocalTable::new(&ifaces),
             ifaces,
             routes,
             neigh,
@@ -268,12 +270,12 @@ impl Host {
     /// True when `ip` is one of the box's own addresses.
     #[inline]
     pub fn is_local_addr(&self, ip: Ipv4Addr) -> bool {
-        self.ifaces.iter().any(|i| i.up && i.addrs.iter().any(|a| a.addr == ip)) || ip.is_loopback()
+        self.local.is_local(ip)
     }
 
     /// True when `ip` is a broadcast address of one of the box's subnets.
     fn is_local_broadcast(&self, ip: Ipv4Addr) -> bool {
-        ip.is_broadcast() || self.ifaces.iter().any(|i| i.up && i.addrs.iter().any(|a| a.broadcast() == Some(ip)))
+        ip.is_broadcast() || self.local.is_subnet_broadcast(ip)
     }
 
     /// A frame arrives on interface `iif` at `now`. Whatever the box sends in

@@ -39,7 +39,7 @@ impl Host {
         if skb.pkt_type != PktType::Host && skb.pkt_type != PktType::Outgoing {
             return None;
         }
-        if super::addr::is_multicast(dst) || dst.is_broadcast() || self.is_subnet_broadcast(dst) {
+        if super::addr::is_multicast(dst) || dst.is_broadcast() || self.local.is_subnet_broadcast(dst) {
             return None;
         }
         if orig.frag_offset() != 0 {
@@ -134,10 +134,6 @@ impl Host {
             icmp::types::ECHO_REPLY => self.stats.icmp.out_echo_reps += 1,
             _ => {}
         }
-    }
-
-    fn is_subnet_broadcast(&self, ip: Ipv4Addr) -> bool {
-        self.ifaces.iter().any(|i| i.addrs.iter().any(|a| a.broadcast() == Some(ip)))
     }
 }
 

@@ -270,3 +270,37 @@ mod test {
         assert_eq!(s.kind, RouteType::Prohibit);
     }
 }
+
+/// The kernel's `local` table: the box's own addresses and the broadcast
+/// addresses of its subnets, sorted for a binary search per packet.
+#[derive(Clone, Debug, Default)]
+pub struct LocalTable {
+    addrs: Vec<u32>,
+    broadcasts: Vec<u32>,
+}
+
+impl LocalTable {
+    /// Built from the interfaces that are up.
+    pub fn new(ifaces: &[Iface]) -> LocalTable {
+        let up = || ifaces.iter().filter(|i| i.up).flat_map(|i| i.addrs.iter());
+        let mut addrs: Vec<u32> = up().map(|a| u32::from(a.addr)).collect();
+        let mut broadcasts: Vec<u32> = up().filter_map(|a| a.broadcast()).map(u32::from).collect();
+        addrs.sort_unstable();
+        addrs.dedup();
+        broadcasts.sort_unstable();
+        broadcasts.dedup();
+        LocalTable { addrs, broadcasts }
+    }
+
+    /// True for one of the box's addresses, or anything in 127.0.0.0/8.
+    #[inline]
+    pub fn is_local(&self, ip: Ipv4Addr) -> bool {
+        ip.is_loopback() || self.addrs.binary_search(&u32::from(ip)).is_ok()
+    }
+
+    /// True for the broadcast address of one of the box's subnets (not 255.255.255.255).
+    #[inline]
+    pub fn is_subnet_broadcast(&self, ip: Ipv4Addr) -> bool {
+        self.broadcasts.binary_search(&u32::from(ip)).is_ok()
+    }
+}

@@ -22,6 +22,8 @@ mod pcapng;
 mod reader;
 mod record;
 pub mod replay;
+mod summary;
+mod verdict;
 mod window;
 mod writer;
 

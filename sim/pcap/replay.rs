@@ -16,6 +16,7 @@
 
 use super::link::{PacketType, decap};
 use super::record::Direction;
+use super::verdict::{push_str, VerdictLine};
 use super::{PcapNgWriter, Reader, Record};
 use crate::engine::Instant;
 use crate::net::iface::{Iface, derived_mac};
@@ -23,7 +24,6 @@ use crate::net::{DropReason, Fate, Host, Outcome, Reply, Tx};
 use crate::skb::IfIndex;
 use crate::wire::EthernetAddress;
 use rustc_hash::FxHashMap;
-use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::net::Ipv4Addr;
 
@@ -38,8 +38,10 @@ pub struct IngressRules {
 
 /// Where a packet enters, or why it does not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ingress {
+pub(super) enum Ingress {
+    /// By this interface.
     Iface(IfIndex),
+    /// Not at all, for this reason.
     Skip(&'static str),
 }
 
@@ -154,8 +156,7 @@ impl<'h> Replay<'h> {
         egress: &mut PcapNgWriter<W>,
         verdicts: &mut V,
     ) -> Result<(), ReplayError> {
-        let mut line = Vec::with_capacity(256);
-        let mut text = String::with_capacity(64);
+        let mut line = VerdictLine::default();
         loop {
             let offset = reader.offset();
             let (record, capture_name) = match reader.next_with_interface() {
@@ -165,9 +166,8 @@ impl<'h> Replay<'h> {
             };
             let capture_name = capture_name.and_then(|i| i.name.as_deref());
             let (ingress, outcome) = self.one(&record, capture_name, egress).map_err(ReplayError::Output)?;
-            line.clear();
-            write_verdict(&mut line, &mut text, &record, &self.json_names, ingress, outcome);
-            verdicts.write_all(&line).map_err(ReplayError::Output)?;
+            let bytes = line.render(&record, &self.json_names, ingress, outcome);
+            verdicts.write_all(bytes).map_err(ReplayError::Output)?;
             if self.tally.packets.is_multiple_of(65536)
                 && let Some(progress) = &mut self.progress
             {
@@ -305,182 +305,3 @@ impl std::fmt::Display for ReplayError {
     }
 }
 
-/// One line of verdicts.jsonl. Hand-written: it runs once per packet and all
-/// its strings are ours (interface names are checked device names).
-fn write_verdict(
-    out: &mut Vec<u8>,
-    text: &mut String,
-    record: &Record<'_>,
-    names: &[Vec<u8>],
-    ingress: Ingress,
-    outcome: Option<Outcome>,
-) {
-    let name = |i: IfIndex| names.get(i as usize - 1).map_or(&b"\"?\""[..], |n| n.as_slice());
-    let (secs, nanos) = record.ts.secs_nanos();
-    out.extend_from_slice(b"{\"index\":");
-    push_u64(out, record.index);
-    out.extend_from_slice(b",\"time\":\"");
-    push_u64(out, secs);
-    out.push(b'.');
-    push_padded9(out, nanos);
-    out.extend_from_slice(b"\",\"ingress\":");
-    match ingress {
-        Ingress::Iface(i) => out.extend_from_slice(name(i)),
-        Ingress::Skip(_) => out.extend_from_slice(b"null"),
-    }
-    let (verdict, fate, egress, reason): (&str, &str, Option<IfIndex>, Option<DropReason>) =
-        match (ingress, outcome.map(|o| o.fate)) {
-            (Ingress::Skip(_), _) | (_, None) => ("skip", "skip", None, None),
-            (_, Some(Fate::Local)) => ("accept", "local", None, None),
-            (_, Some(Fate::Forwarded { oif })) => ("accept", "forward", Some(oif), None),
-            (_, Some(Fate::Arp)) => ("accept", "arp", None, None),
-            (_, Some(Fate::Dropped(r))) => ("drop", "drop", None, Some(r)),
-        };
-    out.extend_from_slice(b",\"verdict\":\"");
-    out.extend_from_slice(verdict.as_bytes());
-    out.extend_from_slice(b"\",\"fate\":\"");
-    out.extend_from_slice(fate.as_bytes());
-    out.extend_from_slice(b"\",\"egress\":");
-    match egress {
-        Some(i) => out.extend_from_slice(name(i)),
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"reason\":");
-    match (ingress, reason) {
-        (Ingress::Skip(why), _) => push_ours(out, why),
-        (_, Some(r)) => {
-            text.clear();
-            let _ = write!(text, "{r}");
-            push_ours(out, text);
-        }
-        _ => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"reply\":");
-    match outcome.and_then(|o| o.reply) {
-        Some(reply) => {
-            text.clear();
-            let _ = write!(text, "{reply}");
-            push_ours(out, text);
-        }
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b"}\n");
-}
-
-fn push_u64(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
-}
-
-fn push_padded9(out: &mut Vec<u8>, mut n: u32) {
-    let mut digits = [b'0'; 9];
-    for d in digits.iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    out.extend_from_slice(&digits);
-}
-
-/// A JSON string made of nfsim's own words, which never need escaping.
-fn push_ours(out: &mut Vec<u8>, s: &str) {
-    debug_assert!(!s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20), "{s:?} needs escaping");
-    out.push(b'"');
-    out.extend_from_slice(s.as_bytes());
-    out.push(b'"');
-}
-
-/// A JSON string; escapes what JSON requires.
-fn push_str(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    for &b in s.as_bytes() {
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            0..=0x1f => {
-                out.extend_from_slice(b"\\u00");
-                out.push(b"0123456789abcdef"[(b >> 4) as usize]);
-                out.push(b"0123456789abcdef"[(b & 15) as usize]);
-            }
-            _ => out.push(b),
-        }
-    }
-    out.push(b'"');
-}
-
-impl Tally {
-    /// summary.txt: what was replayed and what became of it, in a fixed
-    /// order (sorted by name, never by hash order).
-    pub fn render(&self, host: &Host, capture: &str, error: Option<&str>) -> String {
-        let mut s = String::new();
-        let _ = writeln!(s, "capture      {capture}");
-        match self.span {
-            Some((a, b)) => {
-                let _ = writeln!(s, "time         {a} .. {b} ({:.3} s)", (b - a).as_nanos() as f64 / 1e9);
-            }
-            None => s.push_str("time         (no packets)\n"),
-        }
-        let _ = writeln!(s, "box          {}", host_line(host));
-        let _ = writeln!(s, "\npackets      {}", self.packets);
-        let dropped: u64 = self.drops.values().sum();
-        let skipped: u64 = self.skips.values().sum();
-        for (label, n) in [
-            ("forwarded", self.forwarded),
-            ("local", self.local),
-            ("arp", self.arp),
-            ("dropped", dropped),
-            ("skipped", skipped),
-        ] {
-            let _ = writeln!(s, "  {label:<11}{n}");
-        }
-        section(&mut s, "drops by reason", self.drops.iter().map(|(r, n)| (r.to_string(), *n)));
-        section(&mut s, "skipped", self.skips.iter().map(|(r, n)| (r.to_string(), *n)));
-        section(&mut s, "replies sent", self.replies.iter().map(|(r, n)| (r.to_string(), *n)));
-        section(
-            &mut s,
-            "egress frames",
-            self.egress.iter().map(|(i, n)| (host.iface(*i).map_or("?".into(), |x| x.name.clone()), *n)),
-        );
-        let counters = host.stats.render();
-        if !counters.is_empty() {
-            let _ = write!(s, "\ncounters\n{}", indent(&counters));
-        }
-        if let Some(e) = error {
-            let _ = writeln!(s, "\ncapture error: {e}");
-        }
-        s
-    }
-}
-
-fn host_line(host: &Host) -> String {
-    let mut parts = Vec::new();
-    for i in host.ifaces().iter().filter(|i| !i.is_loopback()) {
-        let addrs: Vec<String> = i.addrs.iter().map(|a| a.to_string()).collect();
-        parts.push(format!("{} {} {}", i.name, i.mac, addrs.join(",")));
-    }
-    parts.join("; ")
-}
-
-fn section(s: &mut String, title: &str, rows: impl Iterator<Item = (String, u64)>) {
-    let mut rows: Vec<(String, u64)> = rows.collect();
-    if rows.is_empty() {
-        return;
-    }
-    rows.sort();
-    let _ = writeln!(s, "\n{title}");
-    for (name, n) in rows {
-        let _ = writeln!(s, "  {name:<40} {n}");
-    }
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  {l}\n")).collect()
-}

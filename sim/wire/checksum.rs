@@ -15,23 +15,26 @@ use std::net::Ipv4Addr;
 /// The unfolded one's-complement sum of `data` read as big-endian 16-bit
 /// words; an odd trailing byte is padded with a zero byte (RFC 1071 §4.1).
 pub fn sum(data: &[u8]) -> u32 {
-    // Big-endian 32-bit words summed into u64 lanes need no carries: since
-    // 2^16 ≡ 1 (mod 0xffff), a 32-bit word is congruent to the sum of its two
-    // 16-bit halves, and 2^32 ≡ 1 too, so the final folds keep the
-    // one's-complement sum. Independent lanes let the compiler vectorise.
-    let mut lanes = [0u64; 4];
-    let mut chunks = data.chunks_exact(16);
+    // RFC 1071 §2(B): the sum is byte-order independent, so the bulk is added
+    // as little-endian 32-bit words (no byte swaps; the compiler vectorises
+    // the independent lanes) and the folded result swapped back. No carries
+    // are needed in the u64 lanes: 2^16 ≡ 1 and 2^32 ≡ 1 (mod 0xffff), so the
+    // folds below keep the one's-complement sum.
+    let mut lanes = [0u64; 8];
+    let mut chunks = data.chunks_exact(32);
     for chunk in &mut chunks {
         for (lane, word) in lanes.iter_mut().zip(chunk.chunks_exact(4)) {
-            *lane += u32::from_be_bytes([word[0], word[1], word[2], word[3]]) as u64;
+            *lane += u32::from_le_bytes([word[0], word[1], word[2], word[3]]) as u64;
         }
     }
-    let mut acc: u64 = lanes.iter().sum();
     let mut rest = chunks.remainder();
+    let mut le: u64 = lanes.iter().sum();
     while rest.len() >= 4 {
-        acc += u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
+        le += u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
         rest = &rest[4..];
     }
+    let le = fold_to_16(le).swap_bytes() as u64;
+    let mut acc = le;
     if rest.len() >= 2 {
         acc += u16::from_be_bytes([rest[0], rest[1]]) as u64;
         rest = &rest[2..];
@@ -39,11 +42,17 @@ pub fn sum(data: &[u8]) -> u32 {
     if let Some(&last) = rest.first() {
         acc += (last as u64) << 8;
     }
-    // Fold 64 → 32 → 17 bits; the result stays congruent mod 0xffff.
+    fold_to_16(acc) as u32
+}
+
+/// Folds a wide one's-complement accumulator to 16 bits (congruent mod 0xffff).
+#[inline]
+fn fold_to_16(acc: u64) -> u16 {
     let acc = (acc & 0xffff_ffff) + (acc >> 32);
     let acc = (acc & 0xffff_ffff) + (acc >> 32);
-    let acc = acc as u32;
-    (acc & 0xffff) + (acc >> 16)
+    let acc = (acc & 0xffff) + (acc >> 16);
+    let acc = (acc & 0xffff) + (acc >> 16);
+    acc as u16
 }
 
 /// Fold an unfolded accumulator into 16 bits with end-around carry.

@@ -1,0 +1,175 @@
+//! One line of `verdicts.jsonl` per replayed packet.
+//!
+//! Written by hand rather than through serde: it runs once per packet, into
+//! one reused buffer, and every string in it is nfsim's own (interface names
+//! are escaped once, up front). The capture's second changes rarely, so its
+//! digits are kept from one line to the next.
+
+use super::replay::Ingress;
+use super::Record;
+use crate::net::{DropReason, Fate, Outcome};
+use crate::skb::IfIndex;
+use std::fmt::Write as _;
+
+/// Reused buffers for verdict lines.
+#[derive(Default)]
+pub(super) struct VerdictLine {
+    out: Vec<u8>,
+    text: String,
+    secs: Option<(u64, Vec<u8>)>,
+}
+
+impl VerdictLine {
+    /// The JSON line for one packet, newline included.
+    pub(super) fn render(&mut self, record: &Record<'_>, names: &[Vec<u8>], ingress: Ingress, outcome: Option<Outcome>) -> &[u8] {
+        let out = &mut self.out;
+        out.clear();
+        let name = |i: IfIndex| names.get(i as usize - 1).map_or(&b"\"?\""[..], |n| n.as_slice());
+        let (secs, nanos) = record.ts.secs_nanos();
+        out.extend_from_slice(b"{\"index\":");
+        push_u64(out, record.index);
+        out.extend_from_slice(b",\"time\":\"");
+        match &self.secs {
+            Some((s, digits)) if *s == secs => out.extend_from_slice(digits),
+            _ => {
+                let mut digits = Vec::new();
+                push_u64(&mut digits, secs);
+                out.extend_from_slice(&digits);
+                self.secs = Some((secs, digits));
+            }
+        }
+        out.push(b'.');
+        push_padded9(out, nanos);
+        out.extend_from_slice(b"\",\"ingress\":");
+        match ingress {
+            Ingress::Iface(i) => out.extend_from_slice(name(i)),
+            Ingress::Skip(_) => out.extend_from_slice(b"null"),
+        }
+        let (verdict, fate, egress, reason): (&str, &str, Option<IfIndex>, Option<DropReason>) =
+            match (ingress, outcome.map(|o| o.fate)) {
+                (Ingress::Skip(_), _) | (_, None) => ("skip", "skip", None, None),
+                (_, Some(Fate::Local)) => ("accept", "local", None, None),
+                (_, Some(Fate::Forwarded { oif })) => ("accept", "forward", Some(oif), None),
+                (_, Some(Fate::Arp)) => ("accept", "arp", None, None),
+                (_, Some(Fate::Dropped(r))) => ("drop", "drop", None, Some(r)),
+            };
+        out.extend_from_slice(b",\"verdict\":\"");
+        out.extend_from_slice(verdict.as_bytes());
+        out.extend_from_slice(b"\",\"fate\":\"");
+        out.extend_from_slice(fate.as_bytes());
+        out.extend_from_slice(b"\",\"egress\":");
+        match egress {
+            Some(i) => out.extend_from_slice(name(i)),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"reason\":");
+        let text = &mut self.text;
+        match (ingress, reason) {
+            (Ingress::Skip(why), _) => push_ours(out, why),
+            (_, Some(r)) => {
+                text.clear();
+                let _ = write!(text, "{r}");
+                push_ours(out, text);
+            }
+            _ => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"reply\":");
+        match outcome.and_then(|o| o.reply) {
+            Some(reply) => {
+                text.clear();
+                let _ = write!(text, "{reply}");
+                push_ours(out, text);
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b"}\n");
+        out
+    }
+}
+
+/// Two decimal digits at a time.
+const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    }
+    if n >= 10 {
+        let d = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + n as u8;
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+fn push_padded9(out: &mut Vec<u8>, mut n: u32) {
+    let mut digits = [b'0'; 9];
+    for d in digits.iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(&digits);
+}
+
+/// A JSON string made of nfsim's own words, which never need escaping.
+fn push_ours(out: &mut Vec<u8>, s: &str) {
+    debug_assert!(!s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20), "{s:?} needs escaping");
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
+/// A JSON string; escapes what JSON requires.
+pub(super) fn push_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    for &b in s.as_bytes() {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0..=0x1f => {
+                out.extend_from_slice(b"\\u00");
+                out.push(b"0123456789abcdef"[(b >> 4) as usize]);
+                out.push(b"0123456789abcdef"[(b & 15) as usize]);
+            }
+            _ => out.push(b),
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_decimal() {
+        for n in [0u64, 7, 10, 99, 100, 101, 12345, 1_767_225_600, u64::MAX] {
+            let mut out = Vec::new();
+            push_u64(&mut out, n);
+            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+        }
+        let mut out = Vec::new();
+        push_padded9(&mut out, 5_000_000);
+        assert_eq!(out, b"005000000");
+    }
+
+    #[test]
+    fn strings_are_escaped_as_json_requires() {
+        let mut out = Vec::new();
+        push_str(&mut out, "a\"b\\c\n");
+        let back: String = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back, "a\"b\\c\n");
+    }
+}
