@@ -137,11 +137,25 @@ struct Ip {
     id: u16,
     df: bool,
     bad_checksum: bool,
+    options: &'static [u8],
+    /// Fragment offset in 8-byte units, and more-fragments.
+    frag: (u16, bool),
 }
 
 impl Ip {
     fn new(src: Ipv4Addr, dst: Ipv4Addr, proto: u8) -> Ip {
-        Ip { src, dst, proto, ttl: 64, tos: 0, id: 0x1c46, df: true, bad_checksum: false }
+        Ip {
+            src,
+            dst,
+            proto,
+            ttl: 64,
+            tos: 0,
+            id: 0x1c46,
+            df: true,
+            bad_checksum: false,
+            options: &[],
+            frag: (0, false),
+        }
     }
     fn ttl(self, ttl: u8) -> Ip {
         Ip { ttl, ..self }
@@ -158,16 +172,40 @@ impl Ip {
     fn bad_checksum(self) -> Ip {
         Ip { bad_checksum: true, ..self }
     }
+    fn options(self, options: &'static [u8]) -> Ip {
+        assert_eq!(options.len() % 4, 0);
+        Ip { options, ..self }
+    }
+    fn frag(self, offset_units: u16, more: bool) -> Ip {
+        Ip { frag: (offset_units, more), ..self }
+    }
+
+    /// `l4` (a whole transport message) split into fragments at `cuts` bytes.
+    fn fragments(&self, l4: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
+        let mut bounds = vec![0];
+        bounds.extend_from_slice(cuts);
+        bounds.push(l4.len());
+        bounds
+            .windows(2)
+            .map(|w| {
+                assert_eq!(w[0] % 8, 0);
+                self.frag((w[0] / 8) as u16, w[1] < l4.len()).packet(&l4[w[0]..w[1]])
+            })
+            .collect()
+    }
 
     fn packet(&self, payload: &[u8]) -> Vec<u8> {
-        let total = 20 + payload.len();
-        let mut p = vec![0x45, self.tos];
+        let hlen = 20 + self.options.len();
+        let total = hlen + payload.len();
+        let mut p = vec![0x40 | (hlen / 4) as u8, self.tos];
         p.extend_from_slice(&(total as u16).to_be_bytes());
         p.extend_from_slice(&self.id.to_be_bytes());
-        p.extend_from_slice(&(if self.df { 0x4000u16 } else { 0 }).to_be_bytes());
+        let flags = if self.df { 0x4000u16 } else { 0 } | if self.frag.1 { 0x2000 } else { 0 } | self.frag.0;
+        p.extend_from_slice(&flags.to_be_bytes());
         p.extend_from_slice(&[self.ttl, self.proto, 0, 0]);
         p.extend_from_slice(&self.src.octets());
         p.extend_from_slice(&self.dst.octets());
+        p.extend_from_slice(self.options);
         let mut c = checksum(&p);
         if self.bad_checksum {
             c ^= 0x5555;
@@ -213,7 +251,8 @@ impl Ip {
     /// A UDP datagram whose checksum is `csum` exactly (0: none).
     fn udp_with_checksum(&self, sport: u16, dport: u16, data: &[u8], csum: u16) -> Vec<u8> {
         let mut p = self.udp(sport, dport, data);
-        p[26..28].copy_from_slice(&csum.to_be_bytes());
+        let at = 20 + self.options.len() + 6;
+        p[at..at + 2].copy_from_slice(&csum.to_be_bytes());
         p
     }
 
@@ -239,6 +278,10 @@ const SYN: u8 = 0x02;
 const RST: u8 = 0x04;
 const ACK: u8 = 0x10;
 const MSS_1460: [u8; 4] = [2, 4, 0x05, 0xb4];
+/// Record route with room for two addresses, then end of options.
+const RECORD_ROUTE: &[u8] = &[7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+/// Two NOPs, router alert, end.
+const NOP_NOP_ROUTER_ALERT: &[u8] = &[1, 1, 148, 4, 0, 0, 0, 0];
 
 /// An IPv4 packet sent by the LAN host that owns its source address.
 fn from_lan(packet: Vec<u8>) -> (Side, Vec<u8>) {
@@ -301,7 +344,46 @@ impl Case {
 /// Cases where nfsim is known to differ from the kernel: (case, what differs).
 /// The offline test prints them instead of failing; one that starts to agree
 /// fails the test until it is taken off this list.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "ping-with-record-route-option",
+        "the kernel's echo reply echoes the request's IP options (ip_options_echo): record route \
+         07 0b 0c c0a80101 c0a80101 00, IHL 8; nfsim replies with no options (IHL 5)",
+    ),
+    (
+        "forward-with-record-route-option",
+        "forwarding fills record route with the egress address (ip_forward_options): the kernel \
+         sends 07 0b 08 cb007101 ... (pointer 8, 203.0.113.1) with a recomputed header checksum; \
+         nfsim forwards the option unchanged (pointer 4, empty)",
+    ),
+    (
+        "ttl1-forward-with-options-time-exceeded",
+        "the kernel's time exceeded carries the echoed options (IHL 8, 07 0b 0c c0a80101 c0a80101 00) \
+         and quotes the header as ip_options_compile left it (record route pointer 8, 192.168.1.1 \
+         filled in, header checksum not updated); nfsim sends no options and quotes the header as received",
+    ),
+    (
+        "udp-to-box-with-options-unreachable",
+        "as ttl1-forward-with-options-time-exceeded, for port unreachable: options echoed in the \
+         error, quoted record route shows pointer 8 and 192.168.1.1",
+    ),
+    (
+        "nodf-2000-with-record-route-fragmented",
+        "first fragment: record route filled with 203.0.113.1, pointer 8 (as forward-with-record-route-option); \
+         the later fragment (options not copied) agrees",
+    ),
+    (
+        "fragmented-ping-to-box-reassembled",
+        "the kernel reassembles fragments for local delivery (ip_local_deliver -> ip_defrag) and \
+         answers the 1428-byte ping; nfsim emits nothing",
+    ),
+    (
+        "big-fragmented-ping-reply-fragmented",
+        "reassembly as above, then the 2028-byte echo reply is fragmented to the 1500 MTU (two \
+         fragments, 1480 + 528 payload bytes, same random ID); nfsim emits nothing",
+    ),
+    ("echo-request-code-5", "the kernel's echo reply keeps the request's ICMP code (5); nfsim sets code 0"),
+];
 
 fn cases() -> Vec<Case> {
     let syn_out = Ip::new(LAN_HOST, REMOTE, 6).tcp(40000, 80, 0x1000_0000, 0, SYN, &MSS_1460, &[]);
@@ -456,6 +538,180 @@ fn cases() -> Vec<Case> {
             vec![from_lan(Ip::new(LAN_HOST2, BOX_LAN, 1).icmp(3, 3, [0; 4], &quoted[..28]))],
         ),
         Case::new(
+            "ping-with-record-route-option",
+            vec![from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).options(RECORD_ROUTE).echo_request(0x99, 1, b"options"))],
+        ),
+        Case::new(
+            "ping-with-router-alert-option",
+            vec![from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).options(NOP_NOP_ROUTER_ALERT).echo_request(0x99, 2, b"opt"))],
+        ),
+        Case::new(
+            "forward-with-record-route-option",
+            vec![from_lan(Ip::new(LAN_HOST, REMOTE, 17).options(RECORD_ROUTE).udp(40010, 53, b"rr"))],
+        ),
+        Case::new(
+            "ttl1-forward-with-options-time-exceeded",
+            vec![from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(1).options(RECORD_ROUTE).udp(40010, 53, b"rr"))],
+        ),
+        Case::new(
+            "udp-to-box-with-options-unreachable",
+            vec![from_lan(Ip::new(LAN_HOST, BOX_LAN, 17).options(RECORD_ROUTE).udp(40011, 9, b"rr"))],
+        ),
+        Case::new(
+            "nodf-2000-with-record-route-fragmented",
+            vec![from_lan(Ip::new(LAN_HOST, REMOTE, 17).df(false).id(0x4343).options(RECORD_ROUTE).udp(
+                40012,
+                9999,
+                &ping_data(2000),
+            ))],
+        )
+        .lan_mtu(9000),
+        Case::new("fragmented-ping-to-box-reassembled", {
+            let ip = Ip::new(LAN_HOST, BOX_LAN, 1).df(false).id(0x5151);
+            let l4 = ip.echo_request(0x4444, 7, &ping_data(1400))[20..].to_vec();
+            ip.fragments(&l4, &[800]).into_iter().map(from_lan).collect()
+        }),
+        Case::new("big-fragmented-ping-reply-fragmented", {
+            let ip = Ip::new(LAN_HOST, BOX_LAN, 1).df(false).id(0x5252);
+            let l4 = ip.echo_request(0x4545, 8, &ping_data(2000))[20..].to_vec();
+            ip.fragments(&l4, &[1480]).into_iter().map(from_lan).collect()
+        }),
+        Case::new("fragments-forwarded-as-they-come", {
+            let ip = Ip::new(LAN_HOST, REMOTE, 17).df(false).id(0x5353);
+            let l4 = ip.udp(40013, 9999, &ping_data(1000))[20..].to_vec();
+            let mut frags = ip.fragments(&l4, &[512]);
+            frags.reverse();
+            frags.into_iter().map(from_lan).collect()
+        }),
+        Case::new("ttl1-non-first-fragment-no-error", {
+            let ip = Ip::new(LAN_HOST, REMOTE, 17).df(false).id(0x5454).ttl(1);
+            let l4 = ip.udp(40014, 9999, &ping_data(1000))[20..].to_vec();
+            vec![from_lan(ip.fragments(&l4, &[512]).remove(1))]
+        }),
+        Case::new(
+            "ttl1-icmp-error-no-error-about-it",
+            vec![from_lan(Ip::new(LAN_HOST, REMOTE, 1).ttl(1).icmp(3, 3, [0; 4], &quoted[..28]))],
+        ),
+        Case::new(
+            "ttl1-echo-request-forwarded-time-exceeded",
+            vec![from_lan(Ip::new(LAN_HOST, REMOTE, 1).ttl(1).echo_request(5, 5, b"traceroute"))],
+        ),
+        Case::new(
+            "ttl1-and-df-over-mtu-time-exceeded-first",
+            vec![from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(1).udp(40003, 9999, &vec![0x5a; 1600 - 28]))],
+        )
+        .lan_mtu(9000),
+        Case::new(
+            "df-1500-exactly-forwarded",
+            vec![from_lan(Ip::new(LAN_HOST, REMOTE, 17).udp(40003, 9999, &vec![0x5b; 1500 - 28]))],
+        )
+        .lan_mtu(9000),
+        Case::new(
+            "frag-needed-from-wan-to-lan-mtu-1280",
+            vec![from_wan(Ip::new(REMOTE, LAN_HOST, 6).tcp(443, 40002, 1, 2, ACK, &[], &vec![0x33; 1400]))],
+        )
+        .lan_mtu(1280),
+        Case::new(
+            "short-frame-padded-forwarded",
+            vec![{
+                let mut f = from_lan(Ip::new(LAN_HOST, REMOTE, 6).tcp(40020, 80, 5, 6, ACK, &[], &[]));
+                f.1.resize(60, 0);
+                f
+            }],
+        ),
+        Case::new(
+            "trailing-junk-ping-to-box",
+            vec![{
+                let mut f = from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).echo_request(0x10, 1, b"abc"));
+                f.1.extend_from_slice(b"JUNKJUNKJUNKJUNKJUNKJUNK");
+                f
+            }],
+        ),
+        Case::new(
+            "udp-broadcast-to-closed-port-no-error",
+            vec![(
+                Side::Lan,
+                eth(
+                    BROADCAST_MAC,
+                    host_mac(LAN_HOST),
+                    0x0800,
+                    &Ip::new(LAN_HOST, Ipv4Addr::new(192, 168, 1, 255), 17).udp(68, 9, b"b"),
+                ),
+            )],
+        ),
+        Case::new(
+            "ping-to-loopback-address-dropped",
+            vec![from_lan(Ip::new(LAN_HOST, Ipv4Addr::new(127, 0, 0, 1), 1).echo_request(1, 1, b"lo"))],
+        ),
+        Case::new(
+            "ping-from-zero-address",
+            vec![(
+                Side::Lan,
+                eth(
+                    BOX_LAN_MAC,
+                    host_mac(LAN_HOST),
+                    0x0800,
+                    &Ip::new(Ipv4Addr::UNSPECIFIED, BOX_LAN, 1).echo_request(1, 1, b"zero"),
+                ),
+            )],
+        ),
+        Case::new(
+            "frame-for-another-mac-ignored",
+            vec![{
+                let mut f = from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).echo_request(1, 1, b"otherhost"));
+                f.1[..6].copy_from_slice(&host_mac(LAN_HOST2));
+                f
+            }],
+        ),
+        Case::new(
+            "tcp-syn-to-wan0-address-via-lan0",
+            vec![from_lan(Ip::new(LAN_HOST, BOX_WAN, 6).tcp(40021, 443, 77, 0, SYN, &[], &[]))],
+        ),
+        Case::new(
+            "tcp-syn-fin-to-box",
+            vec![from_lan(Ip::new(LAN_HOST, BOX_LAN, 6).tcp(40022, 81, 77, 0, SYN | FIN, &[], &[]))],
+        ),
+        Case::new(
+            "echo-with-bad-icmp-checksum-dropped",
+            vec![{
+                let mut f = from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).echo_request(1, 1, b"bad"));
+                f.1[14 + 20 + 2] ^= 0x10;
+                f
+            }],
+        ),
+        Case::new(
+            "echo-request-code-5",
+            vec![from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).icmp(8, 5, [0, 1, 0, 2], b"code"))],
+        ),
+        Case::new(
+            "ping-with-ecn-tos",
+            vec![from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).tos(0xb9).echo_request(1, 1, b"ecn"))],
+        ),
+        Case::new(
+            "default-ttl-100-echo-reply",
+            vec![from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).echo_request(1, 1, b"ttl"))],
+        )
+        .sysctl("net.ipv4.ip_default_ttl=100"),
+        Case::new(
+            "wrong-side-ttl1-time-exceeded-source",
+            vec![from_lan(Ip::new(Ipv4Addr::new(198, 51, 100, 9), REMOTE, 17).ttl(1).udp(1, 2, b"wrong side"))],
+        ),
+        Case::new(
+            "wrong-side-ttl1-time-exceeded-inbound-ifaddr",
+            vec![from_lan(Ip::new(Ipv4Addr::new(198, 51, 100, 9), REMOTE, 17).ttl(1).udp(1, 2, b"wrong side"))],
+        )
+        .sysctl("net.ipv4.icmp_errors_use_inbound_ifaddr=1"),
+        Case::new("udp-burst-10-to-closed-ports-from-two-hosts", {
+            let mut f = udp_burst(5);
+            f.extend((0..5).map(|i| from_lan(Ip::new(LAN_HOST2, BOX_LAN, 17).udp(42000 + i, 20000 + i, b"y"))));
+            f
+        }),
+        Case::new(
+            "no-route-burst-net-unreachable",
+            (0..8).map(|i| from_lan(Ip::new(LAN_HOST, REMOTE, 17).udp(43000 + i, 53, b"q"))).collect(),
+        )
+        .no_default_route(),
+        Case::new(
             "echo-reply-to-box-ignored",
             vec![from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).icmp(0, 0, [0, 1, 0, 1], b"pong"))],
         ),
@@ -528,6 +784,11 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
         s
     })
+}
+
+/// At most the first 96 bytes in hex, and the length when longer.
+fn short_hex(bytes: &[u8]) -> String {
+    if bytes.len() <= 96 { hex(bytes) } else { format!("{}... ({} bytes)", hex(&bytes[..96]), bytes.len()) }
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>, String> {
@@ -723,8 +984,8 @@ fn compare(expected: &Emitted, got: &Emitted) -> Vec<String> {
                     "{} frame {i}: {}\n      kernel {}\n      nfsim  {}",
                     side.name(),
                     fields.join("; "),
-                    hex(ef),
-                    hex(gf)
+                    short_hex(ef),
+                    short_hex(gf)
                 ));
             }
             if random_id(gf) {
@@ -735,10 +996,10 @@ fn compare(expected: &Emitted, got: &Emitted) -> Vec<String> {
             }
         }
         for (i, f) in e.iter().enumerate().skip(g.len()) {
-            diffs.push(format!("{} frame {i}: only the kernel emitted {}", side.name(), hex(f)));
+            diffs.push(format!("{} frame {i}: only the kernel emitted {}", side.name(), short_hex(f)));
         }
         for (i, f) in g.iter().enumerate().skip(e.len()) {
-            diffs.push(format!("{} frame {i}: only nfsim emitted {}", side.name(), hex(f)));
+            diffs.push(format!("{} frame {i}: only nfsim emitted {}", side.name(), short_hex(f)));
         }
     }
     diffs
