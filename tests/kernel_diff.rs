@@ -215,6 +215,7 @@ impl Ip {
         p
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn tcp(&self, sport: u16, dport: u16, seq: u32, ack: u32, flags: u8, options: &[u8], data: &[u8]) -> Vec<u8> {
         assert_eq!(options.len() % 4, 0);
         let mut t = Vec::new();
@@ -222,7 +223,7 @@ impl Ip {
         t.extend_from_slice(&dport.to_be_bytes());
         t.extend_from_slice(&seq.to_be_bytes());
         t.extend_from_slice(&ack.to_be_bytes());
-        t.push(((20 + options.len()) / 4 << 4) as u8);
+        t.push((((20 + options.len()) / 4) << 4) as u8);
         t.push(flags);
         t.extend_from_slice(&64240u16.to_be_bytes());
         t.extend_from_slice(&[0, 0, 0, 0]);
@@ -792,7 +793,7 @@ fn short_hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(format!("odd hex length {}", s.len()));
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|e| e.to_string())).collect()
