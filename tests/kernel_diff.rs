@@ -383,7 +383,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "reassembly as above, then the 2028-byte echo reply is fragmented to the 1500 MTU (two \
          fragments, 1480 + 528 payload bytes, same random ID); nfsim emits nothing",
     ),
-    ("echo-request-code-5", "the kernel's echo reply keeps the request's ICMP code (5); nfsim sets code 0"),
 ];
 
 fn cases() -> Vec<Case> {

@@ -93,8 +93,9 @@ impl Host {
             write_ipv4_header(buf, saddr, src, ip.tos(), ttl, ident, false, IpProtocol::Icmp);
             buf[20..].copy_from_slice(body);
             let mut reply = IcmpPacket::new_unchecked(&mut buf[20..]);
+            // icmp_echo copies the request whole and changes only the type:
+            // an odd code comes back as it was sent.
             reply.set_msg_type(icmp::types::ECHO_REPLY);
-            reply.set_msg_code(0);
             reply.fill_checksum();
         }
         self.out = out;

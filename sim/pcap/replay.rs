@@ -16,7 +16,7 @@
 
 use super::link::{PacketType, decap};
 use super::record::Direction;
-use super::verdict::{push_str, VerdictLine};
+use super::verdict::{VerdictLine, push_str};
 use super::{PcapNgWriter, Reader, Record};
 use crate::engine::Instant;
 use crate::net::iface::{Iface, derived_mac};
@@ -304,4 +304,3 @@ impl std::fmt::Display for ReplayError {
         }
     }
 }
-

@@ -5,8 +5,8 @@
 //! are escaped once, up front). The capture's second changes rarely, so its
 //! digits are kept from one line to the next.
 
-use super::replay::Ingress;
 use super::Record;
+use super::replay::Ingress;
 use crate::net::{DropReason, Fate, Outcome};
 use crate::skb::IfIndex;
 use std::fmt::Write as _;
@@ -21,7 +21,13 @@ pub(super) struct VerdictLine {
 
 impl VerdictLine {
     /// The JSON line for one packet, newline included.
-    pub(super) fn render(&mut self, record: &Record<'_>, names: &[Vec<u8>], ingress: Ingress, outcome: Option<Outcome>) -> &[u8] {
+    pub(super) fn render(
+        &mut self,
+        record: &Record<'_>,
+        names: &[Vec<u8>],
+        ingress: Ingress,
+        outcome: Option<Outcome>,
+    ) -> &[u8] {
         let out = &mut self.out;
         out.clear();
         let name = |i: IfIndex| names.get(i as usize - 1).map_or(&b"\"?\""[..], |n| n.as_slice());
