@@ -547,3 +547,35 @@ fn bundled_example_capture_is_current() {
     }
     assert_eq!(std::fs::read(&path).ok().as_deref(), Some(&bytes[..]), "run with NFSIM_REGENERATE=1");
 }
+
+#[test]
+fn classic_pcap_egress_on_request_holds_the_same_frames() {
+    let run = |name: &str, format: &str| {
+        let out = tmpdir(name);
+        let mut args =
+            vec!["replay", "pcaps/router-lan-wan.pcapng", "--egress-format", format, "--out", out.to_str().unwrap()];
+        args.extend_from_slice(BOX);
+        assert!(nfsim(&args).status.success());
+        out
+    };
+    let read_all = |path: &Path| {
+        let mut r = nfsim::pcap::Reader::new(std::fs::File::open(path).unwrap()).unwrap();
+        let mut frames = Vec::new();
+        while let Some(rec) = r.next().unwrap() {
+            let iface = rec.interface.and_then(|i| r.interface(i)).and_then(|i| i.name.clone());
+            frames.push((iface, rec.ts, rec.data.to_vec()));
+        }
+        frames
+    };
+    let ng = read_all(&run("egress-ng", "pcapng").join("egress.pcapng"));
+    let classic = run("egress-classic", "pcap");
+    for iface in ["lo", "lan0", "wan0"] {
+        let per_iface: Vec<_> = read_all(&classic.join(format!("egress-{iface}.pcap")))
+            .into_iter()
+            .map(|(_, ts, data)| (ts, data))
+            .collect();
+        let from_ng: Vec<_> =
+            ng.iter().filter(|(n, _, _)| n.as_deref() == Some(iface)).map(|(_, ts, d)| (*ts, d.clone())).collect();
+        assert_eq!(per_iface, from_ng, "{iface}");
+    }
+}

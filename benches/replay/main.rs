@@ -13,7 +13,8 @@
 
 use nfsim::net::{Host, HostConfig};
 use nfsim::pcap::Reader;
-use nfsim::pcap::replay::{IngressRules, Replay, egress_writer};
+use nfsim::pcap::egress;
+use nfsim::pcap::replay::{IngressRules, Replay};
 use nfsim::wire::{Ipv4Packet, TcpPacket};
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -141,7 +142,7 @@ fn replay(path: &Path, out: Option<&Path>) -> u64 {
 
     match out {
         Some(dir) => {
-            let mut egress = egress_writer(
+            let mut egress = egress::pcapng(
                 &host,
                 BufWriter::with_capacity(1 << 20, File::create(dir.join("egress.pcapng")).unwrap()),
             )
@@ -152,7 +153,7 @@ fn replay(path: &Path, out: Option<&Path>) -> u64 {
             replay.tally.packets
         }
         None => {
-            let mut egress = egress_writer(&host, std::io::sink()).unwrap();
+            let mut egress = egress::pcapng(&host, std::io::sink()).unwrap();
             let mut replay = Replay::new(&mut host, &rules).unwrap();
             replay.run(&mut reader, &mut egress, &mut std::io::sink()).unwrap();
             replay.tally.packets

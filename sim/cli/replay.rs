@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use crate::net::neigh::parse_neigh;
 use crate::net::{Host, HostConfig, IfaceSpec, RouteSpec};
 use crate::pcap::Reader;
-use crate::pcap::replay::{IngressRules, Replay, ReplayError, egress_writer};
+use crate::pcap::egress::{self, EgressCapture};
+use crate::pcap::replay::{IngressRules, Replay, ReplayError};
 
 /// Replay a capture through a box.
 ///
@@ -44,12 +45,46 @@ pub struct ReplayArgs {
     /// The interface for packets the capture does not place.
     #[arg(long = "in", value_name = "IFACE")]
     default_in: Option<String>,
+    /// Egress capture format: one pcapng with every interface, or one classic pcap per interface.
+    #[arg(long, value_enum, default_value_t = EgressFormat::Pcapng)]
+    egress_format: EgressFormat,
     /// Seed of every random choice the box makes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Output directory (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+}
+
+/// How the frames the box sends are written.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum EgressFormat {
+    /// DIR/egress.pcapng, one interface block per box interface.
+    Pcapng,
+    /// DIR/egress-IFACE.pcap, classic pcap (ns), one file per interface.
+    Pcap,
+}
+
+/// The open egress capture, whichever the format.
+enum EgressFiles {
+    PcapNg(crate::pcap::PcapNgWriter<BufWriter<File>>),
+    PerIface(egress::PerIface<BufWriter<File>>),
+}
+
+impl EgressFiles {
+    fn capture(&mut self) -> &mut dyn EgressCapture {
+        match self {
+            EgressFiles::PcapNg(w) => w,
+            EgressFiles::PerIface(w) => w,
+        }
+    }
+
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            EgressFiles::PcapNg(w) => w.finish()?.flush(),
+            EgressFiles::PerIface(w) => w.finish(),
+        }
+    }
 }
 
 impl ReplayArgs {
@@ -98,7 +133,12 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         let path = args.out.join(name);
         Ok(BufWriter::with_capacity(1 << 20, File::create(&path).with_context(|| path.display().to_string())?))
     };
-    let mut egress = egress_writer(&host, create("egress.pcapng")?)?;
+    let mut egress = match args.egress_format {
+        EgressFormat::Pcapng => EgressFiles::PcapNg(egress::pcapng(&host, create("egress.pcapng")?)?),
+        EgressFormat::Pcap => EgressFiles::PerIface(egress::PerIface::new(&host, |name| {
+            create(&format!("egress-{name}.pcap")).map_err(|e| std::io::Error::other(format!("{e:#}")))
+        })?),
+    };
     let mut verdicts = create("verdicts.jsonl")?;
 
     let progress = std::io::stderr().is_terminal().then(|| progress_bar(size));
@@ -107,7 +147,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         let bar = bar.clone();
         replay.progress = Some(Box::new(move |offset| bar.set_position(offset)));
     }
-    let result = replay.run(&mut reader, &mut egress, &mut verdicts);
+    let result = replay.run(&mut reader, egress.capture(), &mut verdicts);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -118,7 +158,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         Err(ReplayError::Capture(e)) => Some(format!("{capture_name}: {e}")),
         Err(ReplayError::Output(e)) => bail!("writing to {}: {e}", args.out.display()),
     };
-    egress.finish()?.flush()?;
+    egress.finish()?;
     verdicts.flush()?;
     let summary = tally.render(&host, &format!("{capture_name} (seed {})", args.seed), capture_error.as_deref());
     std::fs::write(args.out.join("summary.txt"), &summary)?;

@@ -14,6 +14,7 @@
 //! draft-ietf-opsawg-pcapng. The code is ours, written from those documents.
 
 mod classic;
+pub mod egress;
 mod endian;
 mod error;
 pub mod link;

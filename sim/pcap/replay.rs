@@ -14,10 +14,11 @@
 //! per box interface, direction "outbound"), one JSON line per input packet,
 //! and a summary. Nothing here allocates per packet.
 
+use super::egress::EgressCapture;
 use super::link::{PacketType, decap};
 use super::record::Direction;
 use super::verdict::{VerdictLine, push_str};
-use super::{PcapNgWriter, Reader, Record};
+use super::{Reader, Record};
 use crate::engine::Instant;
 use crate::net::iface::{Iface, derived_mac};
 use crate::net::{DropReason, Fate, Host, Outcome, Reply, Tx};
@@ -68,31 +69,20 @@ pub struct Tally {
     pub span: Option<(Instant, Instant)>,
 }
 
-/// The egress side: a pcapng writer with one interface block per box interface.
-struct Egress<'w, W: Write> {
-    pcap: &'w mut PcapNgWriter<W>,
+/// Adapts an egress capture to the box's transmit side, counting frames.
+struct Egress<'w> {
+    capture: &'w mut dyn EgressCapture,
     egress: &'w mut FxHashMap<IfIndex, u64>,
     error: Option<io::Error>,
 }
 
-impl<W: Write> Tx for Egress<'_, W> {
+impl Tx for Egress<'_> {
     fn transmit(&mut self, now: Instant, iface: &Iface, frame: &[u8]) {
         *self.egress.entry(iface.index).or_default() += 1;
-        // Interface blocks were written in index order, `lo` (1) first.
-        let id = iface.index - 1;
-        if let Err(e) = self.pcap.write_packet(id, now, frame, frame.len() as u32, Some(Direction::Outbound)) {
+        if let Err(e) = self.capture.write(now, iface, frame) {
             self.error.get_or_insert(e);
         }
     }
-}
-
-/// Writes the pcapng header and one interface block per box interface.
-pub fn egress_writer<W: Write>(host: &Host, w: W) -> io::Result<PcapNgWriter<W>> {
-    let mut pcap = PcapNgWriter::new(w)?;
-    for iface in host.ifaces() {
-        pcap.add_interface(&iface.name, super::LinkType::Ethernet, 0)?;
-    }
-    Ok(pcap)
 }
 
 /// A replay of one capture through one box.
@@ -150,10 +140,10 @@ impl<'h> Replay<'h> {
     /// Replays every packet of `reader`, writing egress frames to `egress` and
     /// one JSON line per packet to `verdicts`. A damaged capture ends the
     /// replay with its error after every packet before the damage was replayed.
-    pub fn run<R: Read, W: Write, V: Write>(
+    pub fn run<R: Read, V: Write>(
         &mut self,
         reader: &mut Reader<R>,
-        egress: &mut PcapNgWriter<W>,
+        egress: &mut dyn EgressCapture,
         verdicts: &mut V,
     ) -> Result<(), ReplayError> {
         let mut line = VerdictLine::default();
@@ -176,11 +166,11 @@ impl<'h> Replay<'h> {
         }
     }
 
-    fn one<W: Write>(
+    fn one(
         &mut self,
         record: &Record<'_>,
         capture_name: Option<&str>,
-        egress: &mut PcapNgWriter<W>,
+        egress: &mut dyn EgressCapture,
     ) -> io::Result<(Ingress, Option<Outcome>)> {
         let t = &mut self.tally;
         t.packets += 1;
@@ -214,7 +204,7 @@ impl<'h> Replay<'h> {
             build_ethernet(&mut self.frame, iface.mac, &decap);
             &self.frame
         };
-        let mut tx = Egress { pcap: egress, egress: &mut self.tally.egress, error: None };
+        let mut tx = Egress { capture: egress, egress: &mut self.tally.egress, error: None };
         let outcome = self.host.receive(record.ts, iif, frame, &mut tx);
         if let Some(e) = tx.error {
             return Err(e);
