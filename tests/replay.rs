@@ -561,9 +561,8 @@ fn classic_pcap_egress_on_request_holds_the_same_frames() {
     let read_all = |path: &Path| {
         let mut r = nfsim::pcap::Reader::new(std::fs::File::open(path).unwrap()).unwrap();
         let mut frames = Vec::new();
-        while let Some(rec) = r.next().unwrap() {
-            let iface = rec.interface.and_then(|i| r.interface(i)).and_then(|i| i.name.clone());
-            frames.push((iface, rec.ts, rec.data.to_vec()));
+        while let Some((rec, iface)) = r.next_with_interface().unwrap() {
+            frames.push((iface.and_then(|i| i.name.clone()), rec.ts, rec.data.to_vec()));
         }
         frames
     };
