@@ -439,6 +439,17 @@ fn cases() -> Vec<Case> {
             "ttl1-to-box-is-delivered",
             vec![from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).ttl(1).echo_request(9, 1, b"ttl"))],
         ),
+        Case::new(
+            "redirect-hairpin-on-lan",
+            vec![from_lan(Ip::new(LAN_HOST, LAN_HOST2, 17).udp(40010, 9, b"hairpin"))],
+        )
+        .sysctl("net.ipv4.conf.all.send_redirects=1"),
+        Case::new("redirect-to-gateway-on-wan", vec![from_wan(Ip::new(WAN_HOST, REMOTE, 17).udp(40011, 9, b"via gw"))])
+            .sysctl("net.ipv4.conf.all.send_redirects=1"),
+        Case::new(
+            "no-redirect-when-switched-off",
+            vec![from_lan(Ip::new(LAN_HOST, LAN_HOST2, 17).udp(40012, 9, b"quiet"))],
+        ),
         Case::new("ttl2-forward", vec![from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(2).udp(40001, 53, b"query"))]),
         Case::new("no-route-net-unreachable", vec![from_lan(syn_out.clone())]).no_default_route(),
         Case::new("ip-forward-0-drops", vec![from_lan(syn_out.clone())]).sysctl("net.ipv4.ip_forward=0"),

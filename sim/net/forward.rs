@@ -13,8 +13,9 @@ use super::route::RouteType;
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::netfilter::{Hook, HookVerdict};
-use crate::skb::{PktType, Skb};
+use crate::skb::{IfIndex, PktType, Skb};
 use crate::wire::{Ipv4Packet, checksum, icmp};
+use std::net::Ipv4Addr;
 
 impl Host {
     pub(super) fn forward(&mut self, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> Outcome {
@@ -54,13 +55,15 @@ impl Host {
             return Outcome { fate: Fate::Dropped(DropReason::FragNeeded), reply };
         }
         decrease_ttl(skb);
+        let next_hop = route.next_hop(dst);
+        let reply = self.maybe_redirect(skb, now, oif, next_hop, tx);
         skb.oif = Some(oif);
         if self.netfilter.run(Hook::Forward, skb, now) == HookVerdict::Drop {
             return Outcome::drop(DropReason::Netfilter(Hook::Forward));
         }
         self.stats.ip.forw_datagrams += 1;
-        match self.output(skb, now, oif, route.next_hop(dst), tx) {
-            Ok(()) => Outcome { fate: Fate::Forwarded { oif }, reply: None },
+        match self.output(skb, now, oif, next_hop, tx) {
+            Ok(()) => Outcome { fate: Fate::Forwarded { oif }, reply },
             Err(reason) => Outcome::drop(reason),
         }
     }
@@ -83,6 +86,35 @@ impl Host {
             Some(Reply::RateLimited)
         };
         Outcome { fate: Fate::Dropped(reason), reply }
+    }
+}
+
+impl Host {
+    /// A packet leaving by the interface it came in on, from a sender on that
+    /// link, to a next hop also on it: the sender could have gone there
+    /// directly, so the box tells it (ICMP host redirect, `send_redirects`),
+    /// paced as `ip_rt_send_redirect` paces them. The packet is still forwarded.
+    fn maybe_redirect(
+        &mut self,
+        skb: &Skb,
+        now: Instant,
+        oif: IfIndex,
+        next_hop: Ipv4Addr,
+        tx: &mut dyn Tx,
+    ) -> Option<Reply> {
+        if skb.iif != Some(oif) || !self.sysctl.enabled(Sysctl::ConfAllSendRedirects) {
+            return None;
+        }
+        let src = Ipv4Packet::new_unchecked(skb.data()).src_addr();
+        let iface = self.iface(oif)?;
+        let onlink = |ip: Ipv4Addr| iface.addrs.iter().any(|a| a.contains(ip));
+        if !onlink(src) || !onlink(next_hop) {
+            return None;
+        }
+        if !self.limits.redirect_allow(src, now) {
+            return None;
+        }
+        self.icmp_send(skb, now, icmp::types::REDIRECT, icmp::redirect::HOST, u32::from(next_hop), tx)
     }
 }
 

@@ -35,7 +35,22 @@ pub fn ms_to_jiffies(ms: i64) -> u64 {
 struct Peer {
     rate_tokens: u64,
     rate_last: u64,
+    n_redirects: u32,
 }
+
+impl Peer {
+    fn new(now: u64) -> Peer {
+        // inet_getpeer: as if idle for 60 s, so the first charge finds a full bucket.
+        Peer { rate_tokens: 0, rate_last: now.wrapping_sub(60 * HZ), n_redirects: 0 }
+    }
+}
+
+/// `ip_rt_redirect_number`: redirects sent to a peer before going quiet.
+const REDIRECT_NUMBER: u32 = 9;
+/// `ip_rt_redirect_load`: the first gap between redirects, doubled after each.
+const REDIRECT_LOAD: u64 = HZ / 50;
+/// `ip_rt_redirect_silence`: a quiet spell after which a peer starts afresh.
+const REDIRECT_SILENCE: u64 = REDIRECT_LOAD << (REDIRECT_NUMBER + 1);
 
 /// Rate-limit state of one box.
 #[derive(Debug)]
@@ -56,7 +71,7 @@ impl IcmpLimits {
     /// against a bucket of `burst` jiffies.
     pub fn peer_allow(&mut self, peer: Ipv4Addr, now: Instant, cost: u64, burst: u64) -> bool {
         let now = jiffies(now);
-        let p = self.peers.entry(peer).or_insert(Peer { rate_tokens: 0, rate_last: now.wrapping_sub(60 * HZ) });
+        let p = self.peers.entry(peer).or_insert(Peer::new(now));
         let mut token = (p.rate_tokens + now.wrapping_sub(p.rate_last)).min(burst);
         p.rate_last = now;
         let allow = token >= cost;
@@ -65,6 +80,29 @@ impl IcmpLimits {
         }
         p.rate_tokens = token;
         allow
+    }
+
+    /// `ip_rt_send_redirect`'s pacing for redirects to `peer`: at once, then
+    /// after exponentially growing gaps, then silence once nine went
+    /// unheeded, until the peer has sent nothing redirectable for 20 s.
+    pub fn redirect_allow(&mut self, peer: Ipv4Addr, now: Instant) -> bool {
+        let now = jiffies(now);
+        let p = self.peers.entry(peer).or_insert_with(|| Peer::new(now));
+        if now.wrapping_sub(p.rate_last) > REDIRECT_SILENCE {
+            p.rate_tokens = 0;
+            p.n_redirects = 0;
+        }
+        if p.n_redirects >= REDIRECT_NUMBER {
+            p.rate_last = now;
+            return false;
+        }
+        let gap = REDIRECT_LOAD << p.n_redirects;
+        if p.n_redirects == 0 || now.wrapping_sub(p.rate_last) > gap {
+            p.rate_last = now;
+            p.n_redirects += 1;
+            return true;
+        }
+        false
     }
 
     /// `icmp_global_allow`: may a rate-limited ICMP message go out now?
@@ -127,6 +165,22 @@ mod test {
         assert!((30..=120).contains(&sent), "{sent}");
         assert!(!l.global_allow(t0, 1000, 50));
         assert!(l.global_allow(t0 + Duration::from_millis(20), 1000, 50));
+    }
+
+    #[test]
+    fn redirects_back_off_then_fall_silent() {
+        let mut l = IcmpLimits::new(Rng::new(1));
+        let peer = Ipv4Addr::new(10, 0, 0, 1);
+        let t0 = Instant::from_nanos(1_000_000_000_000);
+        // One packet every 4 ms (one jiffy) for 12 s: sends at 0, then once
+        // more than 10, 20, 40, ... jiffies have passed; nine in all.
+        let sent: Vec<u64> =
+            (0..3000u64).filter(|i| l.redirect_allow(peer, t0 + Duration::from_millis(4 * i))).collect();
+        assert_eq!(sent, vec![0, 11, 32, 73, 154, 315, 636, 1277, 2558]);
+        // Still hammering: silence never ends.
+        assert!(!l.redirect_allow(peer, t0 + Duration::from_secs(30)));
+        // After 20.48 s of quiet it starts again.
+        assert!(l.redirect_allow(peer, t0 + Duration::from_secs(60)));
     }
 
     #[test]

@@ -85,6 +85,18 @@ pub mod unreach {
 }
 
 /// Codes of time exceeded (type 11).
+/// Codes of ICMP redirect messages (RFC 792).
+pub mod redirect {
+    /// Redirect datagrams for the network.
+    pub const NET: u8 = 0;
+    /// Redirect datagrams for the host.
+    pub const HOST: u8 = 1;
+    /// Redirect for the type of service and network.
+    pub const TOS_NET: u8 = 2;
+    /// Redirect for the type of service and host.
+    pub const TOS_HOST: u8 = 3;
+}
+
 pub mod time_exceeded {
     /// TTL expired in transit.
     pub const TTL: u8 = 0;
