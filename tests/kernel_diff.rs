@@ -1165,6 +1165,7 @@ fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
 }
 
 #[test]
+#[allow(clippy::disallowed_types, clippy::disallowed_methods)] // the live run times itself; the record switch is a test env var
 fn live_kernel_matches_recording() {
     if let Some(reason) = live_skip_reason() {
         eprintln!("skipping: {reason} (the live kernel differential test needs root, ip, python3 and ethtool)");
