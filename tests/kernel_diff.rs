@@ -373,16 +373,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "first fragment: record route filled with 203.0.113.1, pointer 8 (as forward-with-record-route-option); \
          the later fragment (options not copied) agrees",
     ),
-    (
-        "fragmented-ping-to-box-reassembled",
-        "the kernel reassembles fragments for local delivery (ip_local_deliver -> ip_defrag) and \
-         answers the 1428-byte ping; nfsim emits nothing",
-    ),
-    (
-        "big-fragmented-ping-reply-fragmented",
-        "reassembly as above, then the 2028-byte echo reply is fragmented to the 1500 MTU (two \
-         fragments, 1480 + 528 payload bytes, same random ID); nfsim emits nothing",
-    ),
 ];
 
 fn cases() -> Vec<Case> {

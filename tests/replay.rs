@@ -578,3 +578,26 @@ fn classic_pcap_egress_on_request_holds_the_same_frames() {
         assert_eq!(per_iface, from_ng, "{iface}");
     }
 }
+
+#[test]
+fn an_incomplete_datagram_for_the_box_times_out_with_an_icmp_error() {
+    let mut fw = router(&[]);
+    let mut wire = Wire::default();
+    let dgram = udp("192.168.1.10", "192.168.1.1", 5000, 9, &[7u8; 64]);
+    // The first 32 bytes only (MF set): the rest never comes.
+    let mut first = frame("192.168.1.10", "192.168.1.1", 17, 64, false, &dgram[..32]);
+    {
+        let mut ip = Ipv4Packet::new_unchecked(&mut first[14..]);
+        ip.set_more_frags(true);
+        ip.fill_checksum();
+    }
+    assert_eq!(fw.receive(T0, 2, &first, &mut wire).fate, Fate::Local, "held for reassembly");
+    fw.advance(T0 + Duration::from_secs(29), &mut wire);
+    assert!(wire.0.is_empty());
+    fw.advance(T0 + Duration::from_secs(31), &mut wire);
+    let (dev, sent) = &wire.0[0];
+    assert_eq!(dev, "lan0");
+    let icmp = IcmpPacket::new_checked(l4(sent)).unwrap();
+    assert_eq!((icmp.msg_type(), icmp.msg_code()), (11, 1), "fragment reassembly time exceeded");
+    assert_eq!(icmp.data(), &first[14..], "quotes the first fragment");
+}

@@ -2,6 +2,7 @@
 //! decision (`ip_rcv`, `ip_rcv_finish`, `ip_route_input`).
 
 use super::addr::{is_multicast, is_zeronet};
+use super::defrag::Defrag;
 use super::iface::{Iface, IfaceSpec, LOOPBACK};
 use super::ipid::IpIdents;
 use super::neigh::Neighbours;
@@ -83,6 +84,8 @@ pub enum DropReason {
     BadChecksum,
     /// Local delivery of something the box ignores (an ICMP reply, a RST...).
     Ignored,
+    /// Reassembly failed: an overlap, a length that disagrees, too big...
+    Reassembly(&'static str),
 }
 
 impl fmt::Display for DropReason {
@@ -109,6 +112,7 @@ impl fmt::Display for DropReason {
             DropReason::NoSocket => f.write_str("no-socket"),
             DropReason::BadChecksum => f.write_str("bad-checksum"),
             DropReason::Ignored => f.write_str("ignored"),
+            DropReason::Reassembly(why) => write!(f, "reassembly: {why}"),
         }
     }
 }
@@ -177,6 +181,7 @@ pub struct Host {
     /// Counters.
     pub stats: Stats,
     pub(super) limits: IcmpLimits,
+    pub(super) defrag: Defrag,
     pub(super) ipid: IpIdents,
     /// The packet being received; kept to reuse its buffer.
     pub(super) skb: Skb,
@@ -240,6 +245,7 @@ impl Host {
             netfilter: Netfilter::default(),
             stats: Stats::default(),
             limits: IcmpLimits::new(rng.fork("icmp-global")),
+            defrag: Defrag::default(),
             ipid: IpIdents::new(rng.fork("ip-ident")),
             skb: Skb::default(),
             out: Skb::default(),
@@ -285,6 +291,32 @@ impl Host {
         let outcome = self.receive_into(&mut skb, now, iif, frame, tx);
         self.skb = skb;
         outcome
+    }
+
+    /// Runs the box's timers due by `now` (fragment queues expiring). A
+    /// replay calls it before each packet, with the packet's time.
+    pub fn advance(&mut self, now: Instant, tx: &mut dyn Tx) {
+        if self.defrag.next_expiry().is_none_or(|t| t > now) {
+            return;
+        }
+        let mut skb = std::mem::take(&mut self.skb);
+        for expired in self.defrag.expire(now, &mut self.stats.ip) {
+            skb.load(expired.at, &expired.first);
+            skb.iif = expired.iif;
+            skb.pkt_type = PktType::Host;
+            // ip_expire: only an end host says so (RFC 792): the datagram was for us.
+            if self.is_local_addr(Ipv4Packet::new_unchecked(skb.data()).dst_addr()) {
+                self.icmp_send(
+                    &skb,
+                    expired.at,
+                    crate::wire::icmp::types::TIME_EXCEEDED,
+                    crate::wire::icmp::time_exceeded::FRAG_TIME,
+                    0,
+                    tx,
+                );
+            }
+        }
+        self.skb = skb;
     }
 
     fn receive_into(&mut self, skb: &mut Skb, now: Instant, iif: IfIndex, frame: &[u8], tx: &mut dyn Tx) -> Outcome {

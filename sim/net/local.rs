@@ -3,6 +3,7 @@
 //! simulator): answer pings, reset TCP, report UDP ports and protocols
 //! unreachable, as a Linux box with no services does.
 
+use super::defrag::Reasm;
 use super::host::{DropReason, Fate, Host, Outcome, Reply, Tx};
 use super::icmp::write_ipv4_header;
 use crate::engine::Instant;
@@ -20,15 +21,24 @@ impl Host {
         to_broadcast: bool,
         tx: &mut dyn Tx,
     ) -> Outcome {
+        // ip_local_deliver reassembles before INPUT: the hook sees datagrams.
+        let ip = Ipv4Packet::new_unchecked(skb.data());
+        if ip.more_frags() || ip.frag_offset() != 0 {
+            match self.defrag.queue(skb.data(), skb.iif, now, &mut self.stats.ip) {
+                Reasm::Queued => return Outcome { fate: Fate::Local, reply: None },
+                Reasm::Dropped { why } => return Outcome::drop(DropReason::Reassembly(why)),
+                Reasm::Complete(datagram) => {
+                    let (iif, pkt_type) = (skb.iif, skb.pkt_type);
+                    skb.load(now, &datagram);
+                    (skb.iif, skb.pkt_type) = (iif, pkt_type);
+                }
+            }
+        }
         if self.netfilter.run(Hook::LocalIn, skb, now) == HookVerdict::Drop {
             return Outcome::drop(DropReason::Netfilter(Hook::LocalIn));
         }
         self.stats.ip.in_delivers += 1;
         let ip = Ipv4Packet::new_unchecked(skb.data());
-        // Fragments would be reassembled here; the stack answers only whole datagrams.
-        if ip.more_frags() || ip.frag_offset() != 0 {
-            return Outcome { fate: Fate::Local, reply: None };
-        }
         let reply = match ip.next_header() {
             IpProtocol::Icmp => self.icmp_rcv(skb, now, to_broadcast, tx),
             IpProtocol::Tcp => self.tcp_rcv(skb, now, to_broadcast, tx),

@@ -15,6 +15,7 @@
 
 pub mod addr;
 mod arp;
+mod defrag;
 mod forward;
 mod host;
 mod icmp;

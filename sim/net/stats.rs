@@ -31,12 +31,17 @@ counters! {
         out_requests = "IpOutRequests",
         out_discards = "IpOutDiscards",
         out_no_routes = "IpOutNoRoutes",
+        reasm_timeout = "IpReasmTimeout",
+        reasm_reqds = "IpReasmReqds",
+        reasm_oks = "IpReasmOKs",
+        reasm_fails = "IpReasmFails",
         frag_oks = "IpFragOKs",
         frag_fails = "IpFragFails",
         frag_creates = "IpFragCreates",
         in_no_routes = "IpExtInNoRoutes",
         in_truncated_pkts = "IpExtInTruncatedPkts",
         in_csum_errors = "IpExtInCsumErrors",
+        reasm_overlaps = "IpExtReasmOverlaps",
     }
 }
 

@@ -205,6 +205,7 @@ impl<'h> Replay<'h> {
             &self.frame
         };
         let mut tx = Egress { capture: egress, egress: &mut self.tally.egress, error: None };
+        self.host.advance(record.ts, &mut tx);
         let outcome = self.host.receive(record.ts, iif, frame, &mut tx);
         if let Some(e) = tx.error {
             return Err(e);
