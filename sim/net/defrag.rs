@@ -307,7 +307,7 @@ mod test {
     #[test]
     fn timeout_reports_only_queues_with_their_first_fragment() {
         let mut d = Defrag::default();
-        d.queue(&frag(0, &[5; 16], true), Some(3), T);
+        d.queue(&frag(0, &[5; 16], true), Some(3), T, &mut stats());
         let mut other = frag(8, &[6; 8], true);
         other[5] = 9; // another id
         Ipv4Packet::new_unchecked(&mut other[..]).fill_checksum();
