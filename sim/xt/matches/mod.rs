@@ -13,12 +13,16 @@ pub mod limit;
 pub mod mac;
 pub mod mark;
 pub mod multiport;
+pub mod owner;
+pub mod physdev;
 pub mod pkttype;
 pub mod ports;
 pub mod state;
+pub mod string;
 pub mod tcp;
 pub mod tos;
 pub mod ttl;
+pub mod u32;
 pub mod udp;
 
 use super::Match;
@@ -44,6 +48,10 @@ pub fn new(name: &str) -> Option<Box<dyn Match>> {
         "tos" => Box::new(tos::Tos::default()),
         "dscp" => Box::new(dscp::Dscp::default()),
         "ecn" => Box::new(ecn::Ecn::default()),
+        "u32" => Box::new(u32::U32::default()),
+        "string" => Box::new(string::StringMatch::default()),
+        "owner" => Box::new(owner::Owner::default()),
+        "physdev" => Box::new(physdev::Physdev::default()),
         _ => return None,
     })
 }
