@@ -77,6 +77,49 @@ pub struct CtFacts {
     pub conn_count: u32,
 }
 
+/// `skb->pkt_type` PACKET_HOST: addressed to this host.
+pub const PKT_HOST: u8 = 0;
+/// `skb->pkt_type` PACKET_BROADCAST: link-layer broadcast.
+pub const PKT_BROADCAST: u8 = 1;
+/// `skb->pkt_type` PACKET_MULTICAST: link-layer multicast.
+pub const PKT_MULTICAST: u8 = 2;
+/// `skb->pkt_type` PACKET_OTHERHOST: addressed to another host.
+pub const PKT_OTHERHOST: u8 = 3;
+/// `skb->pkt_type` PACKET_LOOPBACK: a multicast copy looped back locally;
+/// pkttype reports it as multicast or broadcast by the IPv4 destination.
+pub const PKT_LOOPBACK: u8 = 5;
+
+/// The credentials `-m owner` compares: those of the socket's file (the
+/// opener's fsuid, fsgid and supplementary groups).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SockCred {
+    /// File system uid.
+    pub uid: u32,
+    /// File system gid.
+    pub gid: u32,
+    /// Supplementary groups (`--suppl-groups`).
+    pub groups: Vec<u32>,
+}
+
+/// The local socket a packet belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SockOwner {
+    /// The socket's file credentials; `None` for a socket without a file
+    /// (its process closed it, or a kernel socket), which only
+    /// `--socket-exists` can match.
+    pub cred: Option<SockCred>,
+}
+
+/// The bridge ports of a bridged packet; a port is `None` when not known
+/// at this hook (no output port before the bridge has decided).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BridgePorts<'a> {
+    /// The bridge port the frame arrived on.
+    pub phys_in: Option<&'a str>,
+    /// The bridge port the frame will leave by.
+    pub phys_out: Option<&'a str>,
+}
+
 /// A side effect a target asks of the box (the netfilter layer carries it out).
 #[derive(Debug)]
 pub enum Action<'a> {
@@ -128,6 +171,31 @@ pub trait PacketView {
         } else {
             1
         }
+    }
+    /// The link-layer class of the packet, `skb->pkt_type` as `-m pkttype`
+    /// reads it ([`PKT_HOST`], [`PKT_BROADCAST`], [`PKT_MULTICAST`] ...).
+    /// The default derives it from the destination MAC of the link header:
+    /// IPv4 drops frames for other hosts before PREROUTING, so what is left
+    /// is broadcast, multicast or ours; locally generated packets (no link
+    /// header) are `PKT_HOST`.
+    fn pkt_type(&self) -> u8 {
+        match self.link_header() {
+            Some(h) if h.len() >= 6 && h[..6] == [0xff; 6] => PKT_BROADCAST,
+            Some(h) if !h.is_empty() && h[0] & 1 != 0 => PKT_MULTICAST,
+            _ => PKT_HOST,
+        }
+    }
+    /// The full local socket the packet belongs to, as `-m owner` sees it
+    /// (`skb->sk`). The default, `None`, means no socket: forwarded packets,
+    /// and those the kernel sends on its own (RST, ICMP errors).
+    fn sock_owner(&self) -> Option<SockOwner> {
+        None
+    }
+    /// The bridge ports of a packet that crossed a bridge (br_netfilter's
+    /// `nf_bridge_info`), as `-m physdev` sees them. The default, `None`,
+    /// means "not bridged" (or, in OUTPUT, not known yet).
+    fn bridge_ports(&self) -> Option<BridgePorts<'_>> {
+        None
     }
     /// One random 32-bit value from the box's seeded stream (statistic).
     fn random_u32(&mut self) -> u32;

@@ -1,16 +1,28 @@
 //! Match extensions, one file each; [`new`] is the registry by `-m` name.
 
 pub mod addrtype;
+pub mod cnum;
 pub mod comment;
 pub mod conntrack;
+pub mod dscp;
+pub mod ecn;
 pub mod icmp;
 pub mod iprange;
+pub mod length;
 pub mod limit;
+pub mod mac;
 pub mod mark;
 pub mod multiport;
+pub mod owner;
+pub mod physdev;
+pub mod pkttype;
 pub mod ports;
 pub mod state;
+pub mod string;
 pub mod tcp;
+pub mod tos;
+pub mod ttl;
+pub mod u32;
 pub mod udp;
 
 use super::Match;
@@ -29,6 +41,17 @@ pub fn new(name: &str) -> Option<Box<dyn Match>> {
         "mark" => Box::new(mark::Mark::default()),
         "iprange" => Box::new(iprange::IpRange::default()),
         "addrtype" => Box::new(addrtype::AddrType::default()),
+        "pkttype" => Box::new(pkttype::PktType::default()),
+        "mac" => Box::new(mac::Mac::default()),
+        "length" => Box::new(length::Length::default()),
+        "ttl" => Box::new(ttl::Ttl::default()),
+        "tos" => Box::new(tos::Tos::default()),
+        "dscp" => Box::new(dscp::Dscp::default()),
+        "ecn" => Box::new(ecn::Ecn::default()),
+        "u32" => Box::new(u32::U32::default()),
+        "string" => Box::new(string::StringMatch::default()),
+        "owner" => Box::new(owner::Owner::default()),
+        "physdev" => Box::new(physdev::Physdev::default()),
         _ => return None,
     })
 }
