@@ -7,9 +7,11 @@
 //! `None` rather than panic on a short packet, and matches treat `None` as the
 //! kernel does (no match, or hotdrop for a truncated TCP/UDP header).
 
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use super::Hook;
+use super::matches::recent::RecentTable;
 use crate::engine::{Instant, Rng};
 
 /// Conntrack state as `-m state`/`--ctstate` see it.
@@ -69,6 +71,10 @@ pub struct CtFacts {
     pub mark: u32,
     /// Name of the helper attached, if any.
     pub helper: Option<String>,
+    /// Name of the helper of this connection's master, for a connection a
+    /// helper expected (what `-m helper` compares: xt_helper reads the
+    /// master's helper, so only RELATED connections can match).
+    pub master_helper: Option<String>,
     /// Packets and bytes per direction (original, reply).
     pub packets: [u64; 2],
     /// Bytes per direction.
@@ -131,6 +137,14 @@ pub enum Action<'a> {
     Target(&'a dyn crate::xt::Target),
     /// Set the connection mark.
     SetCtMark(u32),
+    /// NFLOG: hand the packet to the nfnetlink_log group.
+    Nflog(&'a crate::xt::targets::nflog::Nflog),
+    /// TTL: rewrite the IPv4 TTL to this value (the box fixes the checksum).
+    SetTtl(u8),
+    /// TOS/DSCP: rewrite the IPv4 TOS byte to this value (checksum fixed by the box).
+    SetTos(u8),
+    /// CLASSIFY: set `skb->priority` (the qdisc class, `major << 16 | minor`).
+    SetPriority(u32),
 }
 
 /// The packet context matches and targets evaluate against.
@@ -195,6 +209,20 @@ pub trait PacketView {
     /// `nf_bridge_info`), as `-m physdev` sees them. The default, `None`,
     /// means "not bridged" (or, in OUTPUT, not known yet).
     fn bridge_ports(&self) -> Option<BridgePorts<'_>> {
+        None
+    }
+    /// How many connections conntrack holds whose source (or, with
+    /// `by_dst`, destination) address equals `addr` under the `/prefix`
+    /// mask, counting the packet's own connection, as xt_connlimit's
+    /// per-rule count does. The default, for boxes without a conntrack
+    /// table, is [`CtFacts::conn_count`] (0 when there is no entry).
+    fn connlimit_count(&mut self, _addr: Ipv4Addr, _prefix: u8, _by_dst: bool) -> u32 {
+        self.ct().map_or(0, |c| c.conn_count)
+    }
+    /// The box's `-m recent` lists by name (shared by all rules of the box,
+    /// as xt_recent's per-netns tables are). The default `None` makes each
+    /// recent match keep a private list of its own.
+    fn recent_tables(&mut self) -> Option<&mut BTreeMap<String, RecentTable>> {
         None
     }
     /// One random 32-bit value from the box's seeded stream (statistic).
@@ -285,6 +313,8 @@ pub struct TestPacket {
     pub rng: Rng,
     /// Actions requested, in order, as `NAME` or `LOG prefix`.
     pub actions: Vec<String>,
+    /// `-m recent` lists shared by the rules that see this packet.
+    pub recent: BTreeMap<String, RecentTable>,
 }
 
 impl TestPacket {
@@ -301,6 +331,7 @@ impl TestPacket {
             link: None,
             rng: Rng::new(0).fork("xt-test"),
             actions: Vec::new(),
+            recent: BTreeMap::new(),
         }
     }
 
@@ -368,6 +399,9 @@ impl PacketView for TestPacket {
     fn link_header(&self) -> Option<&[u8]> {
         self.link.as_deref()
     }
+    fn recent_tables(&mut self) -> Option<&mut BTreeMap<String, RecentTable>> {
+        Some(&mut self.recent)
+    }
     fn random_u32(&mut self) -> u32 {
         self.rng.next_u32()
     }
@@ -377,6 +411,21 @@ impl PacketView for TestPacket {
             Action::Reject(r) => format!("REJECT {}", r.name()),
             Action::Target(t) => t.name().to_string(),
             Action::SetCtMark(m) => format!("CTMARK {m:#x}"),
+            Action::Nflog(n) => format!("NFLOG {} {}", n.group, n.prefix),
+            Action::SetTtl(t) => {
+                // Applied so later rules see it (checksum left to the box).
+                if self.bytes.len() > 8 {
+                    self.bytes[8] = t;
+                }
+                format!("TTL {t}")
+            }
+            Action::SetTos(t) => {
+                if self.bytes.len() > 1 {
+                    self.bytes[1] = t;
+                }
+                format!("TOS {t:#04x}")
+            }
+            Action::SetPriority(p) => format!("PRIORITY {:x}:{:x}", p >> 16, p & 0xffff),
         };
         self.actions.push(text);
     }

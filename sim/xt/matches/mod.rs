@@ -3,9 +3,14 @@
 pub mod addrtype;
 pub mod cnum;
 pub mod comment;
+pub mod connbytes;
+pub mod connlimit;
+pub mod connmark;
 pub mod conntrack;
 pub mod dscp;
 pub mod ecn;
+pub mod hashlimit;
+pub mod helper;
 pub mod icmp;
 pub mod iprange;
 pub mod length;
@@ -17,13 +22,17 @@ pub mod owner;
 pub mod physdev;
 pub mod pkttype;
 pub mod ports;
+pub mod recent;
 pub mod state;
+pub mod statistic;
 pub mod string;
 pub mod tcp;
+pub mod time;
 pub mod tos;
 pub mod ttl;
 pub mod u32;
 pub mod udp;
+pub mod x6;
 
 use super::Match;
 
@@ -52,6 +61,14 @@ pub fn new(name: &str) -> Option<Box<dyn Match>> {
         "string" => Box::new(string::StringMatch::default()),
         "owner" => Box::new(owner::Owner::default()),
         "physdev" => Box::new(physdev::Physdev::default()),
+        "connmark" => Box::new(connmark::Connmark::default()),
+        "helper" => Box::new(helper::Helper::default()),
+        "connbytes" => Box::new(connbytes::Connbytes::default()),
+        "connlimit" => Box::new(connlimit::Connlimit::default()),
+        "statistic" => Box::new(statistic::Statistic::default()),
+        "time" => Box::new(time::Time::default()),
+        "hashlimit" => Box::new(hashlimit::Hashlimit::default()),
+        "recent" => Box::new(recent::Recent::default()),
         _ => return None,
     })
 }

@@ -1,18 +1,24 @@
 //! Target extensions, one file each; [`new`] is the registry by `-j` name.
 
+pub mod classify;
+pub mod connmark;
 pub mod ct;
 pub mod dnat;
+pub mod dscp;
 pub mod log;
 pub mod mark;
 pub mod masquerade;
 pub mod natrange;
 pub mod netmap;
+pub mod nflog;
 pub mod notrack;
 pub mod redirect;
 pub mod reject;
 pub mod snat;
 pub mod tcpmss;
+pub mod tos;
 pub mod trace;
+pub mod ttl;
 
 use super::Target;
 
@@ -31,6 +37,12 @@ pub fn new(name: &str) -> Option<Box<dyn Target>> {
         "NOTRACK" => Box::new(notrack::Notrack),
         "TRACE" => Box::new(trace::Trace),
         "TCPMSS" => Box::new(tcpmss::Tcpmss::default()),
+        "NFLOG" => Box::new(nflog::Nflog::default()),
+        "CONNMARK" => Box::new(connmark::Connmark::default()),
+        "TTL" => Box::new(ttl::Ttl::default()),
+        "TOS" => Box::new(tos::Tos::default()),
+        "DSCP" => Box::new(dscp::Dscp::default()),
+        "CLASSIFY" => Box::new(classify::Classify::default()),
         _ => return None,
     })
 }
