@@ -72,6 +72,8 @@ pub struct Command {
     pub list: ListOpts,
     /// `-c` given.
     pub counters: Option<Counters>,
+    /// `-L` with `-Z`: list, then zero the counters.
+    pub zero: bool,
 }
 
 /// A command letter with its long name, and whether it takes rule options.
@@ -150,6 +152,8 @@ struct Parser<'a> {
     pos: usize,
     invert: bool,
     cmd: Option<(char, Option<String>)>,
+    /// `-Z` given along with `-L` (the one pair of commands iptables allows).
+    zero_too: bool,
     op_extra: Vec<String>,
     rulenum: Option<u32>,
     table: Option<String>,
@@ -173,6 +177,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Error> {
         pos: 0,
         invert: false,
         cmd: None,
+        zero_too: false,
         op_extra: Vec::new(),
         rulenum: None,
         table: None,
@@ -259,7 +264,9 @@ impl<'a> Parser<'a> {
         for (n, c) in LONG {
             cands.push((n, Owner::Generic(*c)));
         }
-        for (i, (m, _)) in self.matches.iter().enumerate() {
+        // The newest loaded match wins an option name it shares with an
+        // older one (`-m tcp -m tcp --dport 22` gives it to the second, observed).
+        for (i, (m, _)) in self.matches.iter().enumerate().rev() {
             for o in m.options() {
                 cands.push((o.name, Owner::Match(i, *o)));
             }
@@ -270,7 +277,7 @@ impl<'a> Parser<'a> {
             }
         }
         if let Some(i) = cands.iter().position(|(n, _)| *n == name) {
-            return Ok(Some(cands.swap_remove(i).1));
+            return Ok(Some(cands.remove(i).1));
         }
         let mut pre: Vec<_> = cands.into_iter().filter(|(n, _)| n.starts_with(name)).collect();
         match pre.len() {
@@ -368,11 +375,22 @@ impl<'a> Parser<'a> {
     }
 
     fn set_cmd(&mut self, c: char, val: Option<&'a str>) -> Result<(), Error> {
-        if let Some((old, _)) = &self.cmd {
-            return Err(Error::param(format!("Cannot use -{c} with -{old}\n")));
-        }
         if self.invert {
             return Err(Error::param(format!("unexpected ! flag before -{c}")));
+        }
+        if let Some((old, _)) = &self.cmd {
+            let old = *old;
+            if matches!((old, c), ('L', 'Z') | ('Z', 'L')) && !self.zero_too {
+                // `-L -Z` and `-Z -L` list, then zero; the chain is shared.
+                self.zero_too = true;
+                let mut chain = self.cmd.as_ref().and_then(|x| x.1.clone()).or(val.map(str::to_string));
+                if chain.is_none() {
+                    chain = self.peek_word().map(str::to_string);
+                }
+                self.cmd = Some(('L', chain));
+                return Ok(());
+            }
+            return Err(Error::param(format!("Cannot use -{c} with -{old}")));
         }
         self.cmd = Some((c, val.map(str::to_string)));
         match c {
@@ -448,7 +466,8 @@ impl<'a> Parser<'a> {
             'v' => self.list.verbose = true,
             'x' => self.list.exact = true,
             'w' | 'W' | 'M' | '4' => {}
-            '6' => return Err(Error::param("This is the IPv4 version of iptables.")),
+            // iptables-legacy exits at once with only the usage hint (observed).
+            '6' => return Err(Error::bare("")),
             _ => return Err(Error::param(format!("unknown option \"-{c}\""))),
         }
         Ok(())
@@ -466,7 +485,7 @@ impl<'a> Parser<'a> {
     }
 
     fn set_counters(&mut self, pkts: &str) -> Result<(), Error> {
-        let bytes = self.next_arg().ok_or_else(|| Error::param("-c requires packet and byte counter"))?;
+        let bytes = self.peek_word().ok_or_else(|| Error::param("-c requires packet and byte counter"))?;
         let p = pkts.parse().map_err(|_| Error::param("-c packet counter not numeric"))?;
         let b = bytes.parse().map_err(|_| Error::param("-c byte counter not numeric"))?;
         self.counters = Some(Counters { packets: p, bytes: b });
@@ -487,25 +506,27 @@ impl<'a> Parser<'a> {
         let Some((c, chain)) = self.cmd.take() else {
             return Err(Error::param("no command specified"));
         };
+        self.spec.resolve_addrs()?;
+        if c == 'R' && self.spec.addr_count() != (1, 1) {
+            return Err(Error::param("Replacement rule does not specify a unique address"));
+        }
         let table = self.table.clone().unwrap_or_else(|| "filter".into());
         let rule_cmd = "ACDIR".contains(c);
-        if !rule_cmd || (c == 'D' && self.rulenum.is_some()) {
-            if let Some(o) = self.seen_generic.first() {
-                return Err(Error::param(format!("Illegal option `-{o}' with this command\n")));
-            }
-            if !self.matches.is_empty() {
-                return Err(Error::param("Illegal option `-m' with this command\n"));
-            }
+        if (!rule_cmd || (c == 'D' && self.rulenum.is_some()))
+            && let Some(o) = self.seen_generic.first()
+        {
+            return Err(Error::param(format!("Illegal option `-{o}' with this command")));
         }
         if c != 'L' && (self.list.numeric || self.list.line_numbers || self.list.exact) {
+            // iptables names --line-numbers by its internal letter '0'.
             let o = if self.list.numeric {
-                "-n"
+                'n'
             } else if self.list.exact {
-                "-x"
+                'x'
             } else {
-                "--line-numbers"
+                '0'
             };
-            return Err(Error::param(format!("Illegal option `{o}' with this command\n")));
+            return Err(Error::param(format!("Illegal option `-{o}' with this command")));
         }
         let chain_name = chain.clone().unwrap_or_default();
         if rule_cmd {
@@ -519,8 +540,20 @@ impl<'a> Parser<'a> {
             ));
         }
         if matches!(c, 'N' | 'E') {
-            let name = if c == 'N' { chain_name.as_str() } else { policy.unwrap_or_default() };
-            check_new_chain_name(name)?;
+            check_chain_name_length(&chain_name)?;
+        }
+        if c == 'N' {
+            check_new_chain_name(&chain_name)?;
+        }
+        if c == 'E' {
+            // libiptc keeps the first 29 bytes of the new name (observed:
+            // a 30-character name is stored cut; 29 is accepted as is).
+            let new = &mut self.op_extra[0];
+            let mut end = new.len().min(29);
+            while !new.is_char_boundary(end) {
+                end -= 1;
+            }
+            new.truncate(end);
         }
         let op = match c {
             'A' => Op::Append,
@@ -541,7 +574,16 @@ impl<'a> Parser<'a> {
             _ => Op::Rename(self.op_extra.remove(0)),
         };
         let rules = if rule_cmd { self.build_rules() } else { Vec::new() };
-        Ok(Command { op, table, chain, rulenum: self.rulenum, rules, list: self.list, counters: self.counters })
+        Ok(Command {
+            op,
+            table,
+            chain,
+            rulenum: self.rulenum,
+            rules,
+            list: self.list,
+            counters: self.counters,
+            zero: self.zero_too,
+        })
     }
 
     fn build_rules(&mut self) -> Vec<Rule> {
@@ -574,16 +616,26 @@ fn parse_rulenum(s: &str) -> Result<u32, Error> {
     }
 }
 
-/// iptables' checks on a new chain name (`-N`, `-E`).
-pub fn check_new_chain_name(name: &str) -> Result<(), Error> {
+/// iptables' length limit on the chain a command names (`-N`, and `-E`'s
+/// old name; the new name of `-E` is not checked, only cut).
+pub fn check_chain_name_length(name: &str) -> Result<(), Error> {
     if name.len() >= 29 {
         return Err(Error::param(format!("chain name `{name}' too long (must be under 29 chars)")));
     }
+    Ok(())
+}
+
+/// iptables' checks on a new chain name (`-N`).
+pub fn check_new_chain_name(name: &str) -> Result<(), Error> {
+    check_chain_name_length(name)?;
     if name.starts_with('-') || name.starts_with('!') {
         return Err(Error::param(format!("chain name not allowed to start with `{}'", &name[..1])));
     }
     if xt::new_target(name).is_some() || matches!(name, "ACCEPT" | "DROP" | "RETURN" | "QUEUE") {
-        return Err(Error::param("chain name may not clash with target name\n"));
+        return Err(Error::param("chain name may not clash with target name"));
+    }
+    if name.chars().any(|c| c.is_ascii_whitespace()) {
+        return Err(Error::param(format!("Invalid chain name `{name}'")));
     }
     Ok(())
 }
