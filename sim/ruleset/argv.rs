@@ -43,6 +43,10 @@ pub enum Op {
     Policy(String),
     /// `-E old new`.
     Rename(String),
+    /// `-h`/`--help`: iptables prints its help and exits 0 at once.
+    Help,
+    /// `-V`/`--version`: the version line, exit 0 at once.
+    Version,
 }
 
 /// `-L` display options.
@@ -109,6 +113,8 @@ struct Parser<'a> {
     cmd: Option<(char, Option<String>)>,
     /// `-Z` given along with `-L` (the one pair of commands iptables allows).
     zero_too: bool,
+    /// `-h` or `-V` seen: parsing stops there.
+    early: Option<Op>,
     op_extra: Vec<String>,
     rulenum: Option<u32>,
     table: Option<String>,
@@ -132,6 +138,7 @@ pub fn parse(argv: &[String]) -> Result<Command, Error> {
         invert: false,
         cmd: None,
         zero_too: false,
+        early: None,
         op_extra: Vec::new(),
         rulenum: None,
         table: None,
@@ -146,6 +153,20 @@ pub fn parse(argv: &[String]) -> Result<Command, Error> {
     while !p.sc.at_end() {
         for tok in p.sc.next_tokens()? {
             p.token(tok)?;
+            if let Some(op) = p.early.take() {
+                let table = p.table.unwrap_or_else(|| "filter".into());
+                let list = ListOpts::default();
+                return Ok(Command {
+                    op,
+                    table,
+                    chain: None,
+                    rulenum: None,
+                    rules: Vec::new(),
+                    list,
+                    counters: None,
+                    zero: false,
+                });
+            }
         }
     }
     p.finish()
@@ -333,6 +354,8 @@ impl<'a> Parser<'a> {
             'v' => self.list.verbose = true,
             'x' => self.list.exact = true,
             'w' | 'W' | 'M' | '4' => {}
+            'h' => self.early = Some(Op::Help),
+            'V' => self.early = Some(Op::Version),
             // iptables-legacy exits at once with only the usage hint (observed).
             '6' => return Err(Error::bare("")),
             _ => return Err(Error::param(format!("unknown option \"-{c}\""))),

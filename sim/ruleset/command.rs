@@ -3,7 +3,7 @@
 //! replaces the table, so a refused command changes nothing.
 
 use super::argv::{self, Command, Op};
-use super::error::Error;
+use super::error::{Error, VERSION};
 use super::list;
 use super::model::{Policy, Rule, Ruleset, Table, TableRules, Verdict};
 use super::save::rule_line;
@@ -164,7 +164,7 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
             t.add_user_chain(new);
             *t.chain_mut(new).expect("just added") = c;
         }
-        Op::List | Op::ListRules => {}
+        Op::List | Op::ListRules | Op::Help | Op::Version => {}
     }
     Ok(())
 }
@@ -207,6 +207,12 @@ impl Ruleset {
     /// # Errors
     /// iptables' message and status; the ruleset is unchanged on error.
     pub fn apply_command(&mut self, cmd: &Command) -> Result<Output, Error> {
+        match cmd.op {
+            // nfsim does not carry iptables' help text (nor the extensions').
+            Op::Help => return Ok(Output { stdout: HELP.into(), stderr: String::new() }),
+            Op::Version => return Ok(Output { stdout: format!("{VERSION}\n"), stderr: String::new() }),
+            _ => {}
+        }
         let table = Table::from_name(&cmd.table).ok_or_else(|| Error::table(&cmd.table))?;
         let chain = cmd.chain.as_deref();
         let mut out = Output { stdout: String::new(), stderr: warnings(cmd) };
@@ -254,6 +260,9 @@ impl Ruleset {
     }
 }
 
+/// What nfsim prints for `iptables -h`.
+pub const HELP: &str = "nfsim does not reproduce iptables' help text; see iptables(8) and iptables-extensions(8).\n";
+
 /// What `-v` prints for `-F`, `-X` and `-Z` (also `-L -Z`): one line per
 /// chain, from the table before the command.
 fn chain_messages(t: &TableRules, cmd: &Command) -> String {
@@ -293,4 +302,58 @@ pub fn is_known_target(t: &TableRules, name: &str) -> bool {
     matches!(name, "ACCEPT" | "DROP" | "RETURN")
         || xt::new_target(name).is_some()
         || t.chain(name).is_some_and(|c| !c.is_builtin())
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn run(rs: &mut Ruleset, line: &str) -> Result<Output, Error> {
+        let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        rs.apply_argv(&words)
+    }
+
+    #[test]
+    fn verbose_append_echoes_each_rule_as_iptables_does() {
+        let mut rs = Ruleset::new();
+        run(&mut rs, "-N C").unwrap();
+        // Layouts observed from iptables-legacy 1.8.9.
+        let o = run(&mut rs, "-A FORWARD -v ! -s 1.2.3.0/24 ! -d 5.6.7.8 ! -p udp ! -f -g C").unwrap();
+        assert_eq!(o.stdout, "C !udp opt !f in * out * !1.2.3.0/24 !-> 5.6.7.8  [goto] \n");
+        let o = run(&mut rs, "-I FORWARD -v -i eth0 ! -o lo+ -f -s 1.1.1.1,2.2.2.2 -j DROP").unwrap();
+        assert_eq!(
+            o.stdout,
+            "DROP  all opt -f in eth0 out !lo+  1.1.1.1  -> 0.0.0.0/0  \nDROP  all opt -f in eth0 out !lo+  2.2.2.2  -> 0.0.0.0/0  \n"
+        );
+        let o = run(&mut rs, "-A FORWARD -v -p tcp --dport 22").unwrap();
+        assert_eq!(o.stdout, "  tcp opt -- in * out *  0.0.0.0/0  -> 0.0.0.0/0   tcp dpt:22\n");
+    }
+
+    #[test]
+    fn verbose_flush_names_each_chain() {
+        let mut rs = Ruleset::new();
+        assert_eq!(
+            run(&mut rs, "-v -F").unwrap().stdout,
+            "Flushing chain `INPUT'\nFlushing chain `FORWARD'\nFlushing chain `OUTPUT'\n"
+        );
+    }
+
+    #[test]
+    fn help_is_not_reproduced_and_version_is() {
+        let mut rs = Ruleset::new();
+        assert_eq!(run(&mut rs, "-A INPUT -h").unwrap().stdout, HELP);
+        assert_eq!(run(&mut rs, "--help").unwrap().stdout, HELP);
+        assert_eq!(run(&mut rs, "-V").unwrap().stdout, "iptables v1.8.9 (legacy)\n");
+        assert!(!rs.save(false).contains("-A INPUT"), "-h stops before the command runs");
+    }
+
+    #[test]
+    fn list_then_zero() {
+        let mut rs = Ruleset::new();
+        run(&mut rs, "-A INPUT -c 5 500 -j ACCEPT").unwrap();
+        let o = run(&mut rs, "-Z -L INPUT -n -v").unwrap();
+        assert!(o.stdout.contains("    5   500 ACCEPT"));
+        assert!(o.stdout.ends_with("Zeroing chain `INPUT'\n"));
+        assert!(run(&mut rs, "-S INPUT -v").unwrap().stdout.contains("-A INPUT -c 0 0 -j ACCEPT"));
+    }
 }

@@ -44,6 +44,8 @@ pub const LONG: &[(&str, char)] = &[
     ("line-numbers", '\0'),
     ("modprobe", 'M'),
     ("ipv4", '4'),
+    ("help", 'h'),
+    ("version", 'V'),
 ];
 
 /// Short options taking a required argument.
