@@ -1,10 +1,13 @@
-//! The iptables command line, parsed as iptables 1.8.9 parses it: getopt_long
-//! with abbreviations and clustered short options, options of loaded
-//! extensions merged in load order, `!` before an option, implicit loading of
-//! the protocol's match on an unknown option, and iptables' own checks
-//! afterwards. The result is a [`Command`]; `command.rs` carries it out.
+//! The iptables command layer: what each option means, as iptables 1.8.9
+//! takes it. `getopt` hands over the options one at a time; this file
+//! dispatches them (commands, the generic `-s -d -i -o -p -f`, `-j`/`-g`,
+//! `-m` and the loaded extensions' options, with `!`, "can only be used
+//! once" and the implicit loading of the protocol's match on an unknown
+//! option), then runs iptables' own checks on the whole. The result is a
+//! [`Command`]; `command.rs` carries it out.
 
 use super::error::Error;
+use super::getopt::{self, Scanner, Token};
 use super::model::{Counters, Rule, Verdict};
 use super::spec::{self, Generic};
 use crate::xt::{self, Match, RuleInfo, Target};
@@ -40,6 +43,10 @@ pub enum Op {
     Policy(String),
     /// `-E old new`.
     Rename(String),
+    /// `-h`/`--help`: iptables prints its help and exits 0 at once.
+    Help,
+    /// `-V`/`--version`: the version line, exit 0 at once.
+    Version,
 }
 
 /// `-L` display options.
@@ -72,6 +79,8 @@ pub struct Command {
     pub list: ListOpts,
     /// `-c` given.
     pub counters: Option<Counters>,
+    /// `-L` with `-Z`: list, then zero the counters.
+    pub zero: bool,
 }
 
 /// A command letter with its long name, and whether it takes rule options.
@@ -91,53 +100,6 @@ const COMMANDS: &[(char, &str)] = &[
     ('P', "policy"),
 ];
 
-/// Generic long options and their short letters ('\0' for --line-numbers).
-const LONG: &[(&str, char)] = &[
-    ("append", 'A'),
-    ("check", 'C'),
-    ("delete", 'D'),
-    ("insert", 'I'),
-    ("replace", 'R'),
-    ("list", 'L'),
-    ("list-rules", 'S'),
-    ("flush", 'F'),
-    ("zero", 'Z'),
-    ("new-chain", 'N'),
-    ("delete-chain", 'X'),
-    ("rename-chain", 'E'),
-    ("policy", 'P'),
-    ("source", 's'),
-    ("src", 's'),
-    ("destination", 'd'),
-    ("dst", 'd'),
-    ("protocol", 'p'),
-    ("in-interface", 'i'),
-    ("out-interface", 'o'),
-    ("jump", 'j'),
-    ("goto", 'g'),
-    ("match", 'm'),
-    ("table", 't'),
-    ("numeric", 'n'),
-    ("verbose", 'v'),
-    ("exact", 'x'),
-    ("fragment", 'f'),
-    ("set-counters", 'c'),
-    ("wait", 'w'),
-    ("wait-interval", 'W'),
-    ("line-numbers", '\0'),
-    ("modprobe", 'M'),
-    ("ipv4", '4'),
-];
-
-/// Short options taking a required argument.
-const NEEDS_ARG: &str = "ACDRINEPospdjgimtcM";
-/// Short options taking an optional (attached only) argument.
-const OPT_ARG: &str = "LSFZXwW";
-/// Options whose value iptables 1.8.9 takes from the whole token
-/// (`argv[optind-1]`) rather than getopt's `optarg`, so `-ieth0` means the
-/// interface "-ieth0" (observed).
-const WHOLE_TOKEN: &str = "spdiojg";
-
 /// Where a resolved long option belongs.
 enum Owner {
     Generic(char),
@@ -146,10 +108,13 @@ enum Owner {
 }
 
 struct Parser<'a> {
-    argv: &'a [String],
-    pos: usize,
+    sc: Scanner<'a>,
     invert: bool,
     cmd: Option<(char, Option<String>)>,
+    /// `-Z` given along with `-L` (the one pair of commands iptables allows).
+    zero_too: bool,
+    /// `-h` or `-V` seen: parsing stops there.
+    early: Option<Op>,
     op_extra: Vec<String>,
     rulenum: Option<u32>,
     table: Option<String>,
@@ -169,10 +134,11 @@ struct Parser<'a> {
 /// to the kernel.
 pub fn parse(argv: &[String]) -> Result<Command, Error> {
     let mut p = Parser {
-        argv,
-        pos: 0,
+        sc: Scanner::new(argv),
         invert: false,
         cmd: None,
+        zero_too: false,
+        early: None,
         op_extra: Vec::new(),
         rulenum: None,
         table: None,
@@ -184,82 +150,53 @@ pub fn parse(argv: &[String]) -> Result<Command, Error> {
         jump: None,
         seen_generic: Vec::new(),
     };
-    while p.pos < argv.len() {
-        p.step()?;
+    while !p.sc.at_end() {
+        for tok in p.sc.next_tokens()? {
+            p.token(tok)?;
+            if let Some(op) = p.early.take() {
+                let table = p.table.unwrap_or_else(|| "filter".into());
+                let list = ListOpts::default();
+                return Ok(Command {
+                    op,
+                    table,
+                    chain: None,
+                    rulenum: None,
+                    rules: Vec::new(),
+                    list,
+                    counters: None,
+                    zero: false,
+                });
+            }
+        }
     }
     p.finish()
 }
 
 impl<'a> Parser<'a> {
-    fn next_arg(&mut self) -> Option<&'a str> {
-        let a = self.argv.get(self.pos)?;
-        self.pos += 1;
-        Some(a.as_str())
+    fn token(&mut self, tok: Token<'a>) -> Result<(), Error> {
+        match tok {
+            Token::Bang => {
+                if self.invert {
+                    return Err(Error::param("multiple consecutive ! not allowed"));
+                }
+                self.invert = true;
+                Ok(())
+            }
+            Token::Short(c, val) => self.generic(c, val),
+            Token::Long { tok, name, attached } => self.long(tok, name, attached),
+            Token::UnknownShort(tok) => Err(Error::param(format!("unknown option \"{tok}\""))),
+        }
     }
 
-    /// The next argument if it does not look like an option (iptables'
-    /// `optind < argc && argv[optind][0] != '-' && != '!'` idiom).
-    fn peek_word(&mut self) -> Option<&'a str> {
-        let a = self.argv.get(self.pos)?;
-        if a.starts_with('-') || a.starts_with('!') {
-            return None;
-        }
-        self.pos += 1;
-        Some(a.as_str())
-    }
-
-    fn step(&mut self) -> Result<(), Error> {
-        let tok = self.next_arg().unwrap_or_default();
-        if tok == "!" {
-            if self.invert {
-                return Err(Error::param("multiple consecutive ! not allowed"));
-            }
-            self.invert = true;
-            return Ok(());
-        }
-        if let Some(long) = tok.strip_prefix("--") {
-            if long.is_empty() {
-                return Err(Error::bare(format!("Bad argument `{tok}'")));
-            }
-            return self.long(tok, long);
-        }
-        if tok.len() > 1 && tok.starts_with('-') {
-            return self.shorts(tok);
-        }
-        Err(Error::bare(format!("Bad argument `{tok}'")))
-    }
-
-    fn shorts(&mut self, tok: &'a str) -> Result<(), Error> {
-        let body = &tok[1..];
-        for (i, c) in body.char_indices() {
-            let rest = &body[i + c.len_utf8()..];
-            if NEEDS_ARG.contains(c) {
-                let val = if !rest.is_empty() {
-                    if WHOLE_TOKEN.contains(c) { tok } else { rest }
-                } else {
-                    self.next_arg().ok_or_else(|| Error::param(format!("option \"{tok}\" requires an argument")))?
-                };
-                return self.generic(c, Some(val));
-            }
-            if OPT_ARG.contains(c) {
-                let val = (!rest.is_empty()).then_some(rest);
-                return self.generic(c, val);
-            }
-            if "nvxf4hV6".contains(c) {
-                self.generic(c, None)?;
-                continue;
-            }
-            return Err(Error::param(format!("unknown option \"{tok}\"")));
-        }
-        Ok(())
-    }
-
-    fn resolve(&mut self, name: &str) -> Result<Option<Owner>, Error> {
+    /// Long option candidates: the generic ones, then the loaded matches'
+    /// (newest first: `-m tcp -m tcp --dport 22` gives it to the second,
+    /// observed), then the target's.
+    fn resolve(&self, name: &str) -> Result<Option<Owner>, Error> {
         let mut cands: Vec<(&'static str, Owner)> = Vec::new();
-        for (n, c) in LONG {
+        for (n, c) in getopt::LONG {
             cands.push((n, Owner::Generic(*c)));
         }
-        for (i, (m, _)) in self.matches.iter().enumerate() {
+        for (i, (m, _)) in self.matches.iter().enumerate().rev() {
             for o in m.options() {
                 cands.push((o.name, Owner::Match(i, *o)));
             }
@@ -269,22 +206,10 @@ impl<'a> Parser<'a> {
                 cands.push((o.name, Owner::Target(*o)));
             }
         }
-        if let Some(i) = cands.iter().position(|(n, _)| *n == name) {
-            return Ok(Some(cands.swap_remove(i).1));
-        }
-        let mut pre: Vec<_> = cands.into_iter().filter(|(n, _)| n.starts_with(name)).collect();
-        match pre.len() {
-            0 => Ok(None),
-            1 => Ok(Some(pre.remove(0).1)),
-            _ => Err(Error::param(format!("option '--{name}' is ambiguous"))),
-        }
+        getopt::resolve(name, cands)
     }
 
-    fn long(&mut self, tok: &'a str, body: &'a str) -> Result<(), Error> {
-        let (name, attached) = match body.split_once('=') {
-            Some((n, v)) => (n, Some(v)),
-            None => (body, None),
-        };
+    fn long(&mut self, tok: &'a str, name: &'a str, attached: Option<&'a str>) -> Result<(), Error> {
         let mut owner = self.resolve(name)?;
         if owner.is_none() && self.load_proto_match()? {
             owner = self.resolve(name)?;
@@ -293,29 +218,16 @@ impl<'a> Parser<'a> {
             return Err(Error::param(format!("unknown option \"{tok}\"")));
         };
         match owner {
+            Owner::Generic('\0') => {
+                self.list.line_numbers = true;
+                Ok(())
+            }
             Owner::Generic(c) => {
-                let val = if NEEDS_ARG.contains(c) {
-                    Some(match attached {
-                        Some(v) if WHOLE_TOKEN.contains(c) => {
-                            let _ = v;
-                            tok
-                        }
-                        Some(v) => v,
-                        None => self
-                            .next_arg()
-                            .ok_or_else(|| Error::param(format!("option \"{tok}\" requires an argument")))?,
-                    })
-                } else {
-                    attached
-                };
-                if c == '\0' {
-                    self.list.line_numbers = true;
-                    return Ok(());
-                }
+                let val = self.sc.generic_value(c, tok, attached)?;
                 self.generic(c, val)
             }
             Owner::Match(i, opt) => {
-                let args = self.ext_args(tok, &opt, attached)?;
+                let args = self.sc.ext_args(tok, &opt, attached)?;
                 let inv = std::mem::take(&mut self.invert);
                 let info = self.spec.info();
                 let (m, seen) = &mut self.matches[i];
@@ -323,7 +235,7 @@ impl<'a> Parser<'a> {
                 m.parse(opt.name, inv, &args, &info).map_err(Error::from)
             }
             Owner::Target(opt) => {
-                let args = self.ext_args(tok, &opt, attached)?;
+                let args = self.sc.ext_args(tok, &opt, attached)?;
                 let inv = std::mem::take(&mut self.invert);
                 let info = self.spec.info();
                 let (t, seen) = self.target.as_mut().expect("resolved to target");
@@ -331,23 +243,6 @@ impl<'a> Parser<'a> {
                 t.parse(opt.name, inv, &args, &info).map_err(Error::from)
             }
         }
-    }
-
-    fn ext_args(&mut self, tok: &str, opt: &xt::Opt, attached: Option<&'a str>) -> Result<Vec<&'a str>, Error> {
-        let mut args = Vec::new();
-        if opt.args == 0 {
-            return Ok(args);
-        }
-        match attached {
-            Some(v) => args.push(v),
-            None => args
-                .push(self.next_arg().ok_or_else(|| Error::param(format!("option \"{tok}\" requires an argument")))?),
-        }
-        if opt.args == 2 {
-            let second = self.peek_word().ok_or_else(|| Error::param(format!("--{} requires two args.", opt.name)))?;
-            args.push(second);
-        }
-        Ok(args)
     }
 
     /// On an unknown option with `-p NAME` given, iptables loads NAME's match.
@@ -368,43 +263,54 @@ impl<'a> Parser<'a> {
     }
 
     fn set_cmd(&mut self, c: char, val: Option<&'a str>) -> Result<(), Error> {
-        if let Some((old, _)) = &self.cmd {
-            return Err(Error::param(format!("Cannot use -{c} with -{old}\n")));
-        }
         if self.invert {
             return Err(Error::param(format!("unexpected ! flag before -{c}")));
+        }
+        if let Some((old, _)) = &self.cmd {
+            let old = *old;
+            if matches!((old, c), ('L', 'Z') | ('Z', 'L')) && !self.zero_too {
+                // `-L -Z` and `-Z -L` list, then zero; the chain is shared.
+                self.zero_too = true;
+                let mut chain = self.cmd.as_ref().and_then(|x| x.1.clone()).or(val.map(str::to_string));
+                if chain.is_none() {
+                    chain = self.sc.peek_word().map(str::to_string);
+                }
+                self.cmd = Some(('L', chain));
+                return Ok(());
+            }
+            return Err(Error::param(format!("Cannot use -{c} with -{old}")));
         }
         self.cmd = Some((c, val.map(str::to_string)));
         match c {
             'L' | 'S' | 'Z' | 'F' | 'X' => {
                 if self.cmd.as_ref().is_some_and(|x| x.1.is_none())
-                    && let Some(ch) = self.peek_word()
+                    && let Some(ch) = self.sc.peek_word()
                 {
                     self.cmd = Some((c, Some(ch.to_string())));
                 }
                 if matches!(c, 'L' | 'S' | 'Z')
                     && self.cmd.as_ref().is_some_and(|x| x.1.is_some())
-                    && let Some(n) = self.peek_word()
+                    && let Some(n) = self.sc.peek_word()
                 {
                     self.rulenum = Some(parse_rulenum(n)?);
                 }
             }
             'D' | 'I' => {
-                if let Some(n) = self.peek_word() {
+                if let Some(n) = self.sc.peek_word() {
                     self.rulenum = Some(parse_rulenum(n)?);
                 }
             }
             'R' => {
-                let n = self.peek_word().ok_or_else(|| Error::param("-R requires a rule number"))?;
+                let n = self.sc.peek_word().ok_or_else(|| Error::param("-R requires a rule number"))?;
                 self.rulenum = Some(parse_rulenum(n)?);
             }
             'P' => {
-                let p = self.peek_word().ok_or_else(|| Error::param("-P requires a chain and a policy"))?;
+                let p = self.sc.peek_word().ok_or_else(|| Error::param("-P requires a chain and a policy"))?;
                 self.op_extra.push(p.to_string());
             }
             'E' => {
                 let p =
-                    self.peek_word().ok_or_else(|| Error::param("-E requires old-chain-name and new-chain-name"))?;
+                    self.sc.peek_word().ok_or_else(|| Error::param("-E requires old-chain-name and new-chain-name"))?;
                 self.op_extra.push(p.to_string());
             }
             _ => {}
@@ -448,7 +354,10 @@ impl<'a> Parser<'a> {
             'v' => self.list.verbose = true,
             'x' => self.list.exact = true,
             'w' | 'W' | 'M' | '4' => {}
-            '6' => return Err(Error::param("This is the IPv4 version of iptables.")),
+            'h' => self.early = Some(Op::Help),
+            'V' => self.early = Some(Op::Version),
+            // iptables-legacy exits at once with only the usage hint (observed).
+            '6' => return Err(Error::bare("")),
             _ => return Err(Error::param(format!("unknown option \"-{c}\""))),
         }
         Ok(())
@@ -466,7 +375,7 @@ impl<'a> Parser<'a> {
     }
 
     fn set_counters(&mut self, pkts: &str) -> Result<(), Error> {
-        let bytes = self.next_arg().ok_or_else(|| Error::param("-c requires packet and byte counter"))?;
+        let bytes = self.sc.peek_word().ok_or_else(|| Error::param("-c requires packet and byte counter"))?;
         let p = pkts.parse().map_err(|_| Error::param("-c packet counter not numeric"))?;
         let b = bytes.parse().map_err(|_| Error::param("-c byte counter not numeric"))?;
         self.counters = Some(Counters { packets: p, bytes: b });
@@ -487,25 +396,27 @@ impl<'a> Parser<'a> {
         let Some((c, chain)) = self.cmd.take() else {
             return Err(Error::param("no command specified"));
         };
+        self.spec.resolve_addrs()?;
+        if c == 'R' && self.spec.addr_count() != (1, 1) {
+            return Err(Error::param("Replacement rule does not specify a unique address"));
+        }
         let table = self.table.clone().unwrap_or_else(|| "filter".into());
         let rule_cmd = "ACDIR".contains(c);
-        if !rule_cmd || (c == 'D' && self.rulenum.is_some()) {
-            if let Some(o) = self.seen_generic.first() {
-                return Err(Error::param(format!("Illegal option `-{o}' with this command\n")));
-            }
-            if !self.matches.is_empty() {
-                return Err(Error::param("Illegal option `-m' with this command\n"));
-            }
+        if (!rule_cmd || (c == 'D' && self.rulenum.is_some()))
+            && let Some(o) = self.seen_generic.first()
+        {
+            return Err(Error::param(format!("Illegal option `-{o}' with this command")));
         }
         if c != 'L' && (self.list.numeric || self.list.line_numbers || self.list.exact) {
+            // iptables names --line-numbers by its internal letter '0'.
             let o = if self.list.numeric {
-                "-n"
+                'n'
             } else if self.list.exact {
-                "-x"
+                'x'
             } else {
-                "--line-numbers"
+                '0'
             };
-            return Err(Error::param(format!("Illegal option `{o}' with this command\n")));
+            return Err(Error::param(format!("Illegal option `-{o}' with this command")));
         }
         let chain_name = chain.clone().unwrap_or_default();
         if rule_cmd {
@@ -519,8 +430,20 @@ impl<'a> Parser<'a> {
             ));
         }
         if matches!(c, 'N' | 'E') {
-            let name = if c == 'N' { chain_name.as_str() } else { policy.unwrap_or_default() };
-            check_new_chain_name(name)?;
+            check_chain_name_length(&chain_name)?;
+        }
+        if c == 'N' {
+            check_new_chain_name(&chain_name)?;
+        }
+        if c == 'E' {
+            // libiptc keeps the first 29 bytes of the new name (observed:
+            // a 30-character name is stored cut; 29 is accepted as is).
+            let new = &mut self.op_extra[0];
+            let mut end = new.len().min(29);
+            while !new.is_char_boundary(end) {
+                end -= 1;
+            }
+            new.truncate(end);
         }
         let op = match c {
             'A' => Op::Append,
@@ -541,7 +464,16 @@ impl<'a> Parser<'a> {
             _ => Op::Rename(self.op_extra.remove(0)),
         };
         let rules = if rule_cmd { self.build_rules() } else { Vec::new() };
-        Ok(Command { op, table, chain, rulenum: self.rulenum, rules, list: self.list, counters: self.counters })
+        Ok(Command {
+            op,
+            table,
+            chain,
+            rulenum: self.rulenum,
+            rules,
+            list: self.list,
+            counters: self.counters,
+            zero: self.zero_too,
+        })
     }
 
     fn build_rules(&mut self) -> Vec<Rule> {
@@ -574,16 +506,26 @@ fn parse_rulenum(s: &str) -> Result<u32, Error> {
     }
 }
 
-/// iptables' checks on a new chain name (`-N`, `-E`).
-pub fn check_new_chain_name(name: &str) -> Result<(), Error> {
+/// iptables' length limit on the chain a command names (`-N`, and `-E`'s
+/// old name; the new name of `-E` is not checked, only cut).
+pub fn check_chain_name_length(name: &str) -> Result<(), Error> {
     if name.len() >= 29 {
         return Err(Error::param(format!("chain name `{name}' too long (must be under 29 chars)")));
     }
+    Ok(())
+}
+
+/// iptables' checks on a new chain name (`-N`).
+pub fn check_new_chain_name(name: &str) -> Result<(), Error> {
+    check_chain_name_length(name)?;
     if name.starts_with('-') || name.starts_with('!') {
         return Err(Error::param(format!("chain name not allowed to start with `{}'", &name[..1])));
     }
     if xt::new_target(name).is_some() || matches!(name, "ACCEPT" | "DROP" | "RETURN" | "QUEUE") {
-        return Err(Error::param("chain name may not clash with target name\n"));
+        return Err(Error::param("chain name may not clash with target name"));
+    }
+    if name.chars().any(|c| c.is_ascii_whitespace()) {
+        return Err(Error::param(format!("Invalid chain name `{name}'")));
     }
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! replaces the table, so a refused command changes nothing.
 
 use super::argv::{self, Command, Op};
-use super::error::Error;
+use super::error::{Error, VERSION};
+use super::list;
 use super::model::{Policy, Rule, Ruleset, Table, TableRules, Verdict};
 use super::save::rule_line;
 use super::validate;
@@ -12,8 +13,10 @@ use crate::xt;
 /// What a successful command prints.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Output {
-    /// Standard output text (listings).
+    /// Standard output text (listings, `-v` echoes).
     pub stdout: String,
+    /// Warnings printed on standard error although the command succeeded.
+    pub stderr: String,
 }
 
 fn no_chain() -> Error {
@@ -24,18 +27,19 @@ fn same_rule(a: &Rule, b: &Rule) -> bool {
     rule_line("", a, None) == rule_line("", b, None)
 }
 
-/// Resolves `-j NAME` to a chain: it must exist now (iptables tries it as an
-/// extension first, then as a chain, and reports the extension failure).
+/// Resolves `-j NAME`/`-g NAME` to a chain: it must exist now. iptables tries
+/// `-j NAME` as an extension first, then as a chain, and reports the
+/// extension failure; `-g` must name a chain. A built-in chain passes
+/// userspace and the kernel refuses it with EINVAL and no log line (observed).
 fn check_jumps(t: &TableRules, rules: &[Rule]) -> Result<(), Error> {
     for r in rules {
-        if let Some(name) = r.verdict.chain()
-            && t.chain(name).is_none_or(|c| c.is_builtin())
-        {
-            let what = if matches!(r.verdict, Verdict::Goto(_)) { "goto" } else { "target" };
-            if what == "goto" && t.chain(name).is_none() {
-                return Err(no_chain());
-            }
-            return Err(Error::param(format!("Couldn't load {what} `{name}':No such file or directory\n")));
+        let goto = matches!(r.verdict, Verdict::Goto(_));
+        let Some(name) = r.verdict.chain() else { continue };
+        match t.chain(name) {
+            Some(c) if c.is_builtin() => return Err(Error::kernel(Vec::new())),
+            Some(_) => {}
+            None if goto => return Err(Error::param(format!("goto '{name}' is not a chain"))),
+            None => return Err(Error::param(format!("Couldn't load target `{name}':No such file or directory\n"))),
         }
     }
     Ok(())
@@ -60,17 +64,16 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
                     if at > rules.len() {
                         return Err(Error::iptc("Index of insertion too big."));
                     }
-                    for (k, r) in cmd.rules.iter().enumerate() {
-                        rules.insert(at + k, r.clone());
+                    // Each expansion is inserted at the same position in
+                    // turn, so `-s a,b` ends up as b, a (observed).
+                    for r in &cmd.rules {
+                        rules.insert(at, r.clone());
                     }
                 }
                 Op::Replace(n) => {
                     let at = n as usize - 1;
                     if at >= rules.len() {
                         return Err(Error::iptc("Index of replacement too big."));
-                    }
-                    if cmd.rules.len() != 1 {
-                        return Err(Error::param("Replacement rule does not specify a unique address"));
                     }
                     rules[at] = cmd.rules[0].clone();
                 }
@@ -143,13 +146,12 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
         }
         Op::Rename(new) => {
             let old = chain.unwrap_or_default();
-            if t.chain(new).is_some() {
+            // libiptc counts the standard verdicts as existing chains.
+            if t.chain(new).is_some() || matches!(new.as_str(), "ACCEPT" | "DROP" | "QUEUE" | "RETURN") {
                 return Err(Error::iptc("File exists."));
             }
-            let c = t.chain(old).ok_or_else(no_chain)?;
-            if c.is_builtin() {
-                return Err(Error::kernel(Vec::new()));
-            }
+            // A built-in chain is not found among the user chains.
+            let c = t.chain(old).filter(|c| !c.is_builtin()).ok_or_else(no_chain)?;
             let mut c = c.clone();
             t.chains.retain(|x| x.name != old);
             c.name = new.clone();
@@ -162,7 +164,7 @@ pub fn run_on_table(t: &mut TableRules, cmd: &Command) -> Result<(), Error> {
             t.add_user_chain(new);
             *t.chain_mut(new).expect("just added") = c;
         }
-        Op::List | Op::ListRules => {}
+        Op::List | Op::ListRules | Op::Help | Op::Version => {}
     }
     Ok(())
 }
@@ -201,9 +203,24 @@ impl Ruleset {
     }
 
     /// Runs a parsed command.
+    ///
+    /// # Errors
+    /// iptables' message and status; the ruleset is unchanged on error.
     pub fn apply_command(&mut self, cmd: &Command) -> Result<Output, Error> {
+        match cmd.op {
+            // nfsim does not carry iptables' help text (nor the extensions').
+            Op::Help => return Ok(Output { stdout: HELP.into(), stderr: String::new() }),
+            Op::Version => return Ok(Output { stdout: format!("{VERSION}\n"), stderr: String::new() }),
+            _ => {}
+        }
         let table = Table::from_name(&cmd.table).ok_or_else(|| Error::table(&cmd.table))?;
         let chain = cmd.chain.as_deref();
+        let mut out = Output { stdout: String::new(), stderr: warnings(cmd) };
+        if cmd.list.verbose && matches!(cmd.op, Op::Append | Op::Insert(_) | Op::Delete | Op::Replace(_) | Op::Check) {
+            for r in &cmd.rules {
+                out.stdout.push_str(&list::rule_echo(r));
+            }
+        }
         match cmd.op {
             Op::List | Op::ListRules => {
                 let t = self.table_mut(table);
@@ -212,26 +229,71 @@ impl Ruleset {
                 {
                     return Err(no_chain());
                 }
-                let stdout = if cmd.op == Op::List {
+                out.stdout.push_str(&if cmd.op == Op::List {
                     self.list_rule(table, chain, cmd.rulenum, cmd.list)
                 } else {
                     self.list_rules_opts(table, chain, cmd.rulenum, cmd.list.verbose)
-                };
-                return Ok(Output { stdout });
+                });
+                if !cmd.zero {
+                    return Ok(out);
+                }
             }
             Op::Check => {
                 let mut t = self.table_mut(table).clone();
                 run_on_table(&mut t, cmd)?;
-                return Ok(Output::default());
+                return Ok(out);
             }
             _ => {}
         }
         let mut t = self.table_mut(table).clone();
-        run_on_table(&mut t, cmd)?;
+        if cmd.zero {
+            run_on_table(&mut t, &Command { op: Op::Zero, ..cmd.clone() })?;
+        } else {
+            run_on_table(&mut t, cmd)?;
+        }
+        if cmd.list.verbose {
+            out.stdout.push_str(&chain_messages(&self.table_mut(table).clone(), cmd));
+        }
         validate::check_table(&t)?;
         self.put_table(t);
-        Ok(Output::default())
+        Ok(out)
     }
+}
+
+/// What nfsim prints for `iptables -h`.
+pub const HELP: &str = "nfsim does not reproduce iptables' help text; see iptables(8) and iptables-extensions(8).\n";
+
+/// What `-v` prints for `-F`, `-X` and `-Z` (also `-L -Z`): one line per
+/// chain, from the table before the command.
+fn chain_messages(t: &TableRules, cmd: &Command) -> String {
+    let verb = match cmd.op {
+        _ if cmd.zero => "Zeroing",
+        Op::Flush => "Flushing",
+        Op::Zero => "Zeroing",
+        Op::DeleteChain => "Deleting",
+        _ => return String::new(),
+    };
+    let user_only = cmd.op == Op::DeleteChain;
+    t.chains
+        .iter()
+        .filter(|c| cmd.chain.as_deref().is_none_or(|n| n == c.name) && !(user_only && c.is_builtin()))
+        .map(|c| format!("{verb} chain `{}'\n", c.name))
+        .collect()
+}
+
+/// Warnings the rule's extensions print while parsing (iptables goes on).
+fn warnings(cmd: &Command) -> String {
+    let mut s = String::new();
+    // One rule per address: the warning is printed once per command.
+    if let Some(r) = cmd.rules.first() {
+        for m in &r.matches {
+            for w in m.warnings() {
+                s.push_str(&w);
+                s.push('\n');
+            }
+        }
+    }
+    s
 }
 
 /// Whether `name` could be the target of `-j` in `t` (an extension, a
@@ -240,4 +302,58 @@ pub fn is_known_target(t: &TableRules, name: &str) -> bool {
     matches!(name, "ACCEPT" | "DROP" | "RETURN")
         || xt::new_target(name).is_some()
         || t.chain(name).is_some_and(|c| !c.is_builtin())
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn run(rs: &mut Ruleset, line: &str) -> Result<Output, Error> {
+        let words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        rs.apply_argv(&words)
+    }
+
+    #[test]
+    fn verbose_append_echoes_each_rule_as_iptables_does() {
+        let mut rs = Ruleset::new();
+        run(&mut rs, "-N C").unwrap();
+        // Layouts observed from iptables-legacy 1.8.9.
+        let o = run(&mut rs, "-A FORWARD -v ! -s 1.2.3.0/24 ! -d 5.6.7.8 ! -p udp ! -f -g C").unwrap();
+        assert_eq!(o.stdout, "C !udp opt !f in * out * !1.2.3.0/24 !-> 5.6.7.8  [goto] \n");
+        let o = run(&mut rs, "-I FORWARD -v -i eth0 ! -o lo+ -f -s 1.1.1.1,2.2.2.2 -j DROP").unwrap();
+        assert_eq!(
+            o.stdout,
+            "DROP  all opt -f in eth0 out !lo+  1.1.1.1  -> 0.0.0.0/0  \nDROP  all opt -f in eth0 out !lo+  2.2.2.2  -> 0.0.0.0/0  \n"
+        );
+        let o = run(&mut rs, "-A FORWARD -v -p tcp --dport 22").unwrap();
+        assert_eq!(o.stdout, "  tcp opt -- in * out *  0.0.0.0/0  -> 0.0.0.0/0   tcp dpt:22\n");
+    }
+
+    #[test]
+    fn verbose_flush_names_each_chain() {
+        let mut rs = Ruleset::new();
+        assert_eq!(
+            run(&mut rs, "-v -F").unwrap().stdout,
+            "Flushing chain `INPUT'\nFlushing chain `FORWARD'\nFlushing chain `OUTPUT'\n"
+        );
+    }
+
+    #[test]
+    fn help_is_not_reproduced_and_version_is() {
+        let mut rs = Ruleset::new();
+        assert_eq!(run(&mut rs, "-A INPUT -h").unwrap().stdout, HELP);
+        assert_eq!(run(&mut rs, "--help").unwrap().stdout, HELP);
+        assert_eq!(run(&mut rs, "-V").unwrap().stdout, "iptables v1.8.9 (legacy)\n");
+        assert!(!rs.save(false).contains("-A INPUT"), "-h stops before the command runs");
+    }
+
+    #[test]
+    fn list_then_zero() {
+        let mut rs = Ruleset::new();
+        run(&mut rs, "-A INPUT -c 5 500 -j ACCEPT").unwrap();
+        let o = run(&mut rs, "-Z -L INPUT -n -v").unwrap();
+        assert!(o.stdout.contains("    5   500 ACCEPT"));
+        assert!(o.stdout.ends_with("Zeroing chain `INPUT'\n"));
+        assert!(run(&mut rs, "-S INPUT -v").unwrap().stdout.contains("-A INPUT -c 0 0 -j ACCEPT"));
+    }
 }

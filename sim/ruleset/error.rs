@@ -99,6 +99,7 @@ impl Error {
         }
         match self.kind {
             Kind::Param => format!("{VERSION}: {}\n{TRY_HINT}\n", self.message),
+            Kind::Bare if self.message.is_empty() => format!("{TRY_HINT}\n"),
             Kind::Bare => format!("{}\n{TRY_HINT}\n", self.message),
             Kind::Iptc | Kind::Kernel => format!("iptables: {}\n", self.message),
             Kind::Table => format!("{VERSION}: {}\n", self.message),
@@ -136,6 +137,11 @@ impl From<crate::xt::Error> for Error {
         match e {
             crate::xt::Error::Param(m) => Error::param(m),
             crate::xt::Error::Bare(m) => Error::bare(m),
+            crate::xt::Error::Noted(note, m) => {
+                let mut e = Error::param(m);
+                e.tool_stderr = Some(format!("{note}\n{}", e.stderr()));
+                e
+            }
         }
     }
 }

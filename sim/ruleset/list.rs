@@ -20,7 +20,8 @@ fn num(n: u64, exact: bool, out: &mut String) {
     }
     let mut v = n;
     for suffix in ["K", "M", "G", "T"] {
-        v = v.saturating_add(500) / 1000;
+        // Unsigned arithmetic as in C: 2^64-1 wraps to `0K` (observed).
+        v = v.wrapping_add(500) / 1000;
         if v <= 9999 || suffix == "T" {
             let _ = write!(out, "{v:>4}{suffix} ");
             return;
@@ -70,7 +71,8 @@ fn columns(o: &ListOpts) -> String {
 }
 
 fn iface(i: &Iface, numeric: bool) -> String {
-    if i.is_any() {
+    // `-i +` is saved as nothing but listed as `+` (observed).
+    if i.name.is_empty() {
         return if numeric { "*" } else { "any" }.to_string();
     }
     format!("{}{}", if i.inv { "!" } else { "" }, i.name)
@@ -137,7 +139,45 @@ pub fn rule_row(num_: usize, r: &Rule, o: &ListOpts) -> String {
     s
 }
 
+/// The line `iptables -v` echoes for each rule it adds, deletes, replaces or
+/// checks: target, protocol, fragment flag, interfaces, `src -> dst`, then
+/// the matches' and target's `-L -n` descriptions (layout observed on 1.8.9).
+pub fn rule_echo(r: &Rule) -> String {
+    let mut s = String::new();
+    let target = match &r.verdict {
+        Verdict::Ext(t) => t.list_name(),
+        v => v.name(),
+    };
+    let inv = |b: bool| if b { '!' } else { ' ' };
+    let proto = opts::proto_name(r.proto).map_or_else(|| r.proto.to_string(), str::to_string);
+    let frag = match r.frag {
+        None => "--",
+        Some(true) => "-f",
+        Some(false) => "!f",
+    };
+    let name = |i: &Iface| {
+        if i.name.is_empty() { "*".to_string() } else { format!("{}{}", if i.inv { "!" } else { "" }, i.name) }
+    };
+    let _ = write!(s, "{target} {}{proto} opt {frag} in {} out {} ", inv(r.proto_inv), name(&r.iif), name(&r.oif));
+    let _ = write!(s, "{}{} {}-> {}  ", inv(r.src.inv), addr(&r.src, true), inv(r.dst.inv), addr(&r.dst, true));
+    if matches!(r.verdict, Verdict::Goto(_)) {
+        s.push_str("[goto] ");
+    }
+    for m in &r.matches {
+        m.list(&mut s, true);
+    }
+    if let Verdict::Ext(t) = &r.verdict {
+        t.list(&mut s, true);
+    }
+    s.push('\n');
+    s
+}
+
 fn list_chain(t: &TableRules, c: &Chain, rulenum: Option<u32>, o: &ListOpts) -> String {
+    if let Some(n) = rulenum {
+        // `-L CHAIN N` prints the rule's row alone, or nothing (observed).
+        return c.rules.get(n as usize - 1).map(|r| rule_row(n as usize, r, o)).unwrap_or_default();
+    }
     let mut s = header(c, t.references(&c.name), o);
     s.push_str(&columns(o));
     for (i, r) in c.rules.iter().enumerate() {
@@ -169,6 +209,7 @@ impl Ruleset {
             .iter()
             .filter(|c| chain.is_none_or(|n| n == c.name))
             .map(|c| list_chain(t, c, rulenum, &opts))
+            .filter(|p| !p.is_empty())
             .collect();
         parts.join("\n")
     }

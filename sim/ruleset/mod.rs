@@ -4,7 +4,8 @@
 //! kernel's own messages ([`Error`]), the printers (`iptables-save`, `-S`,
 //! `-L`), and chain traversal ([`Ruleset::traverse`]).
 //!
-//! Data flows one way: text → `shell` (words) → `argv` + `spec` (a parsed
+//! Data flows one way: text → `shell` (words) → `getopt` (options) →
+//! `argv` + `spec` (a parsed
 //! [`argv::Command`], extensions from `crate::xt`) → `command` (libiptc's
 //! checks) → `validate` (the kernel's checks at table replacement) → model.
 //! `restore` drives the same steps per `*table` block.
@@ -13,6 +14,7 @@ pub mod argv;
 pub mod command;
 pub mod error;
 pub mod eval;
+pub mod getopt;
 pub mod list;
 pub mod model;
 pub mod restore;

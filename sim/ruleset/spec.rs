@@ -10,6 +10,10 @@ use crate::xt::{RuleInfo, opts};
 /// The generic selectors of a rule being parsed.
 #[derive(Clone, Debug, Default)]
 pub struct Generic {
+    /// `-s`/`-d` as given: iptables resolves them after the whole command
+    /// line is read (so `-s ! X` fails on the stray `X` first, observed).
+    src_text: Option<String>,
+    dst_text: Option<String>,
     srcs: Vec<(Ipv4Addr, Ipv4Addr)>,
     dsts: Vec<(Ipv4Addr, Ipv4Addr)>,
     src_inv: bool,
@@ -29,11 +33,11 @@ impl Generic {
     pub fn set(&mut self, c: char, v: &str, inv: bool) -> Result<(), Error> {
         match c {
             's' => {
-                self.srcs = parse_addrs(v)?;
+                self.src_text = Some(v.to_string());
                 self.src_inv = inv;
             }
             'd' => {
-                self.dsts = parse_addrs(v)?;
+                self.dst_text = Some(v.to_string());
                 self.dst_inv = inv;
             }
             'i' => self.iif = parse_iface(v, inv)?,
@@ -52,6 +56,22 @@ impl Generic {
             _ => self.frag = Some(!inv),
         }
         Ok(())
+    }
+
+    /// Resolves `-s` then `-d` (iptables' post-parse step).
+    pub fn resolve_addrs(&mut self) -> Result<(), Error> {
+        if let Some(v) = &self.src_text {
+            self.srcs = parse_addrs(v)?;
+        }
+        if let Some(v) = &self.dst_text {
+            self.dsts = parse_addrs(v)?;
+        }
+        Ok(())
+    }
+
+    /// How many rules `-s` × `-d` give (for `-R`'s uniqueness check).
+    pub fn addr_count(&self) -> (usize, usize) {
+        (self.srcs.len().max(1), self.dsts.len().max(1))
     }
 
     /// What extensions may see of the rule so far.
@@ -107,26 +127,6 @@ pub fn standard_verdict(name: &str, goto: bool) -> Verdict {
     }
 }
 
-/// Parses a host: 1 to 4 dotted decimal parts (missing parts are zero, as
-/// libxtables' numeric parser allows), or the one name every box resolves.
-pub fn parse_host(s: &str) -> Option<Ipv4Addr> {
-    if s == "localhost" {
-        return Some(Ipv4Addr::LOCALHOST);
-    }
-    let parts: Vec<&str> = s.split('.').collect();
-    if parts.len() > 4 {
-        return None;
-    }
-    let mut b = [0u8; 4];
-    for (i, p) in parts.iter().enumerate() {
-        if p.is_empty() || !p.chars().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        b[i] = p.parse().ok()?;
-    }
-    Some(Ipv4Addr::from(b))
-}
-
 /// Parses a mask: a prefix length 0..=32 or a dotted quad.
 fn parse_mask(s: &str) -> Option<Ipv4Addr> {
     if s.contains('.') {
@@ -148,7 +148,7 @@ fn parse_addrs(v: &str) -> Result<Vec<(Ipv4Addr, Ipv4Addr)>, Error> {
                 Some(m) => parse_mask(m).ok_or_else(|| Error::param(format!("invalid mask `{m}' specified")))?,
                 None => Ipv4Addr::BROADCAST,
             };
-            let a = parse_host(h).ok_or_else(|| Error::param(format!("host/network `{h}' not found")))?;
+            let a = opts::parse_host(h).ok_or_else(|| Error::param(format!("host/network `{h}' not found")))?;
             Ok((a, mask))
         })
         .collect()
@@ -169,6 +169,7 @@ mod test {
     fn addresses_lose_host_bits_and_expand_per_address() {
         let mut g = Generic::default();
         g.set('s', "10.11.12.13/8,1.2.3.4", false).unwrap();
+        g.resolve_addrs().unwrap();
         let rules = g.expand(&Rule::default());
         assert_eq!(rules.len(), 2);
         assert_eq!(rules[0].src.addr, Ipv4Addr::new(10, 0, 0, 0));
@@ -178,8 +179,11 @@ mod test {
     #[test]
     fn bad_mask_host_and_proto_use_iptables_words() {
         let mut g = Generic::default();
-        assert_eq!(g.set('s', "1.2.3.4/33", false), Err(Error::param("invalid mask `33' specified")));
-        assert_eq!(g.set('d', "300.1.1.1", false), Err(Error::param("host/network `300.1.1.1' not found")));
+        g.set('s', "1.2.3.4/33", false).unwrap();
+        assert_eq!(g.resolve_addrs(), Err(Error::param("invalid mask `33' specified")));
+        let mut g = Generic::default();
+        g.set('d', "300.1.1.1", false).unwrap();
+        assert_eq!(g.resolve_addrs(), Err(Error::param("host/network `300.1.1.1' not found")));
         assert_eq!(g.set('p', "foo", false), Err(Error::param("unknown protocol \"foo\" specified")));
         assert_eq!(g.set('p', "0", true), Err(Error::param("rule would never match protocol")));
     }

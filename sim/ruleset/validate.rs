@@ -72,8 +72,9 @@ pub fn check_table(t: &TableRules) -> Result<(), Error> {
 
 /// The error iptables reports for a checkentry refusal.
 fn refused(r: xt::Refusal) -> Error {
-    if r.enoent {
-        let mut e = Error::iptc("No chain/target/match by that name.");
+    if r.enoent || r.erange {
+        let msg = if r.enoent { "No chain/target/match by that name." } else { "Numerical result out of range." };
+        let mut e = Error::iptc(msg);
         e.kernel_log = r.log;
         e
     } else {

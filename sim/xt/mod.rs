@@ -121,12 +121,22 @@ pub struct Refusal {
     pub log: Vec<String>,
     /// ENOENT instead of EINVAL.
     pub enoent: bool,
+    /// ERANGE instead of EINVAL ("Numerical result out of range.").
+    pub erange: bool,
 }
 
 impl Refusal {
     /// EINVAL with one log line.
     pub fn einval(line: impl Into<String>) -> Refusal {
-        Refusal { log: vec![line.into()], enoent: false }
+        Refusal { log: vec![line.into()], ..Refusal::default() }
+    }
+    /// ENOENT with these log lines (none, for a silent refusal).
+    pub fn enoent(log: Vec<String>) -> Refusal {
+        Refusal { log, enoent: true, ..Refusal::default() }
+    }
+    /// ERANGE with one log line.
+    pub fn erange(line: impl Into<String>) -> Refusal {
+        Refusal { log: vec![line.into()], erange: true, ..Refusal::default() }
     }
 }
 
@@ -177,6 +187,11 @@ pub trait Match: fmt::Debug + Send + Sync {
     /// Whether this is a tcp match requiring SYN (TCPMSS's checkentry asks).
     fn requires_syn(&self) -> bool {
         false
+    }
+    /// Lines the extension prints on stderr while the command still
+    /// succeeds (iprange's reversed-range warning).
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
     }
 }
 

@@ -53,6 +53,9 @@ pub enum Error {
     Param(String),
     /// Printed as is (no version prefix), e.g. `Bad argument `x'`; exit 2.
     Bare(String),
+    /// A line printed as is, then the parameter problem (REJECT's
+    /// `--reject-with echo-reply no longer supported`); exit 2.
+    Noted(String, String),
 }
 
 /// A parameter problem with `msg`.
@@ -166,6 +169,92 @@ pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
     s.parse().ok()
 }
 
+/// A port as the x6 option framework takes it (`--dport` of udp, the
+/// conntrack port options): decimal digits, kept modulo 65536 (observed:
+/// `--dport 70000` is stored as 4464), or a service name of any protocol.
+pub fn parse_port_x6(s: &str) -> Option<u16> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        // strtoul saturates at u64::MAX before the truncation to 16 bits.
+        return Some(s.parse::<u64>().unwrap_or(u64::MAX) as u16);
+    }
+    // getservbyname(name, NULL): the first entry of any protocol.
+    SERVICES.iter().find(|(n, _, _, al)| *n == s || al.contains(&s)).map(|x| x.1)
+}
+
+/// One part of a dotted address as `strtoul(s, &end, 0)` reads it, whole string.
+fn c_number(s: &str) -> Option<u64> {
+    parse_uint(s, u64::MAX)
+}
+
+/// libxtables' numeric address parser: 1 to 4 dot-separated parts, each a C
+/// number (decimal, `0x` hex, `0` octal) up to 255, missing parts zero
+/// (`10.1` is 10.1.0.0, observed).
+pub fn parse_ipv4_xtables(s: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut b = [0u8; 4];
+    for (i, p) in parts.iter().enumerate() {
+        b[i] = u8::try_from(c_number(p)?).ok()?;
+    }
+    Some(Ipv4Addr::from(b))
+}
+
+/// `inet_aton`, the numeric forms `getaddrinfo` accepts: `a` (32 bits),
+/// `a.b` (8.24), `a.b.c` (8.8.16), `a.b.c.d`, each part a C number
+/// (`10.1` is 10.0.0.1, `010.0.0.1` is 8.0.0.1; observed).
+pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<u64> = s.split('.').map(c_number).collect::<Option<_>>()?;
+    let (last, head) = parts.split_last()?;
+    if head.len() > 3 || head.iter().any(|p| *p > 255) {
+        return None;
+    }
+    let last_bits = 32 - 8 * head.len() as u32;
+    if *last >= 1u64 << last_bits {
+        return None;
+    }
+    let v = head.iter().enumerate().fold(*last as u32, |acc, (i, p)| acc | (*p as u32) << (24 - 8 * i as u32));
+    Some(Ipv4Addr::from(v))
+}
+
+/// What `getaddrinfo(name, AF_INET)` answers in nfsim, which has no DNS: the
+/// numeric forms, and `localhost`, the one name every `/etc/hosts` maps (to
+/// 127.0.0.1; case-insensitive, as the resolver compares). Any other name is
+/// unresolvable, as a name that does not exist is on a box with working DNS.
+pub fn getaddrinfo(s: &str) -> Option<Ipv4Addr> {
+    if s.eq_ignore_ascii_case("localhost") {
+        return Some(Ipv4Addr::LOCALHOST);
+    }
+    inet_aton(s)
+}
+
+/// A host as `-s`/`-d` take it (`xtables_ipparse_multiple`): the numeric
+/// parser first, then the resolver.
+pub fn parse_host(s: &str) -> Option<Ipv4Addr> {
+    parse_ipv4_xtables(s).or_else(|| getaddrinfo(s))
+}
+
+/// The x6 framework's host-with-mask type (conntrack's addresses, NETMAP's
+/// `--to`), given as `host` and the text after `/`: the host goes straight
+/// to the resolver; the mask is a prefix length or a dotted mask, and a
+/// length over 32 or a non-contiguous mask counts as 32 (observed).
+pub fn parse_hostmask(host: &str, mask: Option<&str>, ext: &str, opt: &str) -> Result<(Ipv4Addr, u8), Error> {
+    let addr = getaddrinfo(host).ok_or_else(|| param("getaddrinfo: Name or service not known\n"))?;
+    let bad = || {
+        param(format!("{ext}: bad value for option \"--{opt}\", neither a valid network mask nor valid CIDR (0-32).\n"))
+    };
+    let len = match mask {
+        None => 32,
+        Some(m) if m.contains('.') => {
+            let v = u32::from(parse_ipv4(m).ok_or_else(bad)?);
+            if v.leading_ones() + v.trailing_zeros() == 32 { v.leading_ones() as u8 } else { 32 }
+        }
+        Some(m) => parse_uint(m, u32::MAX as u64).ok_or_else(bad)?.min(32) as u8,
+    };
+    Ok((addr, len))
+}
+
 /// Parses `a.b.c.d` or `a.b.c.d-e.f.g.h` for NAT and iprange.
 pub fn parse_ip_range(s: &str) -> Option<(Ipv4Addr, Ipv4Addr)> {
     match s.split_once('-') {
@@ -225,6 +314,31 @@ mod test {
         assert_eq!(parse_proto("256"), None);
         assert_eq!(proto_name(58), Some("ipv6-icmp"));
         assert_eq!(proto_name(255), None);
+    }
+
+    #[test]
+    fn hosts_parse_like_libxtables_then_inet_aton() {
+        let ip = |s: &str| parse_host(s).map(|a| a.to_string());
+        assert_eq!(ip("10.1").as_deref(), Some("10.1.0.0"));
+        assert_eq!(ip("0x10.1").as_deref(), Some("16.1.0.0"));
+        assert_eq!(ip("010.0.0.1").as_deref(), Some("8.0.0.1"));
+        assert_eq!(ip("1.65535").as_deref(), Some("1.0.255.255"));
+        assert_eq!(ip("167772161").as_deref(), Some("10.0.0.1"));
+        assert_eq!(ip("LocalHost").as_deref(), Some("127.0.0.1"));
+        for bad in ["1.2.3.256", "10.0.0.08", "1.2.3.4.", "1..2", "08", "foo.example", "::1", "1.2.3.4.5"] {
+            assert_eq!(ip(bad), None, "{bad}");
+        }
+        assert_eq!(getaddrinfo("10.1").map(|a| a.to_string()).as_deref(), Some("10.0.0.1"));
+    }
+
+    #[test]
+    fn x6_ports_truncate_to_16_bits_and_take_services() {
+        assert_eq!(parse_port_x6("70000"), Some(4464));
+        assert_eq!(parse_port_x6("99999999999"), Some(59391));
+        assert_eq!(parse_port_x6("010"), Some(10));
+        assert_eq!(parse_port_x6("0x16"), None);
+        assert_eq!(parse_port_x6("ssh"), Some(22));
+        assert_eq!(parse_port_x6("-1"), None);
     }
 
     #[test]

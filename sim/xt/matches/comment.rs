@@ -21,12 +21,13 @@ impl Match for Comment {
         OPTS
     }
     fn parse(&mut self, _: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
-        if args[0].len() > 255 {
-            return Err(opts::param(
-                "comment: argument too long for option \"--comment\" (max 255 chars)\n".to_string(),
-            ));
+        // Longer text is cut to the buffer silently (observed: 256 and more
+        // characters are stored as the first 255).
+        let mut end = args[0].len().min(255);
+        while !args[0].is_char_boundary(end) {
+            end -= 1;
         }
-        self.text = Some(args[0].to_string());
+        self.text = Some(args[0][..end].to_string());
         Ok(())
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {

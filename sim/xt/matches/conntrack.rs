@@ -76,6 +76,24 @@ fn parse_range(s: &str, opt: &str, max: u64) -> Result<(u64, u64), Error> {
     }
 }
 
+/// `port[:port]` of the x6 port-range type: empty ends are 0 and 65535,
+/// numbers wrap to 16 bits, a reversed range is kept (observed).
+fn parse_ports(s: &str) -> Result<(u16, u16), Error> {
+    let one = |p: &str, d: u16| {
+        if p.is_empty() {
+            return Ok(d);
+        }
+        opts::parse_port_x6(p).ok_or_else(|| opts::param(format!("Port \"{p}\" does not resolve to anything.\n")))
+    };
+    match s.split_once(':') {
+        Some((a, b)) => Ok((one(a, 0)?, one(b, 65535)?)),
+        None => {
+            let v = one(s, 0)?;
+            Ok((v, v))
+        }
+    }
+}
+
 fn range_text<T: PartialEq + std::fmt::Display>(a: T, b: T) -> String {
     if a == b { a.to_string() } else { format!("{a}:{b}") }
 }
@@ -166,8 +184,7 @@ impl Match for Conntrack {
             }
             _ if opt.ends_with("port") => {
                 let i = PORT_OPTS.iter().position(|x| *x == opt).expect("declared");
-                let (a, b) = parse_range(s, opt, 65535)?;
-                self.ports[i] = Some(Inv { v: (a as u16, b as u16), inv });
+                self.ports[i] = Some(Inv { v: parse_ports(s)?, inv });
             }
             _ => {
                 let i = ADDR_OPTS.iter().position(|x| *x == opt).expect("declared");
@@ -175,14 +192,7 @@ impl Match for Conntrack {
                     Some((h, m)) => (h, Some(m)),
                     None => (s, None),
                 };
-                let bad = || opts::param(format!("host/network `{s}' not found"));
-                let a = crate::ruleset::spec::parse_host(h).ok_or_else(bad)?;
-                let len = match m {
-                    Some(m) => opts::parse_uint(m, 32)
-                        .ok_or_else(|| opts::param(format!("invalid mask `{m}' specified")))?
-                        as u8,
-                    None => 32,
-                };
+                let (a, len) = opts::parse_hostmask(h, m, "conntrack", opt)?;
                 self.addrs[i] = Some(Inv { v: (a, len), inv });
             }
         }

@@ -64,6 +64,15 @@ impl Match for IpRange {
             }
         }
     }
+    fn warnings(&self) -> Vec<String> {
+        // libxt_iprange warns, and still adds the rule (observed).
+        [&self.src, &self.dst]
+            .into_iter()
+            .flatten()
+            .filter(|(a, b, _)| a > b)
+            .map(|(a, b, _)| format!("xt_iprange: range {a}-{b} is reversed and will never match"))
+            .collect()
+    }
     fn matches(&mut self, pkt: &mut dyn PacketView, _: &mut bool) -> bool {
         packet::ipv4(pkt.ip()).is_some_and(|ip| hit(&self.src, ip.src) && hit(&self.dst, ip.dst))
     }

@@ -8,7 +8,7 @@
 use crate::engine::Instant;
 use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::PacketView;
-use crate::xt::{Match, RuleInfo};
+use crate::xt::{CheckCtx, Match, Refusal, RuleInfo};
 
 /// XT_LIMIT_SCALE: periods are in 1/10000 s.
 const SCALE: u64 = 10_000;
@@ -39,7 +39,17 @@ impl Default for Limit {
 
 const OPTS: &[Opt] = &[Opt::arg("limit"), Opt::arg("limit-burst")];
 
-fn parse_rate(s: &str) -> Option<u32> {
+fn parse_rate(s: &str) -> Result<u32, Error> {
+    let avg = rate_period(s).ok_or_else(|| opts::param(format!("bad rate \"{s}\"'")))?;
+    // A period that rounds to zero is too fast for the 1/10000 s scale.
+    if avg == 0 {
+        return Err(opts::param(format!("Rate too fast \"{s}\"")));
+    }
+    u32::try_from(avg).map_err(|_| opts::param(format!("bad rate \"{s}\"'")))
+}
+
+/// The period of `N/unit` in 1/10000 s (may be 0 for a too fast rate).
+fn rate_period(s: &str) -> Option<u64> {
     let (n, unit) = match s.split_once('/') {
         Some((n, u)) => (n, u),
         None => (s, "sec"),
@@ -57,9 +67,7 @@ fn parse_rate(s: &str) -> Option<u32> {
     } else {
         return None;
     };
-    // The kernel refuses a rate whose period rounds to zero.
-    let avg = SCALE * mult / n;
-    (avg > 0 && avg <= u32::MAX as u64).then_some(avg as u32)
+    Some(SCALE * mult / n)
 }
 
 fn rate_text(avg: u32) -> String {
@@ -88,7 +96,7 @@ impl Match for Limit {
     }
     fn parse(&mut self, opt: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
         if opt == "limit" {
-            self.avg = parse_rate(args[0]).ok_or_else(|| opts::param(format!("bad rate \"{}\"'", args[0])))?;
+            self.avg = parse_rate(args[0])?;
         } else {
             self.burst = opts::parse_uint(args[0], 10_000)
                 .ok_or_else(|| opts::bad_value_near("limit", "limit-burst", args[0], 10_000))?
@@ -104,6 +112,15 @@ impl Match for Limit {
     }
     fn list(&self, out: &mut String, _: bool) {
         out.push_str(&format!(" limit: avg {} burst {}", rate_text(self.avg), self.burst));
+    }
+    fn check(&self, _: &CheckCtx) -> Result<(), Refusal> {
+        // xt_limit: the bucket (avg × burst, computed in 32 bits) must hold
+        // at least one packet's cost.
+        let cap = self.avg.wrapping_mul(self.burst);
+        if self.burst == 0 || credits(cap as u64) < credits(self.avg as u64) {
+            return Err(Refusal::erange(format!("xt_limit: Overflow, try lower: {}/{}", self.avg, self.burst)));
+        }
+        Ok(())
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, _: &mut bool) -> bool {
         let now = pkt.now();

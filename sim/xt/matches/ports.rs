@@ -33,13 +33,28 @@ impl PortRange {
     /// `min[:max]`, empty ends meaning 0 and 65535; `bad(part)` builds the
     /// error for a part that is not a port.
     pub fn parse(s: &str, proto: &str, inv: bool, bad: impl Fn(&str) -> Error) -> Result<PortRange, Error> {
+        Self::parse_with(s, inv, |p| opts::parse_port(p, proto), bad)
+    }
+
+    /// The same with the x6 framework's port type (udp): numbers wrap to
+    /// 16 bits instead of being refused.
+    pub fn parse_x6(s: &str, inv: bool, bad: impl Fn(&str) -> Error) -> Result<PortRange, Error> {
+        Self::parse_with(s, inv, opts::parse_port_x6, bad)
+    }
+
+    fn parse_with(
+        s: &str,
+        inv: bool,
+        port: impl Fn(&str) -> Option<u16>,
+        bad: impl Fn(&str) -> Error,
+    ) -> Result<PortRange, Error> {
         let one = |p: &str, dflt: u16| -> Result<u16, Error> {
-            if p.is_empty() { Ok(dflt) } else { opts::parse_port(p, proto).ok_or_else(|| bad(p)) }
+            if p.is_empty() { Ok(dflt) } else { port(p).ok_or_else(|| bad(p)) }
         };
         let (min, max) = match s.split_once(':') {
             Some((a, b)) => (one(a, 0)?, one(b, 65535)?),
             None => {
-                let p = opts::parse_port(s, proto).ok_or_else(|| bad(s))?;
+                let p = port(s).ok_or_else(|| bad(s))?;
                 (p, p)
             }
         };

@@ -225,7 +225,7 @@ impl Match for StringMatch {
             // FIXME: ts_fsm takes a token program, not text; nfsim does not
             // model it and refuses it as the kernel refuses text patterns.
             "fsm" => Err(einval),
-            _ => Err(Refusal { log: Vec::new(), enoent: true }),
+            _ => Err(Refusal::enoent(Vec::new())),
         }
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, _: &mut bool) -> bool {

@@ -31,8 +31,9 @@ impl Match for Udp {
         OPTS
     }
     fn parse(&mut self, opt: &str, inv: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
-        // x6 port ranges are unsigned: "-1" names no service at all.
-        let r = PortRange::parse(args[0], "udp", inv, bad_port)?;
+        // x6 port ranges are unsigned ("-1" names no service at all) and
+        // wrap to 16 bits (`70000` is 4464, observed).
+        let r = PortRange::parse_x6(args[0], inv, bad_port)?;
         if opt.starts_with('s') {
             self.sport = r
         } else {
@@ -85,6 +86,13 @@ mod test {
         assert_eq!(s, " --sport 4:3");
         let mut p = TestPacket::new(TestPacket::udp([1, 1, 1, 1], [2, 2, 2, 2], 4, 53), Hook::Input);
         assert!(!m.matches(&mut p, &mut false));
+    }
+
+    #[test]
+    fn large_port_wraps_to_16_bits() {
+        let mut m = Udp::default();
+        m.parse("dport", false, &["70000"], &RuleInfo::default()).unwrap();
+        assert_eq!(m.dport.min, 4464);
     }
 
     #[test]

@@ -104,17 +104,21 @@ impl Target for Ct {
         Scope { table: Some(TableName::Raw), ..Scope::ANY }
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), Refusal> {
+        if self.timeout.is_some() {
+            // nfsim has no `nfct timeout` policies, so every name is unknown:
+            // ENOENT without a log line (observed).
+            return Err(Refusal::enoent(Vec::new()));
+        }
         let Some(h) = &self.helper else {
             return Ok(());
         };
         if ctx.rule.proto == 0 || ctx.rule.proto_inv {
-            return Err(Refusal {
-                log: vec!["xt_CT: You must specify a L4 protocol and not use inversions on it".into()],
-                enoent: true,
-            });
+            return Err(Refusal::enoent(vec![
+                "xt_CT: You must specify a L4 protocol and not use inversions on it".into(),
+            ]));
         }
         if !HELPERS.iter().any(|(n, p)| n == h && *p == ctx.rule.proto) {
-            return Err(Refusal { log: vec![format!("xt_CT: No such helper \"{h}\"")], enoent: true });
+            return Err(Refusal::enoent(vec![format!("xt_CT: No such helper \"{h}\"")]));
         }
         Ok(())
     }

@@ -10,6 +10,8 @@ use crate::xt::{RuleInfo, Target, TargetVerdict};
 pub struct Mark {
     /// Value and mask once given.
     pub xmark: Option<(u32, u32)>,
+    /// The option that gave them.
+    pub given: Option<&'static str>,
 }
 
 const OPTS: &[Opt] =
@@ -23,9 +25,13 @@ impl Target for Mark {
         OPTS
     }
     fn parse(&mut self, opt: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
-        if self.xmark.is_some() {
-            return Err(opts::param("MARK target: Can't specify --set-xmark twice\n"));
+        if let Some(old) = self.given {
+            // The x6 framework names the pair in option-table order.
+            let pos = |n: &str| OPTS.iter().position(|o| o.name == n);
+            let (a, b) = if pos(old) < pos(opt) { (old, opt) } else { (opt, old) };
+            return Err(opts::param(format!("MARK: option \"--{a}\" cannot be used together with \"--{b}\".\n")));
         }
+        self.given = OPTS.iter().find(|o| o.name == opt).map(|o| o.name);
         let bad = || opts::bad_int("MARK", opt);
         let (v, m) = opts::parse_mark_mask(args[0]).ok_or_else(bad)?;
         let has_mask = args[0].contains('/');

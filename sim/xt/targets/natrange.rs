@@ -50,6 +50,9 @@ pub fn parse_ports(s: &str, zero_ok: bool) -> Result<((u16, u16), Option<u16>), 
             Some((a, b)) => {
                 let lo = a.parse::<u32>().ok().filter(|v| *v <= 65535).ok_or_else(|| port_err(range))? as u16;
                 let hi = b.parse::<u32>().ok().filter(|v| *v <= 65535).ok_or_else(|| port_err(b))? as u16;
+                if lo > hi {
+                    return Err(opts::param(format!("Port range `{b}' funky")));
+                }
                 (lo, hi)
             }
             None => {
@@ -74,7 +77,7 @@ impl NatRange {
         };
         let mut r = NatRange::default();
         if !a.is_empty() {
-            r.addrs = Some(opts::parse_ip_range(a).ok_or_else(|| opts::param(format!("Bad IP address \"{a}\"\n")))?);
+            r.addrs = Some(opts::parse_ip_range(a).ok_or_else(|| opts::param(format!("Bad IP address \"{a}\"")))?);
         }
         if let Some(p) = p {
             if !has_ports(rule) {

@@ -29,12 +29,9 @@ impl Target for Netmap {
             Some((a, m)) => (a, Some(m)),
             None => (s, None),
         };
-        let addr = opts::parse_ipv4(a).ok_or_else(|| opts::param(format!("Bad IP address \"{a}\"\n")))?;
-        let len = match m {
-            Some(m) => opts::parse_uint(m, 32).ok_or_else(|| opts::param(format!("Bad netmask \"{m}\"\n")))? as u8,
-            None => 32,
-        };
-        self.to = Some((addr, len));
+        let (addr, len) = opts::parse_hostmask(a, m, "NETMAP", "to")?;
+        let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+        self.to = Some((Ipv4Addr::from(u32::from(addr) & mask), len));
         Ok(())
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {

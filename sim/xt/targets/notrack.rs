@@ -3,7 +3,7 @@
 
 use crate::xt::opts::{Error, Opt};
 use crate::xt::packet::{Action, PacketView};
-use crate::xt::{RuleInfo, Scope, TableName, Target, TargetVerdict};
+use crate::xt::{CheckCtx, Refusal, RuleInfo, TableName, Target, TargetVerdict};
 
 /// The NOTRACK target.
 #[derive(Clone, Debug, Default)]
@@ -26,8 +26,14 @@ impl Target for Notrack {
     fn list(&self, out: &mut String, _: bool) {
         out.push_str(" NOTRACK");
     }
-    fn scope(&self) -> Scope {
-        Scope { table: Some(TableName::Raw), ..Scope::ANY }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), Refusal> {
+        // The kernel registers NOTRACK as a revision of CT, so its refusal
+        // names CT (observed).
+        if ctx.table != TableName::Raw {
+            let t = ctx.table.as_str();
+            return Err(Refusal::einval(format!("x_tables: ip_tables: CT target: only valid in raw table, not {t}")));
+        }
+        Ok(())
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
         pkt.act(Action::Target(self));

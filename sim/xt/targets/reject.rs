@@ -78,7 +78,11 @@ impl Target for Reject {
     fn parse(&mut self, _: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
         let s = args[0];
         if s == "echo-reply" || s == "echoreply" {
-            return Err(opts::param("--reject-with echo-reply no longer supported\n"));
+            // A plain notice, then the lookup fails like any unknown name (observed).
+            return Err(Error::Noted(
+                "--reject-with echo-reply no longer supported".into(),
+                format!("unknown reject type \"{s}\""),
+            ));
         }
         self.with = NAMES
             .iter()

@@ -24,11 +24,11 @@ impl Target for Tcpmss {
         OPTS
     }
     fn parse(&mut self, opt: &str, _: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
-        if self.mss.is_some() {
-            return Err(opts::param("TCPMSS target: Only one option may be specified"));
-        }
+        // Both options set the one MSS field, so the last one wins
+        // (`--set-mss 1400 --clamp-mss-to-pmtu` saves as clamp, observed).
         self.mss = Some(if opt == "set-mss" {
-            Some(opts::parse_uint(args[0], 65535 - 40).ok_or_else(|| opts::bad_int("TCPMSS", "set-mss"))? as u16)
+            let bad = || opts::param("TCPMSS: bad value for option \"--set-mss\", or out of range (0-65515).\n");
+            Some(opts::parse_uint(args[0], 65535 - 40).ok_or_else(bad)? as u16)
         } else {
             None
         });
