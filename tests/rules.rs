@@ -358,3 +358,35 @@ proptest! {
         let _ = Ruleset::new().apply_argv(&words(&text));
     }
 }
+
+/// The recorded corpus still describes the real tools: re-record it live and
+/// compare (about a minute, most of it waiting out the kernel's log rate
+/// limit). Root only; skipped with the reason elsewhere.
+#[test]
+fn corpus_recording_matches_live_iptables() {
+    let root = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let missing: Vec<&str> = ["iptables-legacy", "iptables-legacy-save", "ip", "python3"]
+        .into_iter()
+        .filter(|t| {
+            std::process::Command::new("sh")
+                .args(["-c", &format!("command -v {t}")])
+                .output()
+                .map_or(true, |o| !o.status.success())
+        })
+        .collect();
+    if !root || !missing.is_empty() {
+        eprintln!("skipping: the live iptables re-recording needs root and {missing:?} (root: {root})");
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
+    let out = std::process::Command::new(dir.join("record.sh"))
+        .arg("--check")
+        .arg(dir.join("corpus.jsonl"))
+        .output()
+        .expect("run record.sh");
+    assert!(
+        out.status.success(),
+        "live iptables differs from the recording:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
