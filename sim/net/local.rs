@@ -34,8 +34,8 @@ impl Host {
                 }
             }
         }
-        if self.netfilter.run(Hook::LocalIn, skb, now) == HookVerdict::Drop {
-            return Outcome::drop(DropReason::Netfilter(Hook::LocalIn));
+        if self.netfilter.run(Hook::Input, skb, now) == HookVerdict::Drop {
+            return Outcome::drop(DropReason::Netfilter(Hook::Input));
         }
         self.stats.ip.in_delivers += 1;
         let ip = Ipv4Packet::new_unchecked(skb.data());

@@ -110,7 +110,7 @@ impl Host {
         };
         self.stats.ip.out_requests += 1;
         skb.oif = Some(oif);
-        if self.netfilter.run(Hook::LocalOut, skb, now) == HookVerdict::Drop {
+        if self.netfilter.run(Hook::Output, skb, now) == HookVerdict::Drop {
             self.stats.ip.out_discards += 1;
             return false;
         }

@@ -11,34 +11,9 @@
 
 use crate::engine::Instant;
 use crate::skb::Skb;
-use std::fmt;
 
-/// An IPv4 netfilter hook, numbered as in `enum nf_inet_hooks`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Hook {
-    /// Every arriving packet, before the routing decision.
-    PreRouting = 0,
-    /// Packets for this box, after the routing decision.
-    LocalIn = 1,
-    /// Packets routed through the box.
-    Forward = 2,
-    /// Packets this box originates.
-    LocalOut = 3,
-    /// Every departing packet.
-    PostRouting = 4,
-}
-
-impl fmt::Display for Hook {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Hook::PreRouting => "PREROUTING",
-            Hook::LocalIn => "INPUT",
-            Hook::Forward => "FORWARD",
-            Hook::LocalOut => "OUTPUT",
-            Hook::PostRouting => "POSTROUTING",
-        })
-    }
-}
+/// The five IPv4 hooks (defined beside the extensions, whose masks use them).
+pub use crate::xt::Hook;
 
 /// What a hook decides for a packet (`NF_ACCEPT`, `NF_DROP`, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

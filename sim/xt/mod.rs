@@ -55,6 +55,13 @@ impl Hook {
     }
 }
 
+/// The built-in chain's name: `PREROUTING`, `INPUT`, ...
+impl fmt::Display for Hook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.chain_name())
+    }
+}
+
 /// Hook names of a mask joined by `/`, as the kernel's `textify_hooks` prints.
 pub fn hooks_text(mask: u8) -> String {
     let names: Vec<&str> = Hook::ALL.iter().filter(|h| mask & h.bit() != 0).map(|h| h.chain_name()).collect();
