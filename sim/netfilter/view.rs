@@ -1,0 +1,116 @@
+//! The packet as matches and targets see it: an [`Skb`] in one hook, with
+//! the names of its interfaces, the time, the box's address classes and the
+//! connection's facts. Targets' side effects land here: the mark and header
+//! rewrites apply at once (later rules see them, as in the kernel), a LOG
+//! line goes to the box's log, a REJECT is remembered for the box to send
+//! once the hook has dropped the packet.
+
+use crate::engine::{Instant, Rng};
+use crate::net::route::LocalTable;
+use crate::skb::Skb;
+use crate::wire::{checksum, Ipv4Packet};
+use crate::xt::targets::reject::RejectWith;
+use crate::xt::{Action, CtFacts, Hook, PacketView};
+use std::net::Ipv4Addr;
+
+/// What the targets of one traversal asked for beyond the verdict.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// LOG lines, as (level, prefix, flags) to be formatted by the box.
+    pub logs: Vec<(u8, String, u8)>,
+    /// The REJECT reply to send, if the packet was rejected.
+    pub reject: Option<RejectWith>,
+}
+
+/// An [`Skb`] seen from one hook.
+pub struct SkbView<'a> {
+    /// The packet.
+    pub skb: &'a mut Skb,
+    /// The hook being traversed.
+    pub hook: Hook,
+    /// Ingress interface name, "" when none.
+    pub in_name: &'a str,
+    /// Egress interface name, "" when none.
+    pub out_name: &'a str,
+    /// The virtual time.
+    pub now: Instant,
+    /// The box's addresses, for `-m addrtype`.
+    pub local: &'a LocalTable,
+    /// The stream `-m statistic --mode random` draws from.
+    pub rng: &'a mut Rng,
+    /// The connection's facts, if conntrack saw the packet.
+    pub ct: Option<&'a CtFacts>,
+    /// The link-layer header the packet arrived with (14 bytes), if any.
+    pub link: Option<[u8; 14]>,
+    /// Side effects gathered during the traversal.
+    pub effects: &'a mut Effects,
+}
+
+impl PacketView for SkbView<'_> {
+    fn ip(&self) -> &[u8] {
+        self.skb.data()
+    }
+    fn hook(&self) -> Hook {
+        self.hook
+    }
+    fn in_iface(&self) -> &str {
+        self.in_name
+    }
+    fn out_iface(&self) -> &str {
+        self.out_name
+    }
+    fn mark(&self) -> u32 {
+        self.skb.mark
+    }
+    fn set_mark(&mut self, mark: u32) {
+        self.skb.mark = mark;
+    }
+    fn now(&self) -> Instant {
+        self.now
+    }
+    fn ct(&self) -> Option<&CtFacts> {
+        self.ct
+    }
+    fn link_header(&self) -> Option<&[u8]> {
+        self.link.as_ref().map(|h| &h[..])
+    }
+    fn addr_type(&self, addr: Ipv4Addr, _dev: Option<&str>) -> u8 {
+        // RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, else unicast (or unspec).
+        if self.local.is_local(addr) {
+            2
+        } else if addr.is_broadcast() || self.local.is_subnet_broadcast(addr) {
+            3
+        } else if addr.is_multicast() {
+            5
+        } else if addr.is_unspecified() {
+            0
+        } else {
+            1
+        }
+    }
+    fn random_u32(&mut self) -> u32 {
+        self.rng.next_u32()
+    }
+    fn act(&mut self, action: Action) {
+        match action {
+            Action::Log(l) => self.effects.logs.push((l.level, l.prefix.clone(), l.flags)),
+            Action::Reject(with) => self.effects.reject = Some(with),
+            Action::SetTtl(ttl) => rewrite_word(self.skb, 8, |w| (w & 0x00ff) | (ttl as u16) << 8),
+            Action::SetTos(tos) => rewrite_word(self.skb, 0, |w| (w & 0xff00) | tos as u16),
+            // Connection marks, NFLOG, priority and NAT arrive with the
+            // layers that own them.
+            Action::SetCtMark(_) | Action::Nflog(_) | Action::SetPriority(_) | Action::Target(_) => {}
+        }
+    }
+}
+
+/// Rewrites the 16-bit header word at `at`, patching the checksum (RFC 1624).
+fn rewrite_word(skb: &mut Skb, at: usize, f: impl Fn(u16) -> u16) {
+    let data = skb.data_mut();
+    let old = u16::from_be_bytes([data[at], data[at + 1]]);
+    let new = f(old);
+    data[at..at + 2].copy_from_slice(&new.to_be_bytes());
+    let mut ip = Ipv4Packet::new_unchecked(data);
+    let csum = checksum::update16(ip.checksum(), old, new);
+    ip.set_checksum(csum);
+}
