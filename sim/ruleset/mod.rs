@@ -13,6 +13,7 @@ pub mod argv;
 pub mod command;
 pub mod error;
 pub mod eval;
+mod index;
 pub mod list;
 pub mod model;
 pub mod restore;
