@@ -6,7 +6,7 @@
 //! continue with the next rule. Loops cannot occur: tables containing one
 //! reachable from a hook are refused when loaded.
 
-use super::index::{Cursor, Mark, Query, RuleIndex};
+use super::index::{Cursor, Mark, RuleIndex};
 use super::model::{Policy, Ruleset, Table, TableRules, Verdict};
 use crate::xt::packet::{self, PacketView};
 use crate::xt::{Hook, TargetVerdict};
@@ -95,13 +95,13 @@ fn walk(
     };
     let len = pkt.ip().len() as u64;
     let mut cur = match index {
-        Some(ix) => ix.cursor(table, &t.chains, Query::new(&ip, pkt.ip(), pkt.in_iface(), pkt.out_iface())),
+        Some(ix) => ix.cursor(table, &t.chains, ip),
         None => Cursor::LINEAR,
     };
     let mut stack: Vec<Frame> = Vec::new();
     let mut ci = base;
     let mut mark = cur.enter(&t.chains, ci);
-    let mut ri = cur.next(mark, 0);
+    let mut ri = cur.next(&mut mark, 0, pkt);
     loop {
         if ri >= t.chains[ci].rules.len() {
             // End of chain: an implicit RETURN, or the policy.
@@ -109,7 +109,7 @@ fn walk(
                 Some((c, r, m)) if ci != base => {
                     cur.leave(mark);
                     (ci, mark) = (c, m);
-                    ri = cur.next(mark, r);
+                    ri = cur.next(&mut mark, r, pkt);
                     continue;
                 }
                 _ => return policy(t, base, len),
@@ -117,7 +117,7 @@ fn walk(
         }
         let rule = &mut t.chains[ci].rules[ri];
         if !generic_hit(rule, &ip, pkt) {
-            ri = cur.next(mark, ri + 1);
+            ri = cur.next(&mut mark, ri + 1, pkt);
             continue;
         }
         let mut hotdrop = false;
@@ -134,7 +134,7 @@ fn walk(
             return (Decision::Drop, by);
         }
         if !all {
-            ri = cur.next(mark, ri + 1);
+            ri = cur.next(&mut mark, ri + 1, pkt);
             continue;
         }
         let rule = &mut t.chains[ci].rules[ri];
@@ -154,7 +154,7 @@ fn walk(
                 let name = name.clone();
                 let goto = matches!(rule.verdict, Verdict::Goto(_));
                 let Some(to) = t.chains.iter().position(|c| c.name == name) else {
-                    ri = cur.next(mark, ri + 1);
+                    ri = cur.next(&mut mark, ri + 1, pkt);
                     continue;
                 };
                 if goto {
@@ -164,12 +164,12 @@ fn walk(
                 }
                 ci = to;
                 mark = cur.enter(&t.chains, ci);
-                ri = cur.next(mark, 0);
+                ri = cur.next(&mut mark, 0, pkt);
                 continue;
             }
         };
         match next {
-            RuleVerdict::Continue => ri = cur.next(mark, ri + 1),
+            RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, pkt),
             RuleVerdict::Accept => {
                 return (Decision::Accept, Some((t.chains[ci].name.clone(), ri + 1)));
             }
@@ -180,7 +180,7 @@ fn walk(
                 Some((c, r, m)) if ci != base => {
                     cur.leave(mark);
                     (ci, mark) = (c, m);
-                    ri = cur.next(mark, r);
+                    ri = cur.next(&mut mark, r, pkt);
                 }
                 _ => return policy(t, base, len),
             },

@@ -26,11 +26,18 @@ use rustc_hash::FxHashMap;
 
 use super::model::{Addr, Chain, Iface, Rule, Table};
 use crate::xt::Match;
-use crate::xt::packet::{self, Ipv4Fields};
+use crate::xt::packet::{self, Ipv4Fields, PacketView};
 
 /// Chains shorter than this are walked rule by rule: the lookups would cost
-/// more than the rules they skip.
-const MIN_RULES: usize = 8;
+/// more than the rules they skip. (Both limits only trade speed; the tests
+/// lower them so that their small chains go through the index.)
+const MIN_RULES: usize = if cfg!(test) { 4 } else { 24 };
+
+/// The first rules of an indexed chain are walked one by one too, and the
+/// packet is looked up only when it gets past them: the rules that decide
+/// most packets usually come first (`ESTABLISHED,RELATED -j ACCEPT`), and
+/// those packets then pay nothing for the index.
+const HEAD_RULES: usize = if cfg!(test) { 2 } else { 8 };
 
 /// The fields the index knows, in the order their lists are intersected
 /// (the most selective first is only a speed matter).
@@ -60,7 +67,10 @@ const EXACT: u8 = 0x80;
 
 /// Up to 15 bytes of an interface name, little-endian.
 fn pack(name: &[u8]) -> u128 {
-    name.iter().take(15).enumerate().fold(0, |acc, (i, &b)| acc | (b as u128) << (8 * i))
+    let mut b = [0u8; 16];
+    let n = name.len().min(15);
+    b[..n].copy_from_slice(&name[..n]);
+    u128::from_le_bytes(b)
 }
 
 /// A rule's keys per field; `None` = any value (the rule is wild there).
@@ -283,7 +293,7 @@ impl ChainIndex {
 
 /// The packet's values for every field, computed once per traversal.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Query {
+struct Query {
     proto: u8,
     src: u32,
     dst: u32,
@@ -297,8 +307,9 @@ pub(super) struct Query {
 }
 
 impl Query {
-    /// The values of `ip` (parsed from `datagram`) arriving on `iif`, leaving on `oif`.
-    pub(super) fn new(ip: &Ipv4Fields, datagram: &[u8], iif: &str, oif: &str) -> Query {
+    /// The values of `pkt`, whose IPv4 header is `ip`.
+    fn new(ip: &Ipv4Fields, pkt: &dyn PacketView) -> Query {
+        let (datagram, iif, oif) = (pkt.ip(), pkt.in_iface(), pkt.out_iface());
         let whole = match ip.proto {
             6 => 20,
             17 => 8,
@@ -341,11 +352,13 @@ impl Query {
 
 /// Where one chain's lookup results sit in [`Scratch`]: while the chain runs
 /// they are the top of it (a called chain's are removed when it returns).
+/// The lookup is made when the walk first passes [`HEAD_RULES`].
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Mark {
     chain: u32,
     slices: u32,
     groups: u32,
+    looked_up: bool,
 }
 
 /// The lookups of the chains on the call stack: per chain, one group per
@@ -402,8 +415,9 @@ impl RuleIndex {
         }
     }
 
-    /// A walker over `table`, whose chains are `chains`, for the packet `q`.
-    pub(super) fn cursor(&mut self, table: Table, chains: &[Chain], q: Query) -> Cursor<'_> {
+    /// A walker over `table`, whose chains are `chains`, for a packet whose
+    /// IPv4 header is `ip`.
+    pub(super) fn cursor(&mut self, table: Table, chains: &[Chain], ip: Ipv4Fields) -> Cursor<'_> {
         let t = &mut self.tables[table as usize];
         if t.chains.len() != chains.len() {
             t.chains.clear();
@@ -411,27 +425,40 @@ impl RuleIndex {
         }
         self.scratch.slices.clear();
         self.scratch.groups.clear();
-        Cursor { ix: Some((t, &mut self.scratch, q)) }
+        Cursor { ix: Some(Indexed { t, scratch: &mut self.scratch, ip, query: None }) }
     }
 }
 
 /// Finds the next rule of the current chain that may match: with an index,
 /// the next candidate; without (`Cursor::LINEAR`), simply the next rule.
 pub(super) struct Cursor<'a> {
-    ix: Option<(&'a mut TableIndex, &'a mut Scratch, Query)>,
+    ix: Option<Indexed<'a>>,
+}
+
+struct Indexed<'a> {
+    t: &'a mut TableIndex,
+    scratch: &'a mut Scratch,
+    ip: Ipv4Fields,
+    /// Made at the first lookup: most packets are decided before one.
+    query: Option<Query>,
 }
 
 impl Cursor<'_> {
     /// Every rule in turn: the reference walk.
     pub(super) const LINEAR: Cursor<'static> = Cursor { ix: None };
 
-    /// Enters chain `ci`: looks the packet up in its index (built if
-    /// needed). The mark is the chain's handle until it is left.
+    /// Enters chain `ci`, building its index if needed. The mark is the
+    /// chain's handle until it is left.
     pub(super) fn enter(&mut self, chains: &[Chain], ci: usize) -> Mark {
-        let Some((t, scratch, q)) = &mut self.ix else {
-            return Mark { chain: ci as u32, slices: 0, groups: 0 };
+        let Some(Indexed { t, scratch, .. }) = &mut self.ix else {
+            return Mark { chain: ci as u32, slices: 0, groups: 0, looked_up: false };
         };
-        let mark = Mark { chain: ci as u32, slices: scratch.slices.len() as u32, groups: scratch.groups.len() as u32 };
+        let mark = Mark {
+            chain: ci as u32,
+            slices: scratch.slices.len() as u32,
+            groups: scratch.groups.len() as u32,
+            looked_up: false,
+        };
         let chain = &chains[ci];
         let slot = &mut t.chains[ci];
         let stale = match slot {
@@ -443,15 +470,12 @@ impl Cursor<'_> {
             let n = chain.rules.len();
             *slot = if n < MIN_RULES { Slot::Linear(n) } else { Slot::Built(ChainIndex::build(chain)) };
         }
-        if let Slot::Built(c) = slot {
-            lookup(c, q, scratch);
-        }
         mark
     }
 
     /// Leaves the chain entered with `mark` (return, or before a goto).
     pub(super) fn leave(&mut self, mark: Mark) {
-        if let Some((_, scratch, _)) = &mut self.ix {
+        if let Some(Indexed { scratch, .. }) = &mut self.ix {
             scratch.slices.truncate(mark.slices as usize);
             scratch.groups.truncate(mark.groups as usize);
         }
@@ -461,13 +485,23 @@ impl Cursor<'_> {
     /// match; the chain's length or more if there is none. `from` must not
     /// decrease between calls for the same entry.
     #[inline]
-    pub(super) fn next(&mut self, mark: Mark, from: usize) -> usize {
-        let Some((t, scratch, _)) = &mut self.ix else {
+    pub(super) fn next(&mut self, mark: &mut Mark, from: usize, pkt: &dyn PacketView) -> usize {
+        if from < HEAD_RULES {
+            return from;
+        }
+        let Some(Indexed { t, scratch, ip, query }) = &mut self.ix else {
             return from;
         };
         let Slot::Built(c) = &t.chains[mark.chain as usize] else {
             return from;
         };
+        if !mark.looked_up {
+            // The chain's callees have returned: the top of `scratch` is ours.
+            debug_assert_eq!(scratch.groups.len(), mark.groups as usize);
+            let q = query.get_or_insert_with(|| Query::new(ip, pkt));
+            lookup(c, q, scratch);
+            mark.looked_up = true;
+        }
         let groups = &scratch.groups[mark.groups as usize..];
         leapfrog(&c.ids, groups, &mut scratch.slices, from as u32).map_or(usize::MAX, |i| i as usize)
     }
