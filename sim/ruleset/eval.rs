@@ -100,8 +100,8 @@ fn walk(
     };
     let mut stack: Vec<Frame> = Vec::new();
     let mut ci = base;
-    let mut mark = cur.enter(&t.chains, ci);
-    let mut ri = cur.next(&mut mark, 0, pkt);
+    let mut mark = cur.enter(ci);
+    let mut ri = cur.next(&mut mark, 0, &t.chains[ci], pkt);
     loop {
         if ri >= t.chains[ci].rules.len() {
             // End of chain: an implicit RETURN, or the policy.
@@ -109,7 +109,7 @@ fn walk(
                 Some((c, r, m)) if ci != base => {
                     cur.leave(mark);
                     (ci, mark) = (c, m);
-                    ri = cur.next(&mut mark, r, pkt);
+                    ri = cur.next(&mut mark, r, &t.chains[ci], pkt);
                     continue;
                 }
                 _ => return policy(t, base, len),
@@ -117,7 +117,7 @@ fn walk(
         }
         let rule = &mut t.chains[ci].rules[ri];
         if !generic_hit(rule, &ip, pkt) {
-            ri = cur.next(&mut mark, ri + 1, pkt);
+            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
             continue;
         }
         let mut hotdrop = false;
@@ -134,7 +134,7 @@ fn walk(
             return (Decision::Drop, by);
         }
         if !all {
-            ri = cur.next(&mut mark, ri + 1, pkt);
+            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
             continue;
         }
         let rule = &mut t.chains[ci].rules[ri];
@@ -154,7 +154,7 @@ fn walk(
                 let name = name.clone();
                 let goto = matches!(rule.verdict, Verdict::Goto(_));
                 let Some(to) = t.chains.iter().position(|c| c.name == name) else {
-                    ri = cur.next(&mut mark, ri + 1, pkt);
+                    ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
                     continue;
                 };
                 if goto {
@@ -163,13 +163,13 @@ fn walk(
                     stack.push((ci, ri + 1, mark));
                 }
                 ci = to;
-                mark = cur.enter(&t.chains, ci);
-                ri = cur.next(&mut mark, 0, pkt);
+                mark = cur.enter(ci);
+                ri = cur.next(&mut mark, 0, &t.chains[ci], pkt);
                 continue;
             }
         };
         match next {
-            RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, pkt),
+            RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt),
             RuleVerdict::Accept => {
                 return (Decision::Accept, Some((t.chains[ci].name.clone(), ri + 1)));
             }
@@ -180,7 +180,7 @@ fn walk(
                 Some((c, r, m)) if ci != base => {
                     cur.leave(mark);
                     (ci, mark) = (c, m);
-                    ri = cur.next(&mut mark, r, pkt);
+                    ri = cur.next(&mut mark, r, &t.chains[ci], pkt);
                 }
                 _ => return policy(t, base, len),
             },

@@ -447,30 +447,13 @@ impl Cursor<'_> {
     /// Every rule in turn: the reference walk.
     pub(super) const LINEAR: Cursor<'static> = Cursor { ix: None };
 
-    /// Enters chain `ci`, building its index if needed. The mark is the
-    /// chain's handle until it is left.
-    pub(super) fn enter(&mut self, chains: &[Chain], ci: usize) -> Mark {
-        let Some(Indexed { t, scratch, .. }) = &mut self.ix else {
-            return Mark { chain: ci as u32, slices: 0, groups: 0, looked_up: false };
+    /// Enters chain `ci`. The mark is the chain's handle until it is left.
+    pub(super) fn enter(&mut self, ci: usize) -> Mark {
+        let (slices, groups) = match &self.ix {
+            Some(Indexed { scratch, .. }) => (scratch.slices.len() as u32, scratch.groups.len() as u32),
+            None => (0, 0),
         };
-        let mark = Mark {
-            chain: ci as u32,
-            slices: scratch.slices.len() as u32,
-            groups: scratch.groups.len() as u32,
-            looked_up: false,
-        };
-        let chain = &chains[ci];
-        let slot = &mut t.chains[ci];
-        let stale = match slot {
-            Slot::Unbuilt => true,
-            Slot::Linear(n) => *n != chain.rules.len(),
-            Slot::Built(c) => c.rules != chain.rules.len(),
-        };
-        if stale {
-            let n = chain.rules.len();
-            *slot = if n < MIN_RULES { Slot::Linear(n) } else { Slot::Built(ChainIndex::build(chain)) };
-        }
-        mark
+        Mark { chain: ci as u32, slices, groups, looked_up: false }
     }
 
     /// Leaves the chain entered with `mark` (return, or before a goto).
@@ -485,25 +468,43 @@ impl Cursor<'_> {
     /// match; the chain's length or more if there is none. `from` must not
     /// decrease between calls for the same entry.
     #[inline]
-    pub(super) fn next(&mut self, mark: &mut Mark, from: usize, pkt: &dyn PacketView) -> usize {
-        if from < HEAD_RULES {
+    pub(super) fn next(&mut self, mark: &mut Mark, from: usize, chain: &Chain, pkt: &dyn PacketView) -> usize {
+        if from < HEAD_RULES || from >= chain.rules.len() {
             return from;
         }
         let Some(Indexed { t, scratch, ip, query }) = &mut self.ix else {
             return from;
         };
-        let Slot::Built(c) = &t.chains[mark.chain as usize] else {
-            return from;
-        };
+        let slot = &mut t.chains[mark.chain as usize];
         if !mark.looked_up {
-            // The chain's callees have returned: the top of `scratch` is ours.
-            debug_assert_eq!(scratch.groups.len(), mark.groups as usize);
-            let q = query.get_or_insert_with(|| Query::new(ip, pkt));
-            lookup(c, q, scratch);
+            refresh(slot, chain);
+            if let Slot::Built(c) = slot {
+                // The chain's callees have returned: the top of `scratch` is ours.
+                debug_assert_eq!(scratch.groups.len(), mark.groups as usize);
+                let q = query.get_or_insert_with(|| Query::new(ip, pkt));
+                lookup(c, q, scratch);
+            }
             mark.looked_up = true;
         }
+        let Slot::Built(c) = slot else {
+            return from;
+        };
         let groups = &scratch.groups[mark.groups as usize..];
         leapfrog(&c.ids, groups, &mut scratch.slices, from as u32).map_or(usize::MAX, |i| i as usize)
+    }
+}
+
+/// Builds the chain's index if it has none, or one made for a different
+/// rule count (a change that bypassed [`RuleIndex::invalidate`]).
+fn refresh(slot: &mut Slot, chain: &Chain) {
+    let n = chain.rules.len();
+    let fresh = match slot {
+        Slot::Unbuilt => false,
+        Slot::Linear(m) => *m == n,
+        Slot::Built(c) => c.rules == n,
+    };
+    if !fresh {
+        *slot = if n < MIN_RULES { Slot::Linear(n) } else { Slot::Built(ChainIndex::build(chain)) };
     }
 }
 
@@ -848,5 +849,11 @@ mod test {
         let argv: Vec<String> = "-R FORWARD 3 -s 10.0.99.0/24 -j DROP".split(' ').map(String::from).collect();
         rs.apply_argv(&argv).unwrap();
         assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p), (Decision::Drop, Some(("FORWARD".into(), 3))));
+        // A rule pushed behind the model's back changes the count: rebuilt too.
+        let mut r = rs.table(Table::Filter).unwrap().chain("FORWARD").unwrap().rules[2].clone();
+        r.src.addr = "10.0.77.0".parse().unwrap();
+        rs.tables[0].chains[1].rules.push(r);
+        p.bytes = TestPacket::tcp([10, 0, 77, 1], [2; 4], 1, 80, 2);
+        assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p), (Decision::Drop, Some(("FORWARD".into(), 21))));
     }
 }
