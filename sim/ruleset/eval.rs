@@ -5,6 +5,11 @@
 //! decides and its counters count the packet. Non-terminating targets
 //! continue with the next rule. Loops cannot occur: tables containing one
 //! reachable from a hook are refused when loaded.
+//!
+//! Long chains are not walked rule by rule: a per-chain index (`index.rs`)
+//! names the next rule whose header predicates the packet meets, and only
+//! those are evaluated; every other rule would have failed before any
+//! effect, so the outcome is the rule-by-rule walk's ([`Ruleset::traverse_linear`]).
 
 use super::index::{Cursor, Mark, RuleIndex};
 use super::model::{Policy, Ruleset, Table, TableRules, Verdict};
@@ -58,7 +63,7 @@ impl Ruleset {
     /// Runs `table`'s chain for `hook` over the packet, updating counters.
     /// A table that does not exist (never used) accepts, as no hook is
     /// registered for it. Rules that cannot match are skipped through the
-    /// chain's index ([`super::index`]); what is observable (verdict,
+    /// chain's index; what is observable (verdict,
     /// deciding rule, counters, every match and target run) is exactly what
     /// [`Ruleset::traverse_linear`] gives.
     pub fn traverse(&mut self, table: Table, hook: Hook, pkt: &mut dyn PacketView) -> (Decision, DecidedBy) {

@@ -17,8 +17,10 @@
 //!
 //! Invalidation: [`RuleIndex::invalidate`] drops everything; the model calls
 //! it from every `&mut` access path (`Ruleset::table_mut`, `put_table`), and
-//! chains are rebuilt lazily, when a packet first enters them. A chain whose
-//! rule count changed behind the index's back is rebuilt too.
+//! a chain's index is rebuilt lazily, when a packet first gets past the
+//! chain's head ([`HEAD_RULES`]). A chain whose rule count changed behind the
+//! index's back is rebuilt too. Everything is deterministic: maps are only
+//! looked up, never iterated; lists are sorted.
 
 use std::fmt;
 
