@@ -5,8 +5,14 @@
 //! decides and its counters count the packet. Non-terminating targets
 //! continue with the next rule. Loops cannot occur: tables containing one
 //! reachable from a hook are refused when loaded.
+//!
+//! Long chains are not walked rule by rule: a per-chain index (`index.rs`)
+//! names the next rule whose header predicates the packet meets, and only
+//! those are evaluated; every other rule would have failed before any
+//! effect, so the outcome is the rule-by-rule walk's ([`Ruleset::traverse_linear`]).
 
-use super::model::{Policy, Ruleset, Table, Verdict};
+use super::index::{Cursor, Mark, RuleIndex};
+use super::model::{Policy, Ruleset, Table, TableRules, Verdict};
 use crate::xt::packet::{self, PacketView};
 use crate::xt::{Hook, TargetVerdict};
 
@@ -56,99 +62,138 @@ fn generic_hit(r: &super::model::Rule, ip: &packet::Ipv4Fields, pkt: &dyn Packet
 impl Ruleset {
     /// Runs `table`'s chain for `hook` over the packet, updating counters.
     /// A table that does not exist (never used) accepts, as no hook is
-    /// registered for it.
+    /// registered for it. Rules that cannot match are skipped through the
+    /// chain's index; what is observable (verdict,
+    /// deciding rule, counters, every match and target run) is exactly what
+    /// [`Ruleset::traverse_linear`] gives.
     pub fn traverse(&mut self, table: Table, hook: Hook, pkt: &mut dyn PacketView) -> (Decision, DecidedBy) {
-        let Some(t) = self.tables.iter_mut().find(|t| t.table == table) else {
-            return (Decision::Accept, None);
-        };
-        let Some(base) = t.chains.iter().position(|c| c.name == hook.chain_name()) else {
-            return (Decision::Accept, None);
-        };
-        let Some(ip) = packet::ipv4(pkt.ip()) else {
-            // The kernel's ip_rcv drops such packets before any hook.
-            return (Decision::Drop, None);
-        };
-        let len = pkt.ip().len() as u64;
-        let mut stack: Vec<(usize, usize)> = Vec::new();
-        let (mut ci, mut ri) = (base, 0usize);
-        loop {
-            if ri >= t.chains[ci].rules.len() {
-                // End of chain: an implicit RETURN, or the policy.
-                match stack.pop() {
-                    Some((c, r)) if ci != base => {
-                        (ci, ri) = (c, r);
-                        continue;
-                    }
-                    _ => return policy(t, base, len),
-                }
-            }
-            let rule = &mut t.chains[ci].rules[ri];
-            if !generic_hit(rule, &ip, pkt) {
-                ri += 1;
-                continue;
-            }
-            let mut hotdrop = false;
-            let mut all = true;
-            for m in rule.matches.iter_mut() {
-                if !m.matches(pkt, &mut hotdrop) {
-                    all = false;
-                    break;
-                }
-            }
-            let here = || Some((t.chains[ci].name.clone(), ri + 1));
-            if hotdrop {
-                let by = here();
-                return (Decision::Drop, by);
-            }
-            if !all {
-                ri += 1;
-                continue;
-            }
-            let rule = &mut t.chains[ci].rules[ri];
-            rule.counters.packets += 1;
-            rule.counters.bytes += len;
-            let next = match &mut rule.verdict {
-                Verdict::None => RuleVerdict::Continue,
-                Verdict::Accept => RuleVerdict::Accept,
-                Verdict::Drop => RuleVerdict::Drop,
-                Verdict::Return => RuleVerdict::Return,
-                Verdict::Ext(tg) => match tg.fire(pkt) {
-                    TargetVerdict::Continue => RuleVerdict::Continue,
-                    TargetVerdict::Accept => RuleVerdict::Accept,
-                    TargetVerdict::Drop => RuleVerdict::Drop,
-                },
-                Verdict::Jump(name) | Verdict::Goto(name) => {
-                    let name = name.clone();
-                    let goto = matches!(rule.verdict, Verdict::Goto(_));
-                    let Some(to) = t.chains.iter().position(|c| c.name == name) else {
-                        ri += 1;
-                        continue;
-                    };
-                    if !goto {
-                        stack.push((ci, ri + 1));
-                    }
-                    (ci, ri) = (to, 0);
+        let Ruleset { tables, index } = self;
+        walk(tables, table, hook, pkt, Some(index))
+    }
+
+    /// The same traversal testing every rule in turn: the reference the
+    /// index is checked against, and the benchmarks' baseline.
+    pub fn traverse_linear(&mut self, table: Table, hook: Hook, pkt: &mut dyn PacketView) -> (Decision, DecidedBy) {
+        walk(&mut self.tables, table, hook, pkt, None)
+    }
+}
+
+/// A return point: the caller's chain, the rule after the jump, its lookups.
+type Frame = (usize, usize, Mark);
+
+fn walk(
+    tables: &mut [TableRules],
+    table: Table,
+    hook: Hook,
+    pkt: &mut dyn PacketView,
+    index: Option<&mut RuleIndex>,
+) -> (Decision, DecidedBy) {
+    let Some(t) = tables.iter_mut().find(|t| t.table == table) else {
+        return (Decision::Accept, None);
+    };
+    let Some(base) = t.chains.iter().position(|c| c.name == hook.chain_name()) else {
+        return (Decision::Accept, None);
+    };
+    let Some(ip) = packet::ipv4(pkt.ip()) else {
+        // The kernel's ip_rcv drops such packets before any hook.
+        return (Decision::Drop, None);
+    };
+    let len = pkt.ip().len() as u64;
+    let mut cur = match index {
+        Some(ix) => ix.cursor(table, &t.chains, ip),
+        None => Cursor::LINEAR,
+    };
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut ci = base;
+    let mut mark = cur.enter(ci);
+    let mut ri = cur.next(&mut mark, 0, &t.chains[ci], pkt);
+    loop {
+        if ri >= t.chains[ci].rules.len() {
+            // End of chain: an implicit RETURN, or the policy.
+            match stack.pop() {
+                Some((c, r, m)) if ci != base => {
+                    cur.leave(mark);
+                    (ci, mark) = (c, m);
+                    ri = cur.next(&mut mark, r, &t.chains[ci], pkt);
                     continue;
                 }
-            };
-            match next {
-                RuleVerdict::Continue => ri += 1,
-                RuleVerdict::Accept => {
-                    return (Decision::Accept, Some((t.chains[ci].name.clone(), ri + 1)));
-                }
-                RuleVerdict::Drop => {
-                    return (Decision::Drop, Some((t.chains[ci].name.clone(), ri + 1)));
-                }
-                RuleVerdict::Return => match stack.pop() {
-                    Some((c, r)) if ci != base => (ci, ri) = (c, r),
-                    _ => return policy(t, base, len),
-                },
+                _ => return policy(t, base, len),
             }
+        }
+        let rule = &mut t.chains[ci].rules[ri];
+        if !generic_hit(rule, &ip, pkt) {
+            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
+            continue;
+        }
+        let mut hotdrop = false;
+        let mut all = true;
+        for m in rule.matches.iter_mut() {
+            if !m.matches(pkt, &mut hotdrop) {
+                all = false;
+                break;
+            }
+        }
+        let here = || Some((t.chains[ci].name.clone(), ri + 1));
+        if hotdrop {
+            let by = here();
+            return (Decision::Drop, by);
+        }
+        if !all {
+            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
+            continue;
+        }
+        let rule = &mut t.chains[ci].rules[ri];
+        rule.counters.packets += 1;
+        rule.counters.bytes += len;
+        let next = match &mut rule.verdict {
+            Verdict::None => RuleVerdict::Continue,
+            Verdict::Accept => RuleVerdict::Accept,
+            Verdict::Drop => RuleVerdict::Drop,
+            Verdict::Return => RuleVerdict::Return,
+            Verdict::Ext(tg) => match tg.fire(pkt) {
+                TargetVerdict::Continue => RuleVerdict::Continue,
+                TargetVerdict::Accept => RuleVerdict::Accept,
+                TargetVerdict::Drop => RuleVerdict::Drop,
+            },
+            Verdict::Jump(name) | Verdict::Goto(name) => {
+                let name = name.clone();
+                let goto = matches!(rule.verdict, Verdict::Goto(_));
+                let Some(to) = t.chains.iter().position(|c| c.name == name) else {
+                    ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
+                    continue;
+                };
+                if goto {
+                    cur.leave(mark);
+                } else {
+                    stack.push((ci, ri + 1, mark));
+                }
+                ci = to;
+                mark = cur.enter(ci);
+                ri = cur.next(&mut mark, 0, &t.chains[ci], pkt);
+                continue;
+            }
+        };
+        match next {
+            RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt),
+            RuleVerdict::Accept => {
+                return (Decision::Accept, Some((t.chains[ci].name.clone(), ri + 1)));
+            }
+            RuleVerdict::Drop => {
+                return (Decision::Drop, Some((t.chains[ci].name.clone(), ri + 1)));
+            }
+            RuleVerdict::Return => match stack.pop() {
+                Some((c, r, m)) if ci != base => {
+                    cur.leave(mark);
+                    (ci, mark) = (c, m);
+                    ri = cur.next(&mut mark, r, &t.chains[ci], pkt);
+                }
+                _ => return policy(t, base, len),
+            },
         }
     }
 }
 
-fn policy(t: &mut super::model::TableRules, base: usize, len: u64) -> (Decision, DecidedBy) {
+fn policy(t: &mut TableRules, base: usize, len: u64) -> (Decision, DecidedBy) {
     let c = &mut t.chains[base];
     c.counters.packets += 1;
     c.counters.bytes += len;

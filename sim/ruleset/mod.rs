@@ -15,6 +15,7 @@ pub mod command;
 pub mod error;
 pub mod eval;
 pub mod getopt;
+mod index;
 pub mod list;
 pub mod model;
 pub mod restore;

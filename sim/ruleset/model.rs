@@ -265,8 +265,12 @@ impl TableRules {
 /// All tables of one box, newest first.
 #[derive(Clone, Debug, Default)]
 pub struct Ruleset {
-    /// Tables in `/proc/net/ip_tables_names` order (newest first).
+    /// Tables in `/proc/net/ip_tables_names` order (newest first). Change
+    /// them through [`Ruleset::table_mut`] or [`Ruleset::put_table`], which
+    /// tell traversal's index.
     pub tables: Vec<TableRules>,
+    /// Traversal's per-chain indexes, rebuilt lazily after any `&mut` access.
+    pub(super) index: super::index::RuleIndex,
 }
 
 impl Ruleset {
@@ -282,6 +286,7 @@ impl Ruleset {
 
     /// The table, created (as the kernel does on first use) if missing.
     pub fn table_mut(&mut self, t: Table) -> &mut TableRules {
+        self.index.invalidate();
         let i = match self.tables.iter().position(|x| x.table == t) {
             Some(i) => i,
             None => {

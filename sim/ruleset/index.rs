@@ -1,0 +1,861 @@
+//! A per-chain index of the rules a packet could match, so that traversal
+//! skips the rest without changing anything observable.
+//!
+//! For every rule we read the cheap, pure "header predicates" the kernel
+//! tests before anything with an effect: `-p`, `-s`, `-d`, `-i`, `-o` (the
+//! generic part, always tested first) and the ports of a `tcp`, `udp` or
+//! `multiport` match (only when every match before it is pure; see
+//! [`rule_keys`]). Per chain and per field, each value class (a protocol, an
+//! address prefix, an aligned block of ports, an interface name or `name+`
+//! prefix) maps to the sorted list of rules that require it; rules with no
+//! indexable predicate on a field (absent, `!`, a non-contiguous mask) sit in
+//! the field's `wild` list. A packet looks up its classes (one probe per
+//! prefix length present), and the candidates are the rules present in some
+//! list of every field: a leapfrog intersection over sorted lists, visited in
+//! rule order. Candidates are then evaluated in full, as before, so the index
+//! may only ever over-approximate.
+//!
+//! Invalidation: [`RuleIndex::invalidate`] drops everything; the model calls
+//! it from every `&mut` access path (`Ruleset::table_mut`, `put_table`), and
+//! a chain's index is rebuilt lazily, when a packet first gets past the
+//! chain's head ([`HEAD_RULES`]). A chain whose rule count changed behind the
+//! index's back is rebuilt too. Everything is deterministic: maps are only
+//! looked up, never iterated; lists are sorted.
+
+use std::fmt;
+
+use rustc_hash::FxHashMap;
+
+use super::model::{Addr, Chain, Iface, Rule, Table};
+use crate::xt::Match;
+use crate::xt::packet::{self, Ipv4Fields, PacketView};
+
+/// Chains shorter than this are walked rule by rule: the lookups would cost
+/// more than the rules they skip. (Both limits only trade speed; the tests
+/// lower them so that their small chains go through the index.)
+const MIN_RULES: usize = if cfg!(test) { 4 } else { 24 };
+
+/// The first rules of an indexed chain are walked one by one too, and the
+/// packet is looked up only when it gets past them: the rules that decide
+/// most packets usually come first (`ESTABLISHED,RELATED -j ACCEPT`), and
+/// those packets then pay nothing for the index.
+const HEAD_RULES: usize = if cfg!(test) { 2 } else { 8 };
+
+/// The fields the index knows, in the order their lists are intersected
+/// (the most selective first is only a speed matter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Src,
+    Dst,
+    Dport,
+    Sport,
+    Iif,
+    Oif,
+    Proto,
+}
+
+const FIELDS: [Field; 7] = [Field::Src, Field::Dst, Field::Dport, Field::Sport, Field::Iif, Field::Oif, Field::Proto];
+
+/// A list key: the probe (prefix length class) in the top byte, the packet
+/// value projected on it below.
+type Key = u128;
+
+fn key(probe: u8, payload: u128) -> Key {
+    (probe as u128) << 120 | payload
+}
+
+/// Interface probes: `EXACT | len` for an exact name, `len` for `name+`.
+const EXACT: u8 = 0x80;
+
+/// Up to 15 bytes of an interface name, little-endian.
+fn pack(name: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = name.len().min(15);
+    b[..n].copy_from_slice(&name[..n]);
+    u128::from_le_bytes(b)
+}
+
+/// A rule's keys per field; `None` = any value (the rule is wild there).
+type RuleKeys = [Option<Vec<Key>>; 7];
+
+/// The keys of an address selector: its prefix, if it is one.
+fn addr_keys(a: &Addr) -> Option<Vec<Key>> {
+    let m = u32::from(a.mask);
+    let len = m.leading_ones();
+    if a.inv || len == 0 || len + m.trailing_zeros() != 32 {
+        return None;
+    }
+    let host_bits = 32 - len;
+    Some(vec![key(host_bits as u8, (u64::from(u32::from(a.addr)) >> host_bits) as u128)])
+}
+
+/// The key of an interface selector: an exact name or a `name+` prefix.
+fn iface_keys(i: &Iface) -> Option<Vec<Key>> {
+    if i.inv || i.is_any() || i.name.len() > 15 {
+        return None;
+    }
+    Some(vec![match i.name.strip_suffix('+') {
+        Some(prefix) => key(prefix.len() as u8, pack(prefix.as_bytes())),
+        None => key(EXACT | i.name.len() as u8, pack(i.name.as_bytes())),
+    }])
+}
+
+/// The aligned power-of-two blocks covering each port range, as keys (the
+/// same shape as address prefixes: `probe` = low bits dropped).
+fn port_keys(ranges: &[(u16, u16)]) -> Vec<Key> {
+    let mut out = Vec::new();
+    for &(a, b) in ranges {
+        let (mut lo, hi) = (a as u32, b as u32);
+        // At most 32 blocks per range; `lo` grows every turn.
+        while lo <= hi {
+            let mut bits = lo.trailing_zeros().min(16);
+            while lo + (1 << bits) - 1 > hi {
+                bits -= 1;
+            }
+            out.push(key(bits as u8, (lo >> bits) as u128));
+            lo += 1 << bits;
+        }
+    }
+    out
+}
+
+/// `a` or `a:b` as iptables-save prints a port range.
+fn parse_range(s: &str) -> Option<(u16, u16)> {
+    match s.split_once(':') {
+        Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),
+        None => s.parse().ok().map(|p| (p, p)),
+    }
+}
+
+/// What a port-bearing match requires of the ports, and whether it is pure:
+/// on a packet with a whole header (not a fragment) it has no side effect
+/// and cannot hotdrop, so later matches' predicates may be used too.
+#[derive(Default)]
+struct PortNeeds {
+    sport: Option<Vec<(u16, u16)>>,
+    dport: Option<Vec<(u16, u16)>>,
+    pure: bool,
+}
+
+/// Reads a `tcp`/`udp`/`multiport` match through its iptables-save text (the
+/// one interface every match has); `None` for a shape not understood.
+fn port_needs(m: &dyn Match, proto: u8) -> Option<PortNeeds> {
+    let mut text = String::new();
+    m.save(&mut text);
+    let mut words = text.split_whitespace();
+    let mut needs = PortNeeds { pure: true, ..PortNeeds::default() };
+    let mut inv = false;
+    let tcp = match (m.name(), proto) {
+        ("tcp", 6) => true,
+        ("udp", 17) | ("multiport", 6 | 17) => false,
+        _ => return None,
+    };
+    // One option per turn, each a bounded number of words.
+    while let Some(w) = words.next() {
+        if w == "!" {
+            inv = true;
+            continue;
+        }
+        match (m.name(), w) {
+            ("tcp" | "udp", "--sport" | "--dport") => {
+                let r = parse_range(words.next()?)?;
+                let slot = if w == "--sport" { &mut needs.sport } else { &mut needs.dport };
+                if !inv {
+                    *slot = Some(if r.0 <= r.1 { vec![r] } else { Vec::new() });
+                }
+            }
+            ("multiport", "--sports" | "--dports" | "--ports") => {
+                let list: Option<Vec<_>> = words.next()?.split(',').map(parse_range).collect();
+                let list = list?;
+                if !inv && w != "--ports" {
+                    *(if w == "--sports" { &mut needs.sport } else { &mut needs.dport }) = Some(list);
+                }
+            }
+            ("tcp", "--tcp-flags") if tcp => {
+                words.next()?;
+                words.next()?;
+            }
+            ("tcp", "--tcp-option") if tcp => {
+                // Looked at after the ports, and hotdrops a truncated option list.
+                words.next()?;
+                needs.pure = false;
+            }
+            _ => return None,
+        }
+        inv = false;
+    }
+    Some(needs)
+}
+
+/// Matches that only read the packet or its conntrack facts: no state, no
+/// hotdrop. Anything not listed (limit, recent, statistic...) stops the scan.
+fn is_pure(name: &str) -> bool {
+    matches!(name, "comment" | "state" | "conntrack" | "mark" | "iprange" | "addrtype")
+}
+
+/// A rule's keys. The generic part is tested before any match, so its
+/// predicates are always safe to index. A port predicate from match `k` is
+/// safe only if matches `0..k` are pure: otherwise skipping the rule would
+/// skip their effects (a limit's token, a hotdrop).
+fn rule_keys(r: &Rule) -> RuleKeys {
+    let mut keys: RuleKeys = Default::default();
+    keys[slot(Field::Src)] = addr_keys(&r.src);
+    keys[slot(Field::Dst)] = addr_keys(&r.dst);
+    keys[slot(Field::Iif)] = iface_keys(&r.iif);
+    keys[slot(Field::Oif)] = iface_keys(&r.oif);
+    if r.proto != 0 && !r.proto_inv {
+        keys[slot(Field::Proto)] = Some(vec![key(0, r.proto as u128)]);
+    }
+    if r.proto_inv || !matches!(r.proto, 6 | 17) {
+        return keys;
+    }
+    for m in &r.matches {
+        if is_pure(m.name()) {
+            continue;
+        }
+        let Some(needs) = port_needs(m.as_ref(), r.proto) else {
+            break;
+        };
+        for (field, want) in [(Field::Sport, needs.sport), (Field::Dport, needs.dport)] {
+            if let (None, Some(ranges)) = (&keys[slot(field)], want) {
+                keys[slot(field)] = Some(port_keys(&ranges));
+            }
+        }
+        if !needs.pure {
+            break;
+        }
+    }
+    keys
+}
+
+fn slot(f: Field) -> usize {
+    FIELDS.iter().position(|x| *x == f).expect("listed")
+}
+
+/// One field's lists for one chain.
+#[derive(Debug)]
+struct Dim {
+    field: Field,
+    /// The probes to try, ascending.
+    probes: Vec<u8>,
+    /// Rules wild on this field: a range of `ChainIndex::ids`.
+    wild: (u32, u32),
+    /// Key → range of `ChainIndex::ids`, sorted rule numbers.
+    lists: FxHashMap<Key, (u32, u32)>,
+}
+
+/// The index of one chain.
+#[derive(Debug)]
+struct ChainIndex {
+    /// How many rules the chain had when built.
+    rules: usize,
+    dims: Vec<Dim>,
+    /// Every list's rule numbers, back to back.
+    ids: Vec<u32>,
+}
+
+fn push_list(ids: &mut Vec<u32>, list: impl Iterator<Item = u32>) -> (u32, u32) {
+    let start = ids.len() as u32;
+    ids.extend(list);
+    (start, ids.len() as u32)
+}
+
+impl ChainIndex {
+    fn build(chain: &Chain) -> ChainIndex {
+        let keys: Vec<RuleKeys> = chain.rules.iter().map(rule_keys).collect();
+        let mut ids = Vec::new();
+        let mut dims = Vec::new();
+        for (f, field) in FIELDS.into_iter().enumerate() {
+            let mut pairs: Vec<(Key, u32)> = Vec::new();
+            let mut wild = Vec::new();
+            for (i, k) in keys.iter().enumerate() {
+                match &k[f] {
+                    Some(ks) => pairs.extend(ks.iter().map(|&k| (k, i as u32))),
+                    None => wild.push(i as u32),
+                }
+            }
+            if wild.len() == keys.len() {
+                continue;
+            }
+            pairs.sort_unstable();
+            pairs.dedup();
+            let wild = push_list(&mut ids, wild.into_iter());
+            let mut lists = FxHashMap::default();
+            let mut probes: Vec<u8> = pairs.iter().map(|p| (p.0 >> 120) as u8).collect();
+            probes.sort_unstable();
+            probes.dedup();
+            for run in pairs.chunk_by(|a, b| a.0 == b.0) {
+                lists.insert(run[0].0, push_list(&mut ids, run.iter().map(|p| p.1)));
+            }
+            dims.push(Dim { field, probes, wild, lists });
+        }
+        ChainIndex { rules: chain.rules.len(), dims, ids }
+    }
+}
+
+/// The packet's values for every field, computed once per traversal.
+#[derive(Clone, Copy, Debug)]
+struct Query {
+    proto: u8,
+    src: u32,
+    dst: u32,
+    /// Name length and first 15 bytes, packed.
+    iif: (usize, u128),
+    oif: (usize, u128),
+    /// The ports, only when every tcp/udp/multiport match would read them
+    /// without hotdrop (an unfragmented TCP/UDP packet with a whole header);
+    /// otherwise the port lists are not consulted.
+    ports: Option<(u16, u16)>,
+}
+
+impl Query {
+    /// The values of `pkt`, whose IPv4 header is `ip`.
+    fn new(ip: &Ipv4Fields, pkt: &dyn PacketView) -> Query {
+        let (datagram, iif, oif) = (pkt.ip(), pkt.in_iface(), pkt.out_iface());
+        let whole = match ip.proto {
+            6 => 20,
+            17 => 8,
+            _ => usize::MAX,
+        };
+        let l4 = datagram.get(ip.ihl..).unwrap_or_default();
+        let ports = (ip.frag_off == 0 && l4.len() >= whole).then(|| packet::ports(l4)).flatten();
+        Query {
+            proto: ip.proto,
+            src: ip.src.into(),
+            dst: ip.dst.into(),
+            iif: (iif.len(), pack(iif.as_bytes())),
+            oif: (oif.len(), pack(oif.as_bytes())),
+            ports,
+        }
+    }
+
+    /// The key of the packet's class for `probe` on `field`, if it can have one.
+    fn key(&self, field: Field, probe: u8) -> Option<Key> {
+        let prefix = |v: u32| key(probe, (u64::from(v) >> probe) as u128);
+        let iface = |(len, packed): (usize, u128)| {
+            let n = (probe & !EXACT) as usize;
+            if probe & EXACT != 0 {
+                (n == len).then(|| key(probe, packed))
+            } else {
+                (n <= len).then(|| key(probe, packed & ((1u128 << (8 * n)) - 1)))
+            }
+        };
+        match field {
+            Field::Proto => Some(key(0, self.proto as u128)),
+            Field::Src => Some(prefix(self.src)),
+            Field::Dst => Some(prefix(self.dst)),
+            Field::Sport => self.ports.map(|p| prefix(p.0 as u32)),
+            Field::Dport => self.ports.map(|p| prefix(p.1 as u32)),
+            Field::Iif => iface(self.iif),
+            Field::Oif => iface(self.oif),
+        }
+    }
+}
+
+/// Where one chain's lookup results sit in [`Scratch`]: while the chain runs
+/// they are the top of it (a called chain's are removed when it returns).
+/// The lookup is made when the walk first passes [`HEAD_RULES`].
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Mark {
+    chain: u32,
+    slices: u32,
+    groups: u32,
+    looked_up: bool,
+}
+
+/// The lookups of the chains on the call stack: per chain, one group per
+/// field, each a few slices of the chain's `ids` whose starts advance as
+/// the walk goes down the chain.
+#[derive(Clone, Debug, Default)]
+struct Scratch {
+    slices: Vec<(u32, u32)>,
+    groups: Vec<(u32, u32)>,
+}
+
+/// One table's chain indexes, by chain position.
+#[derive(Debug, Default)]
+struct TableIndex {
+    chains: Vec<Slot>,
+}
+
+#[derive(Debug, Default)]
+enum Slot {
+    #[default]
+    Unbuilt,
+    /// Too short to index.
+    Linear(usize),
+    Built(ChainIndex),
+}
+
+/// The indexes of a ruleset's tables; lives in the [`Ruleset`] it indexes.
+///
+/// [`Ruleset`]: super::model::Ruleset
+#[derive(Default)]
+pub(crate) struct RuleIndex {
+    tables: [TableIndex; 5],
+    scratch: Scratch,
+}
+
+impl fmt::Debug for RuleIndex {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("RuleIndex")
+    }
+}
+
+impl Clone for RuleIndex {
+    /// A copy starts empty: indexes are rebuilt on demand.
+    fn clone(&self) -> Self {
+        RuleIndex::default()
+    }
+}
+
+impl RuleIndex {
+    /// Forgets every chain's index (the ruleset is about to change).
+    pub(crate) fn invalidate(&mut self) {
+        for t in &mut self.tables {
+            t.chains.clear();
+        }
+    }
+
+    /// A walker over `table`, whose chains are `chains`, for a packet whose
+    /// IPv4 header is `ip`.
+    pub(super) fn cursor(&mut self, table: Table, chains: &[Chain], ip: Ipv4Fields) -> Cursor<'_> {
+        let t = &mut self.tables[table as usize];
+        if t.chains.len() != chains.len() {
+            t.chains.clear();
+            t.chains.resize_with(chains.len(), Slot::default);
+        }
+        self.scratch.slices.clear();
+        self.scratch.groups.clear();
+        Cursor { ix: Some(Indexed { t, scratch: &mut self.scratch, ip, query: None }) }
+    }
+}
+
+/// Finds the next rule of the current chain that may match: with an index,
+/// the next candidate; without (`Cursor::LINEAR`), simply the next rule.
+pub(super) struct Cursor<'a> {
+    ix: Option<Indexed<'a>>,
+}
+
+struct Indexed<'a> {
+    t: &'a mut TableIndex,
+    scratch: &'a mut Scratch,
+    ip: Ipv4Fields,
+    /// Made at the first lookup: most packets are decided before one.
+    query: Option<Query>,
+}
+
+impl Cursor<'_> {
+    /// Every rule in turn: the reference walk.
+    pub(super) const LINEAR: Cursor<'static> = Cursor { ix: None };
+
+    /// Enters chain `ci`. The mark is the chain's handle until it is left.
+    pub(super) fn enter(&mut self, ci: usize) -> Mark {
+        let (slices, groups) = match &self.ix {
+            Some(Indexed { scratch, .. }) => (scratch.slices.len() as u32, scratch.groups.len() as u32),
+            None => (0, 0),
+        };
+        Mark { chain: ci as u32, slices, groups, looked_up: false }
+    }
+
+    /// Leaves the chain entered with `mark` (return, or before a goto).
+    pub(super) fn leave(&mut self, mark: Mark) {
+        if let Some(Indexed { scratch, .. }) = &mut self.ix {
+            scratch.slices.truncate(mark.slices as usize);
+            scratch.groups.truncate(mark.groups as usize);
+        }
+    }
+
+    /// The first rule at or after `from` in the chain of `mark` that may
+    /// match; the chain's length or more if there is none. `from` must not
+    /// decrease between calls for the same entry.
+    #[inline]
+    pub(super) fn next(&mut self, mark: &mut Mark, from: usize, chain: &Chain, pkt: &dyn PacketView) -> usize {
+        if from < HEAD_RULES || from >= chain.rules.len() {
+            return from;
+        }
+        let Some(Indexed { t, scratch, ip, query }) = &mut self.ix else {
+            return from;
+        };
+        let slot = &mut t.chains[mark.chain as usize];
+        if !mark.looked_up {
+            refresh(slot, chain);
+            if let Slot::Built(c) = slot {
+                // The chain's callees have returned: the top of `scratch` is ours.
+                debug_assert_eq!(scratch.groups.len(), mark.groups as usize);
+                let q = query.get_or_insert_with(|| Query::new(ip, pkt));
+                lookup(c, q, scratch);
+            }
+            mark.looked_up = true;
+        }
+        let Slot::Built(c) = slot else {
+            return from;
+        };
+        let groups = &scratch.groups[mark.groups as usize..];
+        leapfrog(&c.ids, groups, &mut scratch.slices, from as u32).map_or(usize::MAX, |i| i as usize)
+    }
+}
+
+/// Builds the chain's index if it has none, or one made for a different
+/// rule count (a change that bypassed [`RuleIndex::invalidate`]).
+fn refresh(slot: &mut Slot, chain: &Chain) {
+    let n = chain.rules.len();
+    let fresh = match slot {
+        Slot::Unbuilt => false,
+        Slot::Linear(m) => *m == n,
+        Slot::Built(c) => c.rules == n,
+    };
+    if !fresh {
+        *slot = if n < MIN_RULES { Slot::Linear(n) } else { Slot::Built(ChainIndex::build(chain)) };
+    }
+}
+
+/// Pushes the packet's lists of `c`, one group per field.
+fn lookup(c: &ChainIndex, q: &Query, scratch: &mut Scratch) {
+    for d in &c.dims {
+        if matches!(d.field, Field::Sport | Field::Dport) && q.ports.is_none() {
+            // Unknown ports: no port predicate was trusted for this packet.
+            continue;
+        }
+        let first = scratch.slices.len() as u32;
+        if d.wild.0 < d.wild.1 {
+            scratch.slices.push(d.wild);
+        }
+        for &p in &d.probes {
+            if let Some(list) = q.key(d.field, p).and_then(|k| d.lists.get(&k)) {
+                scratch.slices.push(*list);
+            }
+        }
+        scratch.groups.push((first, scratch.slices.len() as u32));
+    }
+}
+
+/// The least rule number `>= i` present in one slice of every group, or
+/// `None`. Slices' starts move past numbers below `i` (galloping), so a
+/// chain's whole walk costs about its candidates times the lists touched.
+fn leapfrog(ids: &[u32], groups: &[(u32, u32)], slices: &mut [(u32, u32)], mut i: u32) -> Option<u32> {
+    // Each turn either returns or raises `i` to a rule number in some list:
+    // at most as many turns as there are rules.
+    loop {
+        let mut settled = true;
+        for &(g0, g1) in groups {
+            let mut best = u32::MAX;
+            for s in &mut slices[g0 as usize..g1 as usize] {
+                s.0 = seek(ids, *s, i);
+                if s.0 < s.1 {
+                    best = best.min(ids[s.0 as usize]);
+                }
+            }
+            if best == u32::MAX {
+                return None;
+            }
+            if best != i {
+                (i, settled) = (best, false);
+            }
+        }
+        if settled {
+            return Some(i);
+        }
+    }
+}
+
+/// The first position in `ids[start..end]` holding a number `>= i`.
+#[inline]
+fn seek(ids: &[u32], (start, end): (u32, u32), i: u32) -> u32 {
+    let (mut lo, end) = (start as usize, end as usize);
+    if lo >= end || ids[lo] >= i {
+        return lo as u32;
+    }
+    // Gallop: ids[lo] < i; double the step until passing i, then bisect.
+    let mut step = 1;
+    while lo + step < end && ids[lo + step] < i {
+        lo += step;
+        step *= 2;
+    }
+    let hi = (lo + step + 1).min(end);
+    (lo + ids[lo..hi].partition_point(|&x| x < i)) as u32
+}
+
+#[cfg(test)]
+mod test {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::engine::Instant;
+    use crate::ruleset::{Decision, Ruleset, load};
+    use crate::xt::{Hook, TestPacket};
+
+    const ADDRS: [&str; 8] = [
+        "",
+        "10.0.0.0/8",
+        "10.1.0.0/16",
+        "10.1.2.0/24",
+        "10.1.2.3",
+        "192.168.0.0/16",
+        "0.0.0.0/0",
+        "10.0.2.0/255.0.255.0",
+    ];
+    const IFACES: [&str; 7] = ["", "eth0", "eth1", "eth+", "ppp+", "eth10", "eth1+"];
+    const PORTS: [&str; 7] = ["22", "80", "443", "1000:2000", "0:1023", "1024:", "4:5"];
+    const MULTI: [&str; 4] = ["80,443", "22,1000:2000", "5,7,9", "0:79,81:65535"];
+    /// Matches with no index predicate, some with state or side effects.
+    const EXTRAS: [&str; 6] = [
+        "-m limit --limit 2/min --limit-burst 2",
+        "-m mark --mark 0x1",
+        "-m comment --comment x",
+        "-m state --state NEW",
+        "-f",
+        "! -f",
+    ];
+
+    /// One rule as indexes into the tables above; rendered by [`render`].
+    #[derive(Clone, Debug)]
+    struct Spec {
+        proto: u8,
+        src: (usize, bool),
+        dst: (usize, bool),
+        iif: (usize, bool),
+        oif: (usize, bool),
+        ports: Vec<(bool, usize, bool)>,
+        multi: Option<(u8, usize, bool)>,
+        flags: u8,
+        extra: Option<(usize, bool)>,
+        target: u8,
+    }
+
+    fn spec() -> impl Strategy<Value = Spec> {
+        // Mostly absent, so that packets often get past the generic part.
+        let sel = |n: usize| {
+            prop::option::weighted(0.35, (1..n, prop::bool::weighted(0.2))).prop_map(|o| o.unwrap_or((0, false)))
+        };
+        (
+            0u8..6,
+            (sel(ADDRS.len()), sel(ADDRS.len())),
+            (sel(IFACES.len()), sel(IFACES.len())),
+            prop::collection::vec((any::<bool>(), 0..PORTS.len(), prop::bool::weighted(0.2)), 0..3),
+            prop::option::weighted(0.3, (0u8..3, 0..MULTI.len(), prop::bool::weighted(0.2))),
+            0u8..4,
+            prop::option::weighted(0.4, (0..EXTRAS.len(), any::<bool>())),
+            0u8..12,
+        )
+            .prop_map(|(proto, (src, dst), (iif, oif), ports, multi, flags, extra, target)| Spec {
+                proto,
+                src,
+                dst,
+                iif,
+                oif,
+                ports,
+                multi,
+                flags,
+                extra,
+                target,
+            })
+    }
+
+    fn neg(inv: bool) -> &'static str {
+        if inv { "! " } else { "" }
+    }
+
+    /// `-A chain ...` for `s` in user chain `me` (-1: FORWARD) of `users`;
+    /// jumps only go to later chains, so no loop is possible.
+    fn render(s: &Spec, me: i32, users: i32) -> String {
+        let chain = if me < 0 { "FORWARD".to_string() } else { format!("c{me}") };
+        let mut r = format!("-A {chain}");
+        let mut sel = |opt: &str, table: &[&str], (i, inv): (usize, bool)| {
+            if !table[i].is_empty() {
+                r.push_str(&format!(" {}{opt} {}", neg(inv), table[i]));
+            }
+        };
+        sel("-s", &ADDRS, s.src);
+        sel("-d", &ADDRS, s.dst);
+        sel("-i", &IFACES, s.iif);
+        sel("-o", &IFACES, s.oif);
+        let proto = ["", "tcp", "udp", "icmp", "tcp", "udp"][s.proto as usize];
+        if s.proto == 3 && s.flags == 3 {
+            r.push_str(" ! -p tcp");
+        } else if !proto.is_empty() {
+            r.push_str(&format!(" -p {proto}"));
+        }
+        let mut matches = Vec::new();
+        if matches!(proto, "tcp" | "udp") && !(s.proto == 3 && s.flags == 3) {
+            let mut one = format!("-m {proto}");
+            let (mut sport, mut dport) = (false, false);
+            for &(dst, p, inv) in &s.ports {
+                let seen = if dst { &mut dport } else { &mut sport };
+                if !*seen {
+                    *seen = true;
+                    let opt = if dst { "--dport" } else { "--sport" };
+                    // tcp refuses a reversed range; udp keeps it (never matches).
+                    let v = if proto == "udp" && PORTS[p] == "4:5" { "5:4" } else { PORTS[p] };
+                    one.push_str(&format!(" {}{opt} {v}", neg(inv)));
+                }
+            }
+            if proto == "tcp" {
+                one.push_str(["", " --syn", " --tcp-option 2", " ! --tcp-flags SYN,ACK ACK"][s.flags as usize]);
+            }
+            matches.push(one);
+            if let Some((which, p, inv)) = s.multi {
+                let opt = ["--sports", "--dports", "--ports"][which as usize];
+                matches.push(format!("-m multiport {}{opt} {}", neg(inv), MULTI[p]));
+            }
+        }
+        if s.proto == 3 && s.flags < 2 {
+            matches.push("-m icmp --icmp-type echo-request".into());
+        }
+        if let Some((e, first)) = s.extra {
+            if EXTRAS[e].ends_with("-f") {
+                r.push_str(&format!(" {}", EXTRAS[e]));
+            } else {
+                matches.insert(if first { 0 } else { matches.len() }, EXTRAS[e].to_string());
+            }
+        }
+        for m in matches {
+            r.push_str(&format!(" {m}"));
+        }
+        let later = (me + 1..users).collect::<Vec<_>>();
+        let target = match s.target {
+            0 | 1 => " -j ACCEPT".to_string(),
+            2 | 3 => " -j DROP".to_string(),
+            4 => " -j RETURN".to_string(),
+            5 => format!(" -j LOG --log-prefix r{}", s.src.0),
+            6 => " -j MARK --set-mark 0x1".to_string(),
+            7 => " -j REJECT".to_string(),
+            8 | 9 if !later.is_empty() => format!(" -j c{}", later[s.src.0 % later.len()]),
+            10 if !later.is_empty() => format!(" -g c{}", later[s.dst.0 % later.len()]),
+            _ => String::new(),
+        };
+        r + &target + "\n"
+    }
+
+    fn ruleset(policy_drop: bool, chains: &[Vec<Spec>]) -> String {
+        let users = chains.len() as i32 - 1;
+        let mut text = format!(
+            "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD {} [0:0]\n:OUTPUT ACCEPT [0:0]\n",
+            if policy_drop { "DROP" } else { "ACCEPT" }
+        );
+        for u in 0..users {
+            text.push_str(&format!(":c{u} - [0:0]\n"));
+        }
+        for (i, rules) in chains.iter().enumerate() {
+            for s in rules {
+                text.push_str(&render(s, i as i32 - 1, users));
+            }
+        }
+        text + "COMMIT\n"
+    }
+
+    const HOSTS: [[u8; 4]; 5] = [[10, 1, 2, 3], [10, 1, 9, 9], [10, 200, 2, 1], [192, 168, 5, 5], [8, 8, 8, 8]];
+    const PKT_PORTS: [u16; 9] = [22, 80, 443, 1500, 5, 4, 65535, 1023, 1024];
+    const DEVS: [&str; 7] = ["eth0", "eth1", "eth10", "ppp0", "lo", "", "eth"];
+
+    fn packet() -> impl Strategy<Value = TestPacket> {
+        (
+            (0..HOSTS.len(), 0..HOSTS.len(), 0..PKT_PORTS.len(), 0..PKT_PORTS.len()),
+            (0u8..9, 0..DEVS.len(), 0..DEVS.len(), 0u32..2),
+        )
+            .prop_map(|((s, d, sp, dp), (kind, i, o, mark))| {
+                let (s, d, sp, dp) = (HOSTS[s], HOSTS[d], PKT_PORTS[sp], PKT_PORTS[dp]);
+                let mut b = match kind {
+                    0 | 5 | 6 | 8 => TestPacket::tcp(s, d, sp, dp, 0x02),
+                    1 => TestPacket::tcp(s, d, sp, dp, 0x10),
+                    2 | 7 => TestPacket::udp(s, d, sp, dp),
+                    3 => TestPacket::icmp(s, d, 8, 0),
+                    _ => TestPacket::ipv4(s, d, 47, &[0; 8]),
+                };
+                match kind {
+                    // Fragments: offset 1 (tcp hotdrops) and a later one.
+                    5 => b[7] = 1,
+                    6 => b[7] = 100,
+                    // A udp header cut short: udp and multiport hotdrop.
+                    7 => b.truncate(24),
+                    // Options announced but missing: --tcp-option hotdrops.
+                    8 => b[32] = 15 << 4,
+                    _ => {}
+                }
+                let mut p = TestPacket::new(b, Hook::Forward);
+                (p.iif, p.oif, p.mark) = (DEVS[i].into(), DEVS[o].into(), mark);
+                p
+            })
+    }
+
+    /// Runs the packets through both walks, comparing each outcome, then the counters.
+    fn same_everywhere(text: &str, packets: &[TestPacket]) -> Result<(), TestCaseError> {
+        let mut indexed = load(text, "prop").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        let mut linear = indexed.clone();
+        for (n, p) in packets.iter().enumerate() {
+            let (mut a, mut b) = (p.clone(), p.clone());
+            a.now = Instant::from_nanos(n as u64 * 100_000_000);
+            b.now = a.now;
+            let got = indexed.traverse(Table::Filter, Hook::Forward, &mut a);
+            let want = linear.traverse_linear(Table::Filter, Hook::Forward, &mut b);
+            prop_assert_eq!(&got, &want, "packet {}", n);
+            prop_assert_eq!(&a.actions, &b.actions, "packet {}", n);
+            prop_assert_eq!(a.mark, b.mark, "packet {}", n);
+        }
+        prop_assert_eq!(indexed.save(true), linear.save(true));
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn indexed_walk_is_the_linear_walk(
+            policy_drop in any::<bool>(),
+            chains in prop::collection::vec(prop::collection::vec(spec(), 0..40), 1..4),
+            packets in prop::collection::vec(packet(), 1..40),
+        ) {
+            same_everywhere(&ruleset(policy_drop, &chains), &packets)?;
+        }
+    }
+
+    #[test]
+    fn port_blocks_cover_exactly_the_range() {
+        for (a, b) in [(0u16, 65535u16), (1000, 2000), (80, 80), (1, 65534)] {
+            let keys = port_keys(&[(a, b)]);
+            for p in [0u16, 1, 79, 80, 81, 999, 1000, 1500, 2000, 2001, 65534, 65535] {
+                let hit = (0..=16u8).any(|bits| keys.contains(&key(bits, (p as u32 >> bits) as u128)));
+                assert_eq!(hit, a <= p && p <= b, "{a}:{b} port {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn limit_before_the_port_match_keeps_the_rule_a_candidate() {
+        let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+        for i in 0..20 {
+            text.push_str(&format!("-A FORWARD -p tcp -m tcp --dport {}\n", 100 + i));
+        }
+        text.push_str("-A FORWARD -p tcp -m limit --limit 1/hour --limit-burst 1 -m tcp --dport 9\n");
+        text.push_str("-A FORWARD -p tcp -m limit --limit 1/hour --limit-burst 1 -m tcp --dport 80 -j DROP\nCOMMIT\n");
+        let mut rs = load(&text, "t").unwrap();
+        let mut p = TestPacket::new(TestPacket::tcp([1; 4], [2; 4], 1, 80, 2), Hook::Forward);
+        // The first limit spends its one token on this packet even though
+        // its rule's port does not match; the second rule then still drops.
+        assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p).0, Decision::Drop);
+        p.bytes = TestPacket::tcp([1; 4], [2; 4], 1, 9, 2);
+        assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p).0, Decision::Accept);
+        let c = &rs.table(Table::Filter).unwrap().chain("FORWARD").unwrap().rules;
+        assert_eq!((c[20].counters.packets, c[21].counters.packets), (0, 1));
+    }
+
+    #[test]
+    fn a_change_through_the_model_is_seen_by_the_next_packet() {
+        let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+        for i in 0..20 {
+            text.push_str(&format!("-A FORWARD -s 10.0.{i}.0/24 -j DROP\n"));
+        }
+        let mut rs: Ruleset = load(&(text + "COMMIT\n"), "t").unwrap();
+        let mut p = TestPacket::new(TestPacket::tcp([10, 0, 99, 1], [2; 4], 1, 80, 2), Hook::Forward);
+        assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p).0, Decision::Accept);
+        let argv: Vec<String> = "-R FORWARD 3 -s 10.0.99.0/24 -j DROP".split(' ').map(String::from).collect();
+        rs.apply_argv(&argv).unwrap();
+        assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p), (Decision::Drop, Some(("FORWARD".into(), 3))));
+        // A rule pushed behind the model's back changes the count: rebuilt too.
+        let mut r = rs.table(Table::Filter).unwrap().chain("FORWARD").unwrap().rules[2].clone();
+        r.src.addr = "10.0.77.0".parse().unwrap();
+        rs.tables[0].chains[1].rules.push(r);
+        p.bytes = TestPacket::tcp([10, 0, 77, 1], [2; 4], 1, 80, 2);
+        assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p), (Decision::Drop, Some(("FORWARD".into(), 21))));
+    }
+}
