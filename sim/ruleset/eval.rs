@@ -38,9 +38,10 @@ pub enum RuleVerdict {
     Return,
 }
 
-/// Who decided: `Some((chain, rule number))`, or `None` for a policy or an
-/// absent table.
-pub type DecidedBy = Option<(String, usize)>;
+/// Who decided: `Some((chain index, rule number))` within the table (see
+/// [`Ruleset::chain_name`]), or `None` for a policy or an absent table.
+/// Indexes, not names, so deciding allocates nothing.
+pub type DecidedBy = Option<(usize, usize)>;
 
 /// Whether the generic part of a rule (`-s -d -i -o -p -f`) selects the packet.
 fn generic_hit(r: &super::model::Rule, ip: &packet::Ipv4Fields, pkt: &dyn PacketView) -> bool {
@@ -67,19 +68,24 @@ impl Ruleset {
     /// deciding rule, counters, every match and target run) is exactly what
     /// [`Ruleset::traverse_linear`] gives.
     pub fn traverse(&mut self, table: Table, hook: Hook, pkt: &mut dyn PacketView) -> (Decision, DecidedBy) {
-        let Ruleset { tables, index } = self;
-        walk(tables, table, hook, pkt, Some(index))
+        let Ruleset { tables, index, stack } = self;
+        walk(tables, table, hook, pkt, Some(index), stack)
     }
 
     /// The same traversal testing every rule in turn: the reference the
     /// index is checked against, and the benchmarks' baseline.
     pub fn traverse_linear(&mut self, table: Table, hook: Hook, pkt: &mut dyn PacketView) -> (Decision, DecidedBy) {
-        walk(&mut self.tables, table, hook, pkt, None)
+        walk(&mut self.tables, table, hook, pkt, None, &mut self.stack)
+    }
+
+    /// The name of chain `chain` (an index from [`DecidedBy`]) of `table`.
+    pub fn chain_name(&self, table: Table, chain: usize) -> Option<&str> {
+        self.tables.iter().find(|t| t.table == table)?.chains.get(chain).map(|c| c.name.as_str())
     }
 }
 
 /// A return point: the caller's chain, the rule after the jump, its lookups.
-type Frame = (usize, usize, Mark);
+pub(super) type Frame = (usize, usize, Mark);
 
 fn walk(
     tables: &mut [TableRules],
@@ -87,6 +93,7 @@ fn walk(
     hook: Hook,
     pkt: &mut dyn PacketView,
     index: Option<&mut RuleIndex>,
+    stack: &mut Vec<Frame>,
 ) -> (Decision, DecidedBy) {
     let Some(t) = tables.iter_mut().find(|t| t.table == table) else {
         return (Decision::Accept, None);
@@ -103,7 +110,7 @@ fn walk(
         Some(ix) => ix.cursor(table, &t.chains, ip),
         None => Cursor::LINEAR,
     };
-    let mut stack: Vec<Frame> = Vec::new();
+    stack.clear();
     let mut ci = base;
     let mut mark = cur.enter(ci);
     let mut ri = cur.next(&mut mark, 0, &t.chains[ci], pkt);
@@ -133,7 +140,7 @@ fn walk(
                 break;
             }
         }
-        let here = || Some((t.chains[ci].name.clone(), ri + 1));
+        let here = || Some((ci, ri + 1));
         if hotdrop {
             let by = here();
             return (Decision::Drop, by);
@@ -156,9 +163,15 @@ fn walk(
                 TargetVerdict::Drop => RuleVerdict::Drop,
             },
             Verdict::Jump(name) | Verdict::Goto(name) => {
-                let name = name.clone();
+                // Borrowed out for the search, put back at once: no clone.
+                let name = std::mem::take(name);
                 let goto = matches!(rule.verdict, Verdict::Goto(_));
-                let Some(to) = t.chains.iter().position(|c| c.name == name) else {
+                let found = t.chains.iter().position(|c| c.name == name);
+                match &mut t.chains[ci].rules[ri].verdict {
+                    Verdict::Jump(slot) | Verdict::Goto(slot) => *slot = name,
+                    _ => unreachable!("the verdict was a jump a moment ago"),
+                }
+                let Some(to) = found else {
                     ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
                     continue;
                 };
@@ -176,10 +189,10 @@ fn walk(
         match next {
             RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt),
             RuleVerdict::Accept => {
-                return (Decision::Accept, Some((t.chains[ci].name.clone(), ri + 1)));
+                return (Decision::Accept, Some((ci, ri + 1)));
             }
             RuleVerdict::Drop => {
-                return (Decision::Drop, Some((t.chains[ci].name.clone(), ri + 1)));
+                return (Decision::Drop, Some((ci, ri + 1)));
             }
             RuleVerdict::Return => match stack.pop() {
                 Some((c, r, m)) if ci != base => {
@@ -225,7 +238,8 @@ mod test {
         let mut rs = load(RULES, "t").unwrap();
         let (d, by) = rs.traverse(Table::Filter, Hook::Forward, &mut pkt(80));
         assert_eq!(d, Decision::Accept);
-        assert_eq!(by, Some(("web".into(), 1)));
+        let (chain, rule) = by.unwrap();
+        assert_eq!((rs.chain_name(Table::Filter, chain), rule), (Some("web"), 1));
         let c = rs.table(Table::Filter).unwrap().chain("web").unwrap().rules[0].counters;
         assert_eq!((c.packets, c.bytes), (1, 40));
     }

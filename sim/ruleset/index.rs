@@ -850,12 +850,13 @@ mod test {
         assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p).0, Decision::Accept);
         let argv: Vec<String> = "-R FORWARD 3 -s 10.0.99.0/24 -j DROP".split(' ').map(String::from).collect();
         rs.apply_argv(&argv).unwrap();
-        assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p), (Decision::Drop, Some(("FORWARD".into(), 3))));
+        // FORWARD is the table's second chain (index 1).
+        assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p), (Decision::Drop, Some((1, 3))));
         // A rule pushed behind the model's back changes the count: rebuilt too.
         let mut r = rs.table(Table::Filter).unwrap().chain("FORWARD").unwrap().rules[2].clone();
         r.src.addr = "10.0.77.0".parse().unwrap();
         rs.tables[0].chains[1].rules.push(r);
         p.bytes = TestPacket::tcp([10, 0, 77, 1], [2; 4], 1, 80, 2);
-        assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p), (Decision::Drop, Some(("FORWARD".into(), 21))));
+        assert_eq!(rs.traverse(Table::Filter, Hook::Forward, &mut p), (Decision::Drop, Some((1, 21))));
     }
 }
