@@ -364,6 +364,10 @@ impl<'a> Parser<'a> {
     }
 
     fn set_jump(&mut self, name: &str, goto: bool) -> Result<(), Error> {
+        // -j and -g set the same option: a second one of either is refused.
+        if self.jump.is_some() {
+            return Err(Error::param("multiple -j flags not allowed"));
+        }
         if name.len() > 28 {
             return Err(Error::param(format!("Invalid target name `{name}' (28 chars max)")));
         }

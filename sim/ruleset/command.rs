@@ -17,6 +17,8 @@ pub struct Output {
     pub stdout: String,
     /// Warnings printed on standard error although the command succeeded.
     pub stderr: String,
+    /// Lines the kernel logged while accepting the change.
+    pub kernel_log: Vec<String>,
 }
 
 fn no_chain() -> Error {
@@ -209,13 +211,13 @@ impl Ruleset {
     pub fn apply_command(&mut self, cmd: &Command) -> Result<Output, Error> {
         match cmd.op {
             // nfsim does not carry iptables' help text (nor the extensions').
-            Op::Help => return Ok(Output { stdout: HELP.into(), stderr: String::new() }),
-            Op::Version => return Ok(Output { stdout: format!("{VERSION}\n"), stderr: String::new() }),
+            Op::Help => return Ok(Output { stdout: HELP.into(), ..Output::default() }),
+            Op::Version => return Ok(Output { stdout: format!("{VERSION}\n"), ..Output::default() }),
             _ => {}
         }
         let table = Table::from_name(&cmd.table).ok_or_else(|| Error::table(&cmd.table))?;
         let chain = cmd.chain.as_deref();
-        let mut out = Output { stdout: String::new(), stderr: warnings(cmd) };
+        let mut out = Output { stderr: warnings(cmd), ..Output::default() };
         if cmd.list.verbose && matches!(cmd.op, Op::Append | Op::Insert(_) | Op::Delete | Op::Replace(_) | Op::Check) {
             for r in &cmd.rules {
                 out.stdout.push_str(&list::rule_echo(r));
@@ -256,7 +258,22 @@ impl Ruleset {
         }
         validate::check_table(&t)?;
         self.put_table(t);
+        if matches!(cmd.op, Op::Append | Op::Insert(_) | Op::Replace(_)) {
+            self.note_accounting(cmd, &mut out);
+        }
         Ok(out)
+    }
+}
+
+impl Ruleset {
+    /// xt_connbytes needs per-connection counters: its checkentry switches
+    /// `nf_conntrack_acct` on for the namespace, saying so the first time.
+    fn note_accounting(&mut self, cmd: &Command, out: &mut Output) {
+        let needs = cmd.rules.iter().flat_map(|r| &r.matches).any(|m| m.forces_ct_acct());
+        if needs && !self.ct_acct {
+            out.kernel_log.push("xt_connbytes: Forcing CT accounting to be enabled".into());
+            self.ct_acct = true;
+        }
     }
 }
 
@@ -286,11 +303,13 @@ fn warnings(cmd: &Command) -> String {
     let mut s = String::new();
     // One rule per address: the warning is printed once per command.
     if let Some(r) = cmd.rules.first() {
-        for m in &r.matches {
-            for w in m.warnings() {
-                s.push_str(&w);
-                s.push('\n');
-            }
+        let target = match &r.verdict {
+            crate::ruleset::model::Verdict::Ext(t) => t.warnings(),
+            _ => Vec::new(),
+        };
+        for w in r.matches.iter().flat_map(|m| m.warnings()).chain(target) {
+            s.push_str(&w);
+            s.push('\n');
         }
     }
     s

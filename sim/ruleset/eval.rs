@@ -68,7 +68,7 @@ impl Ruleset {
     /// deciding rule, counters, every match and target run) is exactly what
     /// [`Ruleset::traverse_linear`] gives.
     pub fn traverse(&mut self, table: Table, hook: Hook, pkt: &mut dyn PacketView) -> (Decision, DecidedBy) {
-        let Ruleset { tables, index, stack } = self;
+        let Ruleset { tables, index, stack, .. } = self;
         walk(tables, table, hook, pkt, Some(index), stack)
     }
 

@@ -271,6 +271,8 @@ pub struct Ruleset {
     pub tables: Vec<TableRules>,
     /// Traversal's per-chain indexes, rebuilt lazily after any `&mut` access.
     pub(super) index: super::index::RuleIndex,
+    /// `net.netfilter.nf_conntrack_acct`, which `-m connbytes` switches on.
+    pub ct_acct: bool,
     /// Traversal's jump stack, kept so a packet allocates nothing.
     pub(super) stack: Vec<super::eval::Frame>,
 }

@@ -200,6 +200,10 @@ pub trait Match: fmt::Debug + Send + Sync {
     fn warnings(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Whether loading this match turns connection accounting on (connbytes).
+    fn forces_ct_acct(&self) -> bool {
+        false
+    }
 }
 
 /// What a target tells the traversal to do next.
@@ -240,6 +244,10 @@ pub trait Target: fmt::Debug + Send + Sync {
     /// The kernel's own checkentry beyond scope.
     fn check(&self, _ctx: &CheckCtx) -> Result<(), Refusal> {
         Ok(())
+    }
+    /// Lines the extension prints on stderr while the command still succeeds.
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
     }
     /// Runs the target: side effects go through `pkt.act`.
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict;

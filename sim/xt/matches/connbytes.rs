@@ -79,6 +79,9 @@ impl Connbytes {
 }
 
 impl Match for Connbytes {
+    fn forces_ct_acct(&self) -> bool {
+        true
+    }
     fn name(&self) -> &'static str {
         "connbytes"
     }

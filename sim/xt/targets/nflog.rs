@@ -90,9 +90,17 @@ impl Target for Nflog {
         }
         Ok(())
     }
+    fn warnings(&self) -> Vec<String> {
+        if self.range_given {
+            vec![
+                "warn: --nflog-range has never worked and is no longer supported, please use --nflog-size instead"
+                    .into(),
+            ]
+        } else {
+            Vec::new()
+        }
+    }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
-        // FIXME: iptables also prints a "warn: --nflog-range has never worked"
-        // line on stderr; the ruleset layer has no channel for warnings.
         if self.range_given && self.copy_len {
             return Err(x6::excl("NFLOG", "nflog-range", "nflog-size"));
         }
