@@ -752,6 +752,7 @@ fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<Emitted, String>
         sysctls: case.sysctl_lines(),
         neighbours: NEIGHBOURS.iter().map(|ip| (*ip, EthernetAddress(host_mac(*ip)))).collect(),
         seed: 1,
+        ..HostConfig::default()
     };
     let mut host = Host::new(&config)?;
     let mut capture = Capture::default();

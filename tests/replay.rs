@@ -30,6 +30,7 @@ fn router(extra_sysctls: &[&str]) -> Host {
         sysctls,
         neighbours: vec![(ip("203.0.113.254"), "02:00:00:00:02:fe".parse().unwrap())],
         seed: 1,
+        ..HostConfig::default()
     })
     .unwrap()
 }
@@ -600,4 +601,57 @@ fn an_incomplete_datagram_for_the_box_times_out_with_an_icmp_error() {
     let icmp = IcmpPacket::new_checked(l4(sent)).unwrap();
     assert_eq!((icmp.msg_type(), icmp.msg_code()), (11, 1), "fragment reassembly time exceeded");
     assert_eq!(icmp.data(), &first[14..], "quotes the first fragment");
+}
+
+#[test]
+fn filter_rules_decide_count_and_name_the_deciding_rule() {
+    let out = tmpdir("stateless-rules");
+    let mut args = vec![
+        "replay",
+        "pcaps/router-lan-wan.pcapng",
+        "--rules",
+        "scenarios/examples/stateless.rules",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(BOX);
+    let o = nfsim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let verdicts: Vec<serde_json::Value> = std::fs::read_to_string(out.join("verdicts.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rule = |i: usize| verdicts[i]["rule"].as_str().map(str::to_string);
+    let fate = |i: usize| verdicts[i]["fate"].as_str().unwrap().to_string();
+    assert_eq!((fate(1), rule(1).as_deref()), ("forward".into(), Some("filter/FORWARD/1")), "DNS query out");
+    assert_eq!((fate(2), rule(2).as_deref()), ("forward".into(), Some("filter/FORWARD/2")), "DNS answer back");
+    assert_eq!((fate(3), rule(3).as_deref()), ("drop".into(), Some("filter/FORWARD/policy")), "TCP is not allowed");
+    assert_eq!((fate(8), rule(8).as_deref()), ("drop".into(), Some("filter/INPUT/1")), "ssh to the box");
+    assert_eq!(rule(0), None, "ARP does not traverse iptables");
+    insta::assert_snapshot!("stateless_rules_counters", std::fs::read_to_string(out.join("counters.rules")).unwrap());
+}
+
+#[test]
+fn a_refused_ruleset_stops_the_replay_with_iptables_words() {
+    let out = tmpdir("refused-rules");
+    let rules = out.with_extension("rules");
+    std::fs::write(&rules, "iptables -A FORWARD -j ACCEPT\niptables -t nat -A POSTROUTING -j REJECT\n").unwrap();
+    let mut args = vec![
+        "replay",
+        "pcaps/router-lan-wan.pcapng",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(BOX);
+    let o = nfsim(&args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains(":2: iptables: Invalid argument. Run `dmesg' for more information."), "{err}");
+    assert!(
+        err.contains(":2: kernel: x_tables: ip_tables: REJECT target: only valid in filter table, not nat"),
+        "{err}"
+    );
 }

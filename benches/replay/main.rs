@@ -131,6 +131,7 @@ fn router() -> Host {
         sysctls: vec!["net.ipv4.ip_forward=1".into()],
         neighbours: vec![("198.51.100.1".parse().unwrap(), "02:00:00:00:02:fe".parse().unwrap())],
         seed: 1,
+        ..HostConfig::default()
     };
     Host::new(&config).unwrap()
 }

@@ -19,7 +19,8 @@ use crate::pcap::replay::{IngressRules, Replay, ReplayError};
 /// interface the capture names (pcapng interface name, SLL2 index through
 /// --iface-map), else --in, else the interface that routes its source.
 /// Writes DIR/egress.pcapng (every frame the box sent, per interface),
-/// DIR/verdicts.jsonl (one line per input packet) and DIR/summary.txt.
+/// DIR/verdicts.jsonl (one line per input packet), DIR/summary.txt, and with
+/// --rules DIR/counters.rules (iptables-save -c at the end).
 #[derive(Args, Debug)]
 #[command(
     after_help = "Example:\n  nfsim replay capture.pcapng --iface lan0=192.168.1.1/24 --iface wan0=198.51.100.2/24 \\\n      --route 'default via 198.51.100.1' --sysctl net.ipv4.ip_forward=1 --out out/"
@@ -27,6 +28,9 @@ use crate::pcap::replay::{IngressRules, Replay, ReplayError};
 pub struct ReplayArgs {
     /// The capture to replay (pcap or pcapng; Ethernet, Linux SLL/SLL2, raw IP).
     capture: PathBuf,
+    /// The box's iptables rules: an iptables-save file or a script of iptables lines.
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
     /// A box interface: NAME=ADDR/LEN[,ADDR/LEN...][,mac=MAC][,mtu=N]. Repeat per interface.
     #[arg(long = "iface", value_name = "SPEC", required = true)]
     ifaces: Vec<String>,
@@ -102,6 +106,17 @@ impl ReplayArgs {
             );
         }
         config.sysctls = self.sysctls.clone();
+        if let Some(path) = &self.rules {
+            let origin = path.display().to_string();
+            let text = std::fs::read_to_string(path).with_context(|| origin.clone())?;
+            config.ruleset = crate::ruleset::load(&text, &origin).map_err(|e| {
+                let mut msg = format!("{origin}:{}: {}", e.line, e.one_line_without_kernel());
+                for l in &e.kernel_log {
+                    msg.push_str(&format!("\n{origin}:{}: kernel: {l}", e.line));
+                }
+                anyhow::anyhow!(msg)
+            })?;
+        }
         for n in &self.neighbours {
             config.neighbours.push(parse_neigh(n).map_err(anyhow::Error::msg).with_context(|| format!("--neigh {n}"))?);
         }
@@ -160,6 +175,9 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     };
     egress.finish()?;
     verdicts.flush()?;
+    if args.rules.is_some() {
+        std::fs::write(args.out.join("counters.rules"), host.netfilter.ruleset.save(true))?;
+    }
     let summary = tally.render(&host, &format!("{capture_name} (seed {})", args.seed), capture_error.as_deref());
     std::fs::write(args.out.join("summary.txt"), &summary)?;
     print!("{summary}");

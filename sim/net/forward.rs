@@ -58,7 +58,7 @@ impl Host {
         let next_hop = route.next_hop(dst);
         let reply = self.maybe_redirect(skb, now, oif, next_hop, tx);
         skb.oif = Some(oif);
-        if self.netfilter.run(Hook::Forward, skb, now) == HookVerdict::Drop {
+        if self.nf_hook(Hook::Forward, skb, now) == HookVerdict::Drop {
             return Outcome::drop(DropReason::Netfilter(Hook::Forward));
         }
         self.stats.ip.forw_datagrams += 1;

@@ -11,7 +11,7 @@ use super::route::{LocalTable, RouteSpec, RouteTable, RouteType};
 use super::stats::Stats;
 use crate::engine::{Instant, Rng};
 use crate::kernel::{Sysctl, Sysctls};
-use crate::netfilter::{Hook, HookVerdict, Netfilter};
+use crate::netfilter::{Hook, HookCtx, HookVerdict, Netfilter};
 use crate::skb::{IfIndex, PktType, Skb};
 use crate::wire::{EtherType, EthernetAddress, Ipv4Packet};
 use std::fmt;
@@ -162,6 +162,8 @@ pub struct HostConfig {
     pub neighbours: Vec<(Ipv4Addr, EthernetAddress)>,
     /// Seed of the box's random streams.
     pub seed: u64,
+    /// The iptables rules (empty: no table registered).
+    pub ruleset: crate::ruleset::Ruleset,
 }
 
 /// One box: a network namespace with its stack and netfilter.
@@ -242,7 +244,7 @@ impl Host {
             routes,
             neigh,
             sysctl,
-            netfilter: Netfilter::default(),
+            netfilter: Netfilter::new(config.ruleset.clone(), rng.fork("netfilter")),
             stats: Stats::default(),
             limits: IcmpLimits::new(rng.fork("icmp-global")),
             defrag: Defrag::default(),
@@ -287,6 +289,7 @@ impl Host {
     /// A frame arrives on interface `iif` at `now`. Whatever the box sends in
     /// consequence (the forwarded packet, ICMP errors, replies) goes to `tx`.
     pub fn receive(&mut self, now: Instant, iif: IfIndex, frame: &[u8], tx: &mut dyn Tx) -> Outcome {
+        self.netfilter.begin_packet();
         let mut skb = std::mem::take(&mut self.skb);
         let outcome = self.receive_into(&mut skb, now, iif, frame, tx);
         self.skb = skb;
@@ -377,10 +380,24 @@ impl Host {
         skb.vlan = if l2.vlan_count > 0 { l2.vlans[0] } else { 0 };
         self.learn_neighbour(skb);
 
-        if self.netfilter.run(Hook::PreRouting, skb, now) == HookVerdict::Drop {
+        if self.nf_hook(Hook::PreRouting, skb, now) == HookVerdict::Drop {
             return Outcome::drop(DropReason::Netfilter(Hook::PreRouting));
         }
         self.route_input(skb, now, tx)
+    }
+
+    /// Runs netfilter's `hook` on `skb`, with the names of its interfaces.
+    pub(super) fn nf_hook(&mut self, hook: Hook, skb: &mut Skb, now: Instant) -> HookVerdict {
+        let name = |i: Option<IfIndex>| i.and_then(|i| self.ifaces.get(i as usize - 1)).map_or("", |x| x.name.as_str());
+        let link = (skb.pkt_type != PktType::Outgoing).then(|| {
+            let mut h = [0u8; 14];
+            h[..6].copy_from_slice(&skb.dst_mac.0);
+            h[6..12].copy_from_slice(&skb.src_mac.0);
+            h[12..].copy_from_slice(&[0x08, 0x00]);
+            h
+        });
+        let ctx = HookCtx { in_name: name(skb.iif), out_name: name(skb.oif), local: &self.local, now, link };
+        self.netfilter.run(hook, skb, &ctx)
     }
 
     /// `ip_rcv_core`: the header checks every IPv4 packet passes before PREROUTING.

@@ -34,7 +34,7 @@ impl Host {
                 }
             }
         }
-        if self.netfilter.run(Hook::Input, skb, now) == HookVerdict::Drop {
+        if self.nf_hook(Hook::Input, skb, now) == HookVerdict::Drop {
             return Outcome::drop(DropReason::Netfilter(Hook::Input));
         }
         self.stats.ip.in_delivers += 1;

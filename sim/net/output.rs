@@ -20,7 +20,7 @@ impl Host {
         tx: &mut dyn Tx,
     ) -> Result<(), DropReason> {
         skb.oif = Some(oif);
-        if self.netfilter.run(Hook::PostRouting, skb, now) == HookVerdict::Drop {
+        if self.nf_hook(Hook::PostRouting, skb, now) == HookVerdict::Drop {
             return Err(DropReason::Netfilter(Hook::PostRouting));
         }
         let mtu = self.iface(oif).map_or(1500, |i| i.mtu) as usize;
@@ -93,7 +93,10 @@ impl Host {
     /// could not be sent.
     pub(super) fn local_out(&mut self, now: Instant, tx: &mut dyn Tx) -> bool {
         let mut skb = std::mem::take(&mut self.out);
+        // The packet being answered keeps its own decision.
+        let decided = self.netfilter.decided.take();
         let sent = self.local_out_skb(&mut skb, now, tx);
+        self.netfilter.decided = decided;
         self.out = skb;
         sent
     }
@@ -110,7 +113,7 @@ impl Host {
         };
         self.stats.ip.out_requests += 1;
         skb.oif = Some(oif);
-        if self.netfilter.run(Hook::Output, skb, now) == HookVerdict::Drop {
+        if self.nf_hook(Hook::Output, skb, now) == HookVerdict::Drop {
             self.stats.ip.out_discards += 1;
             return false;
         }

@@ -8,7 +8,7 @@
 use crate::engine::{Instant, Rng};
 use crate::net::route::LocalTable;
 use crate::skb::Skb;
-use crate::wire::{checksum, Ipv4Packet};
+use crate::wire::{Ipv4Packet, checksum};
 use crate::xt::targets::reject::RejectWith;
 use crate::xt::{Action, CtFacts, Hook, PacketView};
 use std::net::Ipv4Addr;

@@ -147,6 +147,7 @@ impl<'h> Replay<'h> {
         verdicts: &mut V,
     ) -> Result<(), ReplayError> {
         let mut line = VerdictLine::default();
+        let mut rule = String::new();
         loop {
             let offset = reader.offset();
             let (record, capture_name) = match reader.next_with_interface() {
@@ -155,8 +156,14 @@ impl<'h> Replay<'h> {
                 Err(e) => return Err(ReplayError::Capture(e)),
             };
             let capture_name = capture_name.and_then(|i| i.name.as_deref());
+            self.host.netfilter.begin_packet();
             let (ingress, outcome) = self.one(&record, capture_name, egress).map_err(ReplayError::Output)?;
-            let bytes = line.render(&record, &self.json_names, ingress, outcome);
+            rule.clear();
+            if let Some(d) = self.host.netfilter.decided {
+                self.host.netfilter.describe(&d, &mut rule);
+            }
+            let rule = (!rule.is_empty()).then_some(rule.as_str());
+            let bytes = line.render(&record, &self.json_names, ingress, outcome, rule);
             verdicts.write_all(bytes).map_err(ReplayError::Output)?;
             if self.tally.packets.is_multiple_of(65536)
                 && let Some(progress) = &mut self.progress

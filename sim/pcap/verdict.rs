@@ -27,6 +27,7 @@ impl VerdictLine {
         names: &[Vec<u8>],
         ingress: Ingress,
         outcome: Option<Outcome>,
+        rule: Option<&str>,
     ) -> &[u8] {
         let out = &mut self.out;
         out.clear();
@@ -87,6 +88,10 @@ impl VerdictLine {
                 push_ours(out, text);
             }
             None => out.extend_from_slice(b"null"),
+        }
+        if let Some(rule) = rule {
+            out.extend_from_slice(b",\"rule\":");
+            push_str(out, rule);
         }
         out.extend_from_slice(b"}\n");
         out
