@@ -26,10 +26,11 @@
 //! TOS 0, ID 0, DF, window 0, TTL the hop limit of the original's route. The
 //! caller also marks the connection closing (`nf_ct_set_closing`).
 //!
-//! IP options: both kinds send nothing when the original carries a Record
-//! Route or Timestamp option with room left (observed on 6.18 for RR, cause not
-//! traced), and ICMP echoes a full one (observed for RR). Source routes are
-//! not modelled and get no reply (FIXME).
+//! IP options (observed on 6.18, cause not traced): nothing is sent when the
+//! original carries a Record Route option with room left (both kinds) or a
+//! Timestamp option, full or not (ICMP; assumed for RST); ICMP echoes a full
+//! Record Route option. Source routes are not modelled and get no reply
+//! (FIXME). Other options (router alert, NOP) are quoted but not echoed.
 
 use crate::wire::checksum;
 use crate::xt::Hook;
@@ -184,8 +185,10 @@ fn echo_options(dg: &[u8]) -> Result<Vec<u8>, NoReply> {
                 let len = *opts.get(i + 1).ok_or(NoReply::Options)? as usize;
                 let opt = opts.get(i..i + len).filter(|_| len >= 2).ok_or(NoReply::Options)?;
                 match ty {
-                    // Record route, timestamp: echoed when full.
-                    7 | 68 if len >= 3 && opt[2] as usize > len => echoed.extend_from_slice(opt),
+                    // A full record route is echoed; one with room, any
+                    // timestamp and the source routes get no reply (observed,
+                    // except source routes: FIXME).
+                    7 if len >= 3 && opt[2] as usize > len => echoed.extend_from_slice(opt),
                     7 | 68 | 0x83 | 0x89 => return Err(NoReply::Options),
                     _ => {}
                 }
@@ -871,6 +874,17 @@ mod test {
         (
             "rst_in_ipopt_rr",
             "02000000010102000000010208004800003412344000400603da0a4d01110a4d0101070b0400000000000000000000030050000003e8000000005002faf09a0b0000",
+            "",
+        ),
+        ("proto_in_253_badsum", "0200000001010200000001020800450000171234400040fd11100a4d010c0a4d010178797a", ""),
+        (
+            "proto_in_253_goodsum",
+            "0200000001010200000001020800450000181234400040fd110f0a4d010c0a4d010187867879",
+            "45c000343f0800004001245b0a4d01010a4d010c0302fcfd00000000450000181234400040fd110f0a4d010c0a4d010187867879",
+        ),
+        (
+            "proto_in_ts_full",
+            "0200000001010200000001020800470000201234400040fdc1fd0a4d010c0a4d0101440809010000000087867879",
             "",
         ),
     ];
