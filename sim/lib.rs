@@ -29,6 +29,11 @@
 //! **`xt`** holds the match and target extensions, one file each: how each
 //! parses, prints, validates and evaluates against a packet.
 //!
+//! **`klog`** is a box's kernel log: printk levels, the log buffer with its
+//! console (`kernel.printk`) and syslog readers in virtual time, the kernel's
+//! rate limiters (`net_ratelimit`, `printk_ratelimited`) with their
+//! "callbacks suppressed" lines, and the exact text of LOG target lines.
+//!
 //! **`kernel`** holds what is configured rather than computed: sysctls with
 //! Linux's defaults and names.
 //!
@@ -46,6 +51,7 @@
 pub mod cli;
 pub mod engine;
 pub mod kernel;
+pub mod klog;
 pub mod net;
 pub mod netfilter;
 pub mod pcap;

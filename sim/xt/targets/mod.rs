@@ -14,6 +14,7 @@ pub mod nflog;
 pub mod notrack;
 pub mod redirect;
 pub mod reject;
+pub mod reject_build;
 pub mod snat;
 pub mod tcpmss;
 pub mod tos;
