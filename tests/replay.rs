@@ -655,3 +655,24 @@ fn a_refused_ruleset_stops_the_replay_with_iptables_words() {
         "{err}"
     );
 }
+
+#[test]
+fn log_lines_reach_the_kernel_log_and_reject_answers() {
+    let out = tmpdir("log-reject");
+    let mut args = vec![
+        "replay",
+        "pcaps/router-lan-wan.pcapng",
+        "--rules",
+        "scenarios/examples/log-reject.rules",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(BOX);
+    let o = nfsim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    insta::assert_snapshot!("log_reject_log_txt", std::fs::read_to_string(out.join("log.txt")).unwrap());
+    let verdicts = std::fs::read_to_string(out.join("verdicts.jsonl")).unwrap();
+    let syn: serde_json::Value = serde_json::from_str(verdicts.lines().nth(3).unwrap()).unwrap();
+    assert_eq!(syn["reply"], "tcp-reset", "the SYN through the box is reset");
+    assert_eq!(syn["rule"], "filter/FORWARD/3");
+}

@@ -150,13 +150,13 @@ fn replay(path: &Path, out: Option<&Path>) -> u64 {
             .unwrap();
             let mut verdicts = BufWriter::with_capacity(1 << 20, File::create(dir.join("verdicts.jsonl")).unwrap());
             let mut replay = Replay::new(&mut host, &rules).unwrap();
-            replay.run(&mut reader, &mut egress, &mut verdicts).unwrap();
+            replay.run(&mut reader, &mut egress, &mut verdicts, &mut std::io::sink()).unwrap();
             replay.tally.packets
         }
         None => {
             let mut egress = egress::pcapng(&host, std::io::sink()).unwrap();
             let mut replay = Replay::new(&mut host, &rules).unwrap();
-            replay.run(&mut reader, &mut egress, &mut std::io::sink()).unwrap();
+            replay.run(&mut reader, &mut egress, &mut std::io::sink(), &mut std::io::sink()).unwrap();
             replay.tally.packets
         }
     }

@@ -19,7 +19,8 @@ use crate::pcap::replay::{IngressRules, Replay, ReplayError};
 /// interface the capture names (pcapng interface name, SLL2 index through
 /// --iface-map), else --in, else the interface that routes its source.
 /// Writes DIR/egress.pcapng (every frame the box sent, per interface),
-/// DIR/verdicts.jsonl (one line per input packet), DIR/summary.txt, and with
+/// DIR/verdicts.jsonl (one line per input packet), DIR/log.txt (the kernel
+/// log, `<level>text` per line), DIR/summary.txt, and with
 /// --rules DIR/counters.rules (iptables-save -c at the end).
 #[derive(Args, Debug)]
 #[command(
@@ -155,6 +156,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         })?),
     };
     let mut verdicts = create("verdicts.jsonl")?;
+    let mut log = create("log.txt")?;
 
     let progress = std::io::stderr().is_terminal().then(|| progress_bar(size));
     let mut replay = Replay::new(&mut host, &rules).map_err(anyhow::Error::msg)?;
@@ -162,7 +164,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         let bar = bar.clone();
         replay.progress = Some(Box::new(move |offset| bar.set_position(offset)));
     }
-    let result = replay.run(&mut reader, egress.capture(), &mut verdicts);
+    let result = replay.run(&mut reader, egress.capture(), &mut verdicts, &mut log);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -175,6 +177,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     };
     egress.finish()?;
     verdicts.flush()?;
+    log.flush()?;
     if args.rules.is_some() {
         std::fs::write(args.out.join("counters.rules"), host.netfilter.ruleset.save(true))?;
     }

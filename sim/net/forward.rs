@@ -58,8 +58,8 @@ impl Host {
         let next_hop = route.next_hop(dst);
         let reply = self.maybe_redirect(skb, now, oif, next_hop, tx);
         skb.oif = Some(oif);
-        if self.nf_hook(Hook::Forward, skb, now) == HookVerdict::Drop {
-            return Outcome::drop(DropReason::Netfilter(Hook::Forward));
+        if self.nf_hook(Hook::Forward, skb, now, tx) == HookVerdict::Drop {
+            return self.nf_dropped(Hook::Forward);
         }
         self.stats.ip.forw_datagrams += 1;
         match self.output(skb, now, oif, next_hop, tx) {

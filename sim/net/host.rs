@@ -182,6 +182,10 @@ pub struct Host {
     pub netfilter: Netfilter,
     /// Counters.
     pub stats: Stats,
+    /// The kernel log.
+    pub klog: crate::klog::Klog,
+    /// What a REJECT sent for the packet being handled.
+    pub(super) pending_reply: Option<Reply>,
     pub(super) limits: IcmpLimits,
     pub(super) defrag: Defrag,
     pub(super) ipid: IpIdents,
@@ -246,6 +250,8 @@ impl Host {
             sysctl,
             netfilter: Netfilter::new(config.ruleset.clone(), rng.fork("netfilter")),
             stats: Stats::default(),
+            klog: crate::klog::Klog::new(Instant::ZERO),
+            pending_reply: None,
             limits: IcmpLimits::new(rng.fork("icmp-global")),
             defrag: Defrag::default(),
             ipid: IpIdents::new(rng.fork("ip-ident")),
@@ -380,14 +386,14 @@ impl Host {
         skb.vlan = if l2.vlan_count > 0 { l2.vlans[0] } else { 0 };
         self.learn_neighbour(skb);
 
-        if self.nf_hook(Hook::PreRouting, skb, now) == HookVerdict::Drop {
-            return Outcome::drop(DropReason::Netfilter(Hook::PreRouting));
+        if self.nf_hook(Hook::PreRouting, skb, now, tx) == HookVerdict::Drop {
+            return self.nf_dropped(Hook::PreRouting);
         }
         self.route_input(skb, now, tx)
     }
 
     /// Runs netfilter's `hook` on `skb`, with the names of its interfaces.
-    pub(super) fn nf_hook(&mut self, hook: Hook, skb: &mut Skb, now: Instant) -> HookVerdict {
+    pub(super) fn nf_hook(&mut self, hook: Hook, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> HookVerdict {
         let name = |i: Option<IfIndex>| i.and_then(|i| self.ifaces.get(i as usize - 1)).map_or("", |x| x.name.as_str());
         let link = (skb.pkt_type != PktType::Outgoing).then(|| {
             let mut h = [0u8; 14];
@@ -397,7 +403,22 @@ impl Host {
             h
         });
         let ctx = HookCtx { in_name: name(skb.iif), out_name: name(skb.oif), local: &self.local, now, link };
-        self.netfilter.run(hook, skb, &ctx)
+        let verdict = self.netfilter.run(hook, skb, &ctx);
+        for (level, line) in self.netfilter.effects.logs.drain(..) {
+            let level = crate::klog::Level::from_number(level).unwrap_or(crate::klog::Level::Warning);
+            self.klog.printk(now, level, &line);
+        }
+        if let Some(with) = self.netfilter.effects.reject.take() {
+            if verdict == HookVerdict::Drop {
+                self.pending_reply = self.send_reject(skb, hook, with, now, tx);
+            }
+        }
+        verdict
+    }
+
+    /// The outcome of a packet a hook dropped, with what a REJECT sent.
+    pub(super) fn nf_dropped(&mut self, hook: Hook) -> Outcome {
+        Outcome { fate: Fate::Dropped(DropReason::Netfilter(hook)), reply: self.pending_reply.take() }
     }
 
     /// `ip_rcv_core`: the header checks every IPv4 packet passes before PREROUTING.

@@ -34,8 +34,8 @@ impl Host {
                 }
             }
         }
-        if self.nf_hook(Hook::Input, skb, now) == HookVerdict::Drop {
-            return Outcome::drop(DropReason::Netfilter(Hook::Input));
+        if self.nf_hook(Hook::Input, skb, now, tx) == HookVerdict::Drop {
+            return self.nf_dropped(Hook::Input);
         }
         self.stats.ip.in_delivers += 1;
         let ip = Ipv4Packet::new_unchecked(skb.data());

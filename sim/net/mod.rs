@@ -25,6 +25,7 @@ mod local;
 pub mod neigh;
 mod output;
 pub mod ratelimit;
+mod reject;
 pub mod route;
 pub mod stats;
 

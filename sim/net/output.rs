@@ -20,7 +20,7 @@ impl Host {
         tx: &mut dyn Tx,
     ) -> Result<(), DropReason> {
         skb.oif = Some(oif);
-        if self.nf_hook(Hook::PostRouting, skb, now) == HookVerdict::Drop {
+        if self.nf_hook(Hook::PostRouting, skb, now, tx) == HookVerdict::Drop {
             return Err(DropReason::Netfilter(Hook::PostRouting));
         }
         let mtu = self.iface(oif).map_or(1500, |i| i.mtu) as usize;
@@ -113,7 +113,7 @@ impl Host {
         };
         self.stats.ip.out_requests += 1;
         skb.oif = Some(oif);
-        if self.nf_hook(Hook::Output, skb, now) == HookVerdict::Drop {
+        if self.nf_hook(Hook::Output, skb, now, tx) == HookVerdict::Drop {
             self.stats.ip.out_discards += 1;
             return false;
         }

@@ -6,6 +6,7 @@
 //! once the hook has dropped the packet.
 
 use crate::engine::{Instant, Rng};
+use crate::klog::{LinkInfo, format_log_line};
 use crate::net::route::LocalTable;
 use crate::skb::Skb;
 use crate::wire::{Ipv4Packet, checksum};
@@ -16,8 +17,8 @@ use std::net::Ipv4Addr;
 /// What the targets of one traversal asked for beyond the verdict.
 #[derive(Debug, Default)]
 pub struct Effects {
-    /// LOG lines, as (level, prefix, flags) to be formatted by the box.
-    pub logs: Vec<(u8, String, u8)>,
+    /// LOG lines (syslog level, text), formatted when the rule fired.
+    pub logs: Vec<(u8, String)>,
     /// The REJECT reply to send, if the packet was rejected.
     pub reject: Option<RejectWith>,
 }
@@ -93,7 +94,27 @@ impl PacketView for SkbView<'_> {
     }
     fn act(&mut self, action: Action) {
         match action {
-            Action::Log(l) => self.effects.logs.push((l.level, l.prefix.clone(), l.flags)),
+            Action::Log(l) => {
+                let link = self.link.map(|h| LinkInfo {
+                    dst_mac: h[..6].try_into().expect("6 bytes"),
+                    src_mac: h[6..12].try_into().expect("6 bytes"),
+                    ethertype: u16::from_be_bytes([h[12], h[13]]),
+                });
+                let mut line = String::with_capacity(160);
+                let (skb, mark) = (&*self.skb, self.skb.mark);
+                format_log_line(
+                    &mut line,
+                    &l.prefix,
+                    l.flags,
+                    self.in_name,
+                    self.out_name,
+                    link,
+                    skb.data(),
+                    None,
+                    mark,
+                );
+                self.effects.logs.push((l.level, line));
+            }
             Action::Reject(with) => self.effects.reject = Some(with),
             Action::SetTtl(ttl) => rewrite_word(self.skb, 8, |w| (w & 0x00ff) | (ttl as u16) << 8),
             Action::SetTos(tos) => rewrite_word(self.skb, 0, |w| (w & 0xff00) | tos as u16),

@@ -140,11 +140,13 @@ impl<'h> Replay<'h> {
     /// Replays every packet of `reader`, writing egress frames to `egress` and
     /// one JSON line per packet to `verdicts`. A damaged capture ends the
     /// replay with its error after every packet before the damage was replayed.
+    /// Kernel log lines go to `log` as syslog lines (`<4>text`).
     pub fn run<R: Read, V: Write>(
         &mut self,
         reader: &mut Reader<R>,
         egress: &mut dyn EgressCapture,
         verdicts: &mut V,
+        log: &mut dyn Write,
     ) -> Result<(), ReplayError> {
         let mut line = VerdictLine::default();
         let mut rule = String::new();
@@ -165,6 +167,12 @@ impl<'h> Replay<'h> {
             let rule = (!rule.is_empty()).then_some(rule.as_str());
             let bytes = line.render(&record, &self.json_names, ingress, outcome, rule);
             verdicts.write_all(bytes).map_err(ReplayError::Output)?;
+            if !self.host.klog.records().is_empty() {
+                // Streamed out as it comes: the log never grows with the capture.
+                let mut text = String::new();
+                crate::klog::Klog::write_syslog(&mut text, &self.host.klog.drain());
+                log.write_all(text.as_bytes()).map_err(ReplayError::Output)?;
+            }
             if self.tally.packets.is_multiple_of(65536)
                 && let Some(progress) = &mut self.progress
             {
