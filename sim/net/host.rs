@@ -408,10 +408,10 @@ impl Host {
             let level = crate::klog::Level::from_number(level).unwrap_or(crate::klog::Level::Warning);
             self.klog.printk(now, level, &line);
         }
-        if let Some(with) = self.netfilter.effects.reject.take() {
-            if verdict == HookVerdict::Drop {
-                self.pending_reply = self.send_reject(skb, hook, with, now, tx);
-            }
+        if let Some(with) = self.netfilter.effects.reject.take()
+            && verdict == HookVerdict::Drop
+        {
+            self.pending_reply = self.send_reject(skb, hook, with, now, tx);
         }
         verdict
     }

@@ -40,10 +40,10 @@ impl Host {
             ttl: self.sysctl.get(Sysctl::IpDefaultTtl) as u8,
         };
         let to_loopback = dev.is_loopback();
-        if let Some(code) = with.icmp_code() {
-            if !self.icmp_allowed(now, src, icmp::types::DEST_UNREACH, code, to_loopback) {
-                return Some(Reply::RateLimited);
-            }
+        if let Some(code) = with.icmp_code()
+            && !self.icmp_allowed(now, src, icmp::types::DEST_UNREACH, code, to_loopback)
+        {
+            return Some(Reply::RateLimited);
         }
         let ipid = &mut self.ipid;
         let reply = reject_build::build(with, &offending, &route, &mut |s, d| ipid.select(now, s, d, 1, false)).ok()?;
