@@ -29,6 +29,12 @@
 //! **`xt`** holds the match and target extensions, one file each: how each
 //! parses, prints, validates and evaluates against a packet.
 //!
+//! **`conntrack`** is connection tracking, the kernel's `nf_conntrack`: the
+//! tuples, the table (a slab of compact entries, buckets with two chains per
+//! entry, `nf_conntrack_max` with early drop), expiry in virtual time by a
+//! timer heap, the protocol trackers (UDP, ICMP, generic, a placeholder TCP),
+//! confirmation at the last hook, and the `conntrack -L`/`-S` and /proc text.
+//!
 //! **`kernel`** holds what is configured rather than computed: sysctls with
 //! Linux's defaults and names.
 //!
@@ -44,6 +50,7 @@
 //! environment or the wall clock: one file per subcommand.
 
 pub mod cli;
+pub mod conntrack;
 pub mod engine;
 pub mod kernel;
 pub mod net;
