@@ -374,3 +374,148 @@ impl Iterator for ChainIter<'_> {
         Some((s, d))
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const N: u32 = 64;
+
+    fn udp(sport: u16) -> Tuple {
+        Tuple::new(Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2), 17, sport, 53)
+    }
+
+    /// Inserts a confirmed UDP entry expiring `secs` from jiffy 0.
+    fn insert(t: &mut Table, sport: u16, st: u16, secs: u32) -> u32 {
+        let o = udp(sport);
+        let mut c = Conn::new(o, o.invert().unwrap(), 0, 0);
+        c.status = st | status::CONFIRMED;
+        c.timeout = secs * HZ;
+        let slot = t.alloc(c);
+        t.link(slot);
+        slot
+    }
+
+    /// A source port whose ORIGINAL node lands in `bucket` and whose REPLY
+    /// node lands outside `avoid` (so the scan meets it only where intended).
+    fn port_for(t: &Table, bucket: u32, avoid: std::ops::Range<u32>, used: &[u16]) -> u16 {
+        (1..u16::MAX)
+            .find(|&p| {
+                let o = udp(p);
+                !used.contains(&p)
+                    && t.bucket(&o, 0) == bucket
+                    && !avoid.contains(&t.bucket(&o.invert().unwrap(), 0))
+            })
+            .expect("a port hashing there")
+    }
+
+    #[test]
+    fn early_drop_deletes_exactly_the_unassured_of_the_first_bucket_that_has_any() {
+        let mut t = Table::new(N, HashKey::from_seed(3));
+        let new = udp(40000);
+        let start = t.bucket(&new, 0);
+        let b = |k: u32| (start + k) % N;
+        let window = start..start + 12; // wrapping ignored: the seed puts `start` low enough
+        assert!(start + 12 < N, "seed choice keeps the window unwrapped");
+        let mut used = vec![40000];
+        let mut put = |t: &mut Table, bucket, st| {
+            let p = port_for(t, bucket, window.clone(), &used);
+            used.push(p);
+            insert(t, p, st, 100)
+        };
+        let assured = put(&mut t, b(0), status::ASSURED);
+        let victim1 = put(&mut t, b(2), 0);
+        let victim2 = put(&mut t, b(2), 0);
+        let later = put(&mut t, b(5), 0);
+        let outside = put(&mut t, b(9), 0);
+        assert_eq!(t.early_drop(t.hash(&new, 0)), 2);
+        assert!(t.conn(assured).live && t.conn(later).live && t.conn(outside).live);
+        assert!(!t.conn(victim1).live && !t.conn(victim2).live);
+        assert_eq!(t.count(), 3);
+        // Only the 8 buckets from the new tuple's are scanned: b(9) is out of reach.
+        t.delete(later);
+        assert_eq!(t.early_drop(t.hash(&new, 0)), 0);
+        assert!(t.conn(outside).live);
+    }
+
+    #[test]
+    fn early_drop_reaps_expired_entries_without_counting_them() {
+        let mut t = Table::new(1, HashKey::from_seed(3));
+        insert(&mut t, 1, status::ASSURED, 1);
+        insert(&mut t, 2, status::ASSURED, 100);
+        t.now_abs = u64::from(5 * HZ);
+        assert_eq!(t.early_drop(0), 0);
+        assert_eq!(t.count(), 1);
+    }
+
+    #[test]
+    fn both_nodes_are_found_and_unlinked() {
+        let mut t = Table::new(8, HashKey::from_seed(9));
+        let a = insert(&mut t, 1, 0, 100);
+        let b = insert(&mut t, 2, 0, 100);
+        assert_eq!(t.find(&udp(1), 0), Some((a, CtDir::Original)));
+        assert_eq!(t.find(&udp(2).invert().unwrap(), 0), Some((b, CtDir::Reply)));
+        t.delete(a);
+        assert_eq!(t.find(&udp(1), 0), None);
+        assert_eq!(t.find(&udp(1).invert().unwrap(), 0), None);
+        assert_eq!(t.find(&udp(2), 0), Some((b, CtDir::Original)));
+        let linked: usize = (0..8).map(|k| t.chain(k).count()).sum();
+        assert_eq!(linked, 2);
+    }
+
+    #[test]
+    fn freed_slots_are_reused_with_a_new_generation() {
+        let mut t = Table::new(8, HashKey::from_seed(9));
+        let a = insert(&mut t, 1, 0, 100);
+        let g = t.conn(a).generation;
+        t.delete(a);
+        let b = insert(&mut t, 2, 0, 100);
+        assert_eq!(a, b);
+        assert_ne!(t.conn(b).generation, g);
+    }
+
+    #[test]
+    fn expiring_ten_of_a_hundred_thousand_pops_ten_timers() {
+        let mut t = Table::new(1 << 17, HashKey::from_seed(5));
+        for p in 0..100_000u32 {
+            let o = Tuple::new(Ipv4Addr::from(0x0a00_0000 + p), Ipv4Addr::new(10, 9, 9, 9), 17, 1000, 53);
+            let mut c = Conn::new(o, o.invert().unwrap(), 0, 0);
+            c.status = status::CONFIRMED;
+            c.timeout = if p % 10_000 == 0 { 5 * HZ } else { 30 * HZ };
+            let slot = t.alloc(c);
+            t.link(slot);
+        }
+        let before = t.timers.pops;
+        assert_eq!(t.expire(u64::from(6 * HZ)), 10);
+        assert_eq!(t.timers.pops - before, 10, "expiry looks at the due entries only");
+        assert_eq!(t.count(), 99_990);
+    }
+
+    #[test]
+    fn a_refresh_later_costs_one_repush_and_a_refresh_earlier_reschedules() {
+        let mut t = Table::new(8, HashKey::from_seed(5));
+        let a = insert(&mut t, 1, 0, 10);
+        t.refresh(a, 50 * HZ); // later: lazy
+        assert_eq!(t.timers.len(), 1);
+        assert_eq!(t.expire(u64::from(11 * HZ)), 0, "the check at 10 s re-pushes");
+        assert_eq!(t.timers.len(), 1);
+        t.refresh(a, HZ); // earlier: a new heap entry; the old one goes stale
+        assert_eq!(t.timers.len(), 2);
+        assert_eq!(t.expire(u64::from(12 * HZ)), 1);
+        assert_eq!(t.count(), 0);
+    }
+
+    #[test]
+    fn resize_keeps_every_entry_findable() {
+        let mut t = Table::new(4, HashKey::from_seed(5));
+        for p in 1..50 {
+            insert(&mut t, p, 0, 100);
+        }
+        t.resize(1000);
+        for p in 1..50 {
+            assert!(t.find(&udp(p), 0).is_some());
+            assert!(t.find(&udp(p).invert().unwrap(), 0).is_some());
+        }
+    }
+}
