@@ -403,9 +403,7 @@ mod test {
         (1..u16::MAX)
             .find(|&p| {
                 let o = udp(p);
-                !used.contains(&p)
-                    && t.bucket(&o, 0) == bucket
-                    && !avoid.contains(&t.bucket(&o.invert().unwrap(), 0))
+                !used.contains(&p) && t.bucket(&o, 0) == bucket && !avoid.contains(&t.bucket(&o.invert().unwrap(), 0))
             })
             .expect("a port hashing there")
     }
