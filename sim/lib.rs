@@ -33,6 +33,11 @@
 //! console (`kernel.printk`) and syslog readers in virtual time, the kernel's
 //! rate limiters (`net_ratelimit`, `printk_ratelimited`) with their
 //! "callbacks suppressed" lines, and the exact text of LOG target lines.
+//! **`conntrack`** is connection tracking, the kernel's `nf_conntrack`: the
+//! tuples, the table (a slab of compact entries, buckets with two chains per
+//! entry, `nf_conntrack_max` with early drop), expiry in virtual time by a
+//! timer heap, the protocol trackers (UDP, ICMP, generic, a placeholder TCP),
+//! confirmation at the last hook, and the `conntrack -L`/`-S` and /proc text.
 //!
 //! **`kernel`** holds what is configured rather than computed: sysctls with
 //! Linux's defaults and names.
@@ -49,6 +54,7 @@
 //! environment or the wall clock: one file per subcommand.
 
 pub mod cli;
+pub mod conntrack;
 pub mod engine;
 pub mod kernel;
 pub mod klog;

@@ -48,6 +48,81 @@ sysctls! {
     ConfAllSendRedirects = "net.ipv4.conf.all.send_redirects", 1, i32::MIN as i64, i32::MAX as i64;
     /// Log packets with impossible addresses ("martian source") to the kernel log.
     ConfAllLogMartians = "net.ipv4.conf.all.log_martians", 0, i32::MIN as i64, i32::MAX as i64;
+    // Conntrack (observed on 6.18; timeouts are proc_dointvec_jiffies, |v| <= INT_MAX/HZ).
+    /// Entry limit (global; read-only outside the initial netns; 0 = unlimited).
+    NfConntrackMax = "net.netfilter.nf_conntrack_max", 262_144, 0, i32::MAX as i64;
+    /// Hash buckets (global; writable only in the initial netns, which resizes the table).
+    NfConntrackBuckets = "net.netfilter.nf_conntrack_buckets", 262_144, 1, 268_435_455;
+    /// Expectation limit (global).
+    NfConntrackExpectMax = "net.netfilter.nf_conntrack_expect_max", 4096, 1, i32::MAX as i64;
+    /// Verify L4 checksums in PREROUTING.
+    NfConntrackChecksum = "net.netfilter.nf_conntrack_checksum", 1, 0, 1;
+    /// Log INVALID packets of this protocol (255: all, 0: none).
+    NfConntrackLogInvalid = "net.netfilter.nf_conntrack_log_invalid", 0, 0, 255;
+    /// Per-entry packet and byte counters.
+    NfConntrackAcct = "net.netfilter.nf_conntrack_acct", 0, 0, 1;
+    /// Per-entry start timestamps.
+    NfConntrackTimestamp = "net.netfilter.nf_conntrack_timestamp", 0, 0, 1;
+    /// Event delivery (0 off, 1 on, 2 on when a listener exists).
+    NfConntrackEvents = "net.netfilter.nf_conntrack_events", 2, 0, 2;
+    /// Generic protocols' timeout (s).
+    NfConntrackGenericTimeout = "net.netfilter.nf_conntrack_generic_timeout", 600, -8_589_934, 8_589_934;
+    /// ICMP timeout (s).
+    NfConntrackIcmpTimeout = "net.netfilter.nf_conntrack_icmp_timeout", 30, -8_589_934, 8_589_934;
+    /// ICMPv6 timeout (s).
+    NfConntrackIcmpv6Timeout = "net.netfilter.nf_conntrack_icmpv6_timeout", 30, -8_589_934, 8_589_934;
+    /// UDP timeout while unreplied or younger than 2 s (s).
+    NfConntrackUdpTimeout = "net.netfilter.nf_conntrack_udp_timeout", 30, -8_589_934, 8_589_934;
+    /// UDP stream timeout (s).
+    NfConntrackUdpTimeoutStream = "net.netfilter.nf_conntrack_udp_timeout_stream", 120, -8_589_934, 8_589_934;
+    /// GRE timeout (s).
+    NfConntrackGreTimeout = "net.netfilter.nf_conntrack_gre_timeout", 30, -8_589_934, 8_589_934;
+    /// GRE stream timeout (s).
+    NfConntrackGreTimeoutStream = "net.netfilter.nf_conntrack_gre_timeout_stream", 180, -8_589_934, 8_589_934;
+    /// TCP SYN_SENT timeout (s).
+    NfConntrackTcpTimeoutSynSent = "net.netfilter.nf_conntrack_tcp_timeout_syn_sent", 120, -8_589_934, 8_589_934;
+    /// TCP SYN_RECV timeout (s).
+    NfConntrackTcpTimeoutSynRecv = "net.netfilter.nf_conntrack_tcp_timeout_syn_recv", 60, -8_589_934, 8_589_934;
+    /// TCP ESTABLISHED timeout (s).
+    NfConntrackTcpTimeoutEstablished = "net.netfilter.nf_conntrack_tcp_timeout_established", 432_000, -8_589_934, 8_589_934;
+    /// TCP FIN_WAIT timeout (s).
+    NfConntrackTcpTimeoutFinWait = "net.netfilter.nf_conntrack_tcp_timeout_fin_wait", 120, -8_589_934, 8_589_934;
+    /// TCP CLOSE_WAIT timeout (s).
+    NfConntrackTcpTimeoutCloseWait = "net.netfilter.nf_conntrack_tcp_timeout_close_wait", 60, -8_589_934, 8_589_934;
+    /// TCP LAST_ACK timeout (s).
+    NfConntrackTcpTimeoutLastAck = "net.netfilter.nf_conntrack_tcp_timeout_last_ack", 30, -8_589_934, 8_589_934;
+    /// TCP TIME_WAIT timeout (s).
+    NfConntrackTcpTimeoutTimeWait = "net.netfilter.nf_conntrack_tcp_timeout_time_wait", 120, -8_589_934, 8_589_934;
+    /// TCP CLOSE timeout (s).
+    NfConntrackTcpTimeoutClose = "net.netfilter.nf_conntrack_tcp_timeout_close", 10, -8_589_934, 8_589_934;
+    /// TCP timeout cap (max retrans) (s).
+    NfConntrackTcpTimeoutMaxRetrans = "net.netfilter.nf_conntrack_tcp_timeout_max_retrans", 300, -8_589_934, 8_589_934;
+    /// TCP timeout cap (unacknowledged) (s).
+    NfConntrackTcpTimeoutUnacknowledged = "net.netfilter.nf_conntrack_tcp_timeout_unacknowledged", 300, -8_589_934, 8_589_934;
+    /// Pick up TCP connections mid-stream.
+    NfConntrackTcpLoose = "net.netfilter.nf_conntrack_tcp_loose", 1, 0, 1;
+    /// Accept out-of-window TCP segments.
+    NfConntrackTcpBeLiberal = "net.netfilter.nf_conntrack_tcp_be_liberal", 0, 0, 1;
+    /// Do not mark out-of-window RSTs INVALID.
+    NfConntrackTcpIgnoreInvalidRst = "net.netfilter.nf_conntrack_tcp_ignore_invalid_rst", 0, 0, 1;
+    /// Identical retransmissions before the max_retrans cap applies.
+    NfConntrackTcpMaxRetrans = "net.netfilter.nf_conntrack_tcp_max_retrans", 3, 0, 255;
+    /// SCTP CLOSED timeout (s).
+    NfConntrackSctpTimeoutClosed = "net.netfilter.nf_conntrack_sctp_timeout_closed", 10, -8_589_934, 8_589_934;
+    /// SCTP COOKIE_WAIT timeout (s).
+    NfConntrackSctpTimeoutCookieWait = "net.netfilter.nf_conntrack_sctp_timeout_cookie_wait", 3, -8_589_934, 8_589_934;
+    /// SCTP COOKIE_ECHOED timeout (s).
+    NfConntrackSctpTimeoutCookieEchoed = "net.netfilter.nf_conntrack_sctp_timeout_cookie_echoed", 3, -8_589_934, 8_589_934;
+    /// SCTP ESTABLISHED timeout (s).
+    NfConntrackSctpTimeoutEstablished = "net.netfilter.nf_conntrack_sctp_timeout_established", 210, -8_589_934, 8_589_934;
+    /// SCTP SHUTDOWN_SENT timeout (s).
+    NfConntrackSctpTimeoutShutdownSent = "net.netfilter.nf_conntrack_sctp_timeout_shutdown_sent", 3, -8_589_934, 8_589_934;
+    /// SCTP SHUTDOWN_RECD timeout (s).
+    NfConntrackSctpTimeoutShutdownRecd = "net.netfilter.nf_conntrack_sctp_timeout_shutdown_recd", 3, -8_589_934, 8_589_934;
+    /// SCTP SHUTDOWN_ACK_SENT timeout (s).
+    NfConntrackSctpTimeoutShutdownAckSent = "net.netfilter.nf_conntrack_sctp_timeout_shutdown_ack_sent", 3, -8_589_934, 8_589_934;
+    /// SCTP HEARTBEAT_SENT timeout (s).
+    NfConntrackSctpTimeoutHeartbeatSent = "net.netfilter.nf_conntrack_sctp_timeout_heartbeat_sent", 30, -8_589_934, 8_589_934;
 }
 
 impl Sysctl {
@@ -68,6 +143,8 @@ impl Sysctl {
         let dotted: String = key.chars().map(|c| if c == '/' { '.' } else { c }).collect();
         let dotted = match dotted.as_str() {
             "net.ipv4.conf.all.forwarding" | "net.ipv4.conf.default.forwarding" => "net.ipv4.ip_forward",
+            // The init-netns alias Linux keeps from the ip_conntrack days.
+            "net.nf_conntrack_max" => "net.netfilter.nf_conntrack_max",
             d => d,
         };
         TABLE.iter().find(|row| row.1 == dotted).map(|row| row.0)
@@ -203,6 +280,27 @@ mod test {
         // Device switches are plain ints in Linux: any value is taken.
         assert!(s.apply("net.ipv4.ip_forward=256").is_ok());
         assert!(s.apply("net.ipv4.icmp_echo_ignore_all=2").is_err());
+    }
+
+    #[test]
+    fn conntrack_defaults_and_ranges_are_linuxs() {
+        let mut s = Sysctls::default();
+        assert_eq!(s.get(Sysctl::NfConntrackMax), 262_144);
+        assert_eq!(s.get(Sysctl::NfConntrackBuckets), 262_144);
+        assert_eq!(s.get(Sysctl::NfConntrackTcpTimeoutEstablished), 432_000);
+        assert_eq!(s.get(Sysctl::NfConntrackUdpTimeoutStream), 120);
+        assert_eq!(s.get(Sysctl::NfConntrackEvents), 2);
+        // Observed limits on 6.18: jiffies timeouts take |v| <= 8589934, negatives included.
+        assert!(s.apply("net.netfilter.nf_conntrack_udp_timeout=-8589934").is_ok());
+        assert!(s.apply("net.netfilter.nf_conntrack_udp_timeout=8589935").is_err());
+        assert!(s.apply("net.netfilter.nf_conntrack_tcp_loose=2").is_err());
+        assert!(s.apply("net.netfilter.nf_conntrack_log_invalid=255").is_ok());
+        assert!(s.apply("net.netfilter.nf_conntrack_log_invalid=256").is_err());
+        assert!(s.apply("net.netfilter.nf_conntrack_events=3").is_err());
+        assert!(s.apply("net.netfilter.nf_conntrack_max=-1").is_err());
+        assert!(s.apply("net.netfilter.nf_conntrack_expect_max=0").is_err());
+        assert_eq!(s.apply("net.nf_conntrack_max=5"), Ok(Sysctl::NfConntrackMax));
+        assert_eq!(s.get(Sysctl::NfConntrackMax), 5);
     }
 
     #[test]

@@ -1,0 +1,519 @@
+//! The table: a slab of entries, the bucket index and the expiry heap.
+//!
+//! Layout (the kernel's `nf_conntrack_hash` with `u32` links instead of
+//! pointers):
+//! - `slab: Vec<Conn>` holds every entry, confirmed or not; freed slots form a
+//!   free list through `next[0]` and are reused most-recent first;
+//! - `heads: Vec<Node>` is one chain head per bucket. Each confirmed entry is
+//!   linked twice, by its ORIGINAL and by its REPLY tuple, each node at the
+//!   head of its bucket (`hlist_nulls_add_head_rcu`). A node is
+//!   `slot << 1 | dir`; `NIL` ends a chain;
+//! - unconfirmed entries sit in the slab only: counted, never findable.
+//!
+//! Invariants: a node is in exactly the chain of `scale(hash(tuple[dir],
+//! zone))`; `count` is the number of live slots; every confirmed entry has
+//! exactly one live heap entry due no later than its expiry.
+
+use rustc_hash::FxHashMap;
+
+use super::conn::{Conn, CtDir, HZ, NIL, Node, status};
+use super::timer::{Due, Timers};
+use super::tuple::{HashKey, Tuple, scale};
+
+/// Packets and bytes per direction (`nf_conn_acct`), kept only for entries
+/// created while `nf_conntrack_acct` was on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Acct {
+    /// Packets, ORIGINAL then REPLY.
+    pub packets: [u64; 2],
+    /// Bytes (IPv4 total length), ORIGINAL then REPLY.
+    pub bytes: [u64; 2],
+}
+
+/// Slab, buckets and timers.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub(crate) slab: Vec<Conn>,
+    free: Node,
+    pub(crate) heads: Vec<Node>,
+    key: HashKey,
+    count: u32,
+    pub(crate) timers: Timers,
+    pub(crate) acct: FxHashMap<u32, Acct>,
+    /// Absolute jiffies of the latest clock reading (for `u32` → `u64`).
+    pub(crate) now_abs: u64,
+}
+
+#[inline]
+fn node(slot: u32, dir: CtDir) -> Node {
+    slot << 1 | dir as u32
+}
+
+#[inline]
+fn node_parts(n: Node) -> (u32, CtDir) {
+    (n >> 1, if n & 1 == 0 { CtDir::Original } else { CtDir::Reply })
+}
+
+impl Table {
+    /// An empty table of `buckets` buckets (at least 1).
+    pub fn new(buckets: u32, key: HashKey) -> Table {
+        Table {
+            slab: Vec::new(),
+            free: NIL,
+            heads: vec![NIL; buckets.max(1) as usize],
+            key,
+            count: 0,
+            timers: Timers::default(),
+            acct: FxHashMap::default(),
+            now_abs: 0,
+        }
+    }
+
+    /// Live entries, confirmed or not (`nf_conntrack_count`).
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Number of buckets.
+    pub fn buckets(&self) -> u32 {
+        self.heads.len() as u32
+    }
+
+    /// The full hash of `t` in `zone`.
+    pub fn hash(&self, t: &Tuple, zone: u16) -> u32 {
+        t.hash(&self.key, zone)
+    }
+
+    /// The bucket of `t` in `zone`.
+    pub fn bucket(&self, t: &Tuple, zone: u16) -> u32 {
+        scale(self.hash(t, zone), self.buckets())
+    }
+
+    /// The entry in `slot`.
+    pub fn conn(&self, slot: u32) -> &Conn {
+        &self.slab[slot as usize]
+    }
+
+    /// The entry in `slot`, mutably.
+    pub fn conn_mut(&mut self, slot: u32) -> &mut Conn {
+        &mut self.slab[slot as usize]
+    }
+
+    /// Jiffies now, as the `u32` entries store (wrapping like the kernel's).
+    pub fn now32(&self) -> u32 {
+        self.now_abs as u32
+    }
+
+    /// Stores `conn` in a free slot and counts it; returns the slot.
+    pub fn alloc(&mut self, mut conn: Conn) -> u32 {
+        self.count += 1;
+        if self.free != NIL {
+            let slot = self.free;
+            self.free = self.slab[slot as usize].next[0];
+            conn.generation = self.slab[slot as usize].generation;
+            self.slab[slot as usize] = conn;
+            return slot;
+        }
+        let slot = u32::try_from(self.slab.len()).expect("fewer than 2^31 entries");
+        assert!(slot < NIL >> 1, "slab full");
+        conn.generation = 0;
+        self.slab.push(conn);
+        slot
+    }
+
+    /// Frees `slot` (which must not be linked) and uncounts it.
+    pub fn free(&mut self, slot: u32) {
+        let c = &mut self.slab[slot as usize];
+        assert!(c.live, "double free of conntrack slot {slot}");
+        if c.acct {
+            self.acct.remove(&slot);
+        }
+        c.live = false;
+        c.acct = false;
+        c.status = 0;
+        c.generation = c.generation.wrapping_add(1);
+        c.next = [self.free, NIL];
+        self.free = slot;
+        self.count -= 1;
+    }
+
+    /// Links a confirmed entry into both chains (heads first) and schedules
+    /// its expiry at its absolute `timeout`.
+    pub fn link(&mut self, slot: u32) {
+        for dir in [CtDir::Original, CtDir::Reply] {
+            let c = &self.slab[slot as usize];
+            let b = self.bucket(c.tuple(dir), c.zone) as usize;
+            self.slab[slot as usize].next[dir as usize] = self.heads[b];
+            self.heads[b] = node(slot, dir);
+        }
+        self.schedule(slot);
+    }
+
+    /// Pushes a heap entry at the entry's current expiry.
+    fn schedule(&mut self, slot: u32) {
+        let c = &self.slab[slot as usize];
+        let left = c.timeout.wrapping_sub(self.now32()) as i32;
+        let at = self.now_abs.saturating_add_signed(i64::from(left));
+        self.timers.push(Due { at, slot, generation: c.generation });
+        self.slab[slot as usize].timer_at = at as u32;
+    }
+
+    /// Unlinks both nodes of `slot` from their chains.
+    fn unlink(&mut self, slot: u32) {
+        for dir in [CtDir::Original, CtDir::Reply] {
+            let c = &self.slab[slot as usize];
+            let b = self.bucket(c.tuple(dir), c.zone) as usize;
+            let target = node(slot, dir);
+            let after = c.next[dir as usize];
+            if self.heads[b] == target {
+                self.heads[b] = after;
+                continue;
+            }
+            let mut n = self.heads[b];
+            while n != NIL {
+                let (s, d) = node_parts(n);
+                let next = self.slab[s as usize].next[d as usize];
+                if next == target {
+                    self.slab[s as usize].next[d as usize] = after;
+                    break;
+                }
+                n = next;
+            }
+        }
+    }
+
+    /// Removes a confirmed entry from the table and frees it (`nf_ct_delete`).
+    pub fn delete(&mut self, slot: u32) {
+        self.slab[slot as usize].status |= status::DYING;
+        self.unlink(slot);
+        self.timers.mark_stale();
+        self.free(slot);
+    }
+
+    /// The nodes of bucket `b`, head first.
+    pub fn chain(&self, b: u32) -> ChainIter<'_> {
+        ChainIter { table: self, n: self.heads[b as usize] }
+    }
+
+    /// The first expired entry linked in bucket `b`, if any.
+    fn expired_in(&self, b: u32) -> Option<u32> {
+        let now = self.now32();
+        self.chain(b).map(|(s, _)| s).find(|&s| self.conn(s).is_expired(now))
+    }
+
+    /// Deletes every expired entry of bucket `b` (what a walk that meets
+    /// them does: `nf_ct_gc_expired`). Returns how many.
+    pub fn reap_bucket(&mut self, b: u32) -> u32 {
+        let mut n = 0;
+        while let Some(s) = self.expired_in(b) {
+            self.delete(s);
+            n += 1;
+        }
+        n
+    }
+
+    /// Finds the confirmed entry with tuple `t` in `zone` (`____nf_conntrack_find`),
+    /// reaping expired entries met on the way.
+    pub fn find(&mut self, t: &Tuple, zone: u16) -> Option<(u32, CtDir)> {
+        let b = self.bucket(t, zone);
+        loop {
+            let now = self.now32();
+            let mut reap = None;
+            for (s, d) in self.chain(b) {
+                let c = self.conn(s);
+                if c.is_expired(now) {
+                    reap = Some(s);
+                    break;
+                }
+                if c.tuple(d) == t && c.zone == zone {
+                    return Some((s, d));
+                }
+            }
+            // The walk restarts after a reap: the reaped entry's other node
+            // may have been the next link.
+            self.delete(reap?);
+        }
+    }
+
+    /// Early drop (`early_drop`): from the bucket of `hash`, scan 8 buckets;
+    /// in each, reap expired entries and delete every confirmed entry that is
+    /// neither ASSURED nor dying; stop at the first bucket that deleted any.
+    /// Returns the number deleted (the `early_drop` counter's increment).
+    pub fn early_drop(&mut self, hash: u32) -> u32 {
+        const EVICTION_RANGE: u32 = 8;
+        let n = self.buckets();
+        let mut b = scale(hash, n);
+        for _ in 0..EVICTION_RANGE {
+            self.reap_bucket(b);
+            let victims: Vec<u32> = self
+                .chain(b)
+                .map(|(s, _)| s)
+                .filter(|&s| {
+                    let c = self.conn(s);
+                    c.is_confirmed() && c.status & (status::ASSURED | status::DYING) == 0
+                })
+                .collect();
+            let mut drops = 0;
+            for s in victims {
+                // An entry linked twice in this bucket appears twice; once is enough.
+                if self.conn(s).live && self.conn(s).status & status::DYING == 0 {
+                    self.delete(s);
+                    drops += 1;
+                }
+            }
+            if drops > 0 {
+                return drops;
+            }
+            b = (b + 1) % n;
+        }
+        0
+    }
+
+    /// Runs the due expiry checks at absolute jiffies `now`; returns the
+    /// number of entries expired.
+    pub fn expire(&mut self, now: u64) -> u32 {
+        self.now_abs = self.now_abs.max(now);
+        let mut expired = 0;
+        while let Some(due) = self.timers.pop_due(self.now_abs) {
+            let c = &self.slab[due.slot as usize];
+            if !c.live || c.generation != due.generation || c.timer_at != due.at as u32 {
+                self.timers.popped_stale();
+                continue;
+            }
+            if c.is_expired(self.now32()) {
+                self.delete(due.slot);
+                self.timers.popped_stale();
+                expired += 1;
+            } else {
+                self.schedule(due.slot);
+            }
+        }
+        if self.timers.wants_rebuild() {
+            self.rebuild_timers();
+        }
+        expired
+    }
+
+    /// Rebuilds the heap from the live confirmed entries.
+    fn rebuild_timers(&mut self) {
+        let now32 = self.now32();
+        let mut live = Vec::with_capacity(self.count as usize);
+        for (slot, c) in self.slab.iter_mut().enumerate() {
+            if c.live && c.is_confirmed() {
+                let left = c.timeout.wrapping_sub(now32) as i32;
+                let at = self.now_abs.saturating_add_signed(i64::from(left));
+                c.timer_at = at as u32;
+                live.push(Due { at, slot: slot as u32, generation: c.generation });
+            }
+        }
+        self.timers.rebuild(live);
+    }
+
+    /// Sets a confirmed entry's expiry to `now + jiffies`, rescheduling only
+    /// when the expiry moves earlier than the pending check.
+    pub fn refresh(&mut self, slot: u32, jiffies: u32) {
+        let now32 = self.now32();
+        let now_abs = self.now_abs;
+        let c = &mut self.slab[slot as usize];
+        c.timeout = now32.wrapping_add(jiffies);
+        if !c.is_confirmed() {
+            c.timeout = jiffies;
+            return;
+        }
+        let pending = now_abs.saturating_add_signed(i64::from(c.timer_at.wrapping_sub(now32) as i32));
+        if now_abs + u64::from(jiffies) < pending {
+            self.timers.mark_stale();
+            self.schedule(slot);
+        }
+    }
+
+    /// Re-hashes every confirmed entry into `buckets` buckets
+    /// (writing `nf_conntrack_buckets`). Chains are rebuilt in slab order.
+    pub fn resize(&mut self, buckets: u32) {
+        self.heads = vec![NIL; buckets.max(1) as usize];
+        for slot in 0..self.slab.len() as u32 {
+            if self.slab[slot as usize].live && self.slab[slot as usize].is_confirmed() {
+                for dir in [CtDir::Original, CtDir::Reply] {
+                    let c = &self.slab[slot as usize];
+                    let b = self.bucket(c.tuple(dir), c.zone) as usize;
+                    self.slab[slot as usize].next[dir as usize] = self.heads[b];
+                    self.heads[b] = node(slot, dir);
+                }
+            }
+        }
+    }
+
+    /// Bytes held by slab, index, timers and accounting (capacities).
+    pub fn bytes(&self) -> usize {
+        self.slab.capacity() * std::mem::size_of::<Conn>()
+            + self.heads.capacity() * std::mem::size_of::<Node>()
+            + self.timers.bytes()
+            + self.acct.capacity() * (std::mem::size_of::<(u32, Acct)>() + 1)
+    }
+
+    /// Converts seconds (a sysctl) to jiffies, clamping negatives to zero.
+    pub fn secs_to_jiffies(secs: i64) -> u32 {
+        (secs.max(0) as u64 * u64::from(HZ)).min(u64::from(i32::MAX as u32)) as u32
+    }
+}
+
+/// The nodes of one chain, as `(slot, dir)`.
+pub struct ChainIter<'a> {
+    table: &'a Table,
+    n: Node,
+}
+
+impl Iterator for ChainIter<'_> {
+    type Item = (u32, CtDir);
+    fn next(&mut self) -> Option<(u32, CtDir)> {
+        if self.n == NIL {
+            return None;
+        }
+        let (s, d) = node_parts(self.n);
+        self.n = self.table.slab[s as usize].next[d as usize];
+        Some((s, d))
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const N: u32 = 64;
+
+    fn udp(sport: u16) -> Tuple {
+        Tuple::new(Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2), 17, sport, 53)
+    }
+
+    /// Inserts a confirmed UDP entry expiring `secs` from jiffy 0.
+    fn insert(t: &mut Table, sport: u16, st: u16, secs: u32) -> u32 {
+        let o = udp(sport);
+        let mut c = Conn::new(o, o.invert().unwrap(), 0, 0);
+        c.status = st | status::CONFIRMED;
+        c.timeout = secs * HZ;
+        let slot = t.alloc(c);
+        t.link(slot);
+        slot
+    }
+
+    /// A source port whose ORIGINAL node lands in `bucket` and whose REPLY
+    /// node lands outside `avoid` (so the scan meets it only where intended).
+    fn port_for(t: &Table, bucket: u32, avoid: std::ops::Range<u32>, used: &[u16]) -> u16 {
+        (1..u16::MAX)
+            .find(|&p| {
+                let o = udp(p);
+                !used.contains(&p) && t.bucket(&o, 0) == bucket && !avoid.contains(&t.bucket(&o.invert().unwrap(), 0))
+            })
+            .expect("a port hashing there")
+    }
+
+    #[test]
+    fn early_drop_deletes_exactly_the_unassured_of_the_first_bucket_that_has_any() {
+        let mut t = Table::new(N, HashKey::from_seed(3));
+        let new = udp(40000);
+        let start = t.bucket(&new, 0);
+        let b = |k: u32| (start + k) % N;
+        let window = start..start + 12; // wrapping ignored: the seed puts `start` low enough
+        assert!(start + 12 < N, "seed choice keeps the window unwrapped");
+        let mut used = vec![40000];
+        let mut put = |t: &mut Table, bucket, st| {
+            let p = port_for(t, bucket, window.clone(), &used);
+            used.push(p);
+            insert(t, p, st, 100)
+        };
+        let assured = put(&mut t, b(0), status::ASSURED);
+        let victim1 = put(&mut t, b(2), 0);
+        let victim2 = put(&mut t, b(2), 0);
+        let later = put(&mut t, b(5), 0);
+        let outside = put(&mut t, b(9), 0);
+        assert_eq!(t.early_drop(t.hash(&new, 0)), 2);
+        assert!(t.conn(assured).live && t.conn(later).live && t.conn(outside).live);
+        assert!(!t.conn(victim1).live && !t.conn(victim2).live);
+        assert_eq!(t.count(), 3);
+        // Only the 8 buckets from the new tuple's are scanned: b(9) is out of reach.
+        t.delete(later);
+        assert_eq!(t.early_drop(t.hash(&new, 0)), 0);
+        assert!(t.conn(outside).live);
+    }
+
+    #[test]
+    fn early_drop_reaps_expired_entries_without_counting_them() {
+        let mut t = Table::new(1, HashKey::from_seed(3));
+        insert(&mut t, 1, status::ASSURED, 1);
+        insert(&mut t, 2, status::ASSURED, 100);
+        t.now_abs = u64::from(5 * HZ);
+        assert_eq!(t.early_drop(0), 0);
+        assert_eq!(t.count(), 1);
+    }
+
+    #[test]
+    fn both_nodes_are_found_and_unlinked() {
+        let mut t = Table::new(8, HashKey::from_seed(9));
+        let a = insert(&mut t, 1, 0, 100);
+        let b = insert(&mut t, 2, 0, 100);
+        assert_eq!(t.find(&udp(1), 0), Some((a, CtDir::Original)));
+        assert_eq!(t.find(&udp(2).invert().unwrap(), 0), Some((b, CtDir::Reply)));
+        t.delete(a);
+        assert_eq!(t.find(&udp(1), 0), None);
+        assert_eq!(t.find(&udp(1).invert().unwrap(), 0), None);
+        assert_eq!(t.find(&udp(2), 0), Some((b, CtDir::Original)));
+        let linked: usize = (0..8).map(|k| t.chain(k).count()).sum();
+        assert_eq!(linked, 2);
+    }
+
+    #[test]
+    fn freed_slots_are_reused_with_a_new_generation() {
+        let mut t = Table::new(8, HashKey::from_seed(9));
+        let a = insert(&mut t, 1, 0, 100);
+        let g = t.conn(a).generation;
+        t.delete(a);
+        let b = insert(&mut t, 2, 0, 100);
+        assert_eq!(a, b);
+        assert_ne!(t.conn(b).generation, g);
+    }
+
+    #[test]
+    fn expiring_ten_of_a_hundred_thousand_pops_ten_timers() {
+        let mut t = Table::new(1 << 17, HashKey::from_seed(5));
+        for p in 0..100_000u32 {
+            let o = Tuple::new(Ipv4Addr::from(0x0a00_0000 + p), Ipv4Addr::new(10, 9, 9, 9), 17, 1000, 53);
+            let mut c = Conn::new(o, o.invert().unwrap(), 0, 0);
+            c.status = status::CONFIRMED;
+            c.timeout = if p % 10_000 == 0 { 5 * HZ } else { 30 * HZ };
+            let slot = t.alloc(c);
+            t.link(slot);
+        }
+        let before = t.timers.pops;
+        assert_eq!(t.expire(u64::from(6 * HZ)), 10);
+        assert_eq!(t.timers.pops - before, 10, "expiry looks at the due entries only");
+        assert_eq!(t.count(), 99_990);
+    }
+
+    #[test]
+    fn a_refresh_later_costs_one_repush_and_a_refresh_earlier_reschedules() {
+        let mut t = Table::new(8, HashKey::from_seed(5));
+        let a = insert(&mut t, 1, 0, 10);
+        t.refresh(a, 50 * HZ); // later: lazy
+        assert_eq!(t.timers.len(), 1);
+        assert_eq!(t.expire(u64::from(11 * HZ)), 0, "the check at 10 s re-pushes");
+        assert_eq!(t.timers.len(), 1);
+        t.refresh(a, HZ); // earlier: a new heap entry; the old one goes stale
+        assert_eq!(t.timers.len(), 2);
+        assert_eq!(t.expire(u64::from(12 * HZ)), 1);
+        assert_eq!(t.count(), 0);
+    }
+
+    #[test]
+    fn resize_keeps_every_entry_findable() {
+        let mut t = Table::new(4, HashKey::from_seed(5));
+        for p in 1..50 {
+            insert(&mut t, p, 0, 100);
+        }
+        t.resize(1000);
+        for p in 1..50 {
+            assert!(t.find(&udp(p), 0).is_some());
+            assert!(t.find(&udp(p).invert().unwrap(), 0).is_some());
+        }
+    }
+}
