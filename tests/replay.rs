@@ -676,3 +676,34 @@ fn log_lines_reach_the_kernel_log_and_reject_answers() {
     assert_eq!(syn["reply"], "tcp-reset", "the SYN through the box is reset");
     assert_eq!(syn["rule"], "filter/FORWARD/3");
 }
+
+#[test]
+fn stateful_rules_track_connections_and_list_them_as_conntrack_does() {
+    let out = tmpdir("stateful-rules");
+    let mut args = vec![
+        "replay",
+        "pcaps/router-lan-wan.pcapng",
+        "--rules",
+        "scenarios/examples/stateful.rules",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(BOX);
+    let o = nfsim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let verdicts: Vec<serde_json::Value> = std::fs::read_to_string(out.join("verdicts.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let seen = |i: usize| {
+        (verdicts[i]["ct"].as_str().unwrap_or("-").to_string(), verdicts[i]["rule"].as_str().unwrap_or("-").to_string())
+    };
+    assert_eq!(seen(1), ("NEW".into(), "filter/FORWARD/3".into()), "DNS query opens a connection");
+    assert_eq!(seen(2), ("ESTABLISHED".into(), "filter/FORWARD/1".into()), "its answer is a reply");
+    assert_eq!(seen(8), ("NEW".into(), "filter/INPUT/3".into()), "ssh from outside is dropped");
+    let listing = std::fs::read_to_string(out.join("conntrack.txt")).unwrap();
+    insta::assert_snapshot!("stateful_conntrack_listing", listing);
+    let stats = std::fs::read_to_string(out.join("conntrack-stats.txt")).unwrap();
+    assert!(stats.starts_with("cpu=0   \tfound=0 invalid=0 insert=0 insert_failed=0 drop=0 early_drop=0"), "{stats}");
+}

@@ -21,7 +21,9 @@ use crate::pcap::replay::{IngressRules, Replay, ReplayError};
 /// Writes DIR/egress.pcapng (every frame the box sent, per interface),
 /// DIR/verdicts.jsonl (one line per input packet), DIR/log.txt (the kernel
 /// log, `<level>text` per line), DIR/summary.txt, and with
-/// --rules DIR/counters.rules (iptables-save -c at the end).
+/// --rules DIR/counters.rules (iptables-save -c at the end), and when the
+/// rules use connection tracking DIR/conntrack.txt (conntrack -L at the end)
+/// and DIR/conntrack-stats.txt (conntrack -S).
 #[derive(Args, Debug)]
 #[command(
     after_help = "Example:\n  nfsim replay capture.pcapng --iface lan0=192.168.1.1/24 --iface wan0=198.51.100.2/24 \\\n      --route 'default via 198.51.100.1' --sysctl net.ipv4.ip_forward=1 --out out/"
@@ -180,6 +182,11 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     log.flush()?;
     if args.rules.is_some() {
         std::fs::write(args.out.join("counters.rules"), host.netfilter.ruleset.save(true))?;
+    }
+    if let Some(ct) = &mut host.netfilter.conntrack {
+        let end = tally.span.map_or(crate::engine::Instant::ZERO, |(_, b)| b);
+        std::fs::write(args.out.join("conntrack.txt"), ct.list(end))?;
+        std::fs::write(args.out.join("conntrack-stats.txt"), ct.stats_text())?;
     }
     let summary = tally.render(&host, &format!("{capture_name} (seed {})", args.seed), capture_error.as_deref());
     std::fs::write(args.out.join("summary.txt"), &summary)?;

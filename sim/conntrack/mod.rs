@@ -90,6 +90,12 @@ pub struct CtRef {
 }
 
 impl CtRef {
+    /// The same entry, seen by a packet with another ctinfo (`nf_ct_attach`
+    /// gives a REJECT reply the rejected packet's entry, as RELATED).
+    pub fn with_info(self, info: CtInfo) -> CtRef {
+        CtRef { info, ..self }
+    }
+
     /// The packet's direction.
     pub fn dir(&self) -> CtDir {
         self.info.dir()

@@ -184,6 +184,8 @@ pub struct Host {
     pub stats: Stats,
     /// The kernel log.
     pub klog: crate::klog::Klog,
+    /// `net_ratelimit()`'s state (`net.core.message_cost` 5 s, burst 10).
+    pub(super) net_ratelimit: crate::klog::RateLimit,
     /// What a REJECT sent for the packet being handled.
     pub(super) pending_reply: Option<Reply>,
     pub(super) limits: IcmpLimits,
@@ -241,6 +243,7 @@ impl Host {
             neigh.add_permanent(*ip, *mac);
         }
         let rng = Rng::new(config.seed).fork(&format!("host:{}", config.name));
+        let netfilter = Netfilter::new(config.ruleset.clone(), &sysctl, &rng);
         Ok(Host {
             name: config.name.clone(),
             local: LocalTable::new(&ifaces),
@@ -248,10 +251,11 @@ impl Host {
             routes,
             neigh,
             sysctl,
-            netfilter: Netfilter::new(config.ruleset.clone(), rng.fork("netfilter")),
+            netfilter,
             stats: Stats::default(),
             klog: crate::klog::Klog::new(Instant::ZERO),
             pending_reply: None,
+            net_ratelimit: crate::klog::RateLimit::net(),
             limits: IcmpLimits::new(rng.fork("icmp-global")),
             defrag: Defrag::default(),
             ipid: IpIdents::new(rng.fork("ip-ident")),
@@ -298,6 +302,7 @@ impl Host {
         self.netfilter.begin_packet();
         let mut skb = std::mem::take(&mut self.skb);
         let outcome = self.receive_into(&mut skb, now, iif, frame, tx);
+        self.netfilter.packet_done(&mut skb);
         self.skb = skb;
         outcome
     }
@@ -305,6 +310,9 @@ impl Host {
     /// Runs the box's timers due by `now` (fragment queues expiring). A
     /// replay calls it before each packet, with the packet's time.
     pub fn advance(&mut self, now: Instant, tx: &mut dyn Tx) {
+        if let Some(ct) = &mut self.netfilter.conntrack {
+            ct.expire(now);
+        }
         if self.defrag.next_expiry().is_none_or(|t| t > now) {
             return;
         }
@@ -402,8 +410,20 @@ impl Host {
             h[12..].copy_from_slice(&[0x08, 0x00]);
             h
         });
-        let ctx = HookCtx { in_name: name(skb.iif), out_name: name(skb.oif), local: &self.local, now, link };
+        let ctx = HookCtx {
+            in_name: name(skb.iif),
+            out_name: name(skb.oif),
+            local: &self.local,
+            now,
+            link,
+            sysctls: &self.sysctl,
+        };
         let verdict = self.netfilter.run(hook, skb, &ctx);
+        if let Some(line) = self.netfilter.effects.ct_log.take()
+            && self.net_ratelimit.net_ratelimit(now, 5, 10, &mut self.klog)
+        {
+            self.klog.printk(now, crate::klog::Level::Warning, &line);
+        }
         for (level, line) in self.netfilter.effects.logs.drain(..) {
             let level = crate::klog::Level::from_number(level).unwrap_or(crate::klog::Level::Warning);
             self.klog.printk(now, level, &line);

@@ -96,6 +96,7 @@ impl Host {
         // The packet being answered keeps its own decision.
         let decided = self.netfilter.decided.take();
         let sent = self.local_out_skb(&mut skb, now, tx);
+        self.netfilter.packet_done(&mut skb);
         self.netfilter.decided = decided;
         self.out = skb;
         sent

@@ -7,20 +7,23 @@
 //! steps run in the kernel's priority order ([`steps`]): raw −300, conntrack
 //! −200, mangle −150, DNAT −100, filter 0, security 50, SNAT 100, confirm
 //! last. A table that was never used registers nothing, as in the kernel, so
-//! a box without rules costs nothing per packet.
+//! a box without rules costs nothing per packet; conntrack registers only
+//! when a rule needs it (a state or conntrack match, the nat table, CT...).
 //!
-//! The nat table and conntrack arrive with the connection-tracking layer;
-//! until then their steps are absent (nat only ever sees a connection's
-//! first packet, and without conntrack there are no connections).
+//! The nat table sees only a connection's first packet (its NEW packet); its
+//! targets take effect with the NAT layer.
 
 mod view;
 
 pub use view::{Effects, SkbView};
 
+use crate::conntrack::{Conntrack, CtConfig, CtInfo};
 use crate::engine::{Instant, Rng};
+use crate::kernel::Sysctls;
 use crate::net::route::LocalTable;
-use crate::ruleset::{Decision, Ruleset, Table};
-use crate::skb::Skb;
+use crate::ruleset::{Decision, Ruleset, Table, Verdict};
+use crate::skb::{Nfct, Skb};
+use crate::xt::{CtFacts, CtState};
 
 /// The five IPv4 hooks (defined beside the extensions, whose masks use them).
 pub use crate::xt::Hook;
@@ -32,6 +35,17 @@ pub enum HookVerdict {
     Accept,
     /// Discard the packet.
     Drop,
+}
+
+/// One registered step of a hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// An iptables table.
+    Table(Table),
+    /// `nf_conntrack_in`: find or create the packet's connection.
+    Conntrack,
+    /// `nf_conntrack_confirm`: the connection enters the table.
+    Confirm,
 }
 
 /// The rule that decided a packet's fate in a table: its chain's index in
@@ -48,15 +62,15 @@ pub struct Decided {
     pub verdict: HookVerdict,
 }
 
-/// The tables a hook traverses, in priority order (conntrack and nat join
-/// with the connection-tracking layer).
-pub fn steps(hook: Hook) -> &'static [Table] {
+/// A hook's steps, in priority order.
+pub fn steps(hook: Hook) -> &'static [Step] {
+    use Step::{Confirm, Conntrack as Ct, Table as T};
     match hook {
-        Hook::PreRouting => &[Table::Raw, Table::Mangle],
-        Hook::Input => &[Table::Mangle, Table::Filter, Table::Security],
-        Hook::Forward => &[Table::Mangle, Table::Filter, Table::Security],
-        Hook::Output => &[Table::Raw, Table::Mangle, Table::Filter, Table::Security],
-        Hook::PostRouting => &[Table::Mangle],
+        Hook::PreRouting => &[T(Table::Raw), Ct, T(Table::Mangle), T(Table::Nat)],
+        Hook::Input => &[T(Table::Mangle), T(Table::Filter), T(Table::Security), T(Table::Nat), Confirm],
+        Hook::Forward => &[T(Table::Mangle), T(Table::Filter), T(Table::Security)],
+        Hook::Output => &[T(Table::Raw), Ct, T(Table::Mangle), T(Table::Nat), T(Table::Filter), T(Table::Security)],
+        Hook::PostRouting => &[T(Table::Mangle), T(Table::Nat), Confirm],
     }
 }
 
@@ -72,36 +86,71 @@ pub struct HookCtx<'a> {
     pub now: Instant,
     /// The link-layer header the packet arrived with.
     pub link: Option<[u8; 14]>,
+    /// The box's sysctls (conntrack's timeouts and switches).
+    pub sysctls: &'a Sysctls,
 }
+
+/// What `-m state` sees of an untracked packet.
+const UNTRACKED: CtFacts = CtFacts {
+    state: CtState::Untracked,
+    proto: 0,
+    orig: crate::xt::packet::CtTuple::ZERO,
+    reply: crate::xt::packet::CtTuple::ZERO,
+    status: 0,
+    expires_secs: 0,
+    reply_dir: false,
+    mark: 0,
+    helper: None,
+    master_helper: None,
+    packets: [0; 2],
+    bytes: [0; 2],
+    conn_count: 0,
+};
 
 /// The netfilter state of one box.
 #[derive(Debug)]
 pub struct Netfilter {
     /// The tables (iptables' view of them).
     pub ruleset: Ruleset,
+    /// Connection tracking, once a rule needs it.
+    pub conntrack: Option<Conntrack>,
     /// `-m statistic`'s random stream.
     rng: Rng,
     /// Side effects of the current traversal.
     pub effects: Effects,
     /// The rule (or filter policy) that decided for the current packet.
     pub decided: Option<Decided>,
+    /// What conntrack made of the current packet.
+    pub ct_state: Option<CtState>,
 }
 
 impl Default for Netfilter {
     fn default() -> Self {
-        Netfilter::new(Ruleset::new(), Rng::new(0).fork("netfilter"))
+        Netfilter::new(Ruleset::new(), &Sysctls::default(), &Rng::new(0))
     }
 }
 
 impl Netfilter {
-    /// A box's netfilter with `ruleset` loaded; `rng` feeds random matches.
-    pub fn new(ruleset: Ruleset, rng: Rng) -> Netfilter {
-        Netfilter { ruleset, rng, effects: Effects::default(), decided: None }
+    /// A box's netfilter with `ruleset` loaded; `rng` is the box's stream.
+    pub fn new(ruleset: Ruleset, sysctls: &Sysctls, rng: &Rng) -> Netfilter {
+        let conntrack = needs_conntrack(&ruleset).then(|| {
+            let seed = rng.fork("conntrack-hash").next_u64();
+            Conntrack::new(CtConfig::from_sysctls(sysctls, seed))
+        });
+        Netfilter {
+            ruleset,
+            conntrack,
+            rng: rng.fork("netfilter"),
+            effects: Effects::default(),
+            decided: None,
+            ct_state: None,
+        }
     }
 
     /// Forgets the previous packet's decision and effects.
     pub fn begin_packet(&mut self) {
         self.decided = None;
+        self.ct_state = None;
         self.effects.logs.clear();
         self.effects.reject = None;
     }
@@ -127,36 +176,159 @@ impl Netfilter {
         if self.ruleset.tables.is_empty() {
             return HookVerdict::Accept;
         }
-        for &table in steps(hook) {
-            if self.ruleset.table(table).is_none() {
-                continue;
-            }
-            let mut view = SkbView {
-                skb: &mut *skb,
-                hook,
-                in_name: ctx.in_name,
-                out_name: ctx.out_name,
-                now: ctx.now,
-                local: ctx.local,
-                rng: &mut self.rng,
-                ct: None,
-                link: ctx.link,
-                effects: &mut self.effects,
+        for &step in steps(hook) {
+            let verdict = match step {
+                Step::Table(table) => self.table(table, hook, skb, ctx),
+                Step::Conntrack => self.conntrack_in(hook, skb, ctx),
+                Step::Confirm => self.confirm(skb, ctx.now),
             };
-            let (decision, rule) = self.ruleset.traverse(table, hook, &mut view);
-            let verdict = match decision {
-                Decision::Accept => HookVerdict::Accept,
-                Decision::Drop => HookVerdict::Drop,
-            };
-            // The decision worth naming: a drop, a rule's verdict, or the
-            // filter table's policy; other tables' policies are pass-through.
-            if verdict == HookVerdict::Drop || rule.is_some() || table == Table::Filter {
-                self.decided = Some(Decided { hook, table, rule, verdict });
-            }
             if verdict == HookVerdict::Drop {
                 return HookVerdict::Drop;
             }
         }
         HookVerdict::Accept
     }
+
+    fn table(&mut self, table: Table, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
+        if self.ruleset.table(table).is_none() {
+            return HookVerdict::Accept;
+        }
+        // nat: only a connection's first packet, and never an untracked or
+        // invalid one (nf_nat_inet_fn).
+        if table == Table::Nat {
+            let Nfct::Tracked(ct) = skb.nfct else { return HookVerdict::Accept };
+            if ct.info != CtInfo::New {
+                return HookVerdict::Accept;
+            }
+        }
+        let facts = match (skb.nfct, &self.conntrack) {
+            (Nfct::Tracked(ct), Some(c)) if c.is_live(ct) => Some(c.facts(ct, ctx.now)),
+            _ => None,
+        };
+        let ct = match skb.nfct {
+            Nfct::Untracked => Some(&UNTRACKED),
+            _ => facts.as_ref(),
+        };
+        let mut view = SkbView {
+            skb: &mut *skb,
+            hook,
+            in_name: ctx.in_name,
+            out_name: ctx.out_name,
+            now: ctx.now,
+            local: ctx.local,
+            rng: &mut self.rng,
+            ct,
+            link: ctx.link,
+            effects: &mut self.effects,
+        };
+        let (decision, rule) = self.ruleset.traverse(table, hook, &mut view);
+        self.apply_ct_effects(skb);
+        let verdict = match decision {
+            Decision::Accept => HookVerdict::Accept,
+            Decision::Drop => HookVerdict::Drop,
+        };
+        // The decision worth naming: a drop, a rule's verdict, or the
+        // filter table's policy; other tables' policies are pass-through.
+        if verdict == HookVerdict::Drop || rule.is_some() || table == Table::Filter {
+            self.decided = Some(Decided { hook, table, rule, verdict });
+        }
+        verdict
+    }
+
+    /// Applies what targets asked of conntrack: untracking, the zone, the mark.
+    fn apply_ct_effects(&mut self, skb: &mut Skb) {
+        if std::mem::take(&mut self.effects.untrack) && skb.nfct == Nfct::None {
+            skb.nfct = Nfct::Untracked;
+        }
+        if let Some(zone) = self.effects.zone.take() {
+            skb.zone = zone;
+        }
+        if let (Some(mark), Nfct::Tracked(ct), Some(c)) = (self.effects.ct_mark.take(), skb.nfct, &mut self.conntrack) {
+            c.set_mark(ct, mark);
+        }
+    }
+
+    /// `nf_conntrack_in`.
+    fn conntrack_in(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
+        let Some(ct) = &mut self.conntrack else { return HookVerdict::Accept };
+        match skb.nfct {
+            // Already decided (NOTRACK in raw, or a second pass).
+            Nfct::Untracked => {
+                self.ct_state.get_or_insert(CtState::Untracked);
+                return HookVerdict::Accept;
+            }
+            Nfct::Tracked(_) => return HookVerdict::Accept,
+            Nfct::None => {}
+        }
+        let v = ct.in_hook(skb.data(), hook == Hook::Output, skb.zone, ctx.now, ctx.sysctls);
+        if let Some(line) = v.log {
+            self.effects.ct_log = Some(line);
+        }
+        if v.drop {
+            return HookVerdict::Drop;
+        }
+        let state = match v.ct {
+            Some(r) => {
+                skb.nfct = Nfct::Tracked(r);
+                match r.info {
+                    CtInfo::New => CtState::New,
+                    CtInfo::Established | CtInfo::EstablishedReply => CtState::Established,
+                    CtInfo::Related | CtInfo::RelatedReply => CtState::Related,
+                    CtInfo::Untracked => CtState::Untracked,
+                    CtInfo::Invalid => CtState::Invalid,
+                }
+            }
+            None => CtState::Invalid,
+        };
+        self.ct_state.get_or_insert(state);
+        HookVerdict::Accept
+    }
+
+    /// `nf_conntrack_confirm`: an original-direction packet's new entry
+    /// enters the table; a clash drops the packet (`insert_failed`).
+    fn confirm(&mut self, skb: &mut Skb, now: Instant) -> HookVerdict {
+        let (Nfct::Tracked(r), Some(ct)) = (skb.nfct, &mut self.conntrack) else { return HookVerdict::Accept };
+        // Only the original direction confirms (a REJECT reply does not).
+        if r.dir() != crate::conntrack::CtDir::Original || !ct.is_live(r) || ct.get(r).is_confirmed() {
+            return HookVerdict::Accept;
+        }
+        match ct.confirm(r, now) {
+            Ok(confirmed) => {
+                skb.nfct = Nfct::Tracked(confirmed);
+                HookVerdict::Accept
+            }
+            Err(_) => {
+                skb.nfct = Nfct::None;
+                HookVerdict::Drop
+            }
+        }
+    }
+
+    /// The packet is gone: an entry it created but never confirmed dies
+    /// with it (a packet dropped before its last hook leaves no entry).
+    pub fn packet_done(&mut self, skb: &mut Skb) {
+        if let (Nfct::Tracked(r), Some(ct)) = (skb.nfct, &mut self.conntrack)
+            && ct.is_live(r)
+            && !ct.get(r).is_confirmed()
+        {
+            ct.release_unconfirmed(r);
+        }
+        skb.nfct = Nfct::None;
+    }
+}
+
+/// Whether any rule needs connection tracking, as its checkentry would ask
+/// for it (`nf_ct_netns_get`): the nat table itself, state-reading matches,
+/// and targets that act on connections.
+fn needs_conntrack(ruleset: &Ruleset) -> bool {
+    const MATCHES: &[&str] = &["state", "conntrack", "helper", "connmark", "connbytes", "connlimit"];
+    const TARGETS: &[&str] =
+        &["CT", "NOTRACK", "CONNMARK", "SNAT", "DNAT", "MASQUERADE", "REDIRECT", "NETMAP", "CONNSECMARK"];
+    ruleset.tables.iter().any(|t| {
+        t.table == Table::Nat
+            || t.chains.iter().flat_map(|c| &c.rules).any(|r| {
+                r.matches.iter().any(|m| MATCHES.contains(&m.name()))
+                    || matches!(&r.verdict, Verdict::Ext(tg) if TARGETS.contains(&tg.name()))
+            })
+    })
 }

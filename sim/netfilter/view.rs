@@ -21,6 +21,14 @@ pub struct Effects {
     pub logs: Vec<(u8, String)>,
     /// The REJECT reply to send, if the packet was rejected.
     pub reject: Option<RejectWith>,
+    /// `CT --notrack`/NOTRACK fired.
+    pub untrack: bool,
+    /// `CT --zone` fired.
+    pub zone: Option<u16>,
+    /// A new connection mark (CONNMARK).
+    pub ct_mark: Option<u32>,
+    /// A kernel line conntrack asks to print through `net_ratelimit`.
+    pub ct_log: Option<String>,
 }
 
 /// An [`Skb`] seen from one hook.
@@ -118,9 +126,11 @@ impl PacketView for SkbView<'_> {
             Action::Reject(with) => self.effects.reject = Some(with),
             Action::SetTtl(ttl) => rewrite_word(self.skb, 8, |w| (w & 0x00ff) | (ttl as u16) << 8),
             Action::SetTos(tos) => rewrite_word(self.skb, 0, |w| (w & 0xff00) | tos as u16),
-            // Connection marks, NFLOG, priority and NAT arrive with the
-            // layers that own them.
-            Action::SetCtMark(_) | Action::Nflog(_) | Action::SetPriority(_) | Action::Target(_) => {}
+            Action::Untrack => self.effects.untrack = true,
+            Action::SetZone(zone) => self.effects.zone = Some(zone),
+            Action::SetCtMark(mark) => self.effects.ct_mark = Some(mark),
+            // NFLOG, priority and NAT arrive with the layers that own them.
+            Action::Nflog(_) | Action::SetPriority(_) | Action::Target(_) => {}
         }
     }
 }

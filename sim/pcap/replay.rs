@@ -165,7 +165,8 @@ impl<'h> Replay<'h> {
                 self.host.netfilter.describe(&d, &mut rule);
             }
             let rule = (!rule.is_empty()).then_some(rule.as_str());
-            let bytes = line.render(&record, &self.json_names, ingress, outcome, rule);
+            let ct = self.host.netfilter.ct_state;
+            let bytes = line.render(&record, &self.json_names, ingress, outcome, rule, ct);
             verdicts.write_all(bytes).map_err(ReplayError::Output)?;
             if !self.host.klog.records().is_empty() {
                 // Streamed out as it comes: the log never grows with the capture.

@@ -28,6 +28,7 @@ impl VerdictLine {
         ingress: Ingress,
         outcome: Option<Outcome>,
         rule: Option<&str>,
+        ct: Option<crate::xt::CtState>,
     ) -> &[u8] {
         let out = &mut self.out;
         out.clear();
@@ -88,6 +89,17 @@ impl VerdictLine {
                 push_ours(out, text);
             }
             None => out.extend_from_slice(b"null"),
+        }
+        if let Some(state) = ct {
+            out.extend_from_slice(b",\"ct\":\"");
+            out.extend_from_slice(match state {
+                crate::xt::CtState::Invalid => b"INVALID".as_slice(),
+                crate::xt::CtState::New => b"NEW",
+                crate::xt::CtState::Established => b"ESTABLISHED",
+                crate::xt::CtState::Related => b"RELATED",
+                crate::xt::CtState::Untracked => b"UNTRACKED",
+            });
+            out.push(b'"');
         }
         if let Some(rule) = rule {
             out.extend_from_slice(b",\"rule\":");

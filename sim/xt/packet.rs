@@ -43,9 +43,14 @@ pub struct CtTuple {
     pub dport: u16,
 }
 
+impl CtTuple {
+    /// All zero: no tuple.
+    pub const ZERO: CtTuple = CtTuple { src: Ipv4Addr::UNSPECIFIED, dst: Ipv4Addr::UNSPECIFIED, sport: 0, dport: 0 };
+}
+
 impl Default for CtTuple {
     fn default() -> Self {
-        CtTuple { src: Ipv4Addr::UNSPECIFIED, dst: Ipv4Addr::UNSPECIFIED, sport: 0, dport: 0 }
+        CtTuple::ZERO
     }
 }
 
@@ -145,6 +150,10 @@ pub enum Action<'a> {
     SetTos(u8),
     /// CLASSIFY: set `skb->priority` (the qdisc class, `major << 16 | minor`).
     SetPriority(u32),
+    /// `CT --notrack` / NOTRACK: conntrack leaves the packet alone.
+    Untrack,
+    /// `CT --zone`: the conntrack zone the packet is tracked in.
+    SetZone(u16),
 }
 
 /// The packet context matches and targets evaluate against.
@@ -426,6 +435,8 @@ impl PacketView for TestPacket {
                 format!("TOS {t:#04x}")
             }
             Action::SetPriority(p) => format!("PRIORITY {:x}:{:x}", p >> 16, p & 0xffff),
+            Action::Untrack => "UNTRACK".to_string(),
+            Action::SetZone(z) => format!("ZONE {z}"),
         };
         self.actions.push(text);
     }

@@ -123,7 +123,14 @@ impl Target for Ct {
         Ok(())
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
-        pkt.act(Action::Target(self));
+        if self.notrack {
+            pkt.act(Action::Untrack);
+        } else {
+            if let Some((_, zone)) = self.zone {
+                pkt.act(Action::SetZone(zone));
+            }
+            pkt.act(Action::Target(self));
+        }
         TargetVerdict::Continue
     }
     fn box_clone(&self) -> Box<dyn Target> {

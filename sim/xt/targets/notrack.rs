@@ -36,7 +36,7 @@ impl Target for Notrack {
         Ok(())
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
-        pkt.act(Action::Target(self));
+        pkt.act(Action::Untrack);
         TargetVerdict::Continue
     }
     fn box_clone(&self) -> Box<dyn Target> {
