@@ -310,12 +310,20 @@ struct Case {
     no_default_route: bool,
     lan_mtu: u16,
     wan_mtu: u16,
+    /// An iptables-restore ruleset loaded in the box before the frames
+    /// (`iptables-legacy-restore` on the kernel, `nfsim::ruleset::load` in nfsim).
+    rules: Option<String>,
     frames: Vec<(Side, Vec<u8>)>,
 }
 
 impl Case {
     fn new(name: &'static str, frames: Vec<(Side, Vec<u8>)>) -> Case {
-        Case { name, sysctls: Vec::new(), no_default_route: false, lan_mtu: 1500, wan_mtu: 1500, frames }
+        Case { name, sysctls: Vec::new(), no_default_route: false, lan_mtu: 1500, wan_mtu: 1500, rules: None, frames }
+    }
+    /// The box's iptables ruleset, iptables-restore lines (`*table` ... `COMMIT`).
+    fn rules(mut self, lines: &[&str]) -> Case {
+        self.rules = Some(lines.iter().map(|l| format!("{l}\n")).collect());
+        self
     }
     fn sysctl(mut self, line: &'static str) -> Case {
         self.sysctls.push(line);
@@ -740,7 +748,13 @@ fn group(frames: Vec<(Side, Vec<u8>)>) -> Emitted {
     frames
 }
 
-fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<Emitted, String> {
+/// What nfsim's box emitted, and its `iptables-save -c` after the frames
+/// (for a case with rules).
+fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<(Emitted, Option<String>), String> {
+    let ruleset = match &case.rules {
+        Some(text) => nfsim::ruleset::load(text, case.name).map_err(|e| e.to_string())?,
+        None => nfsim::ruleset::Ruleset::default(),
+    };
     let config = HostConfig {
         name: "box".into(),
         ifaces: case
@@ -752,7 +766,7 @@ fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<Emitted, String>
         sysctls: case.sysctl_lines(),
         neighbours: NEIGHBOURS.iter().map(|ip| (*ip, EthernetAddress(host_mac(*ip)))).collect(),
         seed: 1,
-        ..HostConfig::default()
+        ruleset,
     };
     let mut host = Host::new(&config)?;
     let mut capture = Capture::default();
@@ -760,12 +774,13 @@ fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<Emitted, String>
     for (side, frame) in frames {
         host.receive(now, side.ifindex(), frame, &mut capture);
     }
-    capture
+    let emitted = capture
         .0
         .into_iter()
         .map(|(name, f)| Side::from_name(&name).map(|s| (s, f)).ok_or(format!("frame sent out of {name}")))
         .collect::<Result<Vec<_>, _>>()
-        .map(group)
+        .map(group)?;
+    Ok((emitted, case.rules.as_ref().map(|_| host.netfilter.ruleset.save(true))))
 }
 
 // ---------------------------------------------------------------------------
@@ -777,8 +792,12 @@ fn golden_path() -> PathBuf {
 
 struct Recorded {
     name: String,
+    /// The ruleset loaded before the frames (iptables-restore text).
+    rules: Option<String>,
     injected: Vec<(Side, Vec<u8>)>,
     emitted: Emitted,
+    /// `iptables-legacy-save -c` after the frames, comment lines dropped.
+    save: Option<String>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -810,16 +829,30 @@ fn write_golden(records: &[Recorded]) -> String {
     s.push_str("# NFSIM_KDIFF_RECORD=1) through tests/kernel/kdiff.py. See tests/kernel/README.md.\n");
     let _ = writeln!(s, "# kernel {}", kernel_release());
     s.push_str("# case NAME / in IFACE HEX (injected on that wire) / out IFACE HEX (the box emitted it there)\n");
+    s.push_str("# rules LINE (the iptables-restore ruleset loaded first) / save LINE (iptables-legacy-save -c after)\n");
     for r in records {
         let _ = writeln!(s, "\ncase {}", r.name);
+        for l in r.rules.iter().flat_map(|t| t.lines()) {
+            let _ = writeln!(s, "rules {l}");
+        }
         for (side, f) in &r.injected {
             let _ = writeln!(s, "in {} {}", side.name(), hex(f));
         }
         for (side, f) in &r.emitted {
             let _ = writeln!(s, "out {} {}", side.name(), hex(f));
         }
+        for l in r.save.iter().flat_map(|t| t.lines()) {
+            let _ = writeln!(s, "save {l}");
+        }
     }
     s
+}
+
+/// Appends `line` and a newline to a text that may not exist yet.
+fn push_line(text: &mut Option<String>, line: &str) {
+    let t = text.get_or_insert_with(String::new);
+    t.push_str(line);
+    t.push('\n');
 }
 
 fn read_golden() -> Result<Vec<Recorded>, String> {
@@ -832,9 +865,20 @@ fn read_golden() -> Result<Vec<Recorded>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        if let Some((kind @ ("rules" | "save"), rest)) = line.split_once(' ') {
+            let r = records.last_mut().ok_or_else(|| err("rules or save before any case".into()))?;
+            push_line(if kind == "rules" { &mut r.rules } else { &mut r.save }, rest);
+            continue;
+        }
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
-            ["case", name] => records.push(Recorded { name: name.to_string(), injected: vec![], emitted: vec![] }),
+            ["case", name] => records.push(Recorded {
+                name: name.to_string(),
+                rules: None,
+                injected: vec![],
+                emitted: vec![],
+                save: None,
+            }),
             [dir @ ("in" | "out"), iface, h] => {
                 let side = Side::from_name(iface).ok_or_else(|| err(format!("unknown interface {iface}")))?;
                 let frame = unhex(h).map_err(err)?;
@@ -1007,6 +1051,34 @@ fn compare(expected: &Emitted, got: &Emitted) -> Vec<String> {
     diffs
 }
 
+/// Describes how two `iptables-save -c` texts differ, line by line; empty when equal.
+fn compare_save(expected: Option<&str>, got: Option<&str>) -> Vec<String> {
+    match (expected, got) {
+        (None, None) => Vec::new(),
+        (Some(_), None) => vec!["iptables-save: the kernel recorded one, nfsim gave none".into()],
+        (None, Some(_)) => vec!["iptables-save: nfsim gave one, the kernel recorded none".into()],
+        (Some(e), Some(g)) if e == g => Vec::new(),
+        (Some(e), Some(g)) => {
+            let (el, gl): (Vec<&str>, Vec<&str>) = (e.lines().collect(), g.lines().collect());
+            if el.len() == gl.len() {
+                el.iter()
+                    .zip(&gl)
+                    .filter(|(a, b)| a != b)
+                    .map(|(a, b)| format!("iptables-save: kernel {a:?}\n      nfsim         {b:?}"))
+                    .collect()
+            } else {
+                vec![format!(
+                    "iptables-save: kernel {} lines, nfsim {}\n      kernel:\n        {}\n      nfsim:\n        {}",
+                    el.len(),
+                    gl.len(),
+                    el.join("\n        "),
+                    gl.join("\n        ")
+                )]
+            }
+        }
+    }
+}
+
 #[test]
 fn nfsim_matches_kernel_recording() {
     let records = read_golden().unwrap();
@@ -1025,14 +1097,19 @@ fn nfsim_matches_kernel_recording() {
                 .push(format!("{}: the recording injected other frames than the case builds (re-record)", case.name));
             continue;
         }
-        let got = match run_nfsim(case, &case.frames) {
+        if rec.rules != case.rules {
+            problems.push(format!("{}: the recording loaded other rules than the case has (re-record)", case.name));
+            continue;
+        }
+        let (got, save) = match run_nfsim(case, &case.frames) {
             Ok(got) => got,
             Err(e) => {
                 problems.push(format!("{}: nfsim refused the configuration: {e}", case.name));
                 continue;
             }
         };
-        let diffs = compare(&rec.emitted, &got);
+        let mut diffs = compare(&rec.emitted, &got);
+        diffs.extend(compare_save(rec.save.as_deref(), save.as_deref()));
         let known_as = KNOWN_DIFFERENCES.iter().find(|(n, _)| *n == case.name).map(|(_, why)| *why);
         match (diffs.is_empty(), known_as) {
             (true, None) => agree += 1,
@@ -1086,7 +1163,7 @@ fn live_skip_reason() -> Option<String> {
     if !root {
         return Some("not root".into());
     }
-    for tool in ["ip", "python3", "ethtool"] {
+    for tool in ["ip", "python3", "ethtool", "iptables-legacy-restore", "iptables-legacy-save"] {
         if !have(tool) {
             return Some(format!("{tool} is missing"));
         }
@@ -1108,6 +1185,7 @@ fn request_json(prefix: &str, cases: &[Case]) -> String {
                     "neighbours": NEIGHBOURS.iter().map(|ip| vec![ip.to_string(), mac_text(host_mac(*ip))]).collect::<Vec<_>>(),
                     "sysctls": c.sysctl_lines(),
                 },
+                "rules": c.rules,
                 "frames": c.frames.iter().map(|(side, f)| vec![side.name().to_string(), hex(f)]).collect::<Vec<_>>(),
             })
         })
@@ -1147,7 +1225,18 @@ fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
             let side = Side::from_name(iface).ok_or_else(|| format!("kdiff.py: unknown interface {iface}"))?;
             emitted.push((side, unhex(item[1].as_str().unwrap_or(""))?));
         }
-        records.push(Recorded { name: case.name.to_string(), injected: case.frames.clone(), emitted: group(emitted) });
+        let save = match &v["save"] {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => return Err(format!("kdiff.py output: \"save\" is {other}")),
+        };
+        records.push(Recorded {
+            name: case.name.to_string(),
+            rules: case.rules.clone(),
+            injected: case.frames.clone(),
+            emitted: group(emitted),
+            save,
+        });
     }
     if records.len() != cases.len() {
         return Err(format!("kdiff.py answered {} of {} cases", records.len(), cases.len()));
@@ -1159,7 +1248,7 @@ fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
 #[allow(clippy::disallowed_types, clippy::disallowed_methods)] // the live run times itself; the record switch is a test env var
 fn live_kernel_matches_recording() {
     if let Some(reason) = live_skip_reason() {
-        eprintln!("skipping: {reason} (the live kernel differential test needs root, ip, python3 and ethtool)");
+        eprintln!("skipping: {reason} (the live kernel differential test needs root, ip, python3, ethtool and iptables-legacy)");
         return;
     }
     let started = std::time::Instant::now();
@@ -1177,8 +1266,10 @@ fn live_kernel_matches_recording() {
         match golden.iter().find(|g| g.name == rec.name) {
             None => problems.push(format!("{}: not in the recording", rec.name)),
             Some(g) if g.injected != rec.injected => problems.push(format!("{}: recorded with other frames", rec.name)),
+            Some(g) if g.rules != rec.rules => problems.push(format!("{}: recorded with other rules", rec.name)),
             Some(g) => {
-                let diffs = compare(&g.emitted, &rec.emitted);
+                let mut diffs = compare(&g.emitted, &rec.emitted);
+                diffs.extend(compare_save(g.save.as_deref(), rec.save.as_deref()));
                 if !diffs.is_empty() {
                     problems.push(format!("{}:\n    {}", rec.name, diffs.join("\n    ")));
                 }
