@@ -310,12 +310,20 @@ struct Case {
     no_default_route: bool,
     lan_mtu: u16,
     wan_mtu: u16,
+    /// An iptables-restore ruleset loaded in the box before the frames
+    /// (`iptables-legacy-restore` on the kernel, `nfsim::ruleset::load` in nfsim).
+    rules: Option<String>,
     frames: Vec<(Side, Vec<u8>)>,
 }
 
 impl Case {
     fn new(name: &'static str, frames: Vec<(Side, Vec<u8>)>) -> Case {
-        Case { name, sysctls: Vec::new(), no_default_route: false, lan_mtu: 1500, wan_mtu: 1500, frames }
+        Case { name, sysctls: Vec::new(), no_default_route: false, lan_mtu: 1500, wan_mtu: 1500, rules: None, frames }
+    }
+    /// The box's iptables ruleset, iptables-restore lines (`*table` ... `COMMIT`).
+    fn rules(mut self, lines: &[&str]) -> Case {
+        self.rules = Some(lines.iter().map(|l| format!("{l}\n")).collect());
+        self
     }
     fn sysctl(mut self, line: &'static str) -> Case {
         self.sysctls.push(line);
@@ -373,6 +381,37 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "first fragment: record route filled with 203.0.113.1, pointer 8 (as forward-with-record-route-option); \
          the later fragment (options not copied) agrees",
     ),
+    (
+        "ipt-match-pkttype-addrtype",
+        "addrtype --limit-iface-in/--limit-iface-out: the kernel asks inet_dev_addr_type(dev, addr), which \
+         gives an address's local-table type only when its route's device is that interface, else UNICAST; \
+         nfsim ignores the device. A ping to 203.0.113.1 (wan0's address) arriving on lan0 is not \
+         --src-type UNICAST --dst-type LOCAL --limit-iface-in in raw PREROUTING (kernel [1:32], nfsim [2:64]), \
+         and its reply from 203.0.113.1 leaving lan0 is not --src-type LOCAL --limit-iface-out in OUTPUT \
+         (kernel [2:76], nfsim [3:108]); frames agree",
+    ),
+    (
+        "ipt-match-addrtype-special-addresses",
+        "addrtype of source 0.0.0.0: the kernel's inet_addr_type gives RTN_BROADCAST for 0.0.0.0 \
+         (ipv4_is_zeronet), so --src-type BROADCAST counts both pings from 0.0.0.0 ([2:59]) and \
+         --src-type UNSPEC none; nfsim calls 0.0.0.0 UNSPEC ([0:0] and [2:59]). Destinations 127.0.0.1 \
+         (LOCAL), 255.255.255.255 (BROADCAST) and 224.0.0.1 (MULTICAST) agree",
+    ),
+    (
+        "zeronet-0-1-2-3-is-unicast",
+        "since Linux 5.3 (96125bf9985a) only 0.0.0.0 of 0.0.0.0/8 is special: the kernel forwards the ping \
+         192.168.1.10 -> 0.1.2.3 out wan0 via the default route (TTL 63) and answers the ping \
+         0.1.2.3 -> 192.168.1.1 with an echo reply out wan0 to the gateway; nfsim drops both as martians \
+         and emits nothing",
+    ),
+    (
+        "ipt-reject-input-and-forward-tcp-reset",
+        "REJECT sends nothing in nfsim yet. The kernel answers the ping, the TCP SYN to :22 and the UDP to \
+         :53 on the box with ICMP port unreachable (3/3) from 192.168.1.1 (TOS 0xc0, TTL 64, DF clear, \
+         quoting the whole 32/44/33-byte packet), and the forwarded SYN to 198.51.100.7:80 with a RST|ACK \
+         from 198.51.100.7:80 (seq 0, ack 0x10000001, window 0, TTL 64, DF, IP ID 0) out lan0; all four \
+         traverse OUTPUT (kernel :OUTPUT ACCEPT [4:233], nfsim [0:0]); the rule counters agree",
+    ),
 ];
 
 fn cases() -> Vec<Case> {
@@ -403,7 +442,7 @@ fn cases() -> Vec<Case> {
             .collect()
     };
 
-    vec![
+    let mut cases = vec![
         Case::new("forward-tcp-syn-lan-to-wan", vec![from_lan(syn_out.clone())]),
         Case::new(
             "forward-udp-wan-to-lan",
@@ -716,6 +755,525 @@ fn cases() -> Vec<Case> {
             "echo-reply-to-box-ignored",
             vec![from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).icmp(0, 0, [0, 1, 0, 1], b"pong"))],
         ),
+    ];
+    cases.extend(ruleset_cases());
+    cases
+}
+
+/// Cases with an iptables ruleset in the box (stateless: no conntrack, no nat).
+/// Rules with no target only count: their counters in the recorded
+/// `iptables-save -c` show which packets each match took.
+fn ruleset_cases() -> Vec<Case> {
+    let syn = |src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16| {
+        from_lan(Ip::new(src, dst, 6).tcp(sport, dport, 0x1000_0000, 0, SYN, &MSS_1460, &[]))
+    };
+    let udp = |src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16, data: &[u8]| {
+        from_lan(Ip::new(src, dst, 17).udp(sport, dport, data))
+    };
+    let ping =
+        |src: Ipv4Addr, dst: Ipv4Addr, seq: u16| from_lan(Ip::new(src, dst, 1).echo_request(0x4242, seq, b"ping"));
+    let udp_from_wan = |src: Ipv4Addr, dport: u16| from_wan(Ip::new(src, LAN_HOST, 17).udp(53, dport, b"answer"));
+    let udp_tos = |tos: u8, dport: u16| from_lan(Ip::new(LAN_HOST, REMOTE, 17).tos(tos).udp(40000, dport, b"tos"));
+    let with_src_mac = |mut f: (Side, Vec<u8>), mac: [u8; 6]| {
+        f.1[6..12].copy_from_slice(&mac);
+        f
+    };
+    let fragments = |src: Ipv4Addr, id: u16| -> Vec<(Side, Vec<u8>)> {
+        let ip = Ip::new(src, REMOTE, 17).df(false).id(id);
+        let l4 = ip.udp(40013, 9999, &ping_data(1000))[20..].to_vec();
+        ip.fragments(&l4, &[512]).into_iter().map(from_lan).collect()
+    };
+    let broadcast_ping = (
+        Side::Lan,
+        eth(
+            BROADCAST_MAC,
+            host_mac(LAN_HOST),
+            0x0800,
+            &Ip::new(LAN_HOST, Ipv4Addr::new(192, 168, 1, 255), 1).df(false).echo_request(0x77, 1, &ping_data(16)),
+        ),
+    );
+    let filter_head = ["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]"];
+    let with_head = |body: &[&'static str]| -> Vec<&'static str> {
+        filter_head.iter().copied().chain(body.iter().copied()).chain(["COMMIT"]).collect()
+    };
+
+    vec![
+        Case::new(
+            "ipt-forward-policy-drop-dns-only",
+            vec![
+                udp(LAN_HOST, REMOTE, 40001, 53, b"query"),
+                syn(LAN_HOST, REMOTE, 40000, 80),
+                udp_from_wan(REMOTE, 40001),
+            ],
+        )
+        .rules(&[
+            "*filter",
+            ":INPUT ACCEPT [0:0]",
+            ":FORWARD DROP [0:0]",
+            ":OUTPUT ACCEPT [0:0]",
+            "-A FORWARD -p udp --dport 53 -j ACCEPT",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-input-drop-ssh-no-rst",
+            vec![syn(LAN_HOST, BOX_LAN, 40000, 22), ping(LAN_HOST, BOX_LAN, 1), syn(LAN_HOST, BOX_LAN, 40001, 81)],
+        )
+        .rules(&with_head(&["-A INPUT -p tcp -m tcp --dport 22 -j DROP", "-A INPUT -j ACCEPT"])),
+        Case::new(
+            "ipt-output-drop-icmp",
+            vec![
+                from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(1).udp(40001, 53, b"query")),
+                ping(LAN_HOST, BOX_LAN, 1),
+                udp(LAN_HOST, BOX_LAN, 40007, 9, b"closed"),
+                syn(LAN_HOST, BOX_LAN, 40001, 81),
+            ],
+        )
+        .rules(&with_head(&["-A OUTPUT -p icmp -j DROP"])),
+        Case::new(
+            "ipt-user-chains-jump-return-goto",
+            vec![
+                udp(LAN_HOST, REMOTE, 40001, 53, b"query"),
+                syn(LAN_HOST, REMOTE, 40000, 80),
+                syn(LAN_HOST2, REMOTE, 40000, 80),
+                syn(LAN_HOST, REMOTE, 40000, 443),
+                ping(LAN_HOST, REMOTE, 1),
+                ping(LAN_HOST, BOX_LAN, 2),
+            ],
+        )
+        .rules(&[
+            "*filter",
+            ":INPUT DROP [0:0]",
+            ":FORWARD DROP [0:0]",
+            ":OUTPUT ACCEPT [0:0]",
+            ":CHECK - [0:0]",
+            ":PINGS - [0:0]",
+            ":WEB - [0:0]",
+            "-A INPUT -p icmp -g PINGS",
+            "-A INPUT -j ACCEPT",
+            "-A FORWARD -j CHECK",
+            "-A FORWARD -p tcp --dport 80 -j ACCEPT",
+            "-A FORWARD -p udp -j DROP",
+            "-A CHECK -p udp --dport 53 -j RETURN",
+            "-A CHECK -p tcp --dport 80 -g WEB",
+            "-A CHECK -p tcp -j DROP",
+            "-A CHECK -j ACCEPT",
+            "-A PINGS -s 192.168.1.10",
+            "-A WEB -s 192.168.1.11 -j DROP",
+            "-A WEB -s 192.168.1.10",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-mangle-mark-then-filter-mark-match",
+            vec![
+                udp(LAN_HOST, REMOTE, 40001, 53, b"marked"),
+                udp(LAN_HOST2, REMOTE, 40001, 53, b"unmarked"),
+                ping(LAN_HOST, BOX_LAN, 1),
+            ],
+        )
+        .rules(&[
+            "*mangle",
+            "-A PREROUTING -s 192.168.1.10 -j MARK --set-mark 0x2a",
+            "-A INPUT -m mark --mark 0x2a",
+            "-A OUTPUT -m mark --mark 0x2a",
+            "-A POSTROUTING -m mark --mark 0x2a",
+            "COMMIT",
+            "*filter",
+            "-A FORWARD -m mark --mark 0x20/0xf0",
+            "-A FORWARD -m mark --mark 0x2a -j DROP",
+            "-A FORWARD -m mark ! --mark 0x2a",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-mangle-ttl-tos-dscp-targets",
+            vec![
+                udp_tos(0x0d, 1001),
+                udp_tos(0x0d, 1002),
+                udp_tos(0xb9, 1003),
+                udp_tos(0x0d, 1004),
+                udp_tos(0x0d, 1005),
+                udp_tos(0xb9, 1006),
+                udp_tos(0x0d, 1007),
+            ],
+        )
+        .rules(&[
+            "*mangle",
+            "-A FORWARD -p udp --dport 1001 -j TTL --ttl-set 5",
+            "-A FORWARD -p udp --dport 1002 -j TTL --ttl-inc 1",
+            "-A FORWARD -p udp --dport 1003 -j TOS --set-tos 0x10",
+            "-A FORWARD -p udp --dport 1004 -j DSCP --set-dscp 0x2e",
+            "-A FORWARD -p udp --dport 1005 -j DSCP --set-dscp-class AF41",
+            "-A FORWARD -p udp --dport 1006 -j TOS --and-tos 0x0f",
+            "-A POSTROUTING -p udp --dport 1007 -j TTL --ttl-dec 10",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-mangle-prerouting-ttl-set-1-time-exceeded",
+            vec![udp(LAN_HOST, REMOTE, 40001, 53, b"query"), ping(LAN_HOST, BOX_LAN, 1)],
+        )
+        .rules(&["*mangle", "-A PREROUTING -p udp -j TTL --ttl-set 1", "COMMIT"]),
+        Case::new(
+            "ipt-raw-prerouting-drop-source-prefix",
+            vec![
+                udp_from_wan(REMOTE, 40001),
+                udp_from_wan(WAN_HOST, 40002),
+                from_wan(Ip::new(REMOTE, BOX_WAN, 1).echo_request(1, 1, b"ping")),
+                udp(LAN_HOST, REMOTE, 40001, 53, b"query"),
+            ],
+        )
+        .rules(&["*raw", "-A PREROUTING -s 198.51.100.0/24 -j DROP", "COMMIT"]),
+        Case::new(
+            "ipt-match-iprange",
+            vec![
+                udp(LAN_HOST, REMOTE, 40001, 53, b"a"),
+                udp(LAN_HOST2, REMOTE, 40001, 53, b"b"),
+                udp(LAN_HOST, Ipv4Addr::new(198, 51, 100, 9), 40001, 53, b"c"),
+            ],
+        )
+        .rules(&with_head(&[
+            "-A FORWARD -m iprange --src-range 192.168.1.10-192.168.1.10",
+            "-A FORWARD -m iprange --src-range 192.168.1.5-192.168.1.10 --dst-range 198.51.100.0-198.51.100.7",
+            "-A FORWARD -m iprange ! --src-range 192.168.1.0-192.168.1.10",
+            "-A FORWARD -m iprange --dst-range 198.51.100.8-198.51.100.255 -j DROP",
+        ])),
+        Case::new(
+            "ipt-match-multiport",
+            vec![
+                syn(LAN_HOST, REMOTE, 40000, 80),
+                syn(LAN_HOST, REMOTE, 40001, 443),
+                syn(LAN_HOST, REMOTE, 40002, 85),
+                udp(LAN_HOST, REMOTE, 123, 40005, b"ntp"),
+                udp(LAN_HOST, REMOTE, 40006, 9, b"discard"),
+            ],
+        )
+        .rules(&with_head(&[
+            "-A FORWARD -p tcp -m multiport --dports 22,80:90,443",
+            "-A FORWARD -p tcp -m multiport --sports 40000:40001",
+            "-A FORWARD -p udp -m multiport --ports 53,123",
+            "-A FORWARD -p tcp -m multiport ! --dports 80,443 -j DROP",
+        ])),
+        Case::new(
+            "ipt-match-length-and-ttl",
+            vec![
+                udp(LAN_HOST, REMOTE, 40001, 53, b"query"),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(5).udp(40001, 53, &ping_data(1000))),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(128).udp(40001, 53, b"far")),
+            ],
+        )
+        .rules(&[
+            "*mangle",
+            "-A PREROUTING -m ttl --ttl-eq 64",
+            "-A PREROUTING -m ttl --ttl-gt 100",
+            "COMMIT",
+            "*filter",
+            "-A FORWARD -m length --length 0:100",
+            "-A FORWARD -m length --length 101:65535",
+            "-A FORWARD -m length --length 33",
+            "-A FORWARD -m ttl --ttl-eq 63",
+            "-A FORWARD -m ttl --ttl-eq 64",
+            "-A FORWARD -m ttl --ttl-lt 10",
+            "-A FORWARD -m ttl ! --ttl-eq 63",
+            "-A FORWARD -m ttl --ttl-gt 100 -j DROP",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-match-tos-dscp",
+            vec![udp_tos(0x10, 1), udp_tos(0x11, 2), udp_tos(0xb8, 3), udp_tos(0x28, 4), udp_tos(0x0a, 5)],
+        )
+        .rules(&[
+            "*mangle",
+            "-A PREROUTING -m tos --tos 0x10",
+            "-A PREROUTING -m tos --tos Minimize-Delay",
+            "-A PREROUTING -m tos --tos 0x08/0x08",
+            "-A PREROUTING -m tos ! --tos 0x10/0xfc",
+            "-A PREROUTING -m dscp --dscp 0x2e",
+            "-A PREROUTING -m dscp --dscp-class AF11",
+            "-A PREROUTING -m dscp ! --dscp 0",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-match-pkttype-addrtype",
+            vec![
+                broadcast_ping,
+                ping(LAN_HOST, BOX_LAN, 2),
+                ping(LAN_HOST, BOX_WAN, 3),
+                udp(LAN_HOST, REMOTE, 40001, 53, b"query"),
+            ],
+        )
+        .sysctl("net.ipv4.icmp_echo_ignore_broadcasts=0")
+        .rules(&[
+            "*raw",
+            "-A PREROUTING -m addrtype --dst-type LOCAL",
+            "-A PREROUTING -m addrtype --dst-type UNICAST",
+            "-A PREROUTING -m addrtype --dst-type BROADCAST",
+            "-A PREROUTING -m addrtype --src-type UNICAST --dst-type LOCAL --limit-iface-in",
+            "-A PREROUTING -m pkttype --pkt-type broadcast",
+            "COMMIT",
+            "*filter",
+            "-A INPUT -m pkttype --pkt-type broadcast",
+            "-A INPUT -m pkttype --pkt-type unicast",
+            "-A INPUT -m pkttype --pkt-type multicast",
+            "-A INPUT -m addrtype --dst-type LOCAL",
+            "-A INPUT -m addrtype --dst-type BROADCAST",
+            "-A INPUT -m addrtype ! --dst-type LOCAL",
+            "-A OUTPUT -m pkttype --pkt-type unicast",
+            "-A OUTPUT -m addrtype --src-type LOCAL --dst-type UNICAST",
+            "-A OUTPUT -m addrtype --src-type LOCAL --limit-iface-out",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-match-tcp-flags-and-syn",
+            vec![
+                syn(LAN_HOST, BOX_LAN, 40000, 81),
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 6).tcp(40001, 81, 1000, 0xdead_beef, ACK, &[], b"data")),
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 6).tcp(40002, 81, 1000, 0, 0, &[], &[])),
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 6).tcp(40003, 81, 1000, 0, SYN | FIN, &[], &[])),
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 6).tcp(40004, 81, 1000, 0, SYN, &[], &[])),
+            ],
+        )
+        .rules(&with_head(&[
+            "-A INPUT -p tcp --syn",
+            "-A INPUT -p tcp ! --syn",
+            "-A INPUT -p tcp --tcp-flags SYN,ACK,FIN,RST ACK",
+            "-A INPUT -p tcp --tcp-flags ALL NONE",
+            "-A INPUT -p tcp --tcp-option 2",
+            "-A INPUT -p tcp --sport 40000:40002 --dport 81",
+            "-A INPUT -p tcp --tcp-flags SYN,FIN SYN,FIN -j DROP",
+            "-A OUTPUT -p tcp --tcp-flags RST,ACK RST,ACK",
+            "-A OUTPUT -p tcp --tcp-flags RST,ACK RST",
+        ])),
+        Case::new(
+            "ipt-match-icmp-type",
+            vec![
+                ping(LAN_HOST, BOX_LAN, 1),
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).icmp(8, 5, [0, 1, 0, 2], b"code")),
+                from_lan(Ip::new(LAN_HOST2, BOX_LAN, 1).icmp(3, 3, [0; 4], &{
+                    let q = Ip::new(BOX_LAN, LAN_HOST, 17).df(false).id(0x0101).udp(5000, 53, b"abcdefgh");
+                    q[..28].to_vec()
+                })),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(1).udp(40001, 53, b"query")),
+                ping(LAN_HOST, REMOTE, 2),
+            ],
+        )
+        .rules(&with_head(&[
+            "-A INPUT -p icmp --icmp-type echo-request",
+            "-A INPUT -p icmp --icmp-type 8/0",
+            "-A INPUT -p icmp --icmp-type 8/5",
+            "-A INPUT -p icmp --icmp-type destination-unreachable",
+            "-A INPUT -p icmp --icmp-type port-unreachable",
+            "-A INPUT -p icmp ! --icmp-type echo-request",
+            "-A FORWARD -p icmp --icmp-type echo-request -j DROP",
+            "-A OUTPUT -p icmp --icmp-type echo-reply",
+            "-A OUTPUT -p icmp --icmp-type time-exceeded",
+            "-A OUTPUT -p icmp --icmp-type ttl-zero-during-transit",
+            "-A OUTPUT -p icmp --icmp-type any",
+        ])),
+        Case::new("ipt-match-fragments", {
+            let mut f = fragments(LAN_HOST, 0x5353);
+            f.extend(fragments(LAN_HOST2, 0x5454).into_iter().rev());
+            f
+        })
+        .rules(&with_head(&[
+            "-A FORWARD -f",
+            "-A FORWARD ! -f",
+            "-A FORWARD -p udp --dport 9999",
+            "-A FORWARD -p udp -m multiport --dports 9999",
+            "-A FORWARD -p udp ! --dport 9999",
+            "-A FORWARD -f -s 192.168.1.11 -j DROP",
+        ])),
+        Case::new("ipt-counters-per-hook-fragmentation-reassembly", {
+            let mut f = vec![from_lan(Ip::new(LAN_HOST, REMOTE, 17).df(false).id(0x4242).udp(
+                40004,
+                9999,
+                &ping_data(3000 - 28),
+            ))];
+            for (id, seq, len, cut) in [(0x5151u16, 7u16, 1400usize, 800usize), (0x5252, 8, 2000, 1480)] {
+                let ip = Ip::new(LAN_HOST, BOX_LAN, 1).df(false).id(id);
+                let l4 = ip.echo_request(0x4444, seq, &ping_data(len))[20..].to_vec();
+                f.extend(ip.fragments(&l4, &[cut]).into_iter().map(from_lan));
+            }
+            f
+        })
+        .lan_mtu(9000)
+        .rules(&[
+            "*mangle",
+            ":PREROUTING ACCEPT [0:0]",
+            ":INPUT ACCEPT [0:0]",
+            ":FORWARD ACCEPT [0:0]",
+            ":OUTPUT ACCEPT [0:0]",
+            ":POSTROUTING ACCEPT [0:0]",
+            "-A PREROUTING -f",
+            "-A INPUT -f",
+            "-A POSTROUTING -f",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-match-u32",
+            vec![
+                udp(LAN_HOST, REMOTE, 40000, 53, b"query"),
+                syn(LAN_HOST, REMOTE, 40000, 80),
+                udp(LAN_HOST2, REMOTE, 40001, 53, &ping_data(100)),
+            ],
+        )
+        .rules(&with_head(&[
+            "-A FORWARD -m u32 --u32 \"6&0xFF=0x11\"",
+            "-A FORWARD -m u32 --u32 \"0>>22&0x3C@0>>16=0x9c40\"",
+            "-A FORWARD -m u32 --u32 \"0>>22&0x3C@8=0x71756572\"",
+            "-A FORWARD -m u32 --u32 \"12=0xc0a8010a&&16=0xc6336407\"",
+            "-A FORWARD -m u32 ! --u32 \"0&0xFFFF=0x0:0x40\"",
+            "-A FORWARD -m u32 --u32 \"0>>22&0x3C@20=0x020405b4\"",
+            "-A FORWARD -m u32 --u32 \"0>>22&0x3C@12>>26&0x3C@0=0x020405b4\"",
+        ])),
+        Case::new(
+            "ipt-match-string",
+            vec![
+                udp(LAN_HOST, REMOTE, 40001, 9, b"the secret word"),
+                udp(LAN_HOST, REMOTE, 40001, 9, b"no SeCrEt here"),
+                udp(LAN_HOST, REMOTE, 40001, 9, b"nothing"),
+            ],
+        )
+        .rules(&with_head(&[
+            "-A FORWARD -m string --algo bm --string secret",
+            "-A FORWARD -m string --algo kmp --string SECRET --icase",
+            "-A FORWARD -m string --algo bm --string secret --from 30 --to 38",
+            "-A FORWARD -m string --algo bm --string secret --from 30 --to 37",
+            "-A FORWARD -m string --algo kmp --string secret --from 33",
+            "-A FORWARD -m string --algo bm --hex-string \"|73 65|cret\" -j DROP",
+        ])),
+        Case::new("ipt-match-limit-burst-2-of-5", (1..=5).map(|seq| ping(LAN_HOST, BOX_LAN, seq)).collect()).rules(
+            &with_head(&[
+                "-A INPUT -p icmp -m limit --limit 1/min --limit-burst 2 -j ACCEPT",
+                "-A INPUT -p icmp -j DROP",
+            ]),
+        ),
+        Case::new(
+            "ipt-match-mac-source",
+            vec![
+                ping(LAN_HOST, BOX_LAN, 1),
+                udp(LAN_HOST, REMOTE, 40001, 53, b"real mac"),
+                with_src_mac(udp(LAN_HOST, REMOTE, 40001, 53, b"other mac"), host_mac(LAN_HOST2)),
+                udp_from_wan(REMOTE, 40001),
+            ],
+        )
+        .rules(&[
+            "*mangle",
+            "-A PREROUTING -m mac --mac-source 02:00:CB:00:71:FE",
+            "COMMIT",
+            "*filter",
+            "-A INPUT -m mac --mac-source 02:00:c0:a8:01:0a",
+            "-A FORWARD -m mac --mac-source 02:00:c0:a8:01:0a -j DROP",
+            "-A FORWARD -m mac ! --mac-source 02:00:c0:a8:01:0a",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-interface-wildcards",
+            vec![
+                udp(LAN_HOST, REMOTE, 40001, 53, b"out"),
+                udp_from_wan(REMOTE, 40001),
+                udp(LAN_HOST, LAN_HOST2, 40010, 9, b"hairpin"),
+                ping(LAN_HOST, BOX_LAN, 1),
+                from_wan(Ip::new(REMOTE, BOX_WAN, 1).echo_request(1, 1, b"ping")),
+            ],
+        )
+        .rules(&[
+            "*mangle",
+            "-A PREROUTING -i l+",
+            "-A POSTROUTING -o wan+",
+            "COMMIT",
+            "*filter",
+            "-A INPUT -i lan+",
+            "-A INPUT ! -i wan+",
+            "-A FORWARD -i lan+",
+            "-A FORWARD -i lan+ ! -o wan0",
+            "-A FORWARD -o wan+",
+            "-A FORWARD -i wan0 -o lan0",
+            "-A FORWARD -i lan0 -o lan0 -j DROP",
+            "-A OUTPUT -o lan+",
+            "-A OUTPUT ! -o lan0",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-four-tables-order-and-security",
+            vec![ping(LAN_HOST, BOX_LAN, 1), udp(LAN_HOST, REMOTE, 40001, 53, b"query")],
+        )
+        .rules(&[
+            "*security",
+            "-A INPUT -p icmp",
+            "-A FORWARD",
+            "-A OUTPUT -m mark --mark 0x1/0x1",
+            "COMMIT",
+            "*raw",
+            "-A PREROUTING -p icmp -j MARK --set-xmark 0x1/0x1",
+            "-A OUTPUT",
+            "COMMIT",
+            "*filter",
+            "-A INPUT -m mark --mark 0x1/0x1",
+            "COMMIT",
+            "*mangle",
+            "-A PREROUTING -m mark --mark 0x1",
+            "COMMIT",
+        ]),
+        Case::new("ipt-match-addrtype-special-addresses", {
+            // Data lengths 1, 2, 4, ...: a rule's byte counter says which frames it took.
+            let to = |dst_mac: [u8; 6], ip: Ip, data_len: usize| {
+                (Side::Lan, eth(dst_mac, host_mac(LAN_HOST), 0x0800, &ip.echo_request(0x5a, 1, &ping_data(data_len))))
+            };
+            let zero = Ipv4Addr::UNSPECIFIED;
+            vec![
+                to(BOX_LAN_MAC, Ip::new(zero, BOX_LAN, 1), 1),
+                to(BROADCAST_MAC, Ip::new(zero, Ipv4Addr::BROADCAST, 1), 2),
+                to(BOX_LAN_MAC, Ip::new(LAN_HOST, Ipv4Addr::LOCALHOST, 1), 4),
+                to([0x01, 0x00, 0x5e, 0, 0, 1], Ip::new(LAN_HOST, Ipv4Addr::new(224, 0, 0, 1), 1), 8),
+            ]
+        })
+        .rules(&[
+            "*raw",
+            "-A PREROUTING -m addrtype --src-type BROADCAST",
+            "-A PREROUTING -m addrtype --src-type UNSPEC",
+            "-A PREROUTING -m addrtype --src-type UNICAST",
+            "-A PREROUTING -m addrtype --dst-type LOCAL",
+            "-A PREROUTING -m addrtype --dst-type BROADCAST",
+            "-A PREROUTING -m addrtype --dst-type MULTICAST",
+            "-A PREROUTING -m addrtype --dst-type UNICAST",
+            "-A PREROUTING -m addrtype --dst-type UNSPEC",
+            "COMMIT",
+        ]),
+        Case::new(
+            "ipt-mangle-output-postrouting-on-box-replies",
+            vec![
+                ping(LAN_HOST, BOX_LAN, 1),
+                syn(LAN_HOST, BOX_LAN, 40000, 81),
+                udp(LAN_HOST, BOX_LAN, 40001, 9, b"closed"),
+            ],
+        )
+        .rules(&[
+            "*mangle",
+            "-A OUTPUT -p icmp -j TOS --set-tos 0x10",
+            "-A OUTPUT -p tcp -j TTL --ttl-set 9",
+            "-A POSTROUTING -p icmp --icmp-type destination-unreachable -j DSCP --set-dscp 0x0a",
+            "-A POSTROUTING -m ttl --ttl-eq 9",
+            "COMMIT",
+        ]),
+        // Not about iptables, found with the case above: 0.0.0.0/8 other
+        // than 0.0.0.0 is unicast since Linux 5.3.
+        Case::new(
+            "zeronet-0-1-2-3-is-unicast",
+            vec![
+                from_lan(Ip::new(LAN_HOST, Ipv4Addr::new(0, 1, 2, 3), 1).echo_request(0x5a, 1, b"to zeronet")),
+                from_lan(Ip::new(Ipv4Addr::new(0, 1, 2, 3), BOX_LAN, 1).echo_request(0x5a, 2, b"from zeronet")),
+            ],
+        ),
+        Case::new(
+            "ipt-reject-input-and-forward-tcp-reset",
+            vec![
+                ping(LAN_HOST, BOX_LAN, 1),
+                syn(LAN_HOST, BOX_LAN, 40000, 22),
+                udp(LAN_HOST, BOX_LAN, 40001, 53, b"query"),
+                syn(LAN_HOST, REMOTE, 40002, 80),
+            ],
+        )
+        .rules(&with_head(&["-A INPUT -j REJECT", "-A FORWARD -p tcp -j REJECT --reject-with tcp-reset"])),
+        Case::new("ipt-log-target", vec![ping(LAN_HOST, BOX_LAN, 1), udp(LAN_HOST, REMOTE, 40001, 53, b"query")])
+            .rules(&with_head(&["-A INPUT -p icmp -j LOG", "-A FORWARD -j LOG --log-prefix \"fw \" --log-level 4"])),
     ]
 }
 
@@ -740,7 +1298,13 @@ fn group(frames: Vec<(Side, Vec<u8>)>) -> Emitted {
     frames
 }
 
-fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<Emitted, String> {
+/// What nfsim's box emitted, and its `iptables-save -c` after the frames
+/// (for a case with rules).
+fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<(Emitted, Option<String>), String> {
+    let ruleset = match &case.rules {
+        Some(text) => nfsim::ruleset::load(text, case.name).map_err(|e| e.to_string())?,
+        None => nfsim::ruleset::Ruleset::default(),
+    };
     let config = HostConfig {
         name: "box".into(),
         ifaces: case
@@ -752,7 +1316,7 @@ fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<Emitted, String>
         sysctls: case.sysctl_lines(),
         neighbours: NEIGHBOURS.iter().map(|ip| (*ip, EthernetAddress(host_mac(*ip)))).collect(),
         seed: 1,
-        ..HostConfig::default()
+        ruleset,
     };
     let mut host = Host::new(&config)?;
     let mut capture = Capture::default();
@@ -760,12 +1324,13 @@ fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<Emitted, String>
     for (side, frame) in frames {
         host.receive(now, side.ifindex(), frame, &mut capture);
     }
-    capture
+    let emitted = capture
         .0
         .into_iter()
         .map(|(name, f)| Side::from_name(&name).map(|s| (s, f)).ok_or(format!("frame sent out of {name}")))
         .collect::<Result<Vec<_>, _>>()
-        .map(group)
+        .map(group)?;
+    Ok((emitted, case.rules.as_ref().map(|_| host.netfilter.ruleset.save(true))))
 }
 
 // ---------------------------------------------------------------------------
@@ -777,8 +1342,12 @@ fn golden_path() -> PathBuf {
 
 struct Recorded {
     name: String,
+    /// The ruleset loaded before the frames (iptables-restore text).
+    rules: Option<String>,
     injected: Vec<(Side, Vec<u8>)>,
     emitted: Emitted,
+    /// `iptables-legacy-save -c` after the frames, comment lines dropped.
+    save: Option<String>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -810,16 +1379,32 @@ fn write_golden(records: &[Recorded]) -> String {
     s.push_str("# NFSIM_KDIFF_RECORD=1) through tests/kernel/kdiff.py. See tests/kernel/README.md.\n");
     let _ = writeln!(s, "# kernel {}", kernel_release());
     s.push_str("# case NAME / in IFACE HEX (injected on that wire) / out IFACE HEX (the box emitted it there)\n");
+    s.push_str(
+        "# rules LINE (the iptables-restore ruleset loaded first) / save LINE (iptables-legacy-save -c after)\n",
+    );
     for r in records {
         let _ = writeln!(s, "\ncase {}", r.name);
+        for l in r.rules.iter().flat_map(|t| t.lines()) {
+            let _ = writeln!(s, "rules {l}");
+        }
         for (side, f) in &r.injected {
             let _ = writeln!(s, "in {} {}", side.name(), hex(f));
         }
         for (side, f) in &r.emitted {
             let _ = writeln!(s, "out {} {}", side.name(), hex(f));
         }
+        for l in r.save.iter().flat_map(|t| t.lines()) {
+            let _ = writeln!(s, "save {l}");
+        }
     }
     s
+}
+
+/// Appends `line` and a newline to a text that may not exist yet.
+fn push_line(text: &mut Option<String>, line: &str) {
+    let t = text.get_or_insert_with(String::new);
+    t.push_str(line);
+    t.push('\n');
 }
 
 fn read_golden() -> Result<Vec<Recorded>, String> {
@@ -832,9 +1417,20 @@ fn read_golden() -> Result<Vec<Recorded>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        if let Some((kind @ ("rules" | "save"), rest)) = line.split_once(' ') {
+            let r = records.last_mut().ok_or_else(|| err("rules or save before any case".into()))?;
+            push_line(if kind == "rules" { &mut r.rules } else { &mut r.save }, rest);
+            continue;
+        }
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
-            ["case", name] => records.push(Recorded { name: name.to_string(), injected: vec![], emitted: vec![] }),
+            ["case", name] => records.push(Recorded {
+                name: name.to_string(),
+                rules: None,
+                injected: vec![],
+                emitted: vec![],
+                save: None,
+            }),
             [dir @ ("in" | "out"), iface, h] => {
                 let side = Side::from_name(iface).ok_or_else(|| err(format!("unknown interface {iface}")))?;
                 let frame = unhex(h).map_err(err)?;
@@ -1007,6 +1603,34 @@ fn compare(expected: &Emitted, got: &Emitted) -> Vec<String> {
     diffs
 }
 
+/// Describes how two `iptables-save -c` texts differ, line by line; empty when equal.
+fn compare_save(expected: Option<&str>, got: Option<&str>) -> Vec<String> {
+    match (expected, got) {
+        (None, None) => Vec::new(),
+        (Some(_), None) => vec!["iptables-save: the kernel recorded one, nfsim gave none".into()],
+        (None, Some(_)) => vec!["iptables-save: nfsim gave one, the kernel recorded none".into()],
+        (Some(e), Some(g)) if e == g => Vec::new(),
+        (Some(e), Some(g)) => {
+            let (el, gl): (Vec<&str>, Vec<&str>) = (e.lines().collect(), g.lines().collect());
+            if el.len() == gl.len() {
+                el.iter()
+                    .zip(&gl)
+                    .filter(|(a, b)| a != b)
+                    .map(|(a, b)| format!("iptables-save: kernel {a:?}\n      nfsim         {b:?}"))
+                    .collect()
+            } else {
+                vec![format!(
+                    "iptables-save: kernel {} lines, nfsim {}\n      kernel:\n        {}\n      nfsim:\n        {}",
+                    el.len(),
+                    gl.len(),
+                    el.join("\n        "),
+                    gl.join("\n        ")
+                )]
+            }
+        }
+    }
+}
+
 #[test]
 fn nfsim_matches_kernel_recording() {
     let records = read_golden().unwrap();
@@ -1025,14 +1649,19 @@ fn nfsim_matches_kernel_recording() {
                 .push(format!("{}: the recording injected other frames than the case builds (re-record)", case.name));
             continue;
         }
-        let got = match run_nfsim(case, &case.frames) {
+        if rec.rules != case.rules {
+            problems.push(format!("{}: the recording loaded other rules than the case has (re-record)", case.name));
+            continue;
+        }
+        let (got, save) = match run_nfsim(case, &case.frames) {
             Ok(got) => got,
             Err(e) => {
                 problems.push(format!("{}: nfsim refused the configuration: {e}", case.name));
                 continue;
             }
         };
-        let diffs = compare(&rec.emitted, &got);
+        let mut diffs = compare(&rec.emitted, &got);
+        diffs.extend(compare_save(rec.save.as_deref(), save.as_deref()));
         let known_as = KNOWN_DIFFERENCES.iter().find(|(n, _)| *n == case.name).map(|(_, why)| *why);
         match (diffs.is_empty(), known_as) {
             (true, None) => agree += 1,
@@ -1086,7 +1715,7 @@ fn live_skip_reason() -> Option<String> {
     if !root {
         return Some("not root".into());
     }
-    for tool in ["ip", "python3", "ethtool"] {
+    for tool in ["ip", "python3", "ethtool", "iptables-legacy-restore", "iptables-legacy-save"] {
         if !have(tool) {
             return Some(format!("{tool} is missing"));
         }
@@ -1108,6 +1737,7 @@ fn request_json(prefix: &str, cases: &[Case]) -> String {
                     "neighbours": NEIGHBOURS.iter().map(|ip| vec![ip.to_string(), mac_text(host_mac(*ip))]).collect::<Vec<_>>(),
                     "sysctls": c.sysctl_lines(),
                 },
+                "rules": c.rules,
                 "frames": c.frames.iter().map(|(side, f)| vec![side.name().to_string(), hex(f)]).collect::<Vec<_>>(),
             })
         })
@@ -1147,7 +1777,18 @@ fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
             let side = Side::from_name(iface).ok_or_else(|| format!("kdiff.py: unknown interface {iface}"))?;
             emitted.push((side, unhex(item[1].as_str().unwrap_or(""))?));
         }
-        records.push(Recorded { name: case.name.to_string(), injected: case.frames.clone(), emitted: group(emitted) });
+        let save = match &v["save"] {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => return Err(format!("kdiff.py output: \"save\" is {other}")),
+        };
+        records.push(Recorded {
+            name: case.name.to_string(),
+            rules: case.rules.clone(),
+            injected: case.frames.clone(),
+            emitted: group(emitted),
+            save,
+        });
     }
     if records.len() != cases.len() {
         return Err(format!("kdiff.py answered {} of {} cases", records.len(), cases.len()));
@@ -1159,7 +1800,9 @@ fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
 #[allow(clippy::disallowed_types, clippy::disallowed_methods)] // the live run times itself; the record switch is a test env var
 fn live_kernel_matches_recording() {
     if let Some(reason) = live_skip_reason() {
-        eprintln!("skipping: {reason} (the live kernel differential test needs root, ip, python3 and ethtool)");
+        eprintln!(
+            "skipping: {reason} (the live kernel differential test needs root, ip, python3, ethtool and iptables-legacy)"
+        );
         return;
     }
     let started = std::time::Instant::now();
@@ -1177,8 +1820,10 @@ fn live_kernel_matches_recording() {
         match golden.iter().find(|g| g.name == rec.name) {
             None => problems.push(format!("{}: not in the recording", rec.name)),
             Some(g) if g.injected != rec.injected => problems.push(format!("{}: recorded with other frames", rec.name)),
+            Some(g) if g.rules != rec.rules => problems.push(format!("{}: recorded with other rules", rec.name)),
             Some(g) => {
-                let diffs = compare(&g.emitted, &rec.emitted);
+                let mut diffs = compare(&g.emitted, &rec.emitted);
+                diffs.extend(compare_save(g.save.as_deref(), rec.save.as_deref()));
                 if !diffs.is_empty() {
                     problems.push(format!("{}:\n    {}", rec.name, diffs.join("\n    ")));
                 }

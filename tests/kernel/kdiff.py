@@ -10,14 +10,18 @@ Reads one JSON object on stdin:
                         "routes": ["default via 203.0.113.254"],
                         "neighbours": [["192.168.1.10", "02:00:c0:a8:01:0a"], ...],
                         "sysctls": ["net.ipv4.ip_forward=1", ...]},
+                "rules": "*filter\n...COMMIT\n" or null,
                 "frames": [["lan0", "hex"], ...]}, ...]}
 
 For each case it builds three fresh namespaces, PREFIX-N-lan, PREFIX-N-box and
 PREFIX-N-wan, joined by veth pairs (box iface NAME <-> wire end "w" + NAME in
-the namespace named after the iface's first three letters), injects the frames
-with AF_PACKET on the wire ends, captures what the box emits there (direction
-"incoming" only) until 50 ms pass with nothing new, deletes the namespaces and
-prints one JSON line per case: {"name": ..., "out": [["lan0", "hex"], ...]}
+the namespace named after the iface's first three letters), loads the case's
+rules (iptables-restore text) in the box with iptables-legacy-restore, injects
+the frames with AF_PACKET on the wire ends, captures what the box emits there
+(direction "incoming" only) until 50 ms pass with nothing new, records
+`iptables-legacy-save -c` in the box (comment lines dropped; only for a case
+with rules), deletes the namespaces and prints one JSON line per case:
+{"name": ..., "out": [["lan0", "hex"], ...], "save": "..." or null}
 (frames in arrival order per interface, interfaces in the case's iface order).
 """
 
@@ -160,10 +164,20 @@ def run_case(prefix, n, case):
             wait_up([i["name"] for i in ifaces])
         # Anything from set-up (there should be nothing) is not the case's.
         drain(socks, 0.02)
+        rules = case.get("rules")
+        if rules is not None:
+            with In(box):
+                run("iptables-legacy-restore", inp=rules)
         for dev, hexframe in case["frames"]:
             socks[dev].send(bytes.fromhex(hexframe))
         got = drain(socks, SILENCE)
-        return [[dev, f.hex()] for dev in [i["name"] for i in ifaces] for f in got.get(dev, [])]
+        save = None
+        if rules is not None:
+            with In(box):
+                text = run("iptables-legacy-save", "-c")
+            save = "".join(l + "\n" for l in text.splitlines() if not l.startswith("#"))
+        out = [[dev, f.hex()] for dev in [i["name"] for i in ifaces] for f in got.get(dev, [])]
+        return out, save
     finally:
         for s in socks.values():
             s.close()
@@ -197,8 +211,8 @@ def drain(socks, silence):
 def main():
     req = json.load(sys.stdin)
     for n, case in enumerate(req["cases"]):
-        out = run_case(req["prefix"], n, case)
-        print(json.dumps({"name": case["name"], "out": out}), flush=True)
+        out, save = run_case(req["prefix"], n, case)
+        print(json.dumps({"name": case["name"], "out": out, "save": save}), flush=True)
 
 
 if __name__ == "__main__":
