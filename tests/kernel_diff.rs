@@ -381,37 +381,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "first fragment: record route filled with 203.0.113.1, pointer 8 (as forward-with-record-route-option); \
          the later fragment (options not copied) agrees",
     ),
-    (
-        "ipt-match-pkttype-addrtype",
-        "addrtype --limit-iface-in/--limit-iface-out: the kernel asks inet_dev_addr_type(dev, addr), which \
-         gives an address's local-table type only when its route's device is that interface, else UNICAST; \
-         nfsim ignores the device. A ping to 203.0.113.1 (wan0's address) arriving on lan0 is not \
-         --src-type UNICAST --dst-type LOCAL --limit-iface-in in raw PREROUTING (kernel [1:32], nfsim [2:64]), \
-         and its reply from 203.0.113.1 leaving lan0 is not --src-type LOCAL --limit-iface-out in OUTPUT \
-         (kernel [2:76], nfsim [3:108]); frames agree",
-    ),
-    (
-        "ipt-match-addrtype-special-addresses",
-        "addrtype of source 0.0.0.0: the kernel's inet_addr_type gives RTN_BROADCAST for 0.0.0.0 \
-         (ipv4_is_zeronet), so --src-type BROADCAST counts both pings from 0.0.0.0 ([2:59]) and \
-         --src-type UNSPEC none; nfsim calls 0.0.0.0 UNSPEC ([0:0] and [2:59]). Destinations 127.0.0.1 \
-         (LOCAL), 255.255.255.255 (BROADCAST) and 224.0.0.1 (MULTICAST) agree",
-    ),
-    (
-        "zeronet-0-1-2-3-is-unicast",
-        "since Linux 5.3 (96125bf9985a) only 0.0.0.0 of 0.0.0.0/8 is special: the kernel forwards the ping \
-         192.168.1.10 -> 0.1.2.3 out wan0 via the default route (TTL 63) and answers the ping \
-         0.1.2.3 -> 192.168.1.1 with an echo reply out wan0 to the gateway; nfsim drops both as martians \
-         and emits nothing",
-    ),
-    (
-        "ipt-reject-input-and-forward-tcp-reset",
-        "REJECT sends nothing in nfsim yet. The kernel answers the ping, the TCP SYN to :22 and the UDP to \
-         :53 on the box with ICMP port unreachable (3/3) from 192.168.1.1 (TOS 0xc0, TTL 64, DF clear, \
-         quoting the whole 32/44/33-byte packet), and the forwarded SYN to 198.51.100.7:80 with a RST|ACK \
-         from 198.51.100.7:80 (seq 0, ack 0x10000001, window 0, TTL 64, DF, IP ID 0) out lan0; all four \
-         traverse OUTPUT (kernel :OUTPUT ACCEPT [4:233], nfsim [0:0]); the rule counters agree",
-    ),
 ];
 
 fn cases() -> Vec<Case> {

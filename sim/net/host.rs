@@ -1,7 +1,7 @@
 //! One box: its configuration, and the receive path up to the routing
 //! decision (`ip_rcv`, `ip_rcv_finish`, `ip_route_input`).
 
-use super::addr::{is_multicast, is_zeronet};
+use super::addr::is_multicast;
 use super::defrag::Defrag;
 use super::iface::{Iface, IfaceSpec, LOOPBACK};
 use super::ipid::IpIdents;
@@ -501,10 +501,11 @@ impl Host {
         if dst.is_broadcast() || (src.is_unspecified() && dst.is_unspecified()) {
             return self.local_deliver(skb, now, true, tx);
         }
-        if is_zeronet(src) {
+        // Only 0.0.0.0 itself is special since Linux 5.3; the rest of 0/8 is unicast.
+        if src.is_unspecified() {
             return self.martian(DropReason::MartianSource);
         }
-        if is_zeronet(dst) {
+        if dst.is_unspecified() {
             return self.martian(DropReason::MartianDestination);
         }
         let localnet = self.sysctl.enabled(Sysctl::ConfAllRouteLocalnet);

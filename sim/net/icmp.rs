@@ -52,7 +52,7 @@ impl Host {
                 return None;
             }
         }
-        if super::addr::is_zeronet(src) || super::addr::is_multicast(src) || src.is_broadcast() {
+        if src.is_unspecified() || super::addr::is_multicast(src) || src.is_broadcast() {
             return None;
         }
         // The route back decides the source address and the path.

@@ -277,6 +277,8 @@ mod test {
 pub struct LocalTable {
     addrs: Vec<u32>,
     broadcasts: Vec<u32>,
+    /// `(address, device, is broadcast)` for lookups restricted to a device.
+    by_dev: Vec<(u32, String, bool)>,
 }
 
 impl LocalTable {
@@ -289,7 +291,48 @@ impl LocalTable {
         addrs.dedup();
         broadcasts.sort_unstable();
         broadcasts.dedup();
-        LocalTable { addrs, broadcasts }
+        let mut by_dev = Vec::new();
+        for i in ifaces.iter().filter(|i| i.up) {
+            for a in &i.addrs {
+                by_dev.push((u32::from(a.addr), i.name.clone(), false));
+                if let Some(b) = a.broadcast() {
+                    by_dev.push((u32::from(b), i.name.clone(), true));
+                }
+            }
+        }
+        LocalTable { addrs, broadcasts, by_dev }
+    }
+
+    /// `inet_addr_type` (`dev` `None`) or `inet_dev_addr_type` (the local
+    /// table searched for routes of `dev` only): RTN_* 1 unicast, 2 local,
+    /// 3 broadcast, 5 multicast. 0.0.0.0/8 and 255.255.255.255 count as
+    /// broadcast, as the kernel answers before looking at any table.
+    pub fn addr_type(&self, ip: Ipv4Addr, dev: Option<&str>) -> u8 {
+        let (unicast, local, broadcast, multicast) = (1, 2, 3, 5);
+        if ip.octets()[0] == 0 || ip.is_broadcast() {
+            return broadcast;
+        }
+        if ip.is_multicast() {
+            return multicast;
+        }
+        let Some(dev) = dev else {
+            return if self.is_local(ip) {
+                local
+            } else if self.is_subnet_broadcast(ip) {
+                broadcast
+            } else {
+                unicast
+            };
+        };
+        if ip.is_loopback() && dev == "lo" {
+            return local;
+        }
+        let ip = u32::from(ip);
+        match self.by_dev.iter().find(|(a, d, _)| *a == ip && d == dev) {
+            Some((_, _, true)) => broadcast,
+            Some((_, _, false)) => local,
+            None => unicast,
+        }
     }
 
     /// True for one of the box's addresses, or anything in 127.0.0.0/8.

@@ -83,19 +83,8 @@ impl PacketView for SkbView<'_> {
     fn link_header(&self) -> Option<&[u8]> {
         self.link.as_ref().map(|h| &h[..])
     }
-    fn addr_type(&self, addr: Ipv4Addr, _dev: Option<&str>) -> u8 {
-        // RTN_LOCAL, RTN_BROADCAST, RTN_MULTICAST, else unicast (or unspec).
-        if self.local.is_local(addr) {
-            2
-        } else if addr.is_broadcast() || self.local.is_subnet_broadcast(addr) {
-            3
-        } else if addr.is_multicast() {
-            5
-        } else if addr.is_unspecified() {
-            0
-        } else {
-            1
-        }
+    fn addr_type(&self, addr: Ipv4Addr, dev: Option<&str>) -> u8 {
+        self.local.addr_type(addr, dev)
     }
     fn random_u32(&mut self) -> u32 {
         self.rng.next_u32()
