@@ -319,6 +319,26 @@ const BOX: &[&str] = &[
     "net.ipv4.ip_forward=1",
 ];
 
+/// Replays the bundled capture through the example router with `rules`,
+/// into a fresh directory named `name`; panics with nfsim's stderr on failure.
+fn replay_example(name: &str, rules: &str) -> PathBuf {
+    let out = tmpdir(name);
+    let mut args = vec!["replay", "pcaps/router-lan-wan.pcapng", "--rules", rules, "--out", out.to_str().unwrap()];
+    args.extend_from_slice(BOX);
+    let o = nfsim(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
+/// The verdict lines of a replay, parsed.
+fn verdicts(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out.join("verdicts.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 #[test]
 fn bundled_example_replays_deterministically() {
     let run = |name: &str| {
@@ -605,23 +625,8 @@ fn an_incomplete_datagram_for_the_box_times_out_with_an_icmp_error() {
 
 #[test]
 fn filter_rules_decide_count_and_name_the_deciding_rule() {
-    let out = tmpdir("stateless-rules");
-    let mut args = vec![
-        "replay",
-        "pcaps/router-lan-wan.pcapng",
-        "--rules",
-        "scenarios/examples/stateless.rules",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(BOX);
-    let o = nfsim(&args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let verdicts: Vec<serde_json::Value> = std::fs::read_to_string(out.join("verdicts.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let out = replay_example("stateless-rules", "scenarios/examples/stateless.rules");
+    let verdicts = verdicts(&out);
     let rule = |i: usize| verdicts[i]["rule"].as_str().map(str::to_string);
     let fate = |i: usize| verdicts[i]["fate"].as_str().unwrap().to_string();
     assert_eq!((fate(1), rule(1).as_deref()), ("forward".into(), Some("filter/FORWARD/1")), "DNS query out");
@@ -658,18 +663,7 @@ fn a_refused_ruleset_stops_the_replay_with_iptables_words() {
 
 #[test]
 fn log_lines_reach_the_kernel_log_and_reject_answers() {
-    let out = tmpdir("log-reject");
-    let mut args = vec![
-        "replay",
-        "pcaps/router-lan-wan.pcapng",
-        "--rules",
-        "scenarios/examples/log-reject.rules",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(BOX);
-    let o = nfsim(&args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = replay_example("log-reject", "scenarios/examples/log-reject.rules");
     insta::assert_snapshot!("log_reject_log_txt", std::fs::read_to_string(out.join("log.txt")).unwrap());
     let verdicts = std::fs::read_to_string(out.join("verdicts.jsonl")).unwrap();
     let syn: serde_json::Value = serde_json::from_str(verdicts.lines().nth(3).unwrap()).unwrap();
@@ -679,23 +673,8 @@ fn log_lines_reach_the_kernel_log_and_reject_answers() {
 
 #[test]
 fn stateful_rules_track_connections_and_list_them_as_conntrack_does() {
-    let out = tmpdir("stateful-rules");
-    let mut args = vec![
-        "replay",
-        "pcaps/router-lan-wan.pcapng",
-        "--rules",
-        "scenarios/examples/stateful.rules",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(BOX);
-    let o = nfsim(&args);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let verdicts: Vec<serde_json::Value> = std::fs::read_to_string(out.join("verdicts.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let out = replay_example("stateful-rules", "scenarios/examples/stateful.rules");
+    let verdicts = verdicts(&out);
     let seen = |i: usize| {
         (verdicts[i]["ct"].as_str().unwrap_or("-").to_string(), verdicts[i]["rule"].as_str().unwrap_or("-").to_string())
     };
