@@ -71,6 +71,9 @@ pub struct Skb {
     pub nfct: Nfct,
     /// Conntrack zone (`CT --zone`).
     pub zone: u16,
+    /// For a datagram reassembled before conntrack, its largest fragment
+    /// (`IPCB(skb)->frag_max_size`); 0 otherwise.
+    pub frag_max_size: u16,
 }
 
 impl Default for Skb {
@@ -90,6 +93,7 @@ impl Default for Skb {
             mark: 0,
             nfct: Nfct::None,
             zone: 0,
+            frag_max_size: 0,
         }
     }
 }
@@ -112,6 +116,7 @@ impl Skb {
         self.mark = 0;
         self.nfct = Nfct::None;
         self.zone = 0;
+        self.frag_max_size = 0;
     }
 
     /// Makes room for a network-layer packet of `len` bytes to be built in
@@ -131,6 +136,7 @@ impl Skb {
         self.mark = 0;
         self.nfct = Nfct::None;
         self.zone = 0;
+        self.frag_max_size = 0;
     }
 
     /// The network-layer packet.

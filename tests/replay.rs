@@ -612,7 +612,7 @@ fn an_incomplete_datagram_for_the_box_times_out_with_an_icmp_error() {
         ip.set_more_frags(true);
         ip.fill_checksum();
     }
-    assert_eq!(fw.receive(T0, 2, &first, &mut wire).fate, Fate::Local, "held for reassembly");
+    assert_eq!(fw.receive(T0, 2, &first, &mut wire).fate, Fate::Queued, "held for reassembly");
     fw.advance(T0 + Duration::from_secs(29), &mut wire);
     assert!(wire.0.is_empty());
     fw.advance(T0 + Duration::from_secs(31), &mut wire);
@@ -685,4 +685,49 @@ fn stateful_rules_track_connections_and_list_them_as_conntrack_does() {
     insta::assert_snapshot!("stateful_conntrack_listing", listing);
     let stats = std::fs::read_to_string(out.join("conntrack-stats.txt")).unwrap();
     assert!(stats.starts_with("cpu=0   \tfound=0 invalid=0 insert=0 insert_failed=0 drop=0 early_drop=0"), "{stats}");
+}
+
+#[test]
+fn with_conntrack_fragments_are_reassembled_before_the_rules_and_leave_as_they_came() {
+    let rules = "*filter\n:FORWARD DROP [0:0]\n\
+        -A FORWARD -m conntrack --ctstate INVALID -j DROP\n\
+        -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n\
+        -A FORWARD -i lan0 -p udp --dport 2049 -j ACCEPT\nCOMMIT\n";
+    let mut fw = Host::new(&HostConfig {
+        name: "fw".into(),
+        ifaces: vec![
+            "lan0=192.168.1.1/24,mac=02:00:00:00:01:01".parse().unwrap(),
+            "wan0=203.0.113.1/24,mac=02:00:00:00:02:01".parse().unwrap(),
+        ],
+        routes: vec!["default via 203.0.113.254".parse().unwrap()],
+        sysctls: vec!["net.ipv4.ip_forward=1".into()],
+        ruleset: nfsim::ruleset::load(rules, "test").unwrap(),
+        seed: 1,
+        ..HostConfig::default()
+    })
+    .unwrap();
+    // One 3000-byte datagram, cut into 1500-byte fragments, last one first.
+    let dgram = udp("192.168.1.10", "198.51.100.7", 700, 2049, &[0x42; 2972]);
+    let piece = |off: usize, len: usize, more: bool| {
+        let mut f = frame("192.168.1.10", "198.51.100.7", 17, 64, false, &dgram[off..off + len]);
+        let mut ip = Ipv4Packet::new_unchecked(&mut f[14..]);
+        ip.set_frag_offset(off as u16);
+        ip.set_more_frags(more);
+        ip.fill_checksum();
+        f
+    };
+    let mut wire = Wire::default();
+    assert_eq!(fw.receive(T0, 2, &piece(2960, 20, false), &mut wire).fate, Fate::Queued);
+    assert_eq!(fw.receive(T0, 2, &piece(0, 1480, true), &mut wire).fate, Fate::Queued);
+    let out = fw.receive(T0, 2, &piece(1480, 1480, true), &mut wire);
+    assert_eq!(out.fate, Fate::Forwarded { oif: 3 }, "accepted as one NEW datagram to port 2049");
+    let sizes: Vec<(u16, bool, u16)> =
+        wire.0.iter().map(|(_, f)| ipv4(f)).map(|p| (p.frag_offset(), p.more_frags(), p.total_len())).collect();
+    assert_eq!(
+        sizes,
+        vec![(0, true, 1500), (1480, true, 1500), (2960, false, 40)],
+        "refragmented to the largest piece"
+    );
+    let listing = fw.netfilter.conntrack.as_mut().unwrap().list(T0);
+    assert!(listing.contains("dport=2049 [UNREPLIED]"), "{listing}");
 }

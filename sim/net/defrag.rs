@@ -44,7 +44,9 @@ struct Queue {
     len: Option<usize>,
     /// Highest end seen so far.
     end_max: usize,
-    dont_frag: bool,
+    /// Largest fragment, and largest fragment with DF (`max_size`, `max_df_size`).
+    max_size: u16,
+    max_df_size: u16,
     iif: Option<IfIndex>,
     expires: (Instant, u64),
 }
@@ -54,8 +56,15 @@ struct Queue {
 pub enum Reasm {
     /// Queued; the datagram is not complete yet.
     Queued,
-    /// The datagram is complete: here it is, header and payload.
-    Complete(Vec<u8>),
+    /// The datagram is complete: here it is, header and payload, with the
+    /// largest fragment's length (`IPCB(skb)->frag_max_size`), which bounds
+    /// the fragments it leaves in if it is forwarded.
+    Complete {
+        /// The reassembled datagram.
+        datagram: Vec<u8>,
+        /// The largest fragment's total length.
+        frag_max_size: u16,
+    },
     /// Dropped (and, for anything but a duplicate, its whole queue).
     Dropped {
         /// Why, in our words.
@@ -91,7 +100,7 @@ impl Defrag {
         stats.reasm_reqds += 1;
         let result = self.insert(packet, iif, now, stats);
         match &result {
-            Reasm::Complete(_) => stats.reasm_oks += 1,
+            Reasm::Complete { .. } => stats.reasm_oks += 1,
             Reasm::Dropped { why } if *why != "duplicate fragment" => stats.reasm_fails += 1,
             _ => {}
         }
@@ -118,7 +127,16 @@ impl Defrag {
             self.seq += 1;
             let expires = (now + IPFRAG_TIME, self.seq);
             self.timers.insert(expires, key);
-            let q = Queue { frags: Vec::new(), header: None, len: None, end_max: 0, dont_frag: false, iif, expires };
+            let q = Queue {
+                frags: Vec::new(),
+                header: None,
+                len: None,
+                end_max: 0,
+                max_size: 0,
+                max_df_size: 0,
+                iif,
+                expires,
+            };
             self.queues.insert(key, q);
         }
         let q = self.queues.get_mut(&key).expect("inserted above");
@@ -160,7 +178,11 @@ impl Defrag {
         }
         q.frags.insert(at, (offset, payload[..end - offset].to_vec()));
         self.mem += end - offset;
-        q.dont_frag |= ip.dont_frag();
+        let size = ip.total_len();
+        q.max_size = q.max_size.max(size);
+        if ip.dont_frag() {
+            q.max_df_size = q.max_df_size.max(size);
+        }
         if offset == 0 {
             q.header = Some(packet[..hlen].to_vec());
             q.iif = iif;
@@ -186,7 +208,8 @@ impl Defrag {
         for (_, p) in &q.frags {
             datagram.extend_from_slice(p);
         }
-        let dont_frag = q.dont_frag;
+        // ip_frag_reasm: DF when the largest fragment carried it.
+        let (dont_frag, frag_max_size) = (q.max_df_size == q.max_size, q.max_size);
         self.remove(key);
         let mut ip = Ipv4Packet::new_unchecked(&mut datagram[..]);
         let total = ip.header_len() + len;
@@ -195,7 +218,7 @@ impl Defrag {
         ip.set_frag_offset(0);
         ip.set_dont_frag(dont_frag);
         ip.fill_checksum();
-        Reasm::Complete(datagram)
+        Reasm::Complete { datagram, frag_max_size }
     }
 
     fn kill(&mut self, key: Key, why: &'static str) -> Reasm {
@@ -276,7 +299,8 @@ mod test {
         let mut d = Defrag::default();
         assert_eq!(d.queue(&frag(32, &data[32..], false), Some(2), T, &mut stats()), Reasm::Queued);
         assert_eq!(d.queue(&frag(0, &data[..16], true), Some(2), T, &mut stats()), Reasm::Queued);
-        let Reasm::Complete(whole) = d.queue(&frag(16, &data[16..32], true), Some(2), T, &mut stats()) else {
+        let Reasm::Complete { datagram: whole, .. } = d.queue(&frag(16, &data[16..32], true), Some(2), T, &mut stats())
+        else {
             panic!("complete")
         };
         let ip = Ipv4Packet::new_checked(&whole[..]).unwrap();

@@ -49,7 +49,9 @@ impl Host {
             let reply = self.icmp_send(skb, now, icmp::types::TIME_EXCEEDED, icmp::time_exceeded::TTL, 0, tx);
             return Outcome { fate: Fate::Dropped(DropReason::TtlExceeded), reply };
         }
-        if skb.len() > mtu as usize && ip.dont_frag() {
+        // ip_exceeds_mtu: a reassembled datagram is judged by its largest fragment.
+        let too_big = if skb.frag_max_size != 0 { skb.frag_max_size > mtu } else { skb.len() > mtu as usize };
+        if too_big && ip.dont_frag() {
             self.stats.ip.frag_fails += 1;
             let reply = self.icmp_send(skb, now, icmp::types::DEST_UNREACH, icmp::unreach::FRAG_NEEDED, mtu as u32, tx);
             return Outcome { fate: Fate::Dropped(DropReason::FragNeeded), reply };

@@ -2,7 +2,7 @@
 //! decision (`ip_rcv`, `ip_rcv_finish`, `ip_route_input`).
 
 use super::addr::is_multicast;
-use super::defrag::Defrag;
+use super::defrag::{Defrag, Reasm};
 use super::iface::{Iface, IfaceSpec, LOOPBACK};
 use super::ipid::IpIdents;
 use super::neigh::Neighbours;
@@ -35,6 +35,8 @@ pub enum Fate {
     },
     /// An ARP frame, handled by the neighbour layer.
     Arp,
+    /// A fragment held until its datagram is complete.
+    Queued,
     /// Discarded.
     Dropped(DropReason),
 }
@@ -190,6 +192,8 @@ pub struct Host {
     pub(super) pending_reply: Option<Reply>,
     pub(super) limits: IcmpLimits,
     pub(super) defrag: Defrag,
+    /// `nf_defrag_ipv4`'s queues: with conntrack, PREROUTING reassembles first.
+    pub(super) defrag_ct: Defrag,
     pub(super) ipid: IpIdents,
     /// The packet being received; kept to reuse its buffer.
     pub(super) skb: Skb,
@@ -258,6 +262,7 @@ impl Host {
             net_ratelimit: crate::klog::RateLimit::net(),
             limits: IcmpLimits::new(rng.fork("icmp-global")),
             defrag: Defrag::default(),
+            defrag_ct: Defrag::default(),
             ipid: IpIdents::new(rng.fork("ip-ident")),
             skb: Skb::default(),
             out: Skb::default(),
@@ -313,11 +318,15 @@ impl Host {
         if let Some(ct) = &mut self.netfilter.conntrack {
             ct.expire(now);
         }
-        if self.defrag.next_expiry().is_none_or(|t| t > now) {
+        let due = |d: &Defrag| d.next_expiry().is_some_and(|t| t <= now);
+        if !due(&self.defrag) && !due(&self.defrag_ct) {
             return;
         }
+        let mut expired = self.defrag.expire(now, &mut self.stats.ip);
+        expired.extend(self.defrag_ct.expire(now, &mut self.stats.ip));
+        expired.sort_by_key(|e| e.at);
         let mut skb = std::mem::take(&mut self.skb);
-        for expired in self.defrag.expire(now, &mut self.stats.ip) {
+        for expired in expired {
             skb.load(expired.at, &expired.first);
             skb.iif = expired.iif;
             skb.pkt_type = PktType::Host;
@@ -393,6 +402,22 @@ impl Host {
         skb.dst_mac = l2.dst;
         skb.vlan = if l2.vlan_count > 0 { l2.vlans[0] } else { 0 };
         self.learn_neighbour(skb);
+        // nf_defrag_ipv4 (priority -400) registers with conntrack: the hooks
+        // and conntrack see whole datagrams.
+        if self.netfilter.conntrack.is_some() && Ipv4Packet::new_unchecked(skb.data()).is_fragment() {
+            match self.defrag_ct.queue(skb.data(), skb.iif, now, &mut self.stats.ip) {
+                Reasm::Queued => return Outcome { fate: Fate::Queued, reply: None },
+                Reasm::Dropped { why } => return Outcome::drop(DropReason::Reassembly(why)),
+                Reasm::Complete { datagram, frag_max_size } => {
+                    let (iif, pkt_type, src_mac, dst_mac, vlan) =
+                        (skb.iif, skb.pkt_type, skb.src_mac, skb.dst_mac, skb.vlan);
+                    skb.load(now, &datagram);
+                    (skb.iif, skb.pkt_type, skb.src_mac, skb.dst_mac, skb.vlan) =
+                        (iif, pkt_type, src_mac, dst_mac, vlan);
+                    skb.frag_max_size = frag_max_size;
+                }
+            }
+        }
 
         if self.nf_hook(Hook::PreRouting, skb, now, tx) == HookVerdict::Drop {
             return self.nf_dropped(Hook::PreRouting);

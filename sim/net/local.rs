@@ -25,9 +25,9 @@ impl Host {
         let ip = Ipv4Packet::new_unchecked(skb.data());
         if ip.more_frags() || ip.frag_offset() != 0 {
             match self.defrag.queue(skb.data(), skb.iif, now, &mut self.stats.ip) {
-                Reasm::Queued => return Outcome { fate: Fate::Local, reply: None },
+                Reasm::Queued => return Outcome { fate: Fate::Queued, reply: None },
                 Reasm::Dropped { why } => return Outcome::drop(DropReason::Reassembly(why)),
-                Reasm::Complete(datagram) => {
+                Reasm::Complete { datagram, .. } => {
                     let (iif, pkt_type) = (skb.iif, skb.pkt_type);
                     skb.load(now, &datagram);
                     (skb.iif, skb.pkt_type) = (iif, pkt_type);

@@ -23,12 +23,19 @@ impl Host {
         if self.nf_hook(Hook::PostRouting, skb, now, tx) == HookVerdict::Drop {
             return Err(DropReason::Netfilter(Hook::PostRouting));
         }
-        let mtu = self.iface(oif).map_or(1500, |i| i.mtu) as usize;
+        let mut mtu = self.iface(oif).map_or(1500, |i| i.mtu) as usize;
+        // A datagram conntrack reassembled leaves in pieces no larger than
+        // the ones it came in (ip_finish_output: frag_max_size forces
+        // ip_fragment), whatever its DF bit.
+        let reassembled = skb.frag_max_size != 0;
+        if reassembled {
+            mtu = mtu.min(skb.frag_max_size as usize);
+        }
         if skb.len() <= mtu {
             self.xmit(skb, now, oif, next_hop, tx);
             return Ok(());
         }
-        if Ipv4Packet::new_unchecked(skb.data()).dont_frag() {
+        if !reassembled && Ipv4Packet::new_unchecked(skb.data()).dont_frag() {
             // Locally generated and too big with DF: EMSGSIZE to the sender.
             self.stats.ip.frag_fails += 1;
             return Err(DropReason::FragNeeded);

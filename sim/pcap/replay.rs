@@ -57,6 +57,8 @@ pub struct Tally {
     pub forwarded: u64,
     /// ARP frames.
     pub arp: u64,
+    /// Fragments held for reassembly.
+    pub queued: u64,
     /// Dropped, by reason.
     pub drops: FxHashMap<DropReason, u64>,
     /// Not replayed, by reason.
@@ -231,6 +233,7 @@ impl<'h> Replay<'h> {
             Fate::Local => t.local += 1,
             Fate::Forwarded { .. } => t.forwarded += 1,
             Fate::Arp => t.arp += 1,
+            Fate::Queued => t.queued += 1,
             Fate::Dropped(reason) => *t.drops.entry(reason).or_default() += 1,
         }
         if let Some(reply) = outcome.reply {

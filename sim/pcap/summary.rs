@@ -24,6 +24,7 @@ impl Tally {
             ("forwarded", self.forwarded),
             ("local", self.local),
             ("arp", self.arp),
+            ("queued", self.queued),
             ("dropped", dropped),
             ("skipped", skipped),
         ] {

@@ -59,6 +59,7 @@ impl VerdictLine {
                 (_, Some(Fate::Local)) => ("accept", "local", None, None),
                 (_, Some(Fate::Forwarded { oif })) => ("accept", "forward", Some(oif), None),
                 (_, Some(Fate::Arp)) => ("accept", "arp", None, None),
+                (_, Some(Fate::Queued)) => ("accept", "queued", None, None),
                 (_, Some(Fate::Dropped(r))) => ("drop", "drop", None, Some(r)),
             };
         out.extend_from_slice(b",\"verdict\":\"");
