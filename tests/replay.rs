@@ -731,3 +731,36 @@ fn with_conntrack_fragments_are_reassembled_before_the_rules_and_leave_as_they_c
     let listing = fw.netfilter.conntrack.as_mut().unwrap().list(T0);
     assert!(listing.contains("dport=2049 [UNREPLIED]"), "{listing}");
 }
+
+#[test]
+fn every_step_can_be_traced() {
+    let rules = "*filter\n:FORWARD DROP [0:0]\n\
+        -A FORWARD -m conntrack --ctstate ESTABLISHED -j ACCEPT\n\
+        -A FORWARD -i lan0 -p udp -j ACCEPT\nCOMMIT\n";
+    let mut fw = Host::new(&HostConfig {
+        name: "fw".into(),
+        ifaces: vec![
+            "lan0=192.168.1.1/24,mac=02:00:00:00:01:01".parse().unwrap(),
+            "wan0=203.0.113.1/24".parse().unwrap(),
+        ],
+        routes: vec!["default via 203.0.113.254".parse().unwrap()],
+        sysctls: vec!["net.ipv4.ip_forward=1".into()],
+        ruleset: nfsim::ruleset::load(rules, "test").unwrap(),
+        seed: 1,
+        ..HostConfig::default()
+    })
+    .unwrap();
+    fw.netfilter.trace = Some(Vec::new());
+    let f = frame("192.168.1.10", "198.51.100.7", 17, 64, true, &udp("192.168.1.10", "198.51.100.7", 5000, 53, b"q"));
+    fw.receive(T0, 2, &f, &mut Wire::default());
+    let events = fw.netfilter.trace.take().unwrap();
+    let lines: Vec<String> = events
+        .iter()
+        .map(|e| {
+            let mut s = String::new();
+            fw.netfilter.write_trace(e, &mut s);
+            s
+        })
+        .collect();
+    assert_eq!(lines, vec!["PREROUTING conntrack NEW", "FORWARD filter/FORWARD/2 ACCEPT"]);
+}

@@ -13,8 +13,10 @@
 //! The nat table sees only a connection's first packet (its NEW packet); its
 //! targets take effect with the NAT layer.
 
+mod trace;
 mod view;
 
+pub use trace::TraceEvent;
 pub use view::{Effects, SkbView};
 
 use crate::conntrack::{Conntrack, CtConfig, CtInfo};
@@ -122,6 +124,8 @@ pub struct Netfilter {
     pub decided: Option<Decided>,
     /// What conntrack made of the current packet.
     pub ct_state: Option<CtState>,
+    /// Every step's outcome, when tracing is on (`Some`); the caller drains it.
+    pub trace: Option<Vec<TraceEvent>>,
 }
 
 impl Default for Netfilter {
@@ -144,6 +148,7 @@ impl Netfilter {
             effects: Effects::default(),
             decided: None,
             ct_state: None,
+            trace: None,
         }
     }
 
@@ -183,6 +188,9 @@ impl Netfilter {
                 Step::Confirm => self.confirm(skb, ctx.now),
             };
             if verdict == HookVerdict::Drop {
+                if !matches!(step, Step::Table(_)) {
+                    self.record(TraceEvent::Dropped { hook, step });
+                }
                 return HookVerdict::Drop;
             }
         }
@@ -229,9 +237,11 @@ impl Netfilter {
         };
         // The decision worth naming: a drop, a rule's verdict, or the
         // filter table's policy; other tables' policies are pass-through.
+        let decided = Decided { hook, table, rule, verdict };
         if verdict == HookVerdict::Drop || rule.is_some() || table == Table::Filter {
-            self.decided = Some(Decided { hook, table, rule, verdict });
+            self.decided = Some(decided);
         }
+        self.record(TraceEvent::Table(decided));
         verdict
     }
 
@@ -281,7 +291,16 @@ impl Netfilter {
             None => CtState::Invalid,
         };
         self.ct_state.get_or_insert(state);
+        self.record(TraceEvent::Conntrack { hook, state });
         HookVerdict::Accept
+    }
+
+    /// Appends `event` when tracing is on.
+    #[inline]
+    fn record(&mut self, event: TraceEvent) {
+        if let Some(trace) = &mut self.trace {
+            trace.push(event);
+        }
     }
 
     /// `nf_conntrack_confirm`: an original-direction packet's new entry
