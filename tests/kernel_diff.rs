@@ -456,6 +456,62 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
          is a non-initial namespace. Frames, listing (3 ESTABLISHED [ASSURED]), drop=2 and the \
          iptables counters agree",
     ),
+    (
+        "ct-udp-third-packet-within-2s-not-assured",
+        "UDP out, reply, out again at once: the kernel (nf_conntrack_udp_packet) sets ASSURED only when a \
+         packet after SEEN_REPLY comes later than stream_ts = creation + 2 s (then also 120 s); before \
+         that it refreshes to 30 s and leaves ASSURED clear. nfsim's listing shows the entry [ASSURED] \
+         (timer 29 like the kernel's): `udp 17 29 src=192.168.1.10 dst=198.51.100.7 sport=40090 dport=53 \
+         src=198.51.100.7 dst=192.168.1.10 sport=53 dport=40090 [ASSURED] mark=0 use=1`, the kernel's \
+         has no [ASSURED]; the `--ctstatus ASSURED` counter (0) agrees, so nfsim sets the bit after the \
+         FORWARD rules ran",
+    ),
+    (
+        "ct-acct-packets-bytes",
+        "as ct-udp-third-packet-within-2s-not-assured: nfsim lists the UDP entry (out, reply, out within \
+         2 s) [ASSURED], the kernel does not; packets=2 bytes=66 / packets=1 bytes=34 and the icmp \
+         entry's counters agree",
+    ),
+    (
+        "ct-generic-gre-and-proto-253",
+        "the kernel (6.18, nf_conntrack_proto_gre built in) tracks GRE with its own tracker: tuple \
+         srckey/dstkey (0x0 for version 0 GRE), timeout 30 s (180 s stream): `gre 47 29 src=192.168.1.10 \
+         dst=198.51.100.7 srckey=0x0 dstkey=0x0 src=198.51.100.7 dst=192.168.1.10 srckey=0x0 dstkey=0x0 \
+         mark=0 use=1`; nfsim tracks it as generic: `gre 47 599 src=192.168.1.10 dst=198.51.100.7 \
+         src=198.51.100.7 dst=192.168.1.10 mark=0 use=1`. Protocol 253 (generic, 599 [UNREPLIED]), \
+         frames and counters agree",
+    ),
+    (
+        "ct-box-time-exceeded-related-and-unconfirmed",
+        "the box's own ICMP errors are attached to the offending packet's conntrack by icmp_glue_bits \
+         (nf_ct_attach, RELATED) before conntrack-in at OUTPUT, even when that entry is unconfirmed: the \
+         kernel counts both time exceeded as RELATED (`[2:122] -A OUTPUT -m conntrack --ctstate RELATED`, \
+         INVALID [0:0], conntrack -S error=0). nfsim looks the quoted packet up in the table instead: the \
+         one about the confirmed flow is RELATED, the one about the first packet of a flow (unconfirmed, \
+         dying) is INVALID: RELATED [1:61], INVALID [1:61], error=1. Frames and listing agree",
+    ),
+    (
+        "ct-snat-udp-and-reply",
+        "nfsim does not apply SNAT: it forwards 192.168.1.10:40085 -> 198.51.100.7:53 with the source \
+         unchanged (the kernel's wan0 frame has ip source cb007101 and a recomputed ip and udp \
+         checksum) and keeps the reply tuple un-NATed (`... [UNREPLIED] src=198.51.100.7 dst=192.168.1.10 \
+         sport=53 dport=40085`; kernel `src=198.51.100.7 dst=203.0.113.1 sport=53 dport=40085`, no \
+         [UNREPLIED]). So the reply to 203.0.113.1:40085 is not de-NATed: nfsim makes it a second NEW \
+         entry, delivers it locally (INPUT [1:34]) and sends a port unreachable out of wan0; the kernel \
+         forwards it to 192.168.1.10 (lan0) as ESTABLISHED ([1:34] on the RELATED,ESTABLISHED rule)",
+    ),
+    (
+        "ct-dnat-tcp-handshake-port-forward",
+        "nfsim does not apply DNAT: the SYN to 203.0.113.1:8080 is delivered locally (INPUT [1:44]) and the \
+         box answers RST,ACK out of wan0; the kernel rewrites it to 192.168.1.10:80 and forwards it to lan0 \
+         (`--ctstate DNAT` rule [1:44], nat POSTROUTING [1:44]). Then the SYN-ACK from 192.168.1.10:80 \
+         finds no entry in nfsim (INVALID, dropped: invalid=1) where the kernel de-NATs it to source \
+         203.0.113.1:8080 and forwards it (TTL 63); the last ACK again gets a RST from nfsim. Kernel \
+         listing `tcp 6 431999 ESTABLISHED src=198.51.100.7 dst=203.0.113.1 sport=40086 dport=8080 \
+         src=192.168.1.10 dst=198.51.100.7 sport=80 dport=40086 [ASSURED]`, nfsim `tcp 6 9 CLOSE ... \
+         src=203.0.113.1 dst=198.51.100.7 sport=8080 dport=40086` (un-NATed reply tuple; CLOSE from the \
+         placeholder TCP tracker after its own RST)",
+    ),
 ];
 
 fn cases() -> Vec<Case> {
@@ -1566,6 +1622,137 @@ fn conntrack_cases() -> Vec<Case> {
         })
         .ct_max(3)
         .rules(&stateful(&[], &[]))
+        .observe(),
+        Case::new(
+            "ct-log-related-icmp-error-macdecode",
+            vec![udp_out(40080, WAN_HOST, 9997), from_wan_host(port_unreachable(40080, 9997))],
+        )
+        .rules(&stateful(
+            &[],
+            &[
+                "*mangle",
+                "-A FORWARD -m conntrack --ctstate RELATED -j LOG --log-prefix \"kd-rel: \" --log-macdecode",
+                "-A FORWARD -i lan0 -j LOG --log-prefix \"kd-new: \" --log-level 5 --log-tcp-sequence",
+                "COMMIT",
+            ],
+        ))
+        .observe(),
+        // Out, reply, out again within 2 s: not a stream yet (30 s, not ASSURED).
+        Case::new(
+            "ct-udp-third-packet-within-2s-not-assured",
+            vec![udp_out(40090, REMOTE, 53), udp_back(REMOTE, 53, 40090), udp_out(40090, REMOTE, 53)],
+        )
+        .rules(&stateful(&["-A FORWARD -m conntrack --ctstatus ASSURED"], &[]))
+        .observe(),
+        Case::new(
+            "ct-acct-packets-bytes",
+            vec![
+                udp_out(40081, REMOTE, 53),
+                udp_back(REMOTE, 53, 40081),
+                udp_out(40081, REMOTE, 53),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 1).echo_request(0x4848, 1, &ping_data(56))),
+            ],
+        )
+        .sysctl("net.netfilter.nf_conntrack_acct=1")
+        .rules(&stateful(&[], &[]))
+        .observe(),
+        Case::new(
+            "ct-udp-icmp-timeout-sysctls",
+            vec![
+                udp_out(40082, REMOTE, 53),
+                udp_back(REMOTE, 53, 40082),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 1).echo_request(0x4949, 1, b"ping")),
+            ],
+        )
+        .sysctl("net.netfilter.nf_conntrack_udp_timeout=10")
+        .sysctl("net.netfilter.nf_conntrack_icmp_timeout=5")
+        .rules(&stateful(&[], &[]))
+        .observe(),
+        Case::new("ct-generic-gre-and-proto-253", {
+            let mut gre = vec![0, 0, 0x08, 0x00];
+            gre.extend_from_slice(&Ip::new(LAN_HOST, REMOTE, 17).udp(1, 2, b"x"));
+            vec![
+                from_lan(Ip::new(LAN_HOST, REMOTE, 47).packet(&gre)),
+                from_wan(Ip::new(REMOTE, LAN_HOST, 47).packet(&gre)),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 253).packet(b"experimental")),
+            ]
+        })
+        .rules(&stateful(&["-A FORWARD -m conntrack --ctproto 47"], &[]))
+        .observe(),
+        Case::new(
+            "ct-icmp-timestamp-through",
+            vec![
+                from_lan(Ip::new(LAN_HOST, REMOTE, 1).icmp(13, 0, [0x4a, 0x4a, 0, 1], &[0; 12])),
+                from_wan(Ip::new(REMOTE, LAN_HOST, 1).icmp(14, 0, [0x4a, 0x4a, 0, 1], &[0; 12])),
+            ],
+        )
+        .rules(&stateful(&[], &[]))
+        .observe(),
+        // The box's own time exceeded: about a packet of a confirmed flow
+        // (RELATED), and about the first packet of a flow (its entry is
+        // unconfirmed and dies with it).
+        Case::new(
+            "ct-box-time-exceeded-related-and-unconfirmed",
+            vec![
+                udp_out(40083, REMOTE, 53),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(1).udp(40083, 53, b"query")),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(1).udp(40084, 53, b"query")),
+            ],
+        )
+        .rules(&stateful(
+            &[],
+            &[
+                "*mangle",
+                "-A OUTPUT -m conntrack --ctstate RELATED",
+                "-A OUTPUT -m conntrack --ctstate INVALID",
+                "-A OUTPUT -m conntrack --ctstate NEW",
+                "-A OUTPUT -m conntrack --ctstate UNTRACKED",
+                "COMMIT",
+            ],
+        ))
+        .observe(),
+        Case::new(
+            "ct-snat-udp-and-reply",
+            vec![udp_out(40085, REMOTE, 53), from_wan(Ip::new(REMOTE, BOX_WAN, 17).udp(53, 40085, b"answer"))],
+        )
+        .rules(&stateful(
+            &["-A FORWARD -m conntrack --ctstate SNAT", "-A FORWARD -m conntrack --ctrepldst 203.0.113.1"],
+            &["*nat", "-A POSTROUTING -o wan0 -j SNAT --to-source 203.0.113.1", "COMMIT"],
+        ))
+        .observe(),
+        Case::new("ct-dnat-tcp-handshake-port-forward", {
+            let (c, s) = (40086u16, 8080u16);
+            vec![
+                from_wan(Ip::new(REMOTE, BOX_WAN, 6).tcp(c, s, 0x3000_0000, 0, SYN, &MSS_1460, &[])),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 6).tcp(80, c, 0x4000_0000, 0x3000_0001, SYN | ACK, &MSS_1460, &[])),
+                from_wan(Ip::new(REMOTE, BOX_WAN, 6).tcp(c, s, 0x3000_0001, 0x4000_0001, ACK, &[], &[])),
+            ]
+        })
+        .rules(&stateful(
+            &["-A FORWARD -i wan0 -m conntrack --ctstate DNAT -j ACCEPT"],
+            &["*nat", "-A PREROUTING -i wan0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.10:80", "COMMIT"],
+        ))
+        .observe(),
+        Case::new(
+            "ct-input-stateful-reject-to-box",
+            vec![
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 6).tcp(40087, 22, 0x1000_0000, 0, SYN, &MSS_1460, &[])),
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 17).udp(40088, 53, b"query")),
+                from_wan(Ip::new(REMOTE, BOX_WAN, 17).udp(40089, 53, b"query")),
+            ],
+        )
+        .rules(&[
+            "*filter",
+            ":INPUT DROP [0:0]",
+            ":FORWARD ACCEPT [0:0]",
+            ":OUTPUT ACCEPT [0:0]",
+            "-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
+            "-A INPUT -p tcp -m tcp --dport 22 -j REJECT --reject-with tcp-reset",
+            "-A INPUT -i lan0 -m conntrack --ctstate NEW -j ACCEPT",
+            "-A INPUT -i wan0 -j REJECT --reject-with icmp-admin-prohibited",
+            "-A OUTPUT -m conntrack --ctstate RELATED",
+            "COMMIT",
+        ])
         .observe(),
     ]
 }
