@@ -1383,15 +1383,25 @@ fn ruleset_cases() -> Vec<Case> {
 /// (`observe`). nfsim's TCP tracker is a placeholder for now: TCP here is a
 /// clean three-way handshake only.
 fn conntrack_cases() -> Vec<Case> {
-    let udp_out = |sport: u16, dst: Ipv4Addr, dport: u16| from_lan(Ip::new(LAN_HOST, dst, 17).udp(sport, dport, b"query"));
-    let udp_back = |src: Ipv4Addr, sport: u16, dport: u16| from_wan(Ip::new(src, LAN_HOST, 17).udp(sport, dport, b"answer"));
+    let udp_out =
+        |sport: u16, dst: Ipv4Addr, dport: u16| from_lan(Ip::new(LAN_HOST, dst, 17).udp(sport, dport, b"query"));
+    let udp_back =
+        |src: Ipv4Addr, sport: u16, dport: u16| from_wan(Ip::new(src, LAN_HOST, 17).udp(sport, dport, b"answer"));
     let syn = |sport: u16, dport: u16| {
         from_lan(Ip::new(LAN_HOST, REMOTE, 6).tcp(sport, dport, 0x1000_0000, 0, SYN, &MSS_1460, &[]))
     };
     let handshake = |sport: u16, dport: u16| {
         vec![
             syn(sport, dport),
-            from_wan(Ip::new(REMOTE, LAN_HOST, 6).tcp(dport, sport, 0x2000_0000, 0x1000_0001, SYN | ACK, &MSS_1460, &[])),
+            from_wan(Ip::new(REMOTE, LAN_HOST, 6).tcp(
+                dport,
+                sport,
+                0x2000_0000,
+                0x1000_0001,
+                SYN | ACK,
+                &MSS_1460,
+                &[],
+            )),
             from_lan(Ip::new(LAN_HOST, REMOTE, 6).tcp(sport, dport, 0x1000_0001, 0x2000_0001, ACK, &[], &[])),
         ]
     };
@@ -1549,19 +1559,16 @@ fn conntrack_cases() -> Vec<Case> {
             &[],
         ))
         .observe(),
-        Case::new(
-            "ct-untracked-ct-notrack",
-            vec![udp_out(40040, REMOTE, 9), udp_out(40041, REMOTE, 10)],
-        )
-        .rules(&{
-            let mut v = vec!["*raw", "-A PREROUTING -p udp -m udp --dport 9 -j CT --notrack", "COMMIT"];
-            v.extend(stateful(
-                &["-A FORWARD -m conntrack --ctstate UNTRACKED", "-A FORWARD -m state --state UNTRACKED -j ACCEPT"],
-                &[],
-            ));
-            v
-        })
-        .observe(),
+        Case::new("ct-untracked-ct-notrack", vec![udp_out(40040, REMOTE, 9), udp_out(40041, REMOTE, 10)])
+            .rules(&{
+                let mut v = vec!["*raw", "-A PREROUTING -p udp -m udp --dport 9 -j CT --notrack", "COMMIT"];
+                v.extend(stateful(
+                    &["-A FORWARD -m conntrack --ctstate UNTRACKED", "-A FORWARD -m state --state UNTRACKED -j ACCEPT"],
+                    &[],
+                ));
+                v
+            })
+            .observe(),
         Case::new(
             "ct-notrack-target",
             vec![
@@ -1730,7 +1737,11 @@ fn conntrack_cases() -> Vec<Case> {
         })
         .rules(&stateful(
             &["-A FORWARD -i wan0 -m conntrack --ctstate DNAT -j ACCEPT"],
-            &["*nat", "-A PREROUTING -i wan0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.10:80", "COMMIT"],
+            &[
+                "*nat",
+                "-A PREROUTING -i wan0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.10:80",
+                "COMMIT",
+            ],
         ))
         .observe(),
         Case::new(
@@ -1820,10 +1831,7 @@ const LIST_DELAY: Duration = Duration::from_millis(100);
 
 /// What nfsim's box emitted, its `iptables-save -c` after the frames (for a
 /// case with rules) and what a case with `observe` observes.
-fn run_nfsim(
-    case: &Case,
-    frames: &[(Side, Vec<u8>)],
-) -> Result<(Emitted, Option<String>, Option<Observed>), String> {
+fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<(Emitted, Option<String>, Option<Observed>), String> {
     let ruleset = match &case.rules {
         Some(text) => nfsim::ruleset::load(text, case.name).map_err(|e| e.to_string())?,
         None => nfsim::ruleset::Ruleset::default(),
@@ -2274,7 +2282,9 @@ fn compare_observed(expected: Option<&Observed>, got: Option<&Observed>, timer_t
                 }
         });
     if !same {
-        let show = |t: &str| if t.is_empty() { "(none)".to_string() } else { t.lines().collect::<Vec<_>>().join("\n        ") };
+        let show = |t: &str| {
+            if t.is_empty() { "(none)".to_string() } else { t.lines().collect::<Vec<_>>().join("\n        ") }
+        };
         diffs.push(format!(
             "conntrack -L differs:\n      kernel:\n        {}\n      nfsim:\n        {}",
             show(&e.conntrack),
@@ -2284,12 +2294,8 @@ fn compare_observed(expected: Option<&Observed>, got: Option<&Observed>, timer_t
     if e.stats != g.stats {
         let pairs = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
         let (ep, gp) = (pairs(&e.stats), pairs(&g.stats));
-        let fields: Vec<String> = ep
-            .iter()
-            .zip(&gp)
-            .filter(|(a, b)| a != b)
-            .map(|(a, b)| format!("kernel {a} nfsim {b}"))
-            .collect();
+        let fields: Vec<String> =
+            ep.iter().zip(&gp).filter(|(a, b)| a != b).map(|(a, b)| format!("kernel {a} nfsim {b}")).collect();
         diffs.push(format!("conntrack -S: {} (kernel {:?}, nfsim {:?})", fields.join(", "), e.stats, g.stats));
     }
     let (ek, gk): (Vec<String>, Vec<String>) =
@@ -2384,6 +2390,37 @@ impl Drop for NamespaceGuard {
     }
 }
 
+/// The global sysctls kdiff.py changes for a while (`nf_log_all_netns` for
+/// the whole run, `nf_conntrack_max` for one case): their values before the
+/// run, written back when dropped if they still differ (kdiff.py restores
+/// them itself; this covers it being killed).
+struct GlobalSysctlGuard {
+    saved: Vec<(&'static str, String)>,
+}
+
+impl GlobalSysctlGuard {
+    const KEYS: [&'static str; 2] =
+        ["/proc/sys/net/netfilter/nf_log_all_netns", "/proc/sys/net/netfilter/nf_conntrack_max"];
+    fn new() -> GlobalSysctlGuard {
+        let saved = Self::KEYS
+            .iter()
+            .filter_map(|k| std::fs::read_to_string(k).ok().map(|v| (*k, v.trim().to_string())))
+            .collect();
+        GlobalSysctlGuard { saved }
+    }
+}
+
+impl Drop for GlobalSysctlGuard {
+    fn drop(&mut self) {
+        for (key, value) in &self.saved {
+            if std::fs::read_to_string(key).is_ok_and(|now| now.trim() != value) {
+                eprintln!("kernel_diff: restoring {key} to {value}");
+                let _ = std::fs::write(key, value);
+            }
+        }
+    }
+}
+
 fn have(tool: &str) -> bool {
     Command::new(tool).arg(if tool == "ip" { "-V" } else { "--version" }).output().is_ok_and(|o| o.status.success())
 }
@@ -2394,7 +2431,7 @@ fn live_skip_reason() -> Option<String> {
     if !root {
         return Some("not root".into());
     }
-    for tool in ["ip", "python3", "ethtool", "iptables-legacy-restore", "iptables-legacy-save"] {
+    for tool in ["ip", "python3", "ethtool", "iptables-legacy-restore", "iptables-legacy-save", "conntrack"] {
         if !have(tool) {
             return Some(format!("{tool} is missing"));
         }
@@ -2431,6 +2468,7 @@ fn request_json(prefix: &str, cases: &[Case]) -> String {
 fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
     let prefix = format!("nfsim-kd-{}", std::process::id());
     let _guard = NamespaceGuard { prefix: prefix.clone() };
+    let _sysctls = GlobalSysctlGuard::new();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kernel/kdiff.py");
     let mut child = Command::new("python3")
         .arg(&script)
@@ -2500,7 +2538,7 @@ fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
 fn live_kernel_matches_recording() {
     if let Some(reason) = live_skip_reason() {
         eprintln!(
-            "skipping: {reason} (the live kernel differential test needs root, ip, python3, ethtool and iptables-legacy)"
+            "skipping: {reason} (the live kernel differential test needs root, ip, python3, ethtool, iptables-legacy and conntrack)"
         );
         return;
     }
