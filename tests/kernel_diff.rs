@@ -21,7 +21,7 @@
 //! IP ID and header checksum are masked on both sides (nfsim's header
 //! checksum is verified separately). Everything else must be identical.
 
-use nfsim::engine::Instant;
+use nfsim::engine::{Duration, Instant};
 use nfsim::net::{Host, HostConfig, Iface, Tx};
 use nfsim::wire::EthernetAddress;
 use std::collections::BTreeMap;
@@ -314,11 +314,77 @@ struct Case {
     /// (`iptables-legacy-restore` on the kernel, `nfsim::ruleset::load` in nfsim).
     rules: Option<String>,
     frames: Vec<(Side, Vec<u8>)>,
+    /// (frame index, milliseconds): wait that long before sending that frame.
+    pauses: Vec<(usize, u32)>,
+    /// Also record, after the frames, `conntrack -L`, `conntrack -S` and the
+    /// kernel log lines the case produced (see [`Case::klog_prefixes`]).
+    observe: bool,
+    /// `net.netfilter.nf_conntrack_max` for this case (global in the kernel:
+    /// kdiff.py sets it in the initial namespace around the frames only).
+    ct_max: Option<u32>,
 }
 
 impl Case {
     fn new(name: &'static str, frames: Vec<(Side, Vec<u8>)>) -> Case {
-        Case { name, sysctls: Vec::new(), no_default_route: false, lan_mtu: 1500, wan_mtu: 1500, rules: None, frames }
+        Case {
+            name,
+            sysctls: Vec::new(),
+            no_default_route: false,
+            lan_mtu: 1500,
+            wan_mtu: 1500,
+            rules: None,
+            frames,
+            pauses: Vec::new(),
+            observe: false,
+            ct_max: None,
+        }
+    }
+    /// Records conntrack -L / -S and the case's kernel log lines too.
+    fn observe(mut self) -> Case {
+        self.observe = true;
+        self
+    }
+    /// Waits `ms` milliseconds before frame `index`.
+    fn pause_before(mut self, index: usize, ms: u32) -> Case {
+        self.pauses.push((index, ms));
+        self
+    }
+    fn ct_max(mut self, max: u32) -> Case {
+        self.ct_max = Some(max);
+        self
+    }
+    /// The kernel log lines that belong to the case start with one of these:
+    /// every `--log-prefix` of its rules, and `nf_conntrack: ` when it sets
+    /// `nf_conntrack_max` (the table-full line). The kernel log is global, so
+    /// nothing else is attributed to a case.
+    fn klog_prefixes(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        for line in self.rules.iter().flat_map(|r| r.lines()) {
+            let mut rest = line;
+            while let Some(at) = rest.find("--log-prefix ") {
+                rest = &rest[at + "--log-prefix ".len()..];
+                let (prefix, tail) = match rest.strip_prefix('"') {
+                    Some(q) => q.split_once('"').unwrap_or((q, "")),
+                    None => rest.split_once(' ').unwrap_or((rest, "")),
+                };
+                v.push(prefix.to_string());
+                rest = tail;
+            }
+        }
+        if self.ct_max.is_some() {
+            v.push("nf_conntrack: ".into());
+        }
+        v
+    }
+    /// Virtual time offset of each frame: the pauses before it, summed.
+    fn frame_offsets(&self) -> Vec<Duration> {
+        let mut at = 0u64;
+        (0..self.frames.len())
+            .map(|i| {
+                at += self.pauses.iter().filter(|(j, _)| *j == i).map(|(_, ms)| u64::from(*ms)).sum::<u64>();
+                Duration::from_millis(at)
+            })
+            .collect()
     }
     /// The box's iptables ruleset, iptables-restore lines (`*table` ... `COMMIT`).
     fn rules(mut self, lines: &[&str]) -> Case {
@@ -380,6 +446,71 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "nodf-2000-with-record-route-fragmented",
         "first fragment: record route filled with 203.0.113.1, pointer 8 (as forward-with-record-route-option); \
          the later fragment (options not copied) agrees",
+    ),
+    (
+        "ct-table-full-drops",
+        "the kernel's box is a non-initial network namespace, so __nf_conntrack_alloc prints \
+         `nf_conntrack: nf_conntrack: table full in netns <inum>, dropping packet` (<4>); nfsim's Host \
+         always builds its conntrack with CtConfig.netns = None and prints the init_net form \
+         `nf_conntrack: nf_conntrack: table full, dropping packet`; HostConfig has no way to say the box \
+         is a non-initial namespace. Frames, listing (3 ESTABLISHED [ASSURED]), drop=2 and the \
+         iptables counters agree",
+    ),
+    (
+        "ct-udp-third-packet-within-2s-not-assured",
+        "UDP out, reply, out again at once: the kernel (nf_conntrack_udp_packet) sets ASSURED only when a \
+         packet after SEEN_REPLY comes later than stream_ts = creation + 2 s (then also 120 s); before \
+         that it refreshes to 30 s and leaves ASSURED clear. nfsim's listing shows the entry [ASSURED] \
+         (timer 29 like the kernel's): `udp 17 29 src=192.168.1.10 dst=198.51.100.7 sport=40090 dport=53 \
+         src=198.51.100.7 dst=192.168.1.10 sport=53 dport=40090 [ASSURED] mark=0 use=1`, the kernel's \
+         has no [ASSURED]; the `--ctstatus ASSURED` counter (0) agrees, so nfsim sets the bit after the \
+         FORWARD rules ran",
+    ),
+    (
+        "ct-acct-packets-bytes",
+        "as ct-udp-third-packet-within-2s-not-assured: nfsim lists the UDP entry (out, reply, out within \
+         2 s) [ASSURED], the kernel does not; packets=2 bytes=66 / packets=1 bytes=34 and the icmp \
+         entry's counters agree",
+    ),
+    (
+        "ct-generic-gre-and-proto-253",
+        "the kernel (6.18, nf_conntrack_proto_gre built in) tracks GRE with its own tracker: tuple \
+         srckey/dstkey (0x0 for version 0 GRE), timeout 30 s (180 s stream): `gre 47 29 src=192.168.1.10 \
+         dst=198.51.100.7 srckey=0x0 dstkey=0x0 src=198.51.100.7 dst=192.168.1.10 srckey=0x0 dstkey=0x0 \
+         mark=0 use=1`; nfsim tracks it as generic: `gre 47 599 src=192.168.1.10 dst=198.51.100.7 \
+         src=198.51.100.7 dst=192.168.1.10 mark=0 use=1`. Protocol 253 (generic, 599 [UNREPLIED]), \
+         frames and counters agree",
+    ),
+    (
+        "ct-box-time-exceeded-related-and-unconfirmed",
+        "the box's own ICMP errors are attached to the offending packet's conntrack by icmp_glue_bits \
+         (nf_ct_attach, RELATED) before conntrack-in at OUTPUT, even when that entry is unconfirmed: the \
+         kernel counts both time exceeded as RELATED (`[2:122] -A OUTPUT -m conntrack --ctstate RELATED`, \
+         INVALID [0:0], conntrack -S error=0). nfsim looks the quoted packet up in the table instead: the \
+         one about the confirmed flow is RELATED, the one about the first packet of a flow (unconfirmed, \
+         dying) is INVALID: RELATED [1:61], INVALID [1:61], error=1. Frames and listing agree",
+    ),
+    (
+        "ct-snat-udp-and-reply",
+        "nfsim does not apply SNAT: it forwards 192.168.1.10:40085 -> 198.51.100.7:53 with the source \
+         unchanged (the kernel's wan0 frame has ip source cb007101 and a recomputed ip and udp \
+         checksum) and keeps the reply tuple un-NATed (`... [UNREPLIED] src=198.51.100.7 dst=192.168.1.10 \
+         sport=53 dport=40085`; kernel `src=198.51.100.7 dst=203.0.113.1 sport=53 dport=40085`, no \
+         [UNREPLIED]). So the reply to 203.0.113.1:40085 is not de-NATed: nfsim makes it a second NEW \
+         entry, delivers it locally (INPUT [1:34]) and sends a port unreachable out of wan0; the kernel \
+         forwards it to 192.168.1.10 (lan0) as ESTABLISHED ([1:34] on the RELATED,ESTABLISHED rule)",
+    ),
+    (
+        "ct-dnat-tcp-handshake-port-forward",
+        "nfsim does not apply DNAT: the SYN to 203.0.113.1:8080 is delivered locally (INPUT [1:44]) and the \
+         box answers RST,ACK out of wan0; the kernel rewrites it to 192.168.1.10:80 and forwards it to lan0 \
+         (`--ctstate DNAT` rule [1:44], nat POSTROUTING [1:44]). Then the SYN-ACK from 192.168.1.10:80 \
+         finds no entry in nfsim (INVALID, dropped: invalid=1) where the kernel de-NATs it to source \
+         203.0.113.1:8080 and forwards it (TTL 63); the last ACK again gets a RST from nfsim. Kernel \
+         listing `tcp 6 431999 ESTABLISHED src=198.51.100.7 dst=203.0.113.1 sport=40086 dport=8080 \
+         src=192.168.1.10 dst=198.51.100.7 sport=80 dport=40086 [ASSURED]`, nfsim `tcp 6 9 CLOSE ... \
+         src=203.0.113.1 dst=198.51.100.7 sport=8080 dport=40086` (un-NATed reply tuple; CLOSE from the \
+         placeholder TCP tracker after its own RST)",
     ),
 ];
 
@@ -726,6 +857,7 @@ fn cases() -> Vec<Case> {
         ),
     ];
     cases.extend(ruleset_cases());
+    cases.extend(conntrack_cases());
     cases
 }
 
@@ -1246,6 +1378,396 @@ fn ruleset_cases() -> Vec<Case> {
     ]
 }
 
+/// Cases with connection tracking (and LOG) in the box: they also record
+/// `conntrack -L`, `conntrack -S` and the kernel log lines of their rules
+/// (`observe`). nfsim's TCP tracker is a placeholder for now: TCP here is a
+/// clean three-way handshake only.
+fn conntrack_cases() -> Vec<Case> {
+    let udp_out =
+        |sport: u16, dst: Ipv4Addr, dport: u16| from_lan(Ip::new(LAN_HOST, dst, 17).udp(sport, dport, b"query"));
+    let udp_back =
+        |src: Ipv4Addr, sport: u16, dport: u16| from_wan(Ip::new(src, LAN_HOST, 17).udp(sport, dport, b"answer"));
+    let syn = |sport: u16, dport: u16| {
+        from_lan(Ip::new(LAN_HOST, REMOTE, 6).tcp(sport, dport, 0x1000_0000, 0, SYN, &MSS_1460, &[]))
+    };
+    let handshake = |sport: u16, dport: u16| {
+        vec![
+            syn(sport, dport),
+            from_wan(Ip::new(REMOTE, LAN_HOST, 6).tcp(
+                dport,
+                sport,
+                0x2000_0000,
+                0x1000_0001,
+                SYN | ACK,
+                &MSS_1460,
+                &[],
+            )),
+            from_lan(Ip::new(LAN_HOST, REMOTE, 6).tcp(sport, dport, 0x1000_0001, 0x2000_0001, ACK, &[], &[])),
+        ]
+    };
+    // An on-link WAN host's own frame (its MAC, not the gateway's).
+    let from_wan_host = |packet: Vec<u8>| {
+        let src = Ipv4Addr::new(packet[12], packet[13], packet[14], packet[15]);
+        (Side::Wan, eth(BOX_WAN_MAC, host_mac(src), 0x0800, &packet))
+    };
+    // The WAN host's port unreachable about a datagram the box forwarded to it (TTL 63).
+    let port_unreachable = |sport: u16, dport: u16| {
+        let quoted = Ip::new(LAN_HOST, WAN_HOST, 17).ttl(63).udp(sport, dport, b"query");
+        Ip::new(WAN_HOST, LAN_HOST, 1).df(false).icmp(3, 3, [0; 4], &quoted)
+    };
+    let stateful = |before_new: &[&'static str], tail: &[&'static str]| -> Vec<&'static str> {
+        let mut v = vec![
+            "*filter",
+            ":INPUT ACCEPT [0:0]",
+            ":FORWARD DROP [0:0]",
+            ":OUTPUT ACCEPT [0:0]",
+            "-A FORWARD -m conntrack --ctstate INVALID -j DROP",
+            "-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
+        ];
+        v.extend_from_slice(before_new);
+        v.push("-A FORWARD -i lan0 -m conntrack --ctstate NEW -j ACCEPT");
+        v.push("COMMIT");
+        v.extend_from_slice(tail);
+        v
+    };
+
+    vec![
+        Case::new(
+            "ct-udp-flow-and-reply-stateful-forward",
+            vec![udp_out(40000, REMOTE, 53), udp_back(REMOTE, 53, 40000), udp_back(REMOTE, 53, 40001)],
+        )
+        .rules(&stateful(&[], &[]))
+        .observe(),
+        Case::new(
+            "ct-udp-out-unreplied",
+            vec![udp_out(40002, REMOTE, 5001), udp_out(40003, WAN_HOST, 5002), udp_out(40003, WAN_HOST, 5002)],
+        )
+        .rules(&stateful(&[], &[]))
+        .observe(),
+        // The third packet comes 2.5 s after the first: the entry is a stream
+        // now (ASSURED, 120 s), and the packet itself sees ASSURED.
+        Case::new(
+            "ct-udp-stream-assured-ctstatus-ctorigdst",
+            vec![
+                udp_out(40004, REMOTE, 53),
+                udp_back(REMOTE, 53, 40004),
+                udp_out(40004, REMOTE, 53),
+                udp_back(REMOTE, 53, 40004),
+            ],
+        )
+        .pause_before(2, 2500)
+        .rules(&stateful(
+            &[
+                "-A FORWARD -m conntrack --ctstatus ASSURED",
+                "-A FORWARD -m conntrack ! --ctstatus ASSURED",
+                "-A FORWARD -m conntrack --ctstatus SEEN_REPLY",
+                "-A FORWARD -m conntrack --ctstatus CONFIRMED",
+                "-A FORWARD -m conntrack --ctorigdst 198.51.100.7",
+                "-A FORWARD -m conntrack --ctorigsrc 192.168.1.10 --ctdir ORIGINAL",
+                "-A FORWARD -m conntrack --ctreplsrc 198.51.100.7 --ctdir REPLY",
+                "-A FORWARD -m conntrack --ctproto udp --ctorigdstport 53 --ctreplsrcport 53",
+                "-A FORWARD -m conntrack --ctexpire 0:30",
+                "-A FORWARD -m conntrack --ctexpire 31:200",
+            ],
+            &[],
+        ))
+        .observe(),
+        Case::new(
+            "ct-icmp-echo-through",
+            vec![
+                from_lan(Ip::new(LAN_HOST, REMOTE, 1).echo_request(0x4242, 1, b"ping")),
+                from_wan(Ip::new(REMOTE, LAN_HOST, 1).icmp(0, 0, [0x42, 0x42, 0, 1], b"ping")),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 1).echo_request(0x4242, 2, b"ping")),
+            ],
+        )
+        .rules(&stateful(&["-A FORWARD -p icmp -m conntrack --ctstate ESTABLISHED"], &[]))
+        .observe(),
+        Case::new(
+            "ct-icmp-echo-to-box",
+            vec![
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).echo_request(0x4343, 1, b"ping")),
+                from_wan(Ip::new(REMOTE, BOX_WAN, 1).echo_request(0x4444, 1, b"ping")),
+            ],
+        )
+        .rules(&[
+            "*filter",
+            ":INPUT DROP [0:0]",
+            ":FORWARD ACCEPT [0:0]",
+            ":OUTPUT ACCEPT [0:0]",
+            "-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
+            "-A INPUT -i lan0 -m conntrack --ctstate NEW -j ACCEPT",
+            "-A OUTPUT -m conntrack --ctstate ESTABLISHED --ctdir REPLY",
+            "COMMIT",
+        ])
+        .observe(),
+        Case::new(
+            "ct-icmp-port-unreachable-related",
+            vec![udp_out(40010, WAN_HOST, 9999), from_wan_host(port_unreachable(40010, 9999))],
+        )
+        .rules(&stateful(&["-A FORWARD -m conntrack --ctstate RELATED"], &[]))
+        .observe(),
+        Case::new(
+            "ct-icmp-error-unknown-flow-invalid",
+            vec![
+                from_wan_host(port_unreachable(40011, 9998)),
+                from_wan(Ip::new(REMOTE, LAN_HOST, 1).icmp(0, 0, [0x45, 0x45, 0, 1], b"stray")),
+            ],
+        )
+        .rules(&stateful(&[], &[]))
+        .observe(),
+        Case::new(
+            "ct-log-drop-user-chain",
+            vec![
+                from_lan(Ip::new(LAN_HOST, REMOTE, 6).options(NOP_NOP_ROUTER_ALERT).tcp(
+                    40020,
+                    80,
+                    0x1000_0000,
+                    0,
+                    SYN,
+                    &[2, 4, 0x05, 0xb4, 1, 3, 3, 7],
+                    &[],
+                )),
+                udp_out(40021, REMOTE, 53),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 1).options(NOP_NOP_ROUTER_ALERT).echo_request(0x4646, 1, b"ping")),
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 17).udp(40022, 7, b"to box")),
+            ],
+        )
+        .rules(&[
+            "*filter",
+            ":INPUT ACCEPT [0:0]",
+            ":FORWARD ACCEPT [0:0]",
+            ":OUTPUT ACCEPT [0:0]",
+            ":LOGDROP - [0:0]",
+            "-A INPUT -p udp -j LOG --log-prefix \"kd-in: \" --log-level 7",
+            "-A FORWARD -d 198.51.100.7/32 -j LOGDROP",
+            "-A LOGDROP -p tcp -j LOG --log-prefix \"kd-syn: \" --log-level 6 --log-tcp-options --log-ip-options",
+            "-A LOGDROP -p udp -j LOG --log-prefix \"kd-udp: \"",
+            "-A LOGDROP -p icmp -j LOG --log-prefix \"kd-icmp: \" --log-ip-options --log-tcp-sequence",
+            "-A LOGDROP -j DROP",
+            "COMMIT",
+        ])
+        .observe(),
+        Case::new(
+            "ct-reject-tcp-reset-and-host-prohibited-stateful",
+            vec![syn(40030, 23), udp_out(40031, REMOTE, 9), udp_out(40032, REMOTE, 53)],
+        )
+        .rules(&stateful(
+            &[
+                "-A FORWARD -p tcp -m tcp --dport 23 -j REJECT --reject-with tcp-reset",
+                "-A FORWARD -p udp -m udp --dport 9 -j REJECT --reject-with icmp-host-prohibited",
+            ],
+            &[],
+        ))
+        .observe(),
+        Case::new("ct-untracked-ct-notrack", vec![udp_out(40040, REMOTE, 9), udp_out(40041, REMOTE, 10)])
+            .rules(&{
+                let mut v = vec!["*raw", "-A PREROUTING -p udp -m udp --dport 9 -j CT --notrack", "COMMIT"];
+                v.extend(stateful(
+                    &["-A FORWARD -m conntrack --ctstate UNTRACKED", "-A FORWARD -m state --state UNTRACKED -j ACCEPT"],
+                    &[],
+                ));
+                v
+            })
+            .observe(),
+        Case::new(
+            "ct-notrack-target",
+            vec![
+                udp_out(40042, REMOTE, 9),
+                udp_out(40043, REMOTE, 10),
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 1).echo_request(0x4747, 1, b"ping")),
+            ],
+        )
+        .rules(&{
+            let mut v = vec![
+                "*raw",
+                "-A PREROUTING -p udp -m udp --dport 9 -j NOTRACK",
+                "-A OUTPUT -p icmp -j NOTRACK",
+                "COMMIT",
+            ];
+            v.extend(stateful(&["-A FORWARD -m state --state UNTRACKED -j ACCEPT"], &[]));
+            v
+        })
+        .observe(),
+        Case::new(
+            "ct-connmark-set-and-match-reply",
+            vec![
+                udp_out(40050, REMOTE, 53),
+                udp_back(REMOTE, 53, 40050),
+                udp_back(REMOTE, 53, 40051),
+                from_lan(Ip::new(LAN_HOST2, REMOTE, 17).udp(40052, 123, b"ntp")),
+            ],
+        )
+        .rules(&[
+            "*mangle",
+            "-A PREROUTING -i lan0 -s 192.168.1.10/32 -m conntrack --ctstate NEW -j CONNMARK --set-mark 0x7",
+            "-A PREROUTING -i wan0 -j CONNMARK --restore-mark",
+            "COMMIT",
+            "*filter",
+            ":INPUT ACCEPT [0:0]",
+            ":FORWARD DROP [0:0]",
+            ":OUTPUT ACCEPT [0:0]",
+            "-A FORWARD -m mark --mark 0x7",
+            "-A FORWARD -i wan0 -m connmark --mark 0x7 -j ACCEPT",
+            "-A FORWARD -i lan0 -j ACCEPT",
+            "COMMIT",
+        ])
+        .observe(),
+        Case::new("ct-tcp-handshake-through", handshake(40060, 80))
+            .rules(&stateful(&["-A FORWARD -p tcp -m conntrack --ctstate ESTABLISHED --ctstatus ASSURED"], &[]))
+            .observe(),
+        // nf_conntrack_max 3 (global; the namespace's own count is compared):
+        // three ASSURED handshakes fill the table, early drop finds nothing
+        // to evict, the next two packets are dropped with the table-full line.
+        Case::new("ct-table-full-drops", {
+            let mut f = Vec::new();
+            for sport in [40070, 40071, 40072] {
+                f.extend(handshake(sport, 80));
+            }
+            f.push(syn(40073, 80));
+            f.push(udp_out(40074, REMOTE, 53));
+            f
+        })
+        .ct_max(3)
+        .rules(&stateful(&[], &[]))
+        .observe(),
+        Case::new(
+            "ct-log-related-icmp-error-macdecode",
+            vec![udp_out(40080, WAN_HOST, 9997), from_wan_host(port_unreachable(40080, 9997))],
+        )
+        .rules(&stateful(
+            &[],
+            &[
+                "*mangle",
+                "-A FORWARD -m conntrack --ctstate RELATED -j LOG --log-prefix \"kd-rel: \" --log-macdecode",
+                "-A FORWARD -i lan0 -j LOG --log-prefix \"kd-new: \" --log-level 5 --log-tcp-sequence",
+                "COMMIT",
+            ],
+        ))
+        .observe(),
+        // Out, reply, out again within 2 s: not a stream yet (30 s, not ASSURED).
+        Case::new(
+            "ct-udp-third-packet-within-2s-not-assured",
+            vec![udp_out(40090, REMOTE, 53), udp_back(REMOTE, 53, 40090), udp_out(40090, REMOTE, 53)],
+        )
+        .rules(&stateful(&["-A FORWARD -m conntrack --ctstatus ASSURED"], &[]))
+        .observe(),
+        Case::new(
+            "ct-acct-packets-bytes",
+            vec![
+                udp_out(40081, REMOTE, 53),
+                udp_back(REMOTE, 53, 40081),
+                udp_out(40081, REMOTE, 53),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 1).echo_request(0x4848, 1, &ping_data(56))),
+            ],
+        )
+        .sysctl("net.netfilter.nf_conntrack_acct=1")
+        .rules(&stateful(&[], &[]))
+        .observe(),
+        Case::new(
+            "ct-udp-icmp-timeout-sysctls",
+            vec![
+                udp_out(40082, REMOTE, 53),
+                udp_back(REMOTE, 53, 40082),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 1).echo_request(0x4949, 1, b"ping")),
+            ],
+        )
+        .sysctl("net.netfilter.nf_conntrack_udp_timeout=10")
+        .sysctl("net.netfilter.nf_conntrack_icmp_timeout=5")
+        .rules(&stateful(&[], &[]))
+        .observe(),
+        Case::new("ct-generic-gre-and-proto-253", {
+            let mut gre = vec![0, 0, 0x08, 0x00];
+            gre.extend_from_slice(&Ip::new(LAN_HOST, REMOTE, 17).udp(1, 2, b"x"));
+            vec![
+                from_lan(Ip::new(LAN_HOST, REMOTE, 47).packet(&gre)),
+                from_wan(Ip::new(REMOTE, LAN_HOST, 47).packet(&gre)),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 253).packet(b"experimental")),
+            ]
+        })
+        .rules(&stateful(&["-A FORWARD -m conntrack --ctproto 47"], &[]))
+        .observe(),
+        Case::new(
+            "ct-icmp-timestamp-through",
+            vec![
+                from_lan(Ip::new(LAN_HOST, REMOTE, 1).icmp(13, 0, [0x4a, 0x4a, 0, 1], &[0; 12])),
+                from_wan(Ip::new(REMOTE, LAN_HOST, 1).icmp(14, 0, [0x4a, 0x4a, 0, 1], &[0; 12])),
+            ],
+        )
+        .rules(&stateful(&[], &[]))
+        .observe(),
+        // The box's own time exceeded: about a packet of a confirmed flow
+        // (RELATED), and about the first packet of a flow (its entry is
+        // unconfirmed and dies with it).
+        Case::new(
+            "ct-box-time-exceeded-related-and-unconfirmed",
+            vec![
+                udp_out(40083, REMOTE, 53),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(1).udp(40083, 53, b"query")),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 17).ttl(1).udp(40084, 53, b"query")),
+            ],
+        )
+        .rules(&stateful(
+            &[],
+            &[
+                "*mangle",
+                "-A OUTPUT -m conntrack --ctstate RELATED",
+                "-A OUTPUT -m conntrack --ctstate INVALID",
+                "-A OUTPUT -m conntrack --ctstate NEW",
+                "-A OUTPUT -m conntrack --ctstate UNTRACKED",
+                "COMMIT",
+            ],
+        ))
+        .observe(),
+        Case::new(
+            "ct-snat-udp-and-reply",
+            vec![udp_out(40085, REMOTE, 53), from_wan(Ip::new(REMOTE, BOX_WAN, 17).udp(53, 40085, b"answer"))],
+        )
+        .rules(&stateful(
+            &["-A FORWARD -m conntrack --ctstate SNAT", "-A FORWARD -m conntrack --ctrepldst 203.0.113.1"],
+            &["*nat", "-A POSTROUTING -o wan0 -j SNAT --to-source 203.0.113.1", "COMMIT"],
+        ))
+        .observe(),
+        Case::new("ct-dnat-tcp-handshake-port-forward", {
+            let (c, s) = (40086u16, 8080u16);
+            vec![
+                from_wan(Ip::new(REMOTE, BOX_WAN, 6).tcp(c, s, 0x3000_0000, 0, SYN, &MSS_1460, &[])),
+                from_lan(Ip::new(LAN_HOST, REMOTE, 6).tcp(80, c, 0x4000_0000, 0x3000_0001, SYN | ACK, &MSS_1460, &[])),
+                from_wan(Ip::new(REMOTE, BOX_WAN, 6).tcp(c, s, 0x3000_0001, 0x4000_0001, ACK, &[], &[])),
+            ]
+        })
+        .rules(&stateful(
+            &["-A FORWARD -i wan0 -m conntrack --ctstate DNAT -j ACCEPT"],
+            &[
+                "*nat",
+                "-A PREROUTING -i wan0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.1.10:80",
+                "COMMIT",
+            ],
+        ))
+        .observe(),
+        Case::new(
+            "ct-input-stateful-reject-to-box",
+            vec![
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 6).tcp(40087, 22, 0x1000_0000, 0, SYN, &MSS_1460, &[])),
+                from_lan(Ip::new(LAN_HOST, BOX_LAN, 17).udp(40088, 53, b"query")),
+                from_wan(Ip::new(REMOTE, BOX_WAN, 17).udp(40089, 53, b"query")),
+            ],
+        )
+        .rules(&[
+            "*filter",
+            ":INPUT DROP [0:0]",
+            ":FORWARD ACCEPT [0:0]",
+            ":OUTPUT ACCEPT [0:0]",
+            "-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
+            "-A INPUT -p tcp -m tcp --dport 22 -j REJECT --reject-with tcp-reset",
+            "-A INPUT -i lan0 -m conntrack --ctstate NEW -j ACCEPT",
+            "-A INPUT -i wan0 -j REJECT --reject-with icmp-admin-prohibited",
+            "-A OUTPUT -m conntrack --ctstate RELATED",
+            "COMMIT",
+        ])
+        .observe(),
+    ]
+}
+
 // ---------------------------------------------------------------------------
 // Running the cases on nfsim
 
@@ -1267,9 +1789,49 @@ fn group(frames: Vec<(Side, Vec<u8>)>) -> Emitted {
     frames
 }
 
-/// What nfsim's box emitted, and its `iptables-save -c` after the frames
-/// (for a case with rules).
-fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<(Emitted, Option<String>), String> {
+/// What a case with `observe` shows after its frames.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Observed {
+    /// `conntrack -L`, lines sorted.
+    conntrack: String,
+    /// `conntrack -S`, per-CPU rows summed: `found=0 invalid=1 ...`.
+    stats: String,
+    /// The case's kernel log lines, `<LEVEL>text`, oldest first.
+    klog: Vec<String>,
+}
+
+/// `conntrack -S`'s rows summed into one line of `name=value` pairs, in order.
+fn sum_ct_stats(text: &str) -> String {
+    let mut total: Vec<(String, u64)> = Vec::new();
+    for field in text.split_whitespace() {
+        let Some((k, v)) = field.split_once('=') else { continue };
+        let Ok(v) = v.parse::<u64>() else { continue };
+        if k == "cpu" {
+            continue;
+        }
+        match total.iter_mut().find(|(n, _)| n == k) {
+            Some((_, t)) => *t += v,
+            None => total.push((k.to_string(), v)),
+        }
+    }
+    total.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+}
+
+/// Lines sorted, each with its newline.
+fn sorted_lines(text: &str) -> String {
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.sort();
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// When nfsim lists conntrack after the last frame: the kernel's listing
+/// comes after 50 ms of silence, iptables-save and the fork of conntrack,
+/// 0.07-0.2 s after the last frame, so its timers show floor(timeout - 0.1x s).
+const LIST_DELAY: Duration = Duration::from_millis(100);
+
+/// What nfsim's box emitted, its `iptables-save -c` after the frames (for a
+/// case with rules) and what a case with `observe` observes.
+fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<(Emitted, Option<String>, Option<Observed>), String> {
     let ruleset = match &case.rules {
         Some(text) => nfsim::ruleset::load(text, case.name).map_err(|e| e.to_string())?,
         None => nfsim::ruleset::Ruleset::default(),
@@ -1282,25 +1844,51 @@ fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<(Emitted, Option
             .map(|(side, addr, mac, mtu)| format!("{}={addr}/24,mac={},mtu={mtu}", side.name(), mac_text(*mac)).parse())
             .collect::<Result<_, _>>()?,
         routes: case.routes().iter().map(|r| r.parse()).collect::<Result<_, _>>()?,
-        sysctls: case.sysctl_lines(),
+        sysctls: case
+            .sysctl_lines()
+            .into_iter()
+            .chain(case.ct_max.map(|m| format!("net.netfilter.nf_conntrack_max={m}")))
+            .collect(),
         neighbours: NEIGHBOURS.iter().map(|ip| (*ip, EthernetAddress(host_mac(*ip)))).collect(),
         seed: 1,
         ruleset,
     };
     let mut host = Host::new(&config)?;
     let mut capture = Capture::default();
-    let now = Instant::from_nanos(1_700_000_000_000_000_000);
-    for (side, frame) in frames {
+    let start = Instant::from_nanos(1_700_000_000_000_000_000);
+    let offsets = case.frame_offsets();
+    let mut now = start;
+    for (i, (side, frame)) in frames.iter().enumerate() {
+        let at = start + offsets.get(i).copied().unwrap_or(Duration::from_nanos(0));
+        if at != now {
+            now = at;
+            host.advance(now, &mut capture);
+        }
         host.receive(now, side.ifindex(), frame, &mut capture);
     }
+    let observed = case.observe.then(|| {
+        let list_at = now + LIST_DELAY;
+        host.advance(list_at, &mut capture);
+        let (conntrack, stats) = match &mut host.netfilter.conntrack {
+            Some(ct) => (sorted_lines(&ct.list(list_at)), sum_ct_stats(&ct.stats_text())),
+            None => (String::new(), sum_ct_stats(NO_CT_STATS)),
+        };
+        let mut klog = String::new();
+        nfsim::klog::Klog::write_syslog(&mut klog, host.klog.records());
+        Observed { conntrack, stats, klog: klog.lines().map(str::to_string).collect() }
+    });
     let emitted = capture
         .0
         .into_iter()
         .map(|(name, f)| Side::from_name(&name).map(|s| (s, f)).ok_or(format!("frame sent out of {name}")))
         .collect::<Result<Vec<_>, _>>()
         .map(group)?;
-    Ok((emitted, case.rules.as_ref().map(|_| host.netfilter.ruleset.save(true))))
+    Ok((emitted, case.rules.as_ref().map(|_| host.netfilter.ruleset.save(true)), observed))
 }
+
+/// `conntrack -S` of a namespace where conntrack never ran.
+const NO_CT_STATS: &str = "cpu=0   \tfound=0 invalid=0 insert=0 insert_failed=0 drop=0 early_drop=0 error=0 \
+                           search_restart=0 clash_resolve=0 chaintoolong=0 \n";
 
 // ---------------------------------------------------------------------------
 // The recording
@@ -1314,9 +1902,13 @@ struct Recorded {
     /// The ruleset loaded before the frames (iptables-restore text).
     rules: Option<String>,
     injected: Vec<(Side, Vec<u8>)>,
+    /// Pauses before frames (index, ms).
+    pauses: Vec<(usize, u32)>,
     emitted: Emitted,
     /// `iptables-legacy-save -c` after the frames, comment lines dropped.
     save: Option<String>,
+    /// conntrack -L / -S and the kernel log (cases with `observe`).
+    observed: Option<Observed>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -1351,12 +1943,17 @@ fn write_golden(records: &[Recorded]) -> String {
     s.push_str(
         "# rules LINE (the iptables-restore ruleset loaded first) / save LINE (iptables-legacy-save -c after)\n",
     );
+    s.push_str("# pause MS (wait before the next in) / ctstats LINE (conntrack -S, CPUs summed) /\n");
+    s.push_str("# ct LINE (conntrack -L, sorted) / klog \"<LEVEL>text\" (kernel log line, a JSON string)\n");
     for r in records {
         let _ = writeln!(s, "\ncase {}", r.name);
         for l in r.rules.iter().flat_map(|t| t.lines()) {
             let _ = writeln!(s, "rules {l}");
         }
-        for (side, f) in &r.injected {
+        for (i, (side, f)) in r.injected.iter().enumerate() {
+            for (_, ms) in r.pauses.iter().filter(|(j, _)| *j == i) {
+                let _ = writeln!(s, "pause {ms}");
+            }
             let _ = writeln!(s, "in {} {}", side.name(), hex(f));
         }
         for (side, f) in &r.emitted {
@@ -1364,6 +1961,15 @@ fn write_golden(records: &[Recorded]) -> String {
         }
         for l in r.save.iter().flat_map(|t| t.lines()) {
             let _ = writeln!(s, "save {l}");
+        }
+        if let Some(o) = &r.observed {
+            let _ = writeln!(s, "ctstats {}", o.stats);
+            for l in o.conntrack.lines() {
+                let _ = writeln!(s, "ct {l}");
+            }
+            for l in &o.klog {
+                let _ = writeln!(s, "klog {}", serde_json::Value::String(l.clone()));
+            }
         }
     }
     s
@@ -1386,6 +1992,27 @@ fn read_golden() -> Result<Vec<Recorded>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        if let Some((kind @ ("ctstats" | "ct" | "klog" | "pause"), rest)) = line.split_once(' ') {
+            let r = records.last_mut().ok_or_else(|| err(format!("{kind} before any case")))?;
+            if kind == "pause" {
+                let ms = rest.parse().map_err(|e| err(format!("pause: {e}")))?;
+                r.pauses.push((r.injected.len(), ms));
+                continue;
+            }
+            if kind == "ctstats" {
+                r.observed = Some(Observed { conntrack: String::new(), stats: rest.to_string(), klog: Vec::new() });
+                continue;
+            }
+            let o = r.observed.as_mut().ok_or_else(|| err(format!("{kind} before ctstats")))?;
+            if kind == "ct" {
+                o.conntrack.push_str(rest);
+                o.conntrack.push('\n');
+            } else {
+                let text: String = serde_json::from_str(rest).map_err(|e| err(format!("klog: {e}")))?;
+                o.klog.push(text);
+            }
+            continue;
+        }
         if let Some((kind @ ("rules" | "save"), rest)) = line.split_once(' ') {
             let r = records.last_mut().ok_or_else(|| err("rules or save before any case".into()))?;
             push_line(if kind == "rules" { &mut r.rules } else { &mut r.save }, rest);
@@ -1397,8 +2024,10 @@ fn read_golden() -> Result<Vec<Recorded>, String> {
                 name: name.to_string(),
                 rules: None,
                 injected: vec![],
+                pauses: vec![],
                 emitted: vec![],
                 save: None,
+                observed: None,
             }),
             [dir @ ("in" | "out"), iface, h] => {
                 let side = Side::from_name(iface).ok_or_else(|| err(format!("unknown interface {iface}")))?;
@@ -1600,6 +2229,88 @@ fn compare_save(expected: Option<&str>, got: Option<&str>) -> Vec<String> {
     }
 }
 
+/// The table-full line names the namespace by inode number, which differs
+/// from run to run: `in netns N`.
+fn normalise_klog(line: &str) -> String {
+    match line.find("in netns ") {
+        Some(at) => {
+            let tail = &line[at + "in netns ".len()..];
+            let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+            let tail = if digits == 0 { tail.strip_prefix('N').unwrap_or(tail) } else { &tail[digits..] };
+            format!("{}in netns N{tail}", &line[..at])
+        }
+        None => line.to_string(),
+    }
+}
+
+/// A `conntrack -L` line split into its timer (third column) and the rest.
+fn ct_line_timer(line: &str) -> (String, Option<u64>) {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words.get(2).and_then(|w| w.parse::<u64>().ok()) {
+        Some(t) => {
+            let mut w = words.clone();
+            w[2] = "T";
+            (w.join(" "), Some(t))
+        }
+        None => (words.join(" "), None),
+    }
+}
+
+/// Describes how two observations differ; empty when equal. Conntrack timers
+/// may differ by up to `timer_tolerance` seconds (0 against nfsim, whose
+/// virtual listing time is aligned with the live one; 2 between two live runs).
+fn compare_observed(expected: Option<&Observed>, got: Option<&Observed>, timer_tolerance: u64) -> Vec<String> {
+    let (e, g) = match (expected, got) {
+        (None, None) => return Vec::new(),
+        (Some(_), None) => return vec!["conntrack/klog: the kernel recorded them, nfsim gave none".into()],
+        (None, Some(_)) => return vec!["conntrack/klog: nfsim gave them, the kernel recorded none".into()],
+        (Some(e), Some(g)) => (e, g),
+    };
+    let mut diffs = Vec::new();
+    let split = |text: &str| {
+        let mut v: Vec<(String, Option<u64>)> = text.lines().map(ct_line_timer).collect();
+        v.sort();
+        v
+    };
+    let (el, gl) = (split(&e.conntrack), split(&g.conntrack));
+    let same = el.len() == gl.len()
+        && el.iter().zip(&gl).all(|((ek, et), (gk, gt))| {
+            ek == gk
+                && match (et, gt) {
+                    (Some(a), Some(b)) => a.abs_diff(*b) <= timer_tolerance,
+                    (a, b) => a == b,
+                }
+        });
+    if !same {
+        let show = |t: &str| {
+            if t.is_empty() { "(none)".to_string() } else { t.lines().collect::<Vec<_>>().join("\n        ") }
+        };
+        diffs.push(format!(
+            "conntrack -L differs:\n      kernel:\n        {}\n      nfsim:\n        {}",
+            show(&e.conntrack),
+            show(&g.conntrack)
+        ));
+    }
+    if e.stats != g.stats {
+        let pairs = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        let (ep, gp) = (pairs(&e.stats), pairs(&g.stats));
+        let fields: Vec<String> =
+            ep.iter().zip(&gp).filter(|(a, b)| a != b).map(|(a, b)| format!("kernel {a} nfsim {b}")).collect();
+        diffs.push(format!("conntrack -S: {} (kernel {:?}, nfsim {:?})", fields.join(", "), e.stats, g.stats));
+    }
+    let (ek, gk): (Vec<String>, Vec<String>) =
+        (e.klog.iter().map(|l| normalise_klog(l)).collect(), g.klog.iter().map(|l| normalise_klog(l)).collect());
+    if ek != gk {
+        for i in 0..ek.len().max(gk.len()) {
+            match (ek.get(i), gk.get(i)) {
+                (Some(a), Some(b)) if a == b => {}
+                (a, b) => diffs.push(format!("klog line {i}:\n      kernel {a:?}\n      nfsim  {b:?}")),
+            }
+        }
+    }
+    diffs
+}
+
 #[test]
 fn nfsim_matches_kernel_recording() {
     let records = read_golden().unwrap();
@@ -1622,7 +2333,11 @@ fn nfsim_matches_kernel_recording() {
             problems.push(format!("{}: the recording loaded other rules than the case has (re-record)", case.name));
             continue;
         }
-        let (got, save) = match run_nfsim(case, &case.frames) {
+        if rec.pauses != case.pauses {
+            problems.push(format!("{}: the recording paused otherwise than the case (re-record)", case.name));
+            continue;
+        }
+        let (got, save, observed) = match run_nfsim(case, &case.frames) {
             Ok(got) => got,
             Err(e) => {
                 problems.push(format!("{}: nfsim refused the configuration: {e}", case.name));
@@ -1631,6 +2346,7 @@ fn nfsim_matches_kernel_recording() {
         };
         let mut diffs = compare(&rec.emitted, &got);
         diffs.extend(compare_save(rec.save.as_deref(), save.as_deref()));
+        diffs.extend(compare_observed(rec.observed.as_ref(), observed.as_ref(), 0));
         let known_as = KNOWN_DIFFERENCES.iter().find(|(n, _)| *n == case.name).map(|(_, why)| *why);
         match (diffs.is_empty(), known_as) {
             (true, None) => agree += 1,
@@ -1674,6 +2390,37 @@ impl Drop for NamespaceGuard {
     }
 }
 
+/// The global sysctls kdiff.py changes for a while (`nf_log_all_netns` for
+/// the whole run, `nf_conntrack_max` for one case): their values before the
+/// run, written back when dropped if they still differ (kdiff.py restores
+/// them itself; this covers it being killed).
+struct GlobalSysctlGuard {
+    saved: Vec<(&'static str, String)>,
+}
+
+impl GlobalSysctlGuard {
+    const KEYS: [&'static str; 2] =
+        ["/proc/sys/net/netfilter/nf_log_all_netns", "/proc/sys/net/netfilter/nf_conntrack_max"];
+    fn new() -> GlobalSysctlGuard {
+        let saved = Self::KEYS
+            .iter()
+            .filter_map(|k| std::fs::read_to_string(k).ok().map(|v| (*k, v.trim().to_string())))
+            .collect();
+        GlobalSysctlGuard { saved }
+    }
+}
+
+impl Drop for GlobalSysctlGuard {
+    fn drop(&mut self) {
+        for (key, value) in &self.saved {
+            if std::fs::read_to_string(key).is_ok_and(|now| now.trim() != value) {
+                eprintln!("kernel_diff: restoring {key} to {value}");
+                let _ = std::fs::write(key, value);
+            }
+        }
+    }
+}
+
 fn have(tool: &str) -> bool {
     Command::new(tool).arg(if tool == "ip" { "-V" } else { "--version" }).output().is_ok_and(|o| o.status.success())
 }
@@ -1684,7 +2431,7 @@ fn live_skip_reason() -> Option<String> {
     if !root {
         return Some("not root".into());
     }
-    for tool in ["ip", "python3", "ethtool", "iptables-legacy-restore", "iptables-legacy-save"] {
+    for tool in ["ip", "python3", "ethtool", "iptables-legacy-restore", "iptables-legacy-save", "conntrack"] {
         if !have(tool) {
             return Some(format!("{tool} is missing"));
         }
@@ -1708,6 +2455,10 @@ fn request_json(prefix: &str, cases: &[Case]) -> String {
                 },
                 "rules": c.rules,
                 "frames": c.frames.iter().map(|(side, f)| vec![side.name().to_string(), hex(f)]).collect::<Vec<_>>(),
+                "pauses": c.pauses,
+                "observe": c.observe,
+                "klog_prefixes": c.klog_prefixes(),
+                "ct_max": c.ct_max,
             })
         })
         .collect();
@@ -1717,6 +2468,7 @@ fn request_json(prefix: &str, cases: &[Case]) -> String {
 fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
     let prefix = format!("nfsim-kd-{}", std::process::id());
     let _guard = NamespaceGuard { prefix: prefix.clone() };
+    let _sysctls = GlobalSysctlGuard::new();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kernel/kdiff.py");
     let mut child = Command::new("python3")
         .arg(&script)
@@ -1751,12 +2503,28 @@ fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
             serde_json::Value::String(s) => Some(s.clone()),
             other => return Err(format!("kdiff.py output: \"save\" is {other}")),
         };
+        let observed = match &v["stats"] {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(stats) => Some(Observed {
+                conntrack: v["conntrack"].as_str().ok_or("kdiff.py output: no \"conntrack\"")?.to_string(),
+                stats: stats.clone(),
+                klog: v["klog"]
+                    .as_array()
+                    .ok_or("kdiff.py output: no \"klog\"")?
+                    .iter()
+                    .map(|l| l.as_str().map(normalise_klog).ok_or("kdiff.py output: klog line not a string"))
+                    .collect::<Result<_, _>>()?,
+            }),
+            other => return Err(format!("kdiff.py output: \"stats\" is {other}")),
+        };
         records.push(Recorded {
             name: case.name.to_string(),
             rules: case.rules.clone(),
             injected: case.frames.clone(),
+            pauses: case.pauses.clone(),
             emitted: group(emitted),
             save,
+            observed,
         });
     }
     if records.len() != cases.len() {
@@ -1770,7 +2538,7 @@ fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
 fn live_kernel_matches_recording() {
     if let Some(reason) = live_skip_reason() {
         eprintln!(
-            "skipping: {reason} (the live kernel differential test needs root, ip, python3, ethtool and iptables-legacy)"
+            "skipping: {reason} (the live kernel differential test needs root, ip, python3, ethtool, iptables-legacy and conntrack)"
         );
         return;
     }
@@ -1790,9 +2558,11 @@ fn live_kernel_matches_recording() {
             None => problems.push(format!("{}: not in the recording", rec.name)),
             Some(g) if g.injected != rec.injected => problems.push(format!("{}: recorded with other frames", rec.name)),
             Some(g) if g.rules != rec.rules => problems.push(format!("{}: recorded with other rules", rec.name)),
+            Some(g) if g.pauses != rec.pauses => problems.push(format!("{}: recorded with other pauses", rec.name)),
             Some(g) => {
                 let mut diffs = compare(&g.emitted, &rec.emitted);
                 diffs.extend(compare_save(g.save.as_deref(), rec.save.as_deref()));
+                diffs.extend(compare_observed(g.observed.as_ref(), rec.observed.as_ref(), 2));
                 if !diffs.is_empty() {
                     problems.push(format!("{}:\n    {}", rec.name, diffs.join("\n    ")));
                 }

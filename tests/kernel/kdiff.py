@@ -11,7 +11,11 @@ Reads one JSON object on stdin:
                         "neighbours": [["192.168.1.10", "02:00:c0:a8:01:0a"], ...],
                         "sysctls": ["net.ipv4.ip_forward=1", ...]},
                 "rules": "*filter\n...COMMIT\n" or null,
-                "frames": [["lan0", "hex"], ...]}, ...]}
+                "frames": [["lan0", "hex"], ...],
+                "pauses": [[INDEX, MS], ...],
+                "observe": false,
+                "klog_prefixes": ["kd-syn: ", ...],
+                "ct_max": null}, ...]}
 
 For each case it builds three fresh namespaces, PREFIX-N-lan, PREFIX-N-box and
 PREFIX-N-wan, joined by veth pairs (box iface NAME <-> wire end "w" + NAME in
@@ -21,14 +25,32 @@ the frames with AF_PACKET on the wire ends, captures what the box emits there
 (direction "incoming" only) until 50 ms pass with nothing new, records
 `iptables-legacy-save -c` in the box (comment lines dropped; only for a case
 with rules), deletes the namespaces and prints one JSON line per case:
-{"name": ..., "out": [["lan0", "hex"], ...], "save": "..." or null}
+{"name": ..., "out": [["lan0", "hex"], ...], "save": "..." or null,
+ "conntrack": "..." or null, "stats": "..." or null, "klog": [...] or null}
 (frames in arrival order per interface, interfaces in the case's iface order).
+
+A pause [INDEX, MS] sleeps MS milliseconds before frame INDEX is sent.
+
+A case with "observe" also records, after its frames: `conntrack -L` in the
+box (stdout lines, sorted), `conntrack -S` (the per-CPU rows summed into one
+line of name=value pairs) and the kernel log lines it produced: /dev/kmsg is
+read from its end before the case, and afterwards every record whose text
+starts with one of "klog_prefixes" is kept as "<LEVEL>text" (the printk
+timestamp dropped). For as long as the run lasts, the global
+net.netfilter.nf_log_all_netns is 1 (so LOG in the box's namespace prints);
+its previous value is restored on exit, also on failure or SIGTERM.
+
+"ct_max" sets the global net.netfilter.nf_conntrack_max (init namespace; it
+is read-only in the others, and the limit is compared with each namespace's
+own count) just before the frames and restores it as soon as they are
+captured, also on failure.
 """
 
 import ctypes
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -82,6 +104,53 @@ def sysctl(key, value):
         f.write(str(value))
 
 
+def read_sysctl(key):
+    with open("/proc/sys/" + key.replace(".", "/")) as f:
+        return f.read().strip()
+
+
+LOG_ALL_NETNS = "net.netfilter.nf_log_all_netns"
+CT_MAX = "net.netfilter.nf_conntrack_max"
+
+
+class Kmsg:
+    """/dev/kmsg read from a mark: `mark()` skips to the end, `since()` gives
+    the records printed after it as (level, text)."""
+
+    def __init__(self):
+        self.fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+
+    def mark(self):
+        os.lseek(self.fd, 0, os.SEEK_END)
+
+    def since(self):
+        records = []
+        while True:
+            try:
+                rec = os.read(self.fd, 16384)
+            except BlockingIOError:
+                return records
+            except BrokenPipeError:  # overwritten while we read: go on from the oldest left
+                continue
+            head, _, text = rec.decode("utf-8", "replace").partition(";")
+            text = text.split("\n", 1)[0]  # continuation lines (" KEY=value") follow
+            records.append((int(head.split(",")[0]) & 7, text))
+
+    def close(self):
+        os.close(self.fd)
+
+
+def ct_stats(text):
+    """`conntrack -S`'s per-CPU rows summed: "found=0 invalid=1 ..." (in its order)."""
+    total = {}
+    for line in text.splitlines():
+        for field in line.split():
+            k, _, v = field.partition("=")
+            if k != "cpu" and v:
+                total[k] = total.get(k, 0) + int(v)
+    return " ".join("%s=%d" % kv for kv in total.items())
+
+
 def no_ipv6():
     for c in ("all", "default"):
         sysctl("net.ipv6.conf.%s.disable_ipv6" % c, 1)
@@ -105,7 +174,7 @@ def wire_ns(prefix, n, iface):
     return "%s-%d-%s" % (prefix, n, iface[:3])
 
 
-def run_case(prefix, n, case):
+def run_case(prefix, n, case, kmsg):
     box = "%s-%d-box" % (prefix, n)
     ifaces = case["box"]["ifaces"]
     wires = {i["name"]: wire_ns(prefix, n, i["name"]) for i in ifaces}
@@ -168,16 +237,42 @@ def run_case(prefix, n, case):
         if rules is not None:
             with In(box):
                 run("iptables-legacy-restore", inp=rules)
-        for dev, hexframe in case["frames"]:
-            socks[dev].send(bytes.fromhex(hexframe))
-        got = drain(socks, SILENCE)
+        observe = case.get("observe", False)
+        if observe:
+            kmsg.mark()
+        pauses = dict(case.get("pauses", []))
+        ct_max = case.get("ct_max")
+        old_max = None
+        try:
+            if ct_max is not None:
+                old_max = read_sysctl(CT_MAX)
+                sysctl(CT_MAX, ct_max)
+            for i, (dev, hexframe) in enumerate(case["frames"]):
+                if i in pauses:
+                    time.sleep(pauses[i] / 1000.0)
+                socks[dev].send(bytes.fromhex(hexframe))
+            got = drain(socks, SILENCE)
+        finally:
+            if old_max is not None:
+                sysctl(CT_MAX, old_max)
         save = None
         if rules is not None:
             with In(box):
                 text = run("iptables-legacy-save", "-c")
             save = "".join(l + "\n" for l in text.splitlines() if not l.startswith("#"))
+        observed = {"conntrack": None, "stats": None, "klog": None}
+        if observe:
+            with In(box):
+                listing = run("conntrack", "-L")
+                stats = run("conntrack", "-S")
+            prefixes = tuple(case.get("klog_prefixes", []))
+            observed = {
+                "conntrack": "".join(l + "\n" for l in sorted(listing.splitlines())),
+                "stats": ct_stats(stats),
+                "klog": ["<%d>%s" % r for r in kmsg.since() if prefixes and r[1].startswith(prefixes)],
+            }
         out = [[dev, f.hex()] for dev in [i["name"] for i in ifaces] for f in got.get(dev, [])]
-        return out, save
+        return out, save, observed
     finally:
         for s in socks.values():
             s.close()
@@ -208,11 +303,31 @@ def drain(socks, silence):
                 got.setdefault(by_fd[fd], []).append(data)
 
 
+def on_sigterm(signum, frame):
+    raise SystemExit("kdiff.py: terminated by signal %d" % signum)
+
+
 def main():
     req = json.load(sys.stdin)
-    for n, case in enumerate(req["cases"]):
-        out, save = run_case(req["prefix"], n, case)
-        print(json.dumps({"name": case["name"], "out": out, "save": save}), flush=True)
+    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.signal(signal.SIGHUP, on_sigterm)
+    kmsg = None
+    old_log_all = None
+    try:
+        if any(c.get("observe") for c in req["cases"]):
+            kmsg = Kmsg()
+            old_log_all = read_sysctl(LOG_ALL_NETNS)
+            sysctl(LOG_ALL_NETNS, 1)
+        for n, case in enumerate(req["cases"]):
+            out, save, observed = run_case(req["prefix"], n, case, kmsg)
+            line = {"name": case["name"], "out": out, "save": save}
+            line.update(observed)
+            print(json.dumps(line), flush=True)
+    finally:
+        if old_log_all is not None:
+            sysctl(LOG_ALL_NETNS, old_log_all)
+        if kmsg is not None:
+            kmsg.close()
 
 
 if __name__ == "__main__":
