@@ -448,31 +448,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
          the later fragment (options not copied) agrees",
     ),
     (
-        "ct-table-full-drops",
-        "the kernel's box is a non-initial network namespace, so __nf_conntrack_alloc prints \
-         `nf_conntrack: nf_conntrack: table full in netns <inum>, dropping packet` (<4>); nfsim's Host \
-         always builds its conntrack with CtConfig.netns = None and prints the init_net form \
-         `nf_conntrack: nf_conntrack: table full, dropping packet`; HostConfig has no way to say the box \
-         is a non-initial namespace. Frames, listing (3 ESTABLISHED [ASSURED]), drop=2 and the \
-         iptables counters agree",
-    ),
-    (
-        "ct-udp-third-packet-within-2s-not-assured",
-        "UDP out, reply, out again at once: the kernel (nf_conntrack_udp_packet) sets ASSURED only when a \
-         packet after SEEN_REPLY comes later than stream_ts = creation + 2 s (then also 120 s); before \
-         that it refreshes to 30 s and leaves ASSURED clear. nfsim's listing shows the entry [ASSURED] \
-         (timer 29 like the kernel's): `udp 17 29 src=192.168.1.10 dst=198.51.100.7 sport=40090 dport=53 \
-         src=198.51.100.7 dst=192.168.1.10 sport=53 dport=40090 [ASSURED] mark=0 use=1`, the kernel's \
-         has no [ASSURED]; the `--ctstatus ASSURED` counter (0) agrees, so nfsim sets the bit after the \
-         FORWARD rules ran",
-    ),
-    (
-        "ct-acct-packets-bytes",
-        "as ct-udp-third-packet-within-2s-not-assured: nfsim lists the UDP entry (out, reply, out within \
-         2 s) [ASSURED], the kernel does not; packets=2 bytes=66 / packets=1 bytes=34 and the icmp \
-         entry's counters agree",
-    ),
-    (
         "ct-generic-gre-and-proto-253",
         "the kernel (6.18, nf_conntrack_proto_gre built in) tracks GRE with its own tracker: tuple \
          srckey/dstkey (0x0 for version 0 GRE), timeout 30 s (180 s stream): `gre 47 29 src=192.168.1.10 \
@@ -480,15 +455,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
          mark=0 use=1`; nfsim tracks it as generic: `gre 47 599 src=192.168.1.10 dst=198.51.100.7 \
          src=198.51.100.7 dst=192.168.1.10 mark=0 use=1`. Protocol 253 (generic, 599 [UNREPLIED]), \
          frames and counters agree",
-    ),
-    (
-        "ct-box-time-exceeded-related-and-unconfirmed",
-        "the box's own ICMP errors are attached to the offending packet's conntrack by icmp_glue_bits \
-         (nf_ct_attach, RELATED) before conntrack-in at OUTPUT, even when that entry is unconfirmed: the \
-         kernel counts both time exceeded as RELATED (`[2:122] -A OUTPUT -m conntrack --ctstate RELATED`, \
-         INVALID [0:0], conntrack -S error=0). nfsim looks the quoted packet up in the table instead: the \
-         one about the confirmed flow is RELATED, the one about the first packet of a flow (unconfirmed, \
-         dying) is INVALID: RELATED [1:61], INVALID [1:61], error=1. Frames and listing agree",
     ),
     (
         "ct-snat-udp-and-reply",
@@ -1850,6 +1816,8 @@ fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<(Emitted, Option
             .chain(case.ct_max.map(|m| format!("net.netfilter.nf_conntrack_max={m}")))
             .collect(),
         neighbours: NEIGHBOURS.iter().map(|ip| (*ip, EthernetAddress(host_mac(*ip)))).collect(),
+        // The box is a namespace of its own, as the live run's is.
+        netns: Some(1),
         seed: 1,
         ruleset,
     };

@@ -371,7 +371,7 @@ mod test {
         pass(&mut t, &udp(S, C, 7000, 6000), ms(10), &s);
         pass(&mut t, &udp(C, S, 6000, 7000), ms(1000), &s);
         assert_eq!(t.timeout_secs(r, ms(1000)), 30, "replied but younger than 2 s");
-        assert!(t.get(r).has(status::ASSURED), "ASSURED comes with the first packet after the reply");
+        assert!(!t.get(r).has(status::ASSURED), "not yet a stream: no ASSURED within 2 s (observed on 6.18)");
         pass(&mut t, &udp(C, S, 6000, 7000), ms(2500), &s);
         assert_eq!(t.timeout_secs(r, ms(2500)), 120);
         assert!(t.list(ms(2500)).contains(" [ASSURED] mark=0"));
@@ -522,6 +522,9 @@ mod test {
         for port in [1, 2] {
             pass(&mut t, &udp(C, S, port, 9), secs(0), &s);
             pass(&mut t, &udp(S, C, 9, port), secs(0), &s);
+        }
+        // Still going more than 2 s later: streams, ASSURED.
+        for port in [1, 2] {
             pass(&mut t, &udp(C, S, port, 9), secs(3), &s);
         }
         let v = t.in_hook(&udp(C, S, 3, 9), false, 0, secs(3), &s);

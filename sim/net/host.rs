@@ -166,6 +166,9 @@ pub struct HostConfig {
     pub seed: u64,
     /// The iptables rules (empty: no table registered).
     pub ruleset: crate::ruleset::Ruleset,
+    /// The box's network namespace inode when it is not the initial
+    /// namespace (a box in a container); `None` for a whole machine.
+    pub netns: Option<u32>,
 }
 
 /// One box: a network namespace with its stack and netfilter.
@@ -247,7 +250,7 @@ impl Host {
             neigh.add_permanent(*ip, *mac);
         }
         let rng = Rng::new(config.seed).fork(&format!("host:{}", config.name));
-        let netfilter = Netfilter::new(config.ruleset.clone(), &sysctl, &rng);
+        let netfilter = Netfilter::new(config.ruleset.clone(), &sysctl, &rng, config.netns);
         Ok(Host {
             name: config.name.clone(),
             local: LocalTable::new(&ifaces),

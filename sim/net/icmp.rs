@@ -10,9 +10,10 @@
 
 use super::host::{Host, Reply, Tx};
 use super::ratelimit::ms_to_jiffies;
+use crate::conntrack::{CtDir, CtInfo};
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
-use crate::skb::{PktType, Skb};
+use crate::skb::{Nfct, PktType, Skb};
 use crate::wire::{IcmpPacket, IpProtocol, Ipv4Packet, icmp};
 use std::net::Ipv4Addr;
 
@@ -86,6 +87,10 @@ impl Host {
             msg.data_mut()[..quoted].copy_from_slice(&skb.data()[..quoted]);
             msg.fill_checksum();
         }
+        // icmp_glue_bits → nf_ct_attach: the error belongs to the offending
+        // packet's connection, RELATED in the other direction, even while
+        // that entry is unconfirmed.
+        out.nfct = related_to(skb.nfct);
         self.out = out;
         if !self.local_out(now, tx) {
             return None;
@@ -134,6 +139,17 @@ impl Host {
             icmp::types::ECHO_REPLY => self.stats.icmp.out_echo_reps += 1,
             _ => {}
         }
+    }
+}
+
+/// What `nf_ct_attach` gives a reply to a packet tracked as `nfct`.
+pub(super) fn related_to(nfct: Nfct) -> Nfct {
+    match nfct {
+        Nfct::Tracked(r) => Nfct::Tracked(r.with_info(match r.dir() {
+            CtDir::Original => CtInfo::RelatedReply,
+            CtDir::Reply => CtInfo::Related,
+        })),
+        other => other,
     }
 }
 

@@ -4,11 +4,10 @@
 //! `nf_send_unreach` hands them to `icmp_send`; resets are not limited.
 
 use super::host::{Host, Reply, Tx};
-use crate::conntrack::CtInfo;
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::netfilter::Hook;
-use crate::skb::{Nfct, PktType, Skb};
+use crate::skb::{PktType, Skb};
 use crate::wire::{Ipv4Packet, icmp};
 use crate::xt::targets::reject::RejectWith;
 use crate::xt::targets::reject_build::{self, Csum, Offending, ReplyRoute};
@@ -50,9 +49,7 @@ impl Host {
         let reply = reject_build::build(with, &offending, &route, &mut |s, d| ipid.select(now, s, d, 1, false)).ok()?;
         self.out.load(now, &reply);
         // nf_ct_attach: the reply belongs to the rejected packet's entry.
-        if let Nfct::Tracked(r) = skb.nfct {
-            self.out.nfct = Nfct::Tracked(r.with_info(CtInfo::RelatedReply));
-        }
+        self.out.nfct = super::icmp::related_to(skb.nfct);
         if !self.local_out(now, tx) {
             return None;
         }

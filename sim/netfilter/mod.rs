@@ -130,16 +130,18 @@ pub struct Netfilter {
 
 impl Default for Netfilter {
     fn default() -> Self {
-        Netfilter::new(Ruleset::new(), &Sysctls::default(), &Rng::new(0))
+        Netfilter::new(Ruleset::new(), &Sysctls::default(), &Rng::new(0), None)
     }
 }
 
 impl Netfilter {
     /// A box's netfilter with `ruleset` loaded; `rng` is the box's stream.
-    pub fn new(ruleset: Ruleset, sysctls: &Sysctls, rng: &Rng) -> Netfilter {
+    /// `netns` names the box's network namespace by inode when it is not
+    /// the initial one (the kernel's table-full message says which).
+    pub fn new(ruleset: Ruleset, sysctls: &Sysctls, rng: &Rng, netns: Option<u32>) -> Netfilter {
         let conntrack = needs_conntrack(&ruleset).then(|| {
             let seed = rng.fork("conntrack-hash").next_u64();
-            Conntrack::new(CtConfig::from_sysctls(sysctls, seed))
+            Conntrack::new(CtConfig { netns, ..CtConfig::from_sysctls(sysctls, seed) })
         });
         Netfilter {
             ruleset,
@@ -326,7 +328,10 @@ impl Netfilter {
     /// The packet is gone: an entry it created but never confirmed dies
     /// with it (a packet dropped before its last hook leaves no entry).
     pub fn packet_done(&mut self, skb: &mut Skb) {
+        // Only the packet that created the entry (NEW) owns it; a reply
+        // attached to it (RELATED, nf_ct_attach) only borrows it.
         if let (Nfct::Tracked(r), Some(ct)) = (skb.nfct, &mut self.conntrack)
+            && r.info == CtInfo::New
             && ct.is_live(r)
             && !ct.get(r).is_confirmed()
         {
