@@ -448,15 +448,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
          the later fragment (options not copied) agrees",
     ),
     (
-        "ct-generic-gre-and-proto-253",
-        "the kernel (6.18, nf_conntrack_proto_gre built in) tracks GRE with its own tracker: tuple \
-         srckey/dstkey (0x0 for version 0 GRE), timeout 30 s (180 s stream): `gre 47 29 src=192.168.1.10 \
-         dst=198.51.100.7 srckey=0x0 dstkey=0x0 src=198.51.100.7 dst=192.168.1.10 srckey=0x0 dstkey=0x0 \
-         mark=0 use=1`; nfsim tracks it as generic: `gre 47 599 src=192.168.1.10 dst=198.51.100.7 \
-         src=198.51.100.7 dst=192.168.1.10 mark=0 use=1`. Protocol 253 (generic, 599 [UNREPLIED]), \
-         frames and counters agree",
-    ),
-    (
         "ct-snat-udp-and-reply",
         "nfsim does not apply SNAT: it forwards 192.168.1.10:40085 -> 198.51.100.7:53 with the source \
          unchanged (the kernel's wan0 frame has ip source cb007101 and a recomputed ip and udp \

@@ -230,6 +230,7 @@ impl fmt::Display for Tuple {
             proto_num::ICMP => {
                 write!(f, "type={} code={} id={} ", self.icmp_type(), self.icmp_code(), self.icmp_id())
             }
+            proto_num::GRE => write!(f, "srckey={:#x} dstkey={:#x} ", self.sport, self.dport),
             _ => Ok(()),
         }
     }

@@ -9,6 +9,7 @@
 //! the core applies what they return.
 
 pub mod generic;
+mod gre;
 pub mod icmp;
 pub mod tcp;
 pub mod udp;
@@ -95,6 +96,7 @@ pub fn tracker(proto: u8) -> &'static dyn L4Tracker {
         proto_num::UDP => &udp::Udp,
         proto_num::UDPLITE => &udp::UdpLite,
         proto_num::ICMP => &icmp::Icmp,
+        proto_num::GRE => &gre::Gre,
         _ => &generic::Generic,
     }
 }
