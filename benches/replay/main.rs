@@ -1,20 +1,34 @@
 //! `cargo bench --bench replay`: the replay pipeline against a bare read loop.
 //!
-//! Workload: `mixed-1m` from `../shared/bench/gen_pcaps.py` (1,000,000 frames,
-//! 741 B average, as they arrive at a NAT router), generated once and cached
-//! under `target/bench/`. Where `../shared` is absent, a capture of the same
-//! shape is generated here instead (see `synth`). Prints packets/s of:
-//! - the bare loop: read the file and touch every header (the floor);
-//! - the replay pipeline (no rules yet) writing egress.pcapng and verdicts.jsonl
-//!   to files, and the same with outputs discarded;
+//! Workloads, generated once and cached under `target/bench/`:
+//! - `mixed-1m` from `../shared/bench/gen_pcaps.py mixed` (1,000,000 frames,
+//!   741 B average, as they arrive at a NAT router);
+//! - `synflood-1m` from `gen_pcaps.py synflood` (1,000,000 SYNs from unique
+//!   sources in 198.18.0.0/15 to the router's public address, port 443, which
+//!   the ruleset DNATs, arriving on wan0).
 //!
-//! and their ratio, plus peak RSS after a 100k-packet and the 1M-packet replay
-//! (flat memory: the second must not be larger by more than the buffers).
+//! Where `../shared` is absent, captures of the same shape are generated here
+//! (see `synth`), and `router.rules` (ours, the same shape) stands in for
+//! `bench.rules`. Prints, for each workload, packets/s of:
+//! - the bare loop: read the file and touch every header (the floor);
+//! - the replay pipeline with no rules (mixed-1m only) and with the router's
+//!   ruleset loaded, outputs discarded (the headline) and written to files;
+//!
+//! with the ratio of each replay's time to the bare loop's; with rules also
+//! the conntrack work: entries allocated (NEW packets) and confirmed per
+//! second, the drops (table full) and early drops, the entries left at the
+//! end and the table's bytes per entry. Then the peak RSS after a
+//! 100k-packet and the 1M-packet replay (flat memory).
+//!
+//! Arguments (after `--`): `--only WORD` runs the measurements whose label
+//! contains WORD (the bare loops always run); `--small` uses the 100k
+//! captures; `--runs N` (default 3, best of).
 
 use nfsim::net::{Host, HostConfig};
 use nfsim::pcap::Reader;
 use nfsim::pcap::egress;
 use nfsim::pcap::replay::{IngressRules, Replay};
+use nfsim::ruleset::Ruleset;
 use nfsim::wire::{Ipv4Packet, TcpPacket};
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -24,78 +38,191 @@ use std::time::Instant as WallClock;
 
 mod synth;
 
+/// Command-line choices.
+struct Args {
+    only: Option<String>,
+    small: bool,
+    runs: usize,
+}
+
+impl Args {
+    fn parse() -> Args {
+        let mut args = Args { only: None, small: false, runs: 3 };
+        let mut it = std::env::args().skip(1);
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "--only" => args.only = it.next(),
+                "--small" => args.small = true,
+                "--runs" => args.runs = it.next().and_then(|n| n.parse().ok()).unwrap_or(3),
+                _ => {} // `--bench` from cargo, and anything else
+            }
+        }
+        args
+    }
+
+    fn wants(&self, label: &str) -> bool {
+        self.only.as_ref().is_none_or(|w| label.contains(w.as_str()))
+    }
+}
+
+/// The shape of a capture.
+#[derive(Clone, Copy)]
+enum Kind {
+    Mixed,
+    Synflood,
+}
+
 fn main() {
+    let args = Args::parse();
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench");
     std::fs::create_dir_all(&dir).expect("target/bench");
-    let small = workload(&dir, 100_000);
-    let full = workload(&dir, 1_000_000);
-
-    let (n, bare) = best_of(3, || bare_loop(&full));
-    println!("bare loop      {n} packets  {:>6.2} M pkt/s", n as f64 / bare / 1e6);
     let out = dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
-    let (_, to_sink) = best_of(3, || replay(&full, None));
-    println!(
-        "replay (sink)  {n} packets  {:>6.2} M pkt/s  {:.2}x the bare loop's time",
-        n as f64 / to_sink / 1e6,
-        to_sink / bare
-    );
-    let (_, to_files) = best_of(3, || replay(&full, Some(&out)));
-    println!(
-        "replay (files) {n} packets  {:>6.2} M pkt/s  {:.2}x the bare loop's time",
-        n as f64 / to_files / 1e6,
-        to_files / bare
-    );
+    let rules = router_rules();
+    let size = if args.small { 100_000 } else { 1_000_000 };
+    let label = if args.small { "100k" } else { "1m" };
 
-    // Memory: a fresh process would be cleaner; peak RSS only grows, so a
-    // 1M replay that does not raise the 100k peak shows flat memory.
-    replay(&small, Some(&out));
-    let after_small = peak_rss_kib();
-    replay(&full, Some(&out));
-    let after_full = peak_rss_kib();
-    println!("peak RSS       {after_small} KiB after 100k packets, {after_full} KiB after 1M");
+    for kind in [Kind::Mixed, Kind::Synflood] {
+        let name = match kind {
+            Kind::Mixed => "mixed",
+            Kind::Synflood => "synflood",
+        };
+        let wanted = |what: &str| args.wants(&format!("{name} {what}"));
+        if !["norules", "rules sink", "rules files"].into_iter().any(wanted) {
+            continue;
+        }
+        let path = workload(&dir, kind, size);
+        let (n, bare) = best_of(args.runs, || timed_bare_loop(&path));
+        let n = n.packets;
+        println!("{name}-{label}: bare loop {n} packets {:>7.2} M pkt/s", n as f64 / bare / 1e6);
+        let run = |what: &str, rules: Option<&Ruleset>, out: Option<&Path>| {
+            if !wanted(what) {
+                return;
+            }
+            let (f, secs) = best_of(args.runs, || replay(&path, rules, out));
+            print!(
+                "  {what:<12} {:>7.3} M pkt/s  {:>5.2}x the bare loop's time",
+                f.packets as f64 / secs / 1e6,
+                secs / bare
+            );
+            if rules.is_some() {
+                println!(
+                    "  {:>7.3} M new conn/s confirmed ({} of {} NEW entries; {:.3} M NEW/s)  \
+                     ct drop {} early_drop {}  {} entries at the end, {}",
+                    f.confirmed as f64 / secs / 1e6,
+                    f.confirmed,
+                    f.created,
+                    f.created as f64 / secs / 1e6,
+                    f.ct_drop,
+                    f.early_drop,
+                    f.entries,
+                    match f.entries {
+                        0 => format!("{} B held", f.memory),
+                        n => format!("{:.0} B/entry", f.memory as f64 / f64::from(n)),
+                    }
+                );
+            } else {
+                println!();
+            }
+        };
+        if matches!(kind, Kind::Mixed) {
+            run("norules sink", None, None);
+            run("norules files", None, Some(&out));
+        }
+        run("rules sink", Some(&rules), None);
+        run("rules files", Some(&rules), Some(&out));
+    }
+
+    if args.wants("rss") && !args.small {
+        // Memory: a fresh process would be cleaner; peak RSS only grows, so a
+        // 1M replay that does not raise the 100k peak shows flat memory.
+        let small = workload(&dir, Kind::Mixed, 100_000);
+        let full = workload(&dir, Kind::Mixed, 1_000_000);
+        replay(&small, Some(&rules), Some(&out));
+        let after_small = peak_rss_kib();
+        replay(&full, Some(&rules), Some(&out));
+        let after_full = peak_rss_kib();
+        println!("peak RSS (mixed, rules) {after_small} KiB after 100k packets, {after_full} KiB after 1M");
+    }
+}
+
+/// The router's ruleset: `../shared/bench/bench.rules`, or ours of the same shape.
+fn router_rules() -> Ruleset {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/bench.rules");
+    let (text, origin) = match std::fs::read_to_string(&shared) {
+        Ok(text) => (text, shared.display().to_string()),
+        Err(_) => (include_str!("router.rules").to_string(), "benches/replay/router.rules".to_string()),
+    };
+    eprintln!("ruleset: {origin}");
+    nfsim::ruleset::load(&text, &origin).unwrap_or_else(|e| panic!("{origin}: {e}"))
 }
 
 /// The capture of `packets` packets, generated once.
-fn workload(dir: &Path, packets: u64) -> PathBuf {
-    let path = dir.join(format!("mixed-{packets}.pcap"));
+fn workload(dir: &Path, kind: Kind, packets: u64) -> PathBuf {
+    let name = match kind {
+        Kind::Mixed => "mixed",
+        Kind::Synflood => "synflood",
+    };
+    let path = dir.join(format!("{name}-{packets}.pcap"));
     if path.exists() {
         return path;
     }
     let generator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/gen_pcaps.py");
     if generator.exists() {
         eprintln!("generating {} with {}", path.display(), generator.display());
-        let status = std::process::Command::new("python3")
-            .arg(&generator)
-            .args(["mixed", "-o"])
-            .arg(&path)
-            .arg("--packets")
-            .arg(packets.to_string())
+        let mut cmd = std::process::Command::new("python3");
+        cmd.arg(&generator).args([name, "-o"]).arg(&path).arg("--packets").arg(packets.to_string());
+        if let Kind::Mixed = kind {
             // The generator's defaults are sized for 1M packets; scale them.
-            .arg("--tcp-conns")
-            .arg((packets / 100).to_string())
-            .arg("--icmp-packets")
-            .arg((packets / 50).to_string())
-            .status()
-            .expect("python3");
+            cmd.arg("--tcp-conns").arg((packets / 100).to_string());
+            cmd.arg("--icmp-packets").arg((packets / 50).to_string());
+        }
+        let status = cmd.status().expect("python3");
         assert!(status.success(), "gen_pcaps.py failed");
     } else {
         eprintln!("../shared/bench absent: generating {} of the same shape", path.display());
-        synth::write_mixed(&path, packets).expect("synthetic workload");
+        match kind {
+            Kind::Mixed => synth::write_mixed(&path, packets),
+            Kind::Synflood => synth::write_synflood(&path, packets),
+        }
+        .expect("synthetic workload");
     }
     path
 }
 
-#[allow(clippy::disallowed_types)] // a benchmark measures the wall clock
-fn best_of(runs: usize, mut f: impl FnMut() -> u64) -> (u64, f64) {
-    let mut best = f64::MAX;
-    let mut n = 0;
-    for _ in 0..runs {
-        let t = WallClock::now();
-        n = f();
-        best = best.min(t.elapsed().as_secs_f64());
+/// The figures of the fastest of `runs` runs, and its time in seconds.
+fn best_of(runs: usize, mut f: impl FnMut() -> (f64, Figures)) -> (Figures, f64) {
+    let mut best = (Figures::default(), f64::MAX);
+    for _ in 0..runs.max(1) {
+        let (secs, figures) = f();
+        if secs < best.1 {
+            best = (figures, secs);
+        }
     }
-    (n, best)
+    best
+}
+
+/// What one replay did.
+#[derive(Clone, Copy, Debug, Default)]
+struct Figures {
+    packets: u64,
+    /// Conntrack entries allocated (NEW packets) and confirmed.
+    created: u64,
+    confirmed: u64,
+    /// Conntrack's `drop` and `early_drop` counters.
+    ct_drop: u32,
+    early_drop: u32,
+    /// Entries at the end, and the table's bytes then.
+    entries: u32,
+    memory: usize,
+}
+
+/// The bare loop, timed.
+#[allow(clippy::disallowed_types)] // a benchmark measures the wall clock
+fn timed_bare_loop(path: &Path) -> (f64, Figures) {
+    let t = WallClock::now();
+    let n = bare_loop(path);
+    (t.elapsed().as_secs_f64(), Figures { packets: n, ..Figures::default() })
 }
 
 /// Reads every record and touches the Ethernet, IPv4 and transport headers.
@@ -120,7 +247,7 @@ fn bare_loop(path: &Path) -> u64 {
 }
 
 /// The bench router: lan0 192.168.1.1/24, wan0 198.51.100.2/24 (as bench.rules).
-fn router() -> Host {
+fn router(ruleset: Option<&Ruleset>) -> Host {
     let config = HostConfig {
         name: "router".into(),
         ifaces: vec![
@@ -131,17 +258,21 @@ fn router() -> Host {
         sysctls: vec!["net.ipv4.ip_forward=1".into()],
         neighbours: vec![("198.51.100.1".parse().unwrap(), "02:00:00:00:02:fe".parse().unwrap())],
         seed: 1,
-        ..HostConfig::default()
+        ruleset: ruleset.cloned().unwrap_or_default(),
+        netns: None,
     };
     Host::new(&config).unwrap()
 }
 
-fn replay(path: &Path, out: Option<&Path>) -> u64 {
-    let mut host = router();
+/// Replays `path` through the router, outputs to files in `out` or discarded;
+/// the time covers the replay only (not building the box).
+#[allow(clippy::disallowed_types)] // a benchmark measures the wall clock
+fn replay(path: &Path, ruleset: Option<&Ruleset>, out: Option<&Path>) -> (f64, Figures) {
+    let mut host = router(ruleset);
     let mut reader = Reader::new(BufReader::with_capacity(0, File::open(path).unwrap())).unwrap();
     let rules = IngressRules::default();
-
-    match out {
+    let t = WallClock::now();
+    let packets = match out {
         Some(dir) => {
             let mut egress = egress::pcapng(
                 &host,
@@ -151,6 +282,7 @@ fn replay(path: &Path, out: Option<&Path>) -> u64 {
             let mut verdicts = BufWriter::with_capacity(1 << 20, File::create(dir.join("verdicts.jsonl")).unwrap());
             let mut replay = Replay::new(&mut host, &rules).unwrap();
             replay.run(&mut reader, &mut egress, &mut verdicts, &mut std::io::sink()).unwrap();
+            drop(egress);
             replay.tally.packets
         }
         None => {
@@ -159,7 +291,19 @@ fn replay(path: &Path, out: Option<&Path>) -> u64 {
             replay.run(&mut reader, &mut egress, &mut std::io::sink(), &mut std::io::sink()).unwrap();
             replay.tally.packets
         }
+    };
+    let secs = t.elapsed().as_secs_f64();
+    let mut f = Figures { packets, ..Figures::default() };
+    if let Some(ct) = &host.netfilter.conntrack {
+        let work = ct.work();
+        f.created = work.created;
+        f.confirmed = work.confirmed;
+        f.ct_drop = ct.stats().drop;
+        f.early_drop = ct.stats().early_drop;
+        f.entries = ct.count();
+        f.memory = ct.memory_bytes();
     }
+    (secs, f)
 }
 
 fn peak_rss_kib() -> u64 {

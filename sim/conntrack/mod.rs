@@ -141,6 +141,19 @@ pub struct Conntrack {
     stats: Stats,
     /// Draws the confirm chain-length limit (50..79), as `get_random_u32_below`.
     rng: Rng,
+    /// Entries allocated and entries confirmed so far (benchmarks' figures;
+    /// the kernel prints neither).
+    work: Work,
+}
+
+/// How many entries a table has made: allocated (a NEW packet's unconfirmed
+/// entry) and confirmed (inserted into the hash).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Unconfirmed entries allocated.
+    pub created: u64,
+    /// Entries confirmed into the table.
+    pub confirmed: u64,
 }
 
 /// Absolute jiffies at `now`.
@@ -157,6 +170,7 @@ impl Conntrack {
             netns: config.netns,
             stats: Stats::default(),
             rng: Rng::new(config.seed).fork("conntrack/chainlen"),
+            work: Work::default(),
         }
     }
 
@@ -221,6 +235,11 @@ impl Conntrack {
     /// The counters.
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// Entries allocated and confirmed since the table was made.
+    pub fn work(&self) -> Work {
+        self.work
     }
 
     /// The entry limit.

@@ -153,6 +153,7 @@ impl Conntrack {
         }
         c.acct = sysctls.enabled(Sysctl::NfConntrackAcct);
         let slot = self.table.alloc(c);
+        self.work.created += 1;
         if self.table.conn(slot).acct {
             self.table.acct.insert(slot, Acct::default());
         }
@@ -248,6 +249,7 @@ impl Conntrack {
         c.timeout = now32.wrapping_add(c.timeout);
         c.status |= status::CONFIRMED;
         self.table.link(ct.slot);
+        self.work.confirmed += 1;
         Ok(ct)
     }
 

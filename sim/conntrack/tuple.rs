@@ -271,9 +271,9 @@ mod test {
 
     #[test]
     fn generic_tuples_have_no_ports() {
-        let ip = crate::xt::TestPacket::ipv4([1, 2, 3, 4], [5, 6, 7, 8], 47, &[1, 2, 3, 4, 5, 6, 7, 8]);
+        let ip = crate::xt::TestPacket::ipv4([1, 2, 3, 4], [5, 6, 7, 8], 253, &[1, 2, 3, 4, 5, 6, 7, 8]);
         let (t, _) = from_packet(&ip).unwrap();
-        assert_eq!((t.sport, t.dport, t.proto), (0, 0, 47));
+        assert_eq!((t.sport, t.dport, t.proto), (0, 0, 253));
         assert_eq!(t.to_string(), "src=1.2.3.4 dst=5.6.7.8 ");
     }
 

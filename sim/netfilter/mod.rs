@@ -17,7 +17,7 @@ mod trace;
 mod view;
 
 pub use trace::TraceEvent;
-pub use view::{Effects, SkbView};
+pub use view::{CtSource, Effects, SkbView};
 
 use crate::conntrack::{Conntrack, CtConfig, CtInfo};
 use crate::engine::{Instant, Rng};
@@ -165,15 +165,18 @@ impl Netfilter {
     /// `table/CHAIN/N` (or `table/CHAIN/policy`) for a decision, as verdict
     /// lines and transcripts name it.
     pub fn describe(&self, d: &Decided, out: &mut String) {
-        use std::fmt::Write as _;
-        let table = d.table.as_str();
+        // Once per packet: pushed piece by piece, without `format!`.
+        out.push_str(d.table.as_str());
+        out.push('/');
         match d.rule {
             Some((chain, n)) => {
-                let chain = self.ruleset.chain_name(d.table, chain).unwrap_or("?");
-                let _ = write!(out, "{table}/{chain}/{n}");
+                out.push_str(self.ruleset.chain_name(d.table, chain).unwrap_or("?"));
+                out.push('/');
+                push_decimal(out, n);
             }
             None => {
-                let _ = write!(out, "{table}/{}/policy", d.hook.chain_name());
+                out.push_str(d.hook.chain_name());
+                out.push_str("/policy");
             }
         }
     }
@@ -211,13 +214,12 @@ impl Netfilter {
                 return HookVerdict::Accept;
             }
         }
-        let facts = match (skb.nfct, &self.conntrack) {
-            (Nfct::Tracked(ct), Some(c)) if c.is_live(ct) => Some(c.facts(ct, ctx.now)),
-            _ => None,
-        };
-        let ct = match skb.nfct {
-            Nfct::Untracked => Some(&UNTRACKED),
-            _ => facts.as_ref(),
+        let ct = match (skb.nfct, &self.conntrack) {
+            (Nfct::Untracked, _) => CtSource::Facts(&UNTRACKED),
+            (Nfct::Tracked(ct), Some(table)) if table.is_live(ct) => {
+                CtSource::Lazy { table, ct, facts: std::cell::OnceCell::new() }
+            }
+            _ => CtSource::None,
         };
         let mut view = SkbView {
             skb: &mut *skb,
@@ -341,6 +343,22 @@ impl Netfilter {
     }
 }
 
+/// `n` in decimal.
+fn push_decimal(out: &mut String, n: usize) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+}
+
 /// Whether any rule needs connection tracking, as its checkentry would ask
 /// for it (`nf_ct_netns_get`): the nat table itself, state-reading matches,
 /// and targets that act on connections.
@@ -355,4 +373,16 @@ fn needs_conntrack(ruleset: &Ruleset) -> bool {
                     || matches!(&r.verdict, Verdict::Ext(tg) if TARGETS.contains(&tg.name()))
             })
     })
+}
+
+#[cfg(test)]
+mod test {
+    #[test]
+    fn decimals_print_as_display_does() {
+        for n in [0usize, 7, 10, 60, 99, 100, 12345, usize::MAX] {
+            let mut out = String::from("x/");
+            super::push_decimal(&mut out, n);
+            assert_eq!(out, format!("x/{n}"));
+        }
+    }
 }

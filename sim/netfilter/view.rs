@@ -5,6 +5,7 @@
 //! line goes to the box's log, a REJECT is remembered for the box to send
 //! once the hook has dropped the packet.
 
+use crate::conntrack::{Conntrack, CtRef};
 use crate::engine::{Instant, Rng};
 use crate::klog::{LinkInfo, format_log_line};
 use crate::net::route::LocalTable;
@@ -12,6 +13,7 @@ use crate::skb::Skb;
 use crate::wire::{Ipv4Packet, checksum};
 use crate::xt::targets::reject::RejectWith;
 use crate::xt::{Action, CtFacts, Hook, PacketView};
+use std::cell::OnceCell;
 use std::net::Ipv4Addr;
 
 /// What the targets of one traversal asked for beyond the verdict.
@@ -31,6 +33,25 @@ pub struct Effects {
     pub ct_log: Option<String>,
 }
 
+/// Where a traversal's connection facts come from.
+pub enum CtSource<'a> {
+    /// No connection (conntrack never saw the packet, or found it INVALID).
+    None,
+    /// Facts given outright (an untracked packet's).
+    Facts(&'a CtFacts),
+    /// The packet's entry, read at the first question. Conntrack does not
+    /// change during a traversal (targets' requests apply after it), so the
+    /// facts are those of the traversal's start.
+    Lazy {
+        /// The table.
+        table: &'a Conntrack,
+        /// The packet's entry.
+        ct: CtRef,
+        /// The facts, once asked for.
+        facts: OnceCell<CtFacts>,
+    },
+}
+
 /// An [`Skb`] seen from one hook.
 pub struct SkbView<'a> {
     /// The packet.
@@ -47,8 +68,9 @@ pub struct SkbView<'a> {
     pub local: &'a LocalTable,
     /// The stream `-m statistic --mode random` draws from.
     pub rng: &'a mut Rng,
-    /// The connection's facts, if conntrack saw the packet.
-    pub ct: Option<&'a CtFacts>,
+    /// The connection's facts, if conntrack saw the packet: computed when a
+    /// match first asks (most traversals never do).
+    pub ct: CtSource<'a>,
     /// The link-layer header the packet arrived with (14 bytes), if any.
     pub link: Option<[u8; 14]>,
     /// Side effects gathered during the traversal.
@@ -78,7 +100,11 @@ impl PacketView for SkbView<'_> {
         self.now
     }
     fn ct(&self) -> Option<&CtFacts> {
-        self.ct
+        match &self.ct {
+            CtSource::None => None,
+            CtSource::Facts(f) => Some(f),
+            CtSource::Lazy { table, ct, facts } => Some(facts.get_or_init(|| table.facts(*ct, self.now))),
+        }
     }
     fn link_header(&self) -> Option<&[u8]> {
         self.link.as_ref().map(|h| &h[..])

@@ -75,6 +75,13 @@ impl VerdictLine {
         let text = &mut self.text;
         match (ingress, reason) {
             (Ingress::Skip(why), _) => push_ours(out, why),
+            // The common reason without the formatting machinery; the
+            // same words as its `Display`.
+            (_, Some(DropReason::Netfilter(hook))) => {
+                out.extend_from_slice(b"\"netfilter ");
+                out.extend_from_slice(hook.chain_name().as_bytes());
+                out.push(b'"');
+            }
             (_, Some(r)) => {
                 text.clear();
                 let _ = write!(text, "{r}");
@@ -158,6 +165,11 @@ fn push_ours(out: &mut Vec<u8>, s: &str) {
 /// A JSON string; escapes what JSON requires.
 pub(super) fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     for &b in s.as_bytes() {
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
@@ -195,5 +207,8 @@ mod test {
         push_str(&mut out, "a\"b\\c\n");
         let back: String = serde_json::from_slice(&out).unwrap();
         assert_eq!(back, "a\"b\\c\n");
+        out.clear();
+        push_str(&mut out, "filter/FORWARD/12");
+        assert_eq!(out, b"\"filter/FORWARD/12\"");
     }
 }

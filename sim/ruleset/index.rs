@@ -41,6 +41,12 @@ const MIN_RULES: usize = if cfg!(test) { 4 } else { 24 };
 /// those packets then pay nothing for the index.
 const HEAD_RULES: usize = if cfg!(test) { 2 } else { 8 };
 
+/// Chains of at most this many rules keep each list as a bitmask of rule
+/// numbers too: a packet's candidates are then one AND per field, and the
+/// next one a count of trailing zeros, where longer chains leapfrog over
+/// sorted lists. (The tests lower it so that both ways are exercised.)
+const MASK_RULES: usize = if cfg!(test) { 20 } else { 64 };
+
 /// The fields the index knows, in the order their lists are intersected
 /// (the most selective first is only a speed matter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,6 +248,10 @@ struct Dim {
     wild: (u32, u32),
     /// Key → range of `ChainIndex::ids`, sorted rule numbers.
     lists: FxHashMap<Key, (u32, u32)>,
+    /// In a chain of at most [`MASK_RULES`] rules: the wild rules as a mask
+    /// (bit `i` for rule `i`), and each key's rules as a mask.
+    wild_mask: u64,
+    masks: FxHashMap<Key, u64>,
 }
 
 /// The index of one chain.
@@ -249,6 +259,8 @@ struct Dim {
 struct ChainIndex {
     /// How many rules the chain had when built.
     rules: usize,
+    /// At most [`MASK_RULES`] rules: looked up through the masks.
+    small: bool,
     dims: Vec<Dim>,
     /// Every list's rule numbers, back to back.
     ids: Vec<u32>,
@@ -263,6 +275,8 @@ fn push_list(ids: &mut Vec<u32>, list: impl Iterator<Item = u32>) -> (u32, u32) 
 impl ChainIndex {
     fn build(chain: &Chain) -> ChainIndex {
         let keys: Vec<RuleKeys> = chain.rules.iter().map(rule_keys).collect();
+        let small = keys.len() <= MASK_RULES;
+        let mask = |rules: &[u32]| if small { rules.iter().fold(0u64, |m, &i| m | 1 << i) } else { 0 };
         let mut ids = Vec::new();
         let mut dims = Vec::new();
         for (f, field) in FIELDS.into_iter().enumerate() {
@@ -279,17 +293,23 @@ impl ChainIndex {
             }
             pairs.sort_unstable();
             pairs.dedup();
+            let wild_mask = mask(&wild);
             let wild = push_list(&mut ids, wild.into_iter());
             let mut lists = FxHashMap::default();
+            let mut masks = FxHashMap::default();
             let mut probes: Vec<u8> = pairs.iter().map(|p| (p.0 >> 120) as u8).collect();
             probes.sort_unstable();
             probes.dedup();
             for run in pairs.chunk_by(|a, b| a.0 == b.0) {
-                lists.insert(run[0].0, push_list(&mut ids, run.iter().map(|p| p.1)));
+                let list = push_list(&mut ids, run.iter().map(|p| p.1));
+                lists.insert(run[0].0, list);
+                if small {
+                    masks.insert(run[0].0, mask(&ids[list.0 as usize..list.1 as usize]));
+                }
             }
-            dims.push(Dim { field, probes, wild, lists });
+            dims.push(Dim { field, probes, wild, lists, wild_mask, masks });
         }
-        ChainIndex { rules: chain.rules.len(), dims, ids }
+        ChainIndex { rules: chain.rules.len(), small, dims, ids }
     }
 }
 
@@ -361,6 +381,8 @@ pub(super) struct Mark {
     slices: u32,
     groups: u32,
     looked_up: bool,
+    /// A masked chain's candidates (bit `i` for rule `i`), once looked up.
+    mask: u64,
 }
 
 /// The lookups of the chains on the call stack: per chain, one group per
@@ -455,7 +477,7 @@ impl Cursor<'_> {
             Some(Indexed { scratch, .. }) => (scratch.slices.len() as u32, scratch.groups.len() as u32),
             None => (0, 0),
         };
-        Mark { chain: ci as u32, slices, groups, looked_up: false }
+        Mark { chain: ci as u32, slices, groups, looked_up: false, mask: 0 }
     }
 
     /// Leaves the chain entered with `mark` (return, or before a goto).
@@ -484,13 +506,21 @@ impl Cursor<'_> {
                 // The chain's callees have returned: the top of `scratch` is ours.
                 debug_assert_eq!(scratch.groups.len(), mark.groups as usize);
                 let q = query.get_or_insert_with(|| Query::new(ip, pkt));
-                lookup(c, q, scratch);
+                if c.small {
+                    mark.mask = lookup_mask(c, q);
+                } else {
+                    lookup(c, q, scratch);
+                }
             }
             mark.looked_up = true;
         }
         let Slot::Built(c) = slot else {
             return from;
         };
+        if c.small {
+            let rest = if from < 64 { mark.mask & (u64::MAX << from) } else { 0 };
+            return if rest == 0 { usize::MAX } else { rest.trailing_zeros() as usize };
+        }
         let groups = &scratch.groups[mark.groups as usize..];
         leapfrog(&c.ids, groups, &mut scratch.slices, from as u32).map_or(usize::MAX, |i| i as usize)
     }
@@ -528,6 +558,25 @@ fn lookup(c: &ChainIndex, q: &Query, scratch: &mut Scratch) {
         }
         scratch.groups.push((first, scratch.slices.len() as u32));
     }
+}
+
+/// The packet's candidates in a masked chain: per field, the rules wild
+/// there or listed under one of the packet's keys; across fields, those in all.
+fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
+    let mut all = u64::MAX;
+    for d in &c.dims {
+        if matches!(d.field, Field::Sport | Field::Dport) && q.ports.is_none() {
+            continue;
+        }
+        let mut m = d.wild_mask;
+        for &p in &d.probes {
+            if let Some(mask) = q.key(d.field, p).and_then(|k| d.masks.get(&k)) {
+                m |= mask;
+            }
+        }
+        all &= m;
+    }
+    all
 }
 
 /// The least rule number `>= i` present in one slice of every group, or
