@@ -1,7 +1,8 @@
 //! ARP: counted, and requests for one of the receiving interface's addresses
 //! answered (`arp_process`), which also teaches the box the sender's MAC.
 
-use super::host::{DropReason, Fate, Host, Outcome, Reply, Tx};
+use super::host::Host;
+use super::outcome::{DropReason, Fate, Outcome, Reply, Tx};
 use crate::engine::Instant;
 use crate::skb::IfIndex;
 use crate::wire::{ArpOperation, ArpPacket, ArpRepr, EtherType};

@@ -7,7 +7,8 @@
 //! (answers fragmentation-needed), TTL decrement with an incremental checksum
 //! update, then the FORWARD hook.
 
-use super::host::{DropReason, Fate, Host, Outcome, Reply, Tx};
+use super::host::Host;
+use super::outcome::{DropReason, Fate, Outcome, Reply, Tx};
 use super::ratelimit::HZ;
 use super::route::RouteType;
 use crate::engine::Instant;

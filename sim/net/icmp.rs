@@ -8,7 +8,8 @@
 //! is ours, else the address of the interface the route back leaves by
 //! (`icmp_errors_use_inbound_ifaddr` picks the ingress interface instead).
 
-use super::host::{Host, Reply, Tx};
+use super::host::Host;
+use super::outcome::{Reply, Tx};
 use super::ratelimit::ms_to_jiffies;
 use crate::conntrack::{CtDir, CtInfo};
 use crate::engine::Instant;

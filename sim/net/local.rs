@@ -4,8 +4,9 @@
 //! unreachable, as a Linux box with no services does.
 
 use super::defrag::Reasm;
-use super::host::{DropReason, Fate, Host, Outcome, Reply, Tx};
+use super::host::Host;
 use super::icmp::write_ipv4_header;
+use super::outcome::{DropReason, Fate, Outcome, Reply, Tx};
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::netfilter::{Hook, HookVerdict};

@@ -23,6 +23,7 @@ pub mod iface;
 mod ipid;
 mod local;
 pub mod neigh;
+mod outcome;
 mod output;
 pub mod ratelimit;
 mod reject;
@@ -30,6 +31,7 @@ pub mod route;
 pub mod stats;
 
 pub use addr::Ipv4Cidr;
-pub use host::{DropReason, Fate, Host, HostConfig, Outcome, Reply, Tx};
+pub use host::{Host, HostConfig};
 pub use iface::{Iface, IfaceSpec};
+pub use outcome::{DropReason, Fate, Outcome, Reply, Tx};
 pub use route::{RouteSpec, RouteTable};

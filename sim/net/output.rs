@@ -2,7 +2,8 @@
 //! neighbour's MAC, and the wire; and `ip_local_out` for packets the box
 //! originates (route output, then OUTPUT).
 
-use super::host::{DropReason, Host, Tx};
+use super::host::Host;
+use super::outcome::{DropReason, Tx};
 use crate::engine::Instant;
 use crate::netfilter::{Hook, HookVerdict};
 use crate::skb::{IfIndex, Skb};

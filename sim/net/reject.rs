@@ -3,7 +3,8 @@
 //! POSTROUTING). ICMP replies go through `icmp_send`'s rate limits, as
 //! `nf_send_unreach` hands them to `icmp_send`; resets are not limited.
 
-use super::host::{Host, Reply, Tx};
+use super::host::Host;
+use super::outcome::{Reply, Tx};
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::netfilter::Hook;
