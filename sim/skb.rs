@@ -74,6 +74,21 @@ pub struct Skb {
     /// For a datagram reassembled before conntrack, its largest fragment
     /// (`IPCB(skb)->frag_max_size`); 0 otherwise.
     pub frag_max_size: u16,
+    /// The received header's options as `ip_options_compile` left them
+    /// (all zero for a header without options).
+    pub ip_opt: IpOpt,
+}
+
+/// What `ip_options_compile` learned about a received header's options
+/// (the part of the kernel's `struct ip_options` nfsim acts on).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IpOpt {
+    /// Offset of the record route option in the IP header; 0 when absent.
+    pub rr: u8,
+    /// Record route had room: an address goes into its slot at pointer − 5.
+    pub rr_needaddr: bool,
+    /// The header was rewritten at input (its checksum is stale).
+    pub changed: bool,
 }
 
 impl Default for Skb {
@@ -94,6 +109,7 @@ impl Default for Skb {
             nfct: Nfct::None,
             zone: 0,
             frag_max_size: 0,
+            ip_opt: IpOpt::default(),
         }
     }
 }
@@ -117,6 +133,7 @@ impl Skb {
         self.nfct = Nfct::None;
         self.zone = 0;
         self.frag_max_size = 0;
+        self.ip_opt = IpOpt::default();
     }
 
     /// Makes room for a network-layer packet of `len` bytes to be built in
@@ -137,6 +154,7 @@ impl Skb {
         self.nfct = Nfct::None;
         self.zone = 0;
         self.frag_max_size = 0;
+        self.ip_opt = IpOpt::default();
     }
 
     /// The network-layer packet.

@@ -421,33 +421,6 @@ impl Case {
 /// fails the test until it is taken off this list.
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     (
-        "ping-with-record-route-option",
-        "the kernel's echo reply echoes the request's IP options (ip_options_echo): record route \
-         07 0b 0c c0a80101 c0a80101 00, IHL 8; nfsim replies with no options (IHL 5)",
-    ),
-    (
-        "forward-with-record-route-option",
-        "forwarding fills record route with the egress address (ip_forward_options): the kernel \
-         sends 07 0b 08 cb007101 ... (pointer 8, 203.0.113.1) with a recomputed header checksum; \
-         nfsim forwards the option unchanged (pointer 4, empty)",
-    ),
-    (
-        "ttl1-forward-with-options-time-exceeded",
-        "the kernel's time exceeded carries the echoed options (IHL 8, 07 0b 0c c0a80101 c0a80101 00) \
-         and quotes the header as ip_options_compile left it (record route pointer 8, 192.168.1.1 \
-         filled in, header checksum not updated); nfsim sends no options and quotes the header as received",
-    ),
-    (
-        "udp-to-box-with-options-unreachable",
-        "as ttl1-forward-with-options-time-exceeded, for port unreachable: options echoed in the \
-         error, quoted record route shows pointer 8 and 192.168.1.1",
-    ),
-    (
-        "nodf-2000-with-record-route-fragmented",
-        "first fragment: record route filled with 203.0.113.1, pointer 8 (as forward-with-record-route-option); \
-         the later fragment (options not copied) agrees",
-    ),
-    (
         "ct-snat-udp-and-reply",
         "nfsim does not apply SNAT: it forwards 192.168.1.10:40085 -> 198.51.100.7:53 with the source \
          unchanged (the kernel's wan0 frame has ip source cb007101 and a recomputed ip and udp \

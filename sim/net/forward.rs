@@ -14,7 +14,7 @@ use super::route::RouteType;
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::netfilter::{Hook, HookVerdict};
-use crate::skb::{IfIndex, PktType, Skb};
+use crate::skb::{IfIndex, IpOpt, PktType, Skb};
 use crate::wire::{Ipv4Packet, checksum, icmp};
 use std::net::Ipv4Addr;
 
@@ -63,6 +63,13 @@ impl Host {
         skb.oif = Some(oif);
         if self.nf_hook(Hook::Forward, skb, now, tx) == HookVerdict::Drop {
             return self.nf_dropped(Hook::Forward);
+        }
+        // ip_forward_finish → ip_forward_options, for a header with options.
+        if skb.ip_opt != IpOpt::default() {
+            let egress_src = self.iface(oif).and_then(|i| i.select_addr(next_hop)).unwrap_or(Ipv4Addr::UNSPECIFIED);
+            let hlen = Ipv4Packet::new_unchecked(skb.data()).header_len();
+            let opt = skb.ip_opt;
+            super::options::forward(&mut skb.data_mut()[..hlen], opt, egress_src);
         }
         self.stats.ip.forw_datagrams += 1;
         match self.output(skb, now, oif, next_hop, tx) {

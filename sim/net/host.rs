@@ -14,7 +14,7 @@ use crate::engine::{Instant, Rng};
 use crate::kernel::{Sysctl, Sysctls};
 use crate::netfilter::{Hook, HookCtx, HookVerdict, Netfilter};
 use crate::skb::{IfIndex, PktType, Skb};
-use crate::wire::{EtherType, EthernetAddress, Ipv4Packet};
+use crate::wire::{EtherType, EthernetAddress, Ipv4Packet, icmp};
 use std::net::Ipv4Addr;
 
 /// Everything that configures a box.
@@ -418,13 +418,48 @@ impl Host {
         if let Some(reason) = self.rp_filter(src, iif) {
             return self.martian(reason);
         }
-        if self.is_local_addr(dst) {
+        let local = self.is_local_addr(dst);
+        if ip.header_len() > 20
+            && let Some(dropped) = self.rcv_options(skb, local, now, tx)
+        {
+            return dropped;
+        }
+        if local {
             return self.local_deliver(skb, now, false, tx);
         }
         if self.is_local_broadcast(dst) {
             return self.local_deliver(skb, now, true, tx);
         }
         self.forward(skb, now, tx)
+    }
+
+    /// `ip_rcv_options`, after the routing decision: compiles the header's
+    /// options in place (record route gets "spec_dst": the destination when
+    /// it is ours, else the address facing the sender). Malformed options
+    /// answer a parameter problem and drop the packet.
+    fn rcv_options(&mut self, skb: &mut Skb, local: bool, now: Instant, tx: &mut dyn Tx) -> Option<Outcome> {
+        let ip = Ipv4Packet::new_unchecked(skb.data());
+        let (src, dst, hlen) = (ip.src_addr(), ip.dst_addr(), ip.header_len());
+        let spec_dst = if local {
+            dst
+        } else {
+            let back = self.routes.lookup(src).and_then(|r| Some((r.dev?, r.next_hop(src))));
+            back.and_then(|(dev, hop)| self.iface(dev)?.select_addr(hop))
+                .or_else(|| skb.iif.and_then(|i| self.iface(i)).and_then(|i| i.select_addr(src)))
+                .unwrap_or(Ipv4Addr::UNSPECIFIED)
+        };
+        match super::options::compile(&mut skb.data_mut()[..hlen], spec_dst) {
+            Ok(opt) => {
+                skb.ip_opt = opt;
+                None
+            }
+            Err(at) => {
+                self.stats.ip.in_hdr_errors += 1;
+                let rest = u32::from(at) << 24;
+                let reply = self.icmp_send(skb, now, icmp::types::PARAMETER_PROB, 0, rest, tx);
+                Some(Outcome { fate: Fate::Dropped(DropReason::Malformed("ipv4 options")), reply })
+            }
+        }
     }
 
     fn martian(&mut self, reason: DropReason) -> Outcome {

@@ -9,6 +9,7 @@
 //! (`icmp_errors_use_inbound_ifaddr` picks the ingress interface instead).
 
 use super::host::Host;
+use super::options::Echo;
 use super::outcome::{Reply, Tx};
 use super::ratelimit::ms_to_jiffies;
 use crate::conntrack::{CtDir, CtInfo};
@@ -70,18 +71,22 @@ impl Host {
         if !self.icmp_allowed(now, src, msg_type, code, back_dev == super::iface::LOOPBACK) {
             return Some(Reply::RateLimited);
         }
+        // ip_options_echo: the error carries the offending header's options back.
+        let echo = if orig.header_len() > 20 { Echo::of(skb.data(), skb.ip_opt)? } else { Echo::NONE };
         let back_mtu = self.iface(back_dev).map_or(1500, |i| i.mtu) as usize;
-        let quoted = skb.len().min(back_mtu.min(MAX_ERROR_LEN) - 20 - 8);
+        let quoted = skb.len().min(back_mtu.min(MAX_ERROR_LEN) - 20 - echo.len() - 8);
         let tos = (orig.tos() & 0x1e) | IPTOS_PREC_INTERNETCONTROL;
         let ttl = self.sysctl.get(Sysctl::IpDefaultTtl) as u8;
         let ident = self.ipid.select(now, saddr, src, 1, false);
 
         let mut out = std::mem::take(&mut self.out);
-        out.reserve_packet(now, 20 + 8 + quoted);
+        let hlen = 20 + echo.len();
+        out.reserve_packet(now, hlen + 8 + quoted);
         {
             let buf = out.data_mut();
             write_ipv4_header(buf, saddr, src, tos, ttl, ident, false, IpProtocol::Icmp);
-            let mut msg = IcmpPacket::new_unchecked(&mut buf[20..]);
+            echo.build(buf, saddr);
+            let mut msg = IcmpPacket::new_unchecked(&mut buf[hlen..]);
             msg.set_msg_type(msg_type);
             msg.set_msg_code(code);
             msg.set_rest_of_header(rest);

@@ -6,6 +6,7 @@
 use super::defrag::Reasm;
 use super::host::Host;
 use super::icmp::write_ipv4_header;
+use super::options::Echo;
 use super::outcome::{DropReason, Fate, Outcome, Reply, Tx};
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
@@ -29,9 +30,15 @@ impl Host {
                 Reasm::Queued => return Outcome { fate: Fate::Queued, reply: None },
                 Reasm::Dropped { why } => return Outcome::drop(DropReason::Reassembly(why)),
                 Reasm::Complete { datagram, .. } => {
-                    let (iif, pkt_type) = (skb.iif, skb.pkt_type);
+                    // The datagram keeps the first fragment's compiled options
+                    // (known here when that fragment completed it).
+                    let first = ip.frag_offset() == 0;
+                    let (iif, pkt_type, ip_opt) = (skb.iif, skb.pkt_type, skb.ip_opt);
                     skb.load(now, &datagram);
                     (skb.iif, skb.pkt_type) = (iif, pkt_type);
+                    if first {
+                        skb.ip_opt = ip_opt;
+                    }
                 }
             }
         }
@@ -96,14 +103,23 @@ impl Host {
         let Some(saddr) = saddr else { return Ok(None) };
         let ttl = self.sysctl.get(Sysctl::IpDefaultTtl) as u8;
         let ident = self.ipid.select(now, saddr, src, 1, false);
+        // ip_options_echo: the reply carries the request's options back.
+        let echo = if ip.header_len() > 20 {
+            let Some(echo) = Echo::of(skb.data(), skb.ip_opt) else { return Ok(None) };
+            echo
+        } else {
+            Echo::NONE
+        };
+        let hlen = 20 + echo.len();
         let body = ip.payload();
         let mut out = std::mem::take(&mut self.out);
-        out.reserve_packet(now, 20 + body.len());
+        out.reserve_packet(now, hlen + body.len());
         {
             let buf = out.data_mut();
             write_ipv4_header(buf, saddr, src, ip.tos(), ttl, ident, false, IpProtocol::Icmp);
-            buf[20..].copy_from_slice(body);
-            let mut reply = IcmpPacket::new_unchecked(&mut buf[20..]);
+            echo.build(buf, saddr);
+            buf[hlen..].copy_from_slice(body);
+            let mut reply = IcmpPacket::new_unchecked(&mut buf[hlen..]);
             // icmp_echo copies the request whole and changes only the type:
             // an odd code comes back as it was sent.
             reply.set_msg_type(icmp::types::ECHO_REPLY);

@@ -23,6 +23,7 @@ pub mod iface;
 mod ipid;
 mod local;
 pub mod neigh;
+mod options;
 mod outcome;
 mod output;
 pub mod ratelimit;
