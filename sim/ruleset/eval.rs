@@ -45,11 +45,18 @@ pub type DecidedBy = Option<(usize, usize)>;
 
 /// Whether the generic part of a rule (`-s -d -i -o -p -f`) selects the
 /// packet, whose interface names were copied out once per traversal.
-fn generic_hit(r: &super::model::Rule, ip: &packet::Ipv4Fields, iif: &DevName, oif: &DevName) -> bool {
+#[inline(always)]
+fn generic_hit(
+    r: &super::model::Rule,
+    ip: &packet::Ipv4Fields,
+    iif: &DevName,
+    oif: &DevName,
+    pkt: &dyn PacketView,
+) -> bool {
     if !r.src.hit(ip.src) || !r.dst.hit(ip.dst) {
         return false;
     }
-    if !iface_hit(&r.iif, iif) || !iface_hit(&r.oif, oif) {
+    if !iface_hit(&r.iif, iif, || pkt.in_iface()) || !iface_hit(&r.oif, oif, || pkt.out_iface()) {
         return false;
     }
     if r.proto != 0 && (ip.proto == r.proto) == r.proto_inv {
@@ -66,32 +73,39 @@ const IFNAME: usize = 16;
 
 /// A packet's interface name, copied once per traversal so that rules
 /// compare against it without asking the packet (a virtual call) each time.
-enum DevName {
-    /// Names of up to [`IFNAME`] bytes (all real ones): the bytes, the length.
-    Short([u8; IFNAME], usize),
-    /// Anything longer (never seen in practice).
-    Long(String),
+#[derive(Clone, Copy)]
+struct DevName {
+    /// The name's bytes, when it has at most [`IFNAME`] (all real ones do).
+    bytes: [u8; IFNAME],
+    /// Its length; more than [`IFNAME`]: not copied, ask the packet.
+    len: usize,
 }
 
 impl DevName {
+    #[inline(always)]
     fn of(name: &str) -> DevName {
         let b = name.as_bytes();
-        if b.len() <= IFNAME {
-            let mut bytes = [0u8; IFNAME];
-            for (d, s) in bytes.iter_mut().zip(b) {
-                *d = *s;
+        let n = b.len();
+        let mut bytes = [0u8; IFNAME];
+        // Two overlapping fixed-size copies: no call to `memcpy`.
+        match n {
+            0 => {}
+            1..=3 => {
+                bytes[0] = b[0];
+                bytes[n / 2] = b[n / 2];
+                bytes[n - 1] = b[n - 1];
             }
-            DevName::Short(bytes, b.len())
-        } else {
-            DevName::Long(name.to_string())
+            4..=8 => {
+                bytes[..4].copy_from_slice(&b[..4]);
+                bytes[n - 4..n].copy_from_slice(&b[n - 4..]);
+            }
+            9..=IFNAME => {
+                bytes[..8].copy_from_slice(&b[..8]);
+                bytes[n - 8..n].copy_from_slice(&b[n - 8..]);
+            }
+            _ => {}
         }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        match self {
-            DevName::Short(b, n) => &b[..*n],
-            DevName::Long(s) => s.as_bytes(),
-        }
+        DevName { bytes, len: n }
     }
 }
 
@@ -113,19 +127,21 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// [`Iface::hit`](super::model::Iface::hit) against a copied name.
-#[inline]
-fn iface_hit(sel: &super::model::Iface, dev: &DevName) -> bool {
-    let name = sel.name.as_bytes();
-    let Some(&last) = name.last() else {
+/// [`Iface::hit`](super::model::Iface::hit) against a copied name (or,
+/// for a name too long to copy, the packet's own).
+#[inline(always)]
+fn iface_hit<'p>(sel: &super::model::Iface, dev: &DevName, full: impl FnOnce() -> &'p str) -> bool {
+    if sel.name.is_empty() {
         return true;
-    };
-    let dev = dev.bytes();
-    let m = if last == b'+' {
-        let prefix = &name[..name.len() - 1];
-        dev.len() >= prefix.len() && same_bytes(&dev[..prefix.len()], prefix)
-    } else {
-        same_bytes(dev, name)
+    }
+    if dev.len > IFNAME {
+        return sel.hit(full());
+    }
+    let name = sel.name.as_bytes();
+    let dev = &dev.bytes[..dev.len];
+    let m = match name.split_last() {
+        Some((b'+', prefix)) => dev.len() >= prefix.len() && same_bytes(&dev[..prefix.len()], prefix),
+        _ => same_bytes(dev, name),
     };
     m != sel.inv
 }
@@ -212,7 +228,7 @@ fn walk(
             }
         }
         let rule = &mut t.chains[ci].rules[ri];
-        if !generic_hit(rule, &ip, &iif, &oif) {
+        if !generic_hit(rule, &ip, &iif, &oif, pkt) {
             ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
             continue;
         }
