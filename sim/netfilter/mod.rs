@@ -356,7 +356,10 @@ fn push_decimal(out: &mut String, n: usize) {
             break;
         }
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("ASCII digits"));
+    // Digits one by one: a UTF-8 check would cost more than the pushes.
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Whether any rule needs connection tracking, as its checkentry would ask

@@ -74,13 +74,17 @@ pub struct Tally {
 /// Adapts an egress capture to the box's transmit side, counting frames.
 struct Egress<'w> {
     capture: &'w mut dyn EgressCapture,
-    egress: &'w mut FxHashMap<IfIndex, u64>,
+    egress: &'w mut Vec<u64>,
     error: Option<io::Error>,
 }
 
 impl Tx for Egress<'_> {
     fn transmit(&mut self, now: Instant, iface: &Iface, frame: &[u8]) {
-        *self.egress.entry(iface.index).or_default() += 1;
+        let i = iface.index as usize;
+        if i >= self.egress.len() {
+            self.egress.resize(i + 1, 0);
+        }
+        self.egress[i] += 1;
         if let Err(e) = self.capture.write(now, iface, frame) {
             self.error.get_or_insert(e);
         }
@@ -100,6 +104,47 @@ pub struct Replay<'h> {
     pub tally: Tally,
     /// Told the capture's byte offset now and then, for a progress bar.
     pub progress: Option<Box<dyn FnMut(u64)>>,
+    /// Counts not yet added to `tally` (a map update per packet costs more
+    /// than the rest of the bookkeeping): frames by interface index, and
+    /// the latest drop reason and reply with their runs.
+    pending: Pending,
+}
+
+/// Tally counts held back until the end of [`Replay::run`].
+#[derive(Debug, Default)]
+struct Pending {
+    egress: Vec<u64>,
+    drop: Option<(DropReason, u64)>,
+    reply: Option<(Reply, u64)>,
+}
+
+impl Pending {
+    /// Moves every held count into `t`.
+    fn flush(&mut self, t: &mut Tally) {
+        for (i, n) in self.egress.iter_mut().enumerate() {
+            if *n != 0 {
+                *t.egress.entry(i as IfIndex).or_default() += std::mem::take(n);
+            }
+        }
+        if let Some((r, n)) = self.drop.take() {
+            *t.drops.entry(r).or_default() += n;
+        }
+        if let Some((r, n)) = self.reply.take() {
+            *t.replies.entry(r).or_default() += n;
+        }
+    }
+}
+
+/// Adds one to the run of `key` in `slot`, moving a different key's run into `map`.
+fn bump<K: Copy + Eq + std::hash::Hash>(slot: &mut Option<(K, u64)>, key: K, map: &mut FxHashMap<K, u64>) {
+    match slot {
+        Some((k, n)) if *k == key => *n += 1,
+        _ => {
+            if let Some((k, n)) = slot.replace((key, 1)) {
+                *map.entry(k).or_default() += n;
+            }
+        }
+    }
 }
 
 impl<'h> Replay<'h> {
@@ -136,6 +181,7 @@ impl<'h> Replay<'h> {
             frame: Vec::with_capacity(2048),
             tally: Tally::default(),
             progress: None,
+            pending: Pending::default(),
         })
     }
 
@@ -144,6 +190,18 @@ impl<'h> Replay<'h> {
     /// replay with its error after every packet before the damage was replayed.
     /// Kernel log lines go to `log` as syslog lines (`<4>text`).
     pub fn run<R: Read, V: Write>(
+        &mut self,
+        reader: &mut Reader<R>,
+        egress: &mut dyn EgressCapture,
+        verdicts: &mut V,
+        log: &mut dyn Write,
+    ) -> Result<(), ReplayError> {
+        let result = self.run_all(reader, egress, verdicts, log);
+        self.pending.flush(&mut self.tally);
+        result
+    }
+
+    fn run_all<R: Read, V: Write>(
         &mut self,
         reader: &mut Reader<R>,
         egress: &mut dyn EgressCapture,
@@ -222,7 +280,7 @@ impl<'h> Replay<'h> {
             build_ethernet(&mut self.frame, iface.mac, &decap);
             &self.frame
         };
-        let mut tx = Egress { capture: egress, egress: &mut self.tally.egress, error: None };
+        let mut tx = Egress { capture: egress, egress: &mut self.pending.egress, error: None };
         self.host.advance(record.ts, &mut tx);
         let outcome = self.host.receive(record.ts, iif, frame, &mut tx);
         if let Some(e) = tx.error {
@@ -234,10 +292,10 @@ impl<'h> Replay<'h> {
             Fate::Forwarded { .. } => t.forwarded += 1,
             Fate::Arp => t.arp += 1,
             Fate::Queued => t.queued += 1,
-            Fate::Dropped(reason) => *t.drops.entry(reason).or_default() += 1,
+            Fate::Dropped(reason) => bump(&mut self.pending.drop, reason, &mut t.drops),
         }
         if let Some(reply) = outcome.reply {
-            *t.replies.entry(reply).or_default() += 1;
+            bump(&mut self.pending.reply, reply, &mut t.replies);
         }
         Ok((ingress, Some(outcome)))
     }

@@ -12,7 +12,7 @@
 //! effect, so the outcome is the rule-by-rule walk's ([`Ruleset::traverse_linear`]).
 
 use super::index::{Cursor, Mark, RuleIndex};
-use super::model::{Policy, Ruleset, Table, TableRules, Verdict};
+use super::model::{Chain, Policy, Ruleset, Table, TableRules, Verdict};
 use crate::xt::packet::{self, PacketView};
 use crate::xt::{Hook, TargetVerdict};
 
@@ -43,12 +43,20 @@ pub enum RuleVerdict {
 /// Indexes, not names, so deciding allocates nothing.
 pub type DecidedBy = Option<(usize, usize)>;
 
-/// Whether the generic part of a rule (`-s -d -i -o -p -f`) selects the packet.
-fn generic_hit(r: &super::model::Rule, ip: &packet::Ipv4Fields, pkt: &dyn PacketView) -> bool {
+/// Whether the generic part of a rule (`-s -d -i -o -p -f`) selects the
+/// packet, whose interface names were copied out once per traversal.
+#[inline(always)]
+fn generic_hit(
+    r: &super::model::Rule,
+    ip: &packet::Ipv4Fields,
+    iif: &DevName,
+    oif: &DevName,
+    pkt: &dyn PacketView,
+) -> bool {
     if !r.src.hit(ip.src) || !r.dst.hit(ip.dst) {
         return false;
     }
-    if !r.iif.hit(pkt.in_iface()) || !r.oif.hit(pkt.out_iface()) {
+    if !iface_hit(&r.iif, iif, || pkt.in_iface()) || !iface_hit(&r.oif, oif, || pkt.out_iface()) {
         return false;
     }
     if r.proto != 0 && (ip.proto == r.proto) == r.proto_inv {
@@ -58,6 +66,97 @@ fn generic_hit(r: &super::model::Rule, ip: &packet::Ipv4Fields, pkt: &dyn Packet
         Some(want_frag) => (ip.frag_off != 0) == want_frag,
         None => true,
     }
+}
+
+/// How many bytes of an interface name are kept inline (`IFNAMSIZ`).
+const IFNAME: usize = 16;
+
+/// A packet's interface name, copied once per traversal so that rules
+/// compare against it without asking the packet (a virtual call) each time.
+#[derive(Clone, Copy)]
+struct DevName {
+    /// The name's bytes, when it has at most [`IFNAME`] (all real ones do).
+    bytes: [u8; IFNAME],
+    /// Its length; more than [`IFNAME`]: not copied, ask the packet.
+    len: usize,
+}
+
+impl DevName {
+    #[inline(always)]
+    fn of(name: &str) -> DevName {
+        let b = name.as_bytes();
+        let n = b.len();
+        let mut bytes = [0u8; IFNAME];
+        // Two overlapping fixed-size copies: no call to `memcpy`.
+        match n {
+            0 => {}
+            1..=3 => {
+                bytes[0] = b[0];
+                bytes[n / 2] = b[n / 2];
+                bytes[n - 1] = b[n - 1];
+            }
+            4..=8 => {
+                bytes[..4].copy_from_slice(&b[..4]);
+                bytes[n - 4..n].copy_from_slice(&b[n - 4..]);
+            }
+            9..=IFNAME => {
+                bytes[..8].copy_from_slice(&b[..8]);
+                bytes[n - 8..n].copy_from_slice(&b[n - 8..]);
+            }
+            _ => {}
+        }
+        DevName { bytes, len: n }
+    }
+}
+
+/// `a == b` for short byte strings without a call to `memcmp`.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8 bytes"));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4 bytes"));
+    match n {
+        0 => true,
+        1..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        9..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// [`Iface::hit`](super::model::Iface::hit) against a copied name (or,
+/// for a name too long to copy, the packet's own).
+#[inline(always)]
+fn iface_hit<'p>(sel: &super::model::Iface, dev: &DevName, full: impl FnOnce() -> &'p str) -> bool {
+    if sel.name.is_empty() {
+        return true;
+    }
+    if dev.len > IFNAME {
+        return sel.hit(full());
+    }
+    let name = sel.name.as_bytes();
+    let dev = &dev.bytes[..dev.len];
+    let m = match name.split_last() {
+        Some((b'+', prefix)) => dev.len() >= prefix.len() && same_bytes(&dev[..prefix.len()], prefix),
+        _ => same_bytes(dev, name),
+    };
+    m != sel.inv
+}
+
+/// The position of `hook`'s built-in chain in `chains`: where the model's
+/// invariant puts it (built-in chains first, in hook order), checked, else
+/// searched for.
+fn base_chain(chains: &[Chain], table: Table, hook: Hook) -> Option<usize> {
+    let want = hook.chain_name().as_bytes();
+    if let Some(k) = table.hooks().iter().position(|&h| h == hook)
+        && chains.get(k).is_some_and(|c| same_bytes(c.name.as_bytes(), want))
+    {
+        return Some(k);
+    }
+    chains.iter().position(|c| same_bytes(c.name.as_bytes(), want))
 }
 
 impl Ruleset {
@@ -98,7 +197,7 @@ fn walk(
     let Some(t) = tables.iter_mut().find(|t| t.table == table) else {
         return (Decision::Accept, None);
     };
-    let Some(base) = t.chains.iter().position(|c| c.name == hook.chain_name()) else {
+    let Some(base) = base_chain(&t.chains, table, hook) else {
         return (Decision::Accept, None);
     };
     let Some(ip) = packet::ipv4(pkt.ip()) else {
@@ -106,6 +205,7 @@ fn walk(
         return (Decision::Drop, None);
     };
     let len = pkt.ip().len() as u64;
+    let (iif, oif) = (DevName::of(pkt.in_iface()), DevName::of(pkt.out_iface()));
     let mut cur = match index {
         Some(ix) => ix.cursor(table, &t.chains, ip),
         None => Cursor::LINEAR,
@@ -128,7 +228,7 @@ fn walk(
             }
         }
         let rule = &mut t.chains[ci].rules[ri];
-        if !generic_hit(rule, &ip, pkt) {
+        if !generic_hit(rule, &ip, &iif, &oif, pkt) {
             ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
             continue;
         }
@@ -162,15 +262,11 @@ fn walk(
                 TargetVerdict::Accept => RuleVerdict::Accept,
                 TargetVerdict::Drop => RuleVerdict::Drop,
             },
-            Verdict::Jump(name) | Verdict::Goto(name) => {
-                // Borrowed out for the search, put back at once: no clone.
-                let name = std::mem::take(name);
-                let goto = matches!(rule.verdict, Verdict::Goto(_));
-                let found = t.chains.iter().position(|c| c.name == name);
-                match &mut t.chains[ci].rules[ri].verdict {
-                    Verdict::Jump(slot) | Verdict::Goto(slot) => *slot = name,
-                    _ => unreachable!("the verdict was a jump a moment ago"),
-                }
+            Verdict::Jump(_) | Verdict::Goto(_) => {
+                let verdict = &t.chains[ci].rules[ri].verdict;
+                let goto = matches!(verdict, Verdict::Goto(_));
+                let name = verdict.chain().unwrap_or_default().as_bytes();
+                let found = t.chains.iter().position(|c| same_bytes(c.name.as_bytes(), name));
                 let Some(to) = found else {
                     ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
                     continue;

@@ -491,11 +491,18 @@ impl Cursor<'_> {
     /// The first rule at or after `from` in the chain of `mark` that may
     /// match; the chain's length or more if there is none. `from` must not
     /// decrease between calls for the same entry.
-    #[inline]
+    #[inline(always)]
     pub(super) fn next(&mut self, mark: &mut Mark, from: usize, chain: &Chain, pkt: &dyn PacketView) -> usize {
-        if from < HEAD_RULES || from >= chain.rules.len() {
+        if from < HEAD_RULES || from >= chain.rules.len() || self.ix.is_none() {
             return from;
         }
+        self.lookup_next(mark, from, chain, pkt)
+    }
+
+    /// [`Cursor::next`] past the chain's head, with an index: out of line,
+    /// so that the head's rules pay only the test above.
+    #[inline(never)]
+    fn lookup_next(&mut self, mark: &mut Mark, from: usize, chain: &Chain, pkt: &dyn PacketView) -> usize {
         let Some(Indexed { t, scratch, ip, query }) = &mut self.ix else {
             return from;
         };
