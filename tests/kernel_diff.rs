@@ -30,6 +30,11 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+#[path = "kernel_diff/nat.rs"]
+mod nat;
+#[path = "kernel_diff/tcp.rs"]
+mod tcp;
+
 // ---------------------------------------------------------------------------
 // The topology
 
@@ -444,6 +449,11 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Every module's known differences.
+fn known_differences() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    KNOWN_DIFFERENCES.iter().chain(tcp::KNOWN_DIFFERENCES).chain(nat::KNOWN_DIFFERENCES)
+}
+
 fn cases() -> Vec<Case> {
     let syn_out = Ip::new(LAN_HOST, REMOTE, 6).tcp(40000, 80, 0x1000_0000, 0, SYN, &MSS_1460, &[]);
     let udp_out_ttl1 = Ip::new(LAN_HOST, REMOTE, 17).ttl(1).udp(40001, 53, b"query");
@@ -788,6 +798,8 @@ fn cases() -> Vec<Case> {
     ];
     cases.extend(ruleset_cases());
     cases.extend(conntrack_cases());
+    cases.extend(tcp::cases());
+    cases.extend(nat::cases());
     cases
 }
 
@@ -2279,7 +2291,7 @@ fn nfsim_matches_kernel_recording() {
         let mut diffs = compare(&rec.emitted, &got);
         diffs.extend(compare_save(rec.save.as_deref(), save.as_deref()));
         diffs.extend(compare_observed(rec.observed.as_ref(), observed.as_ref(), 0));
-        let known_as = KNOWN_DIFFERENCES.iter().find(|(n, _)| *n == case.name).map(|(_, why)| *why);
+        let known_as = known_differences().find(|(n, _)| *n == case.name).map(|(_, why)| *why);
         match (diffs.is_empty(), known_as) {
             (true, None) => agree += 1,
             (true, Some(_)) => problems.push(format!(
