@@ -685,6 +685,14 @@ fn stateful_rules_track_connections_and_list_them_as_conntrack_does() {
     insta::assert_snapshot!("stateful_conntrack_listing", listing);
     let stats = std::fs::read_to_string(out.join("conntrack-stats.txt")).unwrap();
     assert!(stats.starts_with("cpu=0   \tfound=0 invalid=0 insert=0 insert_failed=0 drop=0 early_drop=0"), "{stats}");
+    // The /proc views of the same state.
+    let proc = |name: &str| std::fs::read_to_string(out.join("proc/net").join(name)).unwrap();
+    let proc_lines = proc("nf_conntrack");
+    assert_eq!(proc_lines.lines().count(), listing.lines().count());
+    assert!(proc_lines.lines().all(|l| l.starts_with("ipv4     2 ") && l.ends_with(" zone=0 use=2")), "{proc_lines}");
+    assert_eq!(proc("ip_tables_names"), "filter\n");
+    let stat = proc("stat/nf_conntrack");
+    assert!(stat.starts_with("entries  clashres found new invalid ignore delete"), "{stat}");
 }
 
 #[test]

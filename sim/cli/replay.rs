@@ -23,7 +23,8 @@ use crate::pcap::replay::{IngressRules, Replay, ReplayError};
 /// log, `<level>text` per line), DIR/summary.txt, and with
 /// --rules DIR/counters.rules (iptables-save -c at the end), and when the
 /// rules use connection tracking DIR/conntrack.txt (conntrack -L at the end)
-/// and DIR/conntrack-stats.txt (conntrack -S).
+/// and DIR/conntrack-stats.txt (conntrack -S); DIR/proc/net/ holds the
+/// box's ip_tables_names, nf_conntrack and stat/nf_conntrack at the end.
 #[derive(Args, Debug)]
 #[command(
     after_help = "Example:\n  nfsim replay capture.pcapng --iface lan0=192.168.1.1/24 --iface wan0=198.51.100.2/24 \\\n      --route 'default via 198.51.100.1' --sysctl net.ipv4.ip_forward=1 --out out/"
@@ -182,11 +183,14 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     log.flush()?;
     if args.rules.is_some() {
         std::fs::write(args.out.join("counters.rules"), host.netfilter.ruleset.save(true))?;
+        write_proc(&args.out, "ip_tables_names", &host.netfilter.ruleset.ip_tables_names())?;
     }
     if let Some(ct) = &mut host.netfilter.conntrack {
         let end = tally.span.map_or(crate::engine::Instant::ZERO, |(_, b)| b);
         std::fs::write(args.out.join("conntrack.txt"), ct.list(end))?;
         std::fs::write(args.out.join("conntrack-stats.txt"), ct.stats_text())?;
+        write_proc(&args.out, "nf_conntrack", &ct.proc(end))?;
+        write_proc(&args.out, "stat/nf_conntrack", &ct.proc_stat())?;
     }
     let summary = tally.render(&host, &format!("{capture_name} (seed {})", args.seed), capture_error.as_deref());
     std::fs::write(args.out.join("summary.txt"), &summary)?;
@@ -196,6 +200,15 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `DIR/proc/net/NAME`: the box's /proc file at the end of the replay.
+fn write_proc(out: &std::path::Path, name: &str, text: &str) -> Result<()> {
+    let path = out.join("proc/net").join(name);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+    }
+    std::fs::write(&path, text).with_context(|| path.display().to_string())
 }
 
 fn progress_bar(size: u64) -> indicatif::ProgressBar {

@@ -117,6 +117,12 @@ impl Ruleset {
         s
     }
 
+    /// `/proc/net/ip_tables_names`: one registered table per line, newest
+    /// first (the order iptables-save walks them in).
+    pub fn ip_tables_names(&self) -> String {
+        self.tables.iter().flat_map(|t| [t.table.as_str(), "\n"]).collect()
+    }
+
     /// `iptables-save -t TABLE` output (empty if the table was never used).
     pub fn save_table(&self, table: Table, counters: bool) -> String {
         self.table(table).map(|t| save_table(t, counters)).unwrap_or_default()
@@ -165,5 +171,16 @@ impl Ruleset {
             }
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod proc_test {
+    #[test]
+    fn ip_tables_names_lists_tables_newest_first() {
+        // Observed on 6.18: nat, filter, raw touched in that order list as raw, filter, nat.
+        let rs = super::super::load("iptables -t nat -L\niptables -L\niptables -t raw -L\n", "t").unwrap();
+        assert_eq!(rs.ip_tables_names(), "raw\nfilter\nnat\n");
+        assert_eq!(super::super::Ruleset::new().ip_tables_names(), "");
     }
 }
