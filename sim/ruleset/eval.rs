@@ -11,6 +11,7 @@
 //! those are evaluated; every other rule would have failed before any
 //! effect, so the outcome is the rule-by-rule walk's ([`Ruleset::traverse_linear`]).
 
+use super::explain::{Miss, Observer, RuleStep};
 use super::index::{Cursor, Mark, RuleIndex};
 use super::model::{Chain, Policy, Ruleset, Table, TableRules, Verdict};
 use crate::xt::packet::{self, PacketView};
@@ -168,13 +169,25 @@ impl Ruleset {
     /// [`Ruleset::traverse_linear`] gives.
     pub fn traverse(&mut self, table: Table, hook: Hook, pkt: &mut dyn PacketView) -> (Decision, DecidedBy) {
         let Ruleset { tables, index, stack, .. } = self;
-        walk(tables, table, hook, pkt, Some(index), stack)
+        walk(tables, table, hook, pkt, Some(index), stack, &mut ())
+    }
+
+    /// The same traversal, every rule tested in turn, with each step and
+    /// why each skipped rule did not take the packet appended to `steps`.
+    pub fn traverse_explained(
+        &mut self,
+        table: Table,
+        hook: Hook,
+        pkt: &mut dyn PacketView,
+        steps: &mut Vec<RuleStep>,
+    ) -> (Decision, DecidedBy) {
+        walk(&mut self.tables, table, hook, pkt, None, &mut self.stack, steps)
     }
 
     /// The same traversal testing every rule in turn: the reference the
     /// index is checked against, and the benchmarks' baseline.
     pub fn traverse_linear(&mut self, table: Table, hook: Hook, pkt: &mut dyn PacketView) -> (Decision, DecidedBy) {
-        walk(&mut self.tables, table, hook, pkt, None, &mut self.stack)
+        walk(&mut self.tables, table, hook, pkt, None, &mut self.stack, &mut ())
     }
 
     /// The name of chain `chain` (an index from [`DecidedBy`]) of `table`.
@@ -186,13 +199,14 @@ impl Ruleset {
 /// A return point: the caller's chain, the rule after the jump, its lookups.
 pub(super) type Frame = (usize, usize, Mark);
 
-fn walk(
+fn walk<O: Observer>(
     tables: &mut [TableRules],
     table: Table,
     hook: Hook,
     pkt: &mut dyn PacketView,
     index: Option<&mut RuleIndex>,
     stack: &mut Vec<Frame>,
+    seen: &mut O,
 ) -> (Decision, DecidedBy) {
     let Some(t) = tables.iter_mut().find(|t| t.table == table) else {
         return (Decision::Accept, None);
@@ -219,36 +233,42 @@ fn walk(
             // End of chain: an implicit RETURN, or the policy.
             match stack.pop() {
                 Some((c, r, m)) if ci != base => {
+                    seen.step(RuleStep::Return { from: ci, to: c });
                     cur.leave(mark);
                     (ci, mark) = (c, m);
                     ri = cur.next(&mut mark, r, &t.chains[ci], pkt);
                     continue;
                 }
-                _ => return policy(t, base, len),
+                _ => return policy(t, base, len, seen),
             }
         }
         let rule = &mut t.chains[ci].rules[ri];
         if !generic_hit(rule, &ip, &iif, &oif, pkt) {
+            if O::ON {
+                let why = super::explain::generic_miss(rule, &ip, pkt.in_iface(), pkt.out_iface());
+                seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: why.unwrap_or(Miss::Src) });
+            }
             ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
             continue;
         }
         let mut hotdrop = false;
-        let mut all = true;
-        for m in rule.matches.iter_mut() {
+        let mut failed = None;
+        for (k, m) in rule.matches.iter_mut().enumerate() {
             if !m.matches(pkt, &mut hotdrop) {
-                all = false;
+                failed = Some(k);
                 break;
             }
         }
-        let here = || Some((ci, ri + 1));
         if hotdrop {
-            let by = here();
-            return (Decision::Drop, by);
+            seen.step(RuleStep::Hotdrop { chain: ci, rule: ri + 1 });
+            return (Decision::Drop, Some((ci, ri + 1)));
         }
-        if !all {
+        if let Some(k) = failed {
+            seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: Miss::Match(k) });
             ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
             continue;
         }
+        seen.step(RuleStep::Matched { chain: ci, rule: ri + 1 });
         let rule = &mut t.chains[ci].rules[ri];
         rule.counters.packets += 1;
         rule.counters.bytes += len;
@@ -292,17 +312,19 @@ fn walk(
             }
             RuleVerdict::Return => match stack.pop() {
                 Some((c, r, m)) if ci != base => {
+                    seen.step(RuleStep::Return { from: ci, to: c });
                     cur.leave(mark);
                     (ci, mark) = (c, m);
                     ri = cur.next(&mut mark, r, &t.chains[ci], pkt);
                 }
-                _ => return policy(t, base, len),
+                _ => return policy(t, base, len, seen),
             },
         }
     }
 }
 
-fn policy(t: &mut TableRules, base: usize, len: u64) -> (Decision, DecidedBy) {
+fn policy(t: &mut TableRules, base: usize, len: u64, seen: &mut impl Observer) -> (Decision, DecidedBy) {
+    seen.step(RuleStep::Policy { chain: base });
     let c = &mut t.chains[base];
     c.counters.packets += 1;
     c.counters.bytes += len;
@@ -357,6 +379,33 @@ mod test {
         let (d, _) = rs.traverse(Table::Filter, Hook::Forward, &mut p);
         assert_eq!(d, Decision::Drop);
         assert_eq!(p.actions, ["LOG "]);
+    }
+
+    #[test]
+    fn explained_walk_names_every_rule_and_why_it_missed() {
+        let mut rs = load(RULES, "t").unwrap();
+        let mut steps = Vec::new();
+        let mut p = pkt(81);
+        let got = rs.traverse_explained(Table::Filter, Hook::Forward, &mut p, &mut steps);
+        assert_eq!(got, rs.clone().traverse(Table::Filter, Hook::Forward, &mut pkt(81)));
+        let mut text = String::new();
+        rs.write_steps(Table::Filter, &steps, &mut text);
+        assert_eq!(
+            text,
+            "  FORWARD #1 -i eth0 -j web: match, jump\n\
+             \x20 web #1 -p tcp -m tcp --dport 80 -j ACCEPT: no (-m tcp --dport 80)\n\
+             \x20 web #2 -p tcp -m tcp --dport 81 -j RETURN: match\n\
+             \x20 web end/RETURN: back to FORWARD\n\
+             \x20 FORWARD #2 -p tcp -m tcp --dport 25 -g tail: no (-m tcp --dport 25)\n\
+             \x20 FORWARD policy DROP\n"
+        );
+        let mut steps = Vec::new();
+        let mut p = pkt(80);
+        p.iif = "eth9".into();
+        rs.traverse_explained(Table::Filter, Hook::Forward, &mut p, &mut steps);
+        let mut text = String::new();
+        rs.write_steps(Table::Filter, &steps[..1], &mut text);
+        assert_eq!(text, "  FORWARD #1 -i eth0 -j web: no (-i eth0)\n");
     }
 
     #[test]

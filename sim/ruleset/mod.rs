@@ -14,6 +14,7 @@ pub mod argv;
 pub mod command;
 pub mod error;
 pub mod eval;
+pub mod explain;
 pub mod getopt;
 mod index;
 pub mod list;
@@ -28,6 +29,7 @@ pub use argv::{Command, ListOpts, Op};
 pub use command::Output;
 pub use error::Error;
 pub use eval::{Decision, RuleVerdict};
+pub use explain::{Miss, RuleStep};
 pub use model::{Addr, Chain, Counters, Iface, Policy, Rule, Ruleset, Table, TableRules, Verdict};
 pub use restore::RestoreOpts;
 
