@@ -147,3 +147,14 @@ mod test {
         assert_eq!(flow_entries_shown(2), "conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.\n");
     }
 }
+
+impl super::Conntrack {
+    /// One entry's `conntrack -L` line (with its newline), even while it is
+    /// unconfirmed (which conntrack -L would not show).
+    pub fn entry_line(&self, ct: super::CtRef, now: crate::engine::Instant) -> String {
+        let c = self.get(ct);
+        let acct = if c.acct { self.table.acct.get(&ct.slot()) } else { None };
+        let now32 = (super::jiffies(now)) as u32;
+        line(c, now32, acct, Format::Conntrack)
+    }
+}

@@ -233,7 +233,16 @@ impl Netfilter {
             link: ctx.link,
             effects: &mut self.effects,
         };
-        let (decision, rule) = self.ruleset.traverse(table, hook, &mut view);
+        let (decision, rule) = match &mut self.trace {
+            None => self.ruleset.traverse(table, hook, &mut view),
+            Some(trace) => {
+                let packet = trace::packet_line(&view);
+                let mut steps = Vec::new();
+                let got = self.ruleset.traverse_explained(table, hook, &mut view, &mut steps);
+                trace.push(TraceEvent::Walk { hook, table, packet, steps });
+                got
+            }
+        };
         self.apply_ct_effects(skb);
         let verdict = match decision {
             Decision::Accept => HookVerdict::Accept,
@@ -295,7 +304,10 @@ impl Netfilter {
             None => CtState::Invalid,
         };
         self.ct_state.get_or_insert(state);
-        self.record(TraceEvent::Conntrack { hook, state });
+        if self.trace.is_some() {
+            let entry = v.ct.map(|r| trace::entry_line(self.conntrack.as_mut().expect("tracking"), r, ctx.now));
+            self.record(TraceEvent::Conntrack { hook, state, entry });
+        }
         HookVerdict::Accept
     }
 

@@ -26,6 +26,7 @@ pub mod checksum;
 pub mod ethernet;
 pub mod icmp;
 pub mod ipv4;
+pub mod spec;
 pub mod tcp;
 pub mod tcp_option;
 pub mod udp;
