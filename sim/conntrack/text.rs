@@ -71,6 +71,17 @@ pub fn flow_entries_shown(n: usize) -> String {
     format!("conntrack v1.4.7 (conntrack-tools): {n} flow entries have been shown.\n")
 }
 
+impl super::Conntrack {
+    /// One entry's `conntrack -L` line (with its newline), even while it is
+    /// unconfirmed (which conntrack -L would not show).
+    pub fn entry_line(&self, ct: super::CtRef, now: crate::engine::Instant) -> String {
+        let c = self.get(ct);
+        let acct = if c.acct { self.table.acct.get(&ct.slot()) } else { None };
+        let now32 = (super::jiffies(now)) as u32;
+        line(c, now32, acct, Format::Conntrack)
+    }
+}
+
 #[cfg(test)]
 mod test {
     use super::*;
@@ -145,16 +156,5 @@ mod test {
     #[test]
     fn summary_goes_to_stderr_in_conntrack_tools_words() {
         assert_eq!(flow_entries_shown(2), "conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.\n");
-    }
-}
-
-impl super::Conntrack {
-    /// One entry's `conntrack -L` line (with its newline), even while it is
-    /// unconfirmed (which conntrack -L would not show).
-    pub fn entry_line(&self, ct: super::CtRef, now: crate::engine::Instant) -> String {
-        let c = self.get(ct);
-        let acct = if c.acct { self.table.acct.get(&ct.slot()) } else { None };
-        let now32 = (super::jiffies(now)) as u32;
-        line(c, now32, acct, Format::Conntrack)
     }
 }

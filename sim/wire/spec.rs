@@ -522,7 +522,7 @@ mod test {
         ) {
             let spec = match proto {
                 6 => {
-                    let mut s = format!("tcp 10.1.2.3:{sport} > 10.4.5.6:{dport} seq {seq} ack {ack} win {win} hex {}", "00".repeat(len));
+                    let mut s = format!("tcp 10.1.2.3:{sport} > 10.4.5.6:{dport} seq {seq} ack {ack} win {win} len {len}");
                     s.push_str(" flags ");
                     s.push_str(&FLAG_LETTERS.iter().filter(|(b, _)| flags & b != 0).map(|(_, l)| *l).collect::<String>());
                     if flags == 0 { s.push_str("none"); }
