@@ -4,8 +4,10 @@
 //!
 //! Exit codes: 0 ok, 1 a test or expectation failed, 2 bad input or usage.
 
+mod boxargs;
 mod check;
 mod replay;
+mod trace;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +28,8 @@ struct Cli {
 enum Command {
     /// Replay a capture (pcap or pcapng) through a box and record what it does.
     Replay(replay::ReplayArgs),
+    /// Follow one packet through the box: every hook, table and rule, and why.
+    Trace(trace::TraceArgs),
     /// Validate a ruleset (iptables-save file or iptables lines) and print it as iptables would.
     Check(check::CheckArgs),
 }
@@ -35,6 +39,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Replay(args) => replay::run(args),
+        Command::Trace(args) => trace::run(args),
         Command::Check(args) => check::run(args),
     };
     match result {

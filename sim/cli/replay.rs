@@ -7,11 +7,11 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::net::neigh::parse_neigh;
-use crate::net::{Host, HostConfig, IfaceSpec, RouteSpec};
+use super::boxargs::BoxArgs;
+use crate::net::Host;
 use crate::pcap::Reader;
 use crate::pcap::egress::{self, EgressCapture};
-use crate::pcap::replay::{IngressRules, Replay, ReplayError};
+use crate::pcap::replay::{Replay, ReplayError};
 
 /// Replay a capture through a box.
 ///
@@ -32,33 +32,11 @@ use crate::pcap::replay::{IngressRules, Replay, ReplayError};
 pub struct ReplayArgs {
     /// The capture to replay (pcap or pcapng; Ethernet, Linux SLL/SLL2, raw IP).
     capture: PathBuf,
-    /// The box's iptables rules: an iptables-save file or a script of iptables lines.
-    #[arg(long, value_name = "FILE")]
-    rules: Option<PathBuf>,
-    /// A box interface: NAME=ADDR/LEN[,ADDR/LEN...][,mac=MAC][,mtu=N]. Repeat per interface.
-    #[arg(long = "iface", value_name = "SPEC", required = true)]
-    ifaces: Vec<String>,
-    /// A route in `ip route` syntax, e.g. 'default via 203.0.113.254'. Repeatable.
-    #[arg(long = "route", value_name = "ROUTE")]
-    routes: Vec<String>,
-    /// A sysctl as KEY=VALUE, e.g. net.ipv4.ip_forward=1. Repeatable.
-    #[arg(long = "sysctl", value_name = "KEY=VALUE")]
-    sysctls: Vec<String>,
-    /// A permanent neighbour: IP=MAC. Repeatable.
-    #[arg(long = "neigh", value_name = "IP=MAC")]
-    neighbours: Vec<String>,
-    /// Map a capture interface (pcapng name or number, SLL2 index) to a box interface: KEY=IFACE.
-    #[arg(long = "iface-map", value_name = "KEY=IFACE")]
-    iface_map: Vec<String>,
-    /// The interface for packets the capture does not place.
-    #[arg(long = "in", value_name = "IFACE")]
-    default_in: Option<String>,
+    #[command(flatten)]
+    pub(super) setup: BoxArgs,
     /// Egress capture format: one pcapng with every interface, or one classic pcap per interface.
     #[arg(long, value_enum, default_value_t = EgressFormat::Pcapng)]
     egress_format: EgressFormat,
-    /// Seed of every random choice the box makes.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
     /// Output directory (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -95,53 +73,11 @@ impl EgressFiles {
     }
 }
 
-impl ReplayArgs {
-    /// The box this replay builds, validated.
-    fn host_config(&self) -> Result<HostConfig> {
-        let mut config = HostConfig { name: "box".into(), seed: self.seed, ..HostConfig::default() };
-        for spec in &self.ifaces {
-            config.ifaces.push(
-                spec.parse::<IfaceSpec>().map_err(anyhow::Error::msg).with_context(|| format!("--iface {spec}"))?,
-            );
-        }
-        for route in &self.routes {
-            config.routes.push(
-                route.parse::<RouteSpec>().map_err(anyhow::Error::msg).with_context(|| format!("--route '{route}'"))?,
-            );
-        }
-        config.sysctls = self.sysctls.clone();
-        if let Some(path) = &self.rules {
-            let origin = path.display().to_string();
-            let text = std::fs::read_to_string(path).with_context(|| origin.clone())?;
-            config.ruleset = crate::ruleset::load(&text, &origin).map_err(|e| {
-                let mut msg = format!("{origin}:{}: {}", e.line, e.one_line_without_kernel());
-                for l in &e.kernel_log {
-                    msg.push_str(&format!("\n{origin}:{}: kernel: {l}", e.line));
-                }
-                anyhow::anyhow!(msg)
-            })?;
-        }
-        for n in &self.neighbours {
-            config.neighbours.push(parse_neigh(n).map_err(anyhow::Error::msg).with_context(|| format!("--neigh {n}"))?);
-        }
-        Ok(config)
-    }
-
-    fn ingress_rules(&self) -> Result<IngressRules> {
-        let mut rules = IngressRules { default_in: self.default_in.clone(), ..IngressRules::default() };
-        for m in &self.iface_map {
-            let Some((key, iface)) = m.split_once('=') else { bail!("--iface-map {m}: expected KEY=IFACE") };
-            rules.iface_map.push((key.to_string(), iface.to_string()));
-        }
-        Ok(rules)
-    }
-}
-
 /// Runs `nfsim replay`.
 pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
-    let config = args.host_config()?;
+    let config = args.setup.host_config()?;
     let mut host = Host::new(&config).map_err(anyhow::Error::msg).context("box configuration")?;
-    let rules = args.ingress_rules()?;
+    let rules = args.setup.ingress_rules()?;
     let capture_name = args.capture.display().to_string();
     let file = File::open(&args.capture).with_context(|| capture_name.clone())?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -181,7 +117,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     egress.finish()?;
     verdicts.flush()?;
     log.flush()?;
-    if args.rules.is_some() {
+    if args.setup.rules.is_some() {
         std::fs::write(args.out.join("counters.rules"), host.netfilter.ruleset.save(true))?;
         write_proc(&args.out, "ip_tables_names", &host.netfilter.ruleset.ip_tables_names())?;
     }
@@ -192,7 +128,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         write_proc(&args.out, "nf_conntrack", &ct.proc(end))?;
         write_proc(&args.out, "stat/nf_conntrack", &ct.proc_stat())?;
     }
-    let summary = tally.render(&host, &format!("{capture_name} (seed {})", args.seed), capture_error.as_deref());
+    let summary = tally.render(&host, &format!("{capture_name} (seed {})", args.setup.seed), capture_error.as_deref());
     std::fs::write(args.out.join("summary.txt"), &summary)?;
     print!("{summary}");
     if let Some(e) = capture_error {

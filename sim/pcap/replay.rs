@@ -39,7 +39,7 @@ pub struct IngressRules {
 
 /// Where a packet enters, or why it does not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Ingress {
+pub enum Ingress {
     /// By this interface.
     Iface(IfIndex),
     /// Not at all, for this reason.
@@ -104,6 +104,9 @@ pub struct Replay<'h> {
     pub tally: Tally,
     /// Told the capture's byte offset now and then, for a progress bar.
     pub progress: Option<Box<dyn FnMut(u64)>>,
+    /// Stop [`Replay::run`] once this many packets were replayed (the rest
+    /// stays unread in the reader).
+    pub stop_after: Option<u64>,
     /// Counts not yet added to `tally` (a map update per packet costs more
     /// than the rest of the bookkeeping): frames by interface index, and
     /// the latest drop reason and reply with their runs.
@@ -181,6 +184,7 @@ impl<'h> Replay<'h> {
             frame: Vec::with_capacity(2048),
             tally: Tally::default(),
             progress: None,
+            stop_after: None,
             pending: Pending::default(),
         })
     }
@@ -211,6 +215,9 @@ impl<'h> Replay<'h> {
         let mut line = VerdictLine::default();
         let mut rule = String::new();
         loop {
+            if self.stop_after.is_some_and(|n| self.tally.packets >= n) {
+                return Ok(());
+            }
             let offset = reader.offset();
             let (record, capture_name) = match reader.next_with_interface() {
                 Ok(Some(r)) => r,
@@ -240,6 +247,28 @@ impl<'h> Replay<'h> {
                 progress(offset);
             }
         }
+    }
+
+    /// The box.
+    pub fn host(&mut self) -> &mut Host {
+        self.host
+    }
+
+    /// Replays one packet outside [`Replay::run`]: `iface` (a box interface
+    /// or a capture interface name) places it; else the replay's rules do.
+    ///
+    /// # Errors
+    /// Writing an egress frame failed.
+    pub fn feed(
+        &mut self,
+        record: &Record<'_>,
+        iface: Option<&str>,
+        egress: &mut dyn EgressCapture,
+    ) -> io::Result<(Ingress, Option<Outcome>)> {
+        self.host.netfilter.begin_packet();
+        let got = self.one(record, iface, egress);
+        self.pending.flush(&mut self.tally);
+        got
     }
 
     fn one(

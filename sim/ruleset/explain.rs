@@ -116,45 +116,90 @@ pub(super) fn generic_miss(r: &Rule, ip: &Ipv4Fields, iif: &str, oif: &str) -> O
     }
 }
 
+/// One rule step in words: what `write_steps` prints and `--json` carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepText {
+    /// The chain.
+    pub chain: String,
+    /// The 1-based rule number (`None` for a return or the policy).
+    pub rule: Option<usize>,
+    /// The rule's options as iptables-save prints them (empty when none).
+    pub spec: String,
+    /// `miss`, `match`, `continue` (matched, no target), `jump`, `goto`,
+    /// `hotdrop`, `return` or `policy`.
+    pub result: &'static str,
+    /// What failed (a miss), the chain returned to, or the policy.
+    pub detail: String,
+}
+
 impl Ruleset {
+    /// `step` of an explained walk of `table`, in words.
+    pub fn step_text(&self, table: Table, step: &RuleStep) -> StepText {
+        let t = self.table(table);
+        let chain = |c: usize| t.and_then(|t| t.chains.get(c)).map_or("?", |c| c.name.as_str()).to_string();
+        let rule = |c: usize, n: usize| t.and_then(|t| t.chains.get(c)).and_then(|c| c.rules.get(n.wrapping_sub(1)));
+        let spec = |c: usize, n: usize| {
+            let mut s = String::new();
+            if let Some(r) = rule(c, n) {
+                save::rule_spec(r, None, &mut s);
+            }
+            s.trim_start().to_string()
+        };
+        match *step {
+            RuleStep::Missed { chain: c, rule: n, why } => {
+                let mut detail = String::new();
+                if let Some(r) = rule(c, n) {
+                    miss_text(r, why, &mut detail);
+                }
+                StepText { chain: chain(c), rule: Some(n), spec: spec(c, n), result: "miss", detail }
+            }
+            RuleStep::Matched { chain: c, rule: n } => {
+                let result = match rule(c, n).map(|r| &r.verdict) {
+                    Some(Verdict::Jump(_)) => "jump",
+                    Some(Verdict::Goto(_)) => "goto",
+                    Some(Verdict::None) => "continue",
+                    _ => "match",
+                };
+                StepText { chain: chain(c), rule: Some(n), spec: spec(c, n), result, detail: String::new() }
+            }
+            RuleStep::Hotdrop { chain: c, rule: n } => {
+                StepText { chain: chain(c), rule: Some(n), spec: spec(c, n), result: "hotdrop", detail: String::new() }
+            }
+            RuleStep::Return { from, to } => {
+                StepText { chain: chain(from), rule: None, spec: String::new(), result: "return", detail: chain(to) }
+            }
+            RuleStep::Policy { chain: c } => {
+                let policy = t.and_then(|t| t.chains.get(c)).and_then(|c| c.policy).map_or("ACCEPT", |p| p.as_str());
+                StepText {
+                    chain: chain(c),
+                    rule: None,
+                    spec: String::new(),
+                    result: "policy",
+                    detail: policy.to_string(),
+                }
+            }
+        }
+    }
+
     /// One line per step of an explained traversal of `table`:
     /// `  FORWARD #3 -i wan0 -p tcp --dport 22 -j ACCEPT: no (-i wan0)`.
     pub fn write_steps(&self, table: Table, steps: &[RuleStep], out: &mut String) {
-        let Some(t) = self.table(table) else { return };
-        let chain = |c: usize| t.chains.get(c).map_or("?", |c| c.name.as_str());
-        let rule = |c: usize, n: usize| t.chains.get(c).and_then(|c| c.rules.get(n.wrapping_sub(1)));
-        for s in steps {
-            match *s {
-                RuleStep::Missed { chain: c, rule: n, why } => {
-                    let _ = write!(out, "  {} #{n}", chain(c));
-                    if let Some(r) = rule(c, n) {
-                        save::rule_spec(r, None, out);
-                        out.push_str(": no (");
-                        miss_text(r, why, out);
-                        out.push(')');
-                    }
-                }
-                RuleStep::Matched { chain: c, rule: n } | RuleStep::Hotdrop { chain: c, rule: n } => {
-                    let _ = write!(out, "  {} #{n}", chain(c));
-                    if let Some(r) = rule(c, n) {
-                        save::rule_spec(r, None, out);
-                        out.push_str(match (s, &r.verdict) {
-                            (RuleStep::Hotdrop { .. }, _) => ": hotdrop (a match dropped the packet)",
-                            (_, Verdict::None) => ": match (no target, continue)",
-                            (_, Verdict::Jump(_)) => ": match, jump",
-                            (_, Verdict::Goto(_)) => ": match, goto",
-                            _ => ": match",
-                        });
-                    }
-                }
-                RuleStep::Return { from, to } => {
-                    let _ = write!(out, "  {} end/RETURN: back to {}", chain(from), chain(to));
-                }
-                RuleStep::Policy { chain: c } => {
-                    let policy = t.chains.get(c).and_then(|c| c.policy).map_or("ACCEPT", |p| p.as_str());
-                    let _ = write!(out, "  {} policy {policy}", chain(c));
-                }
+        for step in steps {
+            let s = self.step_text(table, step);
+            let _ = write!(out, "  {}", s.chain);
+            if let Some(n) = s.rule {
+                let _ = write!(out, " #{n} {}", s.spec);
             }
+            let _ = match s.result {
+                "miss" => write!(out, ": no ({})", s.detail),
+                "match" => write!(out, ": match"),
+                "continue" => write!(out, ": match (no target, continue)"),
+                "jump" => write!(out, ": match, jump"),
+                "goto" => write!(out, ": match, goto"),
+                "hotdrop" => write!(out, ": hotdrop (a match dropped the packet)"),
+                "return" => write!(out, " end/RETURN: back to {}", s.detail),
+                _ => write!(out, " policy {}", s.detail),
+            };
             out.push('\n');
         }
     }
