@@ -782,3 +782,43 @@ fn every_step_can_be_traced() {
         ]
     );
 }
+
+#[test]
+fn baseline_names_exactly_the_flows_a_rule_change_affects() {
+    // The new ruleset lets only UDP out where the old one let everything out.
+    let old = "scenarios/examples/stateful.rules";
+    let text = std::fs::read_to_string(old).unwrap();
+    let changed = text.replace("-A FORWARD -i lan0 -o wan0 -j ACCEPT", "-A FORWARD -i lan0 -o wan0 -p udp -j ACCEPT");
+    assert_ne!(text, changed);
+    let dir = tmpdir("baseline");
+    std::fs::create_dir_all(&dir).unwrap();
+    let new = dir.join("new.rules");
+    std::fs::write(&new, changed).unwrap();
+    let out = dir.join("out");
+    let run = |new: &str, fail: bool| {
+        let mut args = vec!["replay", "pcaps/router-lan-wan.pcapng", "--rules", new, "--baseline", old];
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        if fail {
+            args.push("--fail-on-diff");
+        }
+        args.extend_from_slice(BOX);
+        nfsim(&args)
+    };
+    let o = run(new.to_str().unwrap(), true);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let diff: Vec<serde_json::Value> = std::fs::read_to_string(out.join("diff.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let flows: Vec<&str> = diff.iter().map(|d| d["flow"].as_str().unwrap()).collect();
+    assert_eq!(flows, ["tcp 192.168.1.10:40000 <> 198.51.100.80:80"], "only the TCP flow from the LAN changes");
+    assert_eq!(diff[0]["old"]["rule"], "filter/FORWARD/3");
+    assert_eq!(diff[0]["new"]["rule"], "filter/FORWARD/policy");
+    let text = std::fs::read_to_string(out.join("diff.txt")).unwrap();
+    insta::assert_snapshot!("baseline_diff_txt", text.replace(new.to_str().unwrap(), "NEW"));
+    // The same ruleset on both sides: nothing differs, exit 0 even with --fail-on-diff.
+    let o = run(old, true);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(out.join("diff.jsonl")).unwrap(), "");
+}

@@ -37,6 +37,13 @@ pub struct ReplayArgs {
     /// Egress capture format: one pcapng with every interface, or one classic pcap per interface.
     #[arg(long, value_enum, default_value_t = EgressFormat::Pcapng)]
     egress_format: EgressFormat,
+    /// Also replay through this ruleset (the one deployed now) and report
+    /// the packets and flows whose fate differs: DIR/diff.txt, DIR/diff.jsonl.
+    #[arg(long, value_name = "OLD_RULES")]
+    baseline: Option<PathBuf>,
+    /// With --baseline: exit with status 1 when any packet fares differently.
+    #[arg(long, requires = "baseline")]
+    fail_on_diff: bool,
     /// Output directory (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -103,7 +110,34 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         let bar = bar.clone();
         replay.progress = Some(Box::new(move |offset| bar.set_position(offset)));
     }
-    let result = replay.run(&mut reader, egress.capture(), &mut verdicts, &mut log);
+    let mut old_host = match &args.baseline {
+        Some(path) => Some(
+            Host::new(&args.setup.host_config_with(Some(path))?)
+                .map_err(anyhow::Error::msg)
+                .context("box configuration")?,
+        ),
+        None => None,
+    };
+    let mut diff = None;
+    let result = match &mut old_host {
+        None => replay.run(&mut reader, egress.capture(), &mut verdicts, &mut log),
+        Some(old_host) => {
+            let mut old = Replay::new(old_host, &rules).map_err(anyhow::Error::msg)?;
+            let file = File::open(&args.capture).with_context(|| capture_name.clone())?;
+            let mut old_reader = Reader::new(std::io::BufReader::with_capacity(0, file))
+                .map_err(|e| anyhow::anyhow!("{capture_name}: {e}"))?;
+            let got = crate::pcap::baseline::compare(
+                &mut replay,
+                &mut old,
+                &mut reader,
+                &mut old_reader,
+                egress.capture(),
+                &mut verdicts,
+                &mut log,
+            );
+            got.map(|d| diff = Some(d))
+        }
+    };
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -131,9 +165,23 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     let summary = tally.render(&host, &format!("{capture_name} (seed {})", args.setup.seed), capture_error.as_deref());
     std::fs::write(args.out.join("summary.txt"), &summary)?;
     print!("{summary}");
+    let differs = match (&diff, &args.baseline, &args.setup.rules) {
+        (Some(d), Some(old), new) => {
+            let new = new.as_ref().map_or("no rules".to_string(), |p| p.display().to_string());
+            let text = d.text(&old.display().to_string(), &new);
+            std::fs::write(args.out.join("diff.txt"), &text)?;
+            std::fs::write(args.out.join("diff.jsonl"), d.jsonl())?;
+            print!("{}", text.lines().next().map(|l| format!("{l}\n")).unwrap_or_default());
+            d.differing > 0
+        }
+        _ => false,
+    };
     if let Some(e) = capture_error {
         eprintln!("nfsim: {e}");
         return Ok(ExitCode::from(2));
+    }
+    if differs && args.fail_on_diff {
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,6 +13,7 @@
 //! Formats: classic pcap is tcpdump's `pcap-savefile(5)`; pcapng is
 //! draft-ietf-opsawg-pcapng. The code is ours, written from those documents.
 
+pub mod baseline;
 mod classic;
 pub mod egress;
 mod endian;

@@ -107,6 +107,10 @@ pub struct Replay<'h> {
     /// Stop [`Replay::run`] once this many packets were replayed (the rest
     /// stays unread in the reader).
     pub stop_after: Option<u64>,
+    /// The verdict line, reused.
+    line: VerdictLine,
+    /// The deciding rule's name, reused.
+    rule: String,
     /// Counts not yet added to `tally` (a map update per packet costs more
     /// than the rest of the bookkeeping): frames by interface index, and
     /// the latest drop reason and reply with their runs.
@@ -185,6 +189,8 @@ impl<'h> Replay<'h> {
             tally: Tally::default(),
             progress: None,
             stop_after: None,
+            line: VerdictLine::default(),
+            rule: String::new(),
             pending: Pending::default(),
         })
     }
@@ -212,8 +218,6 @@ impl<'h> Replay<'h> {
         verdicts: &mut V,
         log: &mut dyn Write,
     ) -> Result<(), ReplayError> {
-        let mut line = VerdictLine::default();
-        let mut rule = String::new();
         loop {
             if self.stop_after.is_some_and(|n| self.tally.packets >= n) {
                 return Ok(());
@@ -225,22 +229,7 @@ impl<'h> Replay<'h> {
                 Err(e) => return Err(ReplayError::Capture(e)),
             };
             let capture_name = capture_name.and_then(|i| i.name.as_deref());
-            self.host.netfilter.begin_packet();
-            let (ingress, outcome) = self.one(&record, capture_name, egress).map_err(ReplayError::Output)?;
-            rule.clear();
-            if let Some(d) = self.host.netfilter.decided {
-                self.host.netfilter.describe(&d, &mut rule);
-            }
-            let rule = (!rule.is_empty()).then_some(rule.as_str());
-            let ct = self.host.netfilter.ct_state;
-            let bytes = line.render(&record, &self.json_names, ingress, outcome, rule, ct);
-            verdicts.write_all(bytes).map_err(ReplayError::Output)?;
-            if !self.host.klog.records().is_empty() {
-                // Streamed out as it comes: the log never grows with the capture.
-                let mut text = String::new();
-                crate::klog::Klog::write_syslog(&mut text, &self.host.klog.drain());
-                log.write_all(text.as_bytes()).map_err(ReplayError::Output)?;
-            }
+            self.step(&record, capture_name, egress, verdicts, log)?;
             if self.tally.packets.is_multiple_of(65536)
                 && let Some(progress) = &mut self.progress
             {
@@ -249,8 +238,58 @@ impl<'h> Replay<'h> {
         }
     }
 
+    /// Replays one packet of a capture as [`Replay::run`] does: its verdict
+    /// line to `verdicts`, the kernel log lines it caused to `log`. The
+    /// deciding rule is [`Replay::last_rule`] until the next packet.
+    ///
+    /// # Errors
+    /// Writing an output failed.
+    #[inline]
+    pub fn step<V: Write>(
+        &mut self,
+        record: &Record<'_>,
+        capture_name: Option<&str>,
+        egress: &mut dyn EgressCapture,
+        verdicts: &mut V,
+        log: &mut dyn Write,
+    ) -> Result<Option<Outcome>, ReplayError> {
+        self.host.netfilter.begin_packet();
+        let (ingress, outcome) = self.one(record, capture_name, egress).map_err(ReplayError::Output)?;
+        self.rule.clear();
+        if let Some(d) = self.host.netfilter.decided {
+            self.host.netfilter.describe(&d, &mut self.rule);
+        }
+        let rule = (!self.rule.is_empty()).then_some(self.rule.as_str());
+        let ct = self.host.netfilter.ct_state;
+        let bytes = self.line.render(record, &self.json_names, ingress, outcome, rule, ct);
+        verdicts.write_all(bytes).map_err(ReplayError::Output)?;
+        if !self.host.klog.records().is_empty() {
+            // Streamed out as it comes: the log never grows with the capture.
+            let mut text = String::new();
+            crate::klog::Klog::write_syslog(&mut text, &self.host.klog.drain());
+            log.write_all(text.as_bytes()).map_err(ReplayError::Output)?;
+        }
+        Ok(outcome)
+    }
+
+    /// The rule that decided the last packet (`table/CHAIN/N`, or
+    /// `filter/CHAIN/policy`), if one did.
+    pub fn last_rule(&self) -> Option<&str> {
+        (!self.rule.is_empty()).then_some(self.rule.as_str())
+    }
+
     /// The box.
     pub fn host(&mut self) -> &mut Host {
+        self.host
+    }
+
+    /// Moves counts held back during [`Replay::step`]s into [`Replay::tally`].
+    pub fn flush_tally(&mut self) {
+        self.pending.flush(&mut self.tally);
+    }
+
+    /// The box, to read.
+    pub fn host_ref(&self) -> &Host {
         self.host
     }
 
