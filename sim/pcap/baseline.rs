@@ -92,8 +92,7 @@ pub fn compare<R: Read, V: Write>(
     let mut diff = Diff::default();
     let (mut discard, mut discard_log) = (io::sink(), io::sink());
     let mut no_egress = Discard;
-    loop {
-        let Some((record, name)) = new_reader.next_with_interface().map_err(ReplayError::Capture)? else { break };
+    while let Some((record, name)) = new_reader.next_with_interface().map_err(ReplayError::Capture)? {
         let name = name.and_then(|i| i.name.clone());
         let mut sent_new = Sent { inner: egress, frames: Vec::new() };
         let out_new = new.step(&record, name.as_deref(), &mut sent_new, verdicts, log)?;
