@@ -19,6 +19,13 @@ pub enum TraceEvent {
         /// What the packet is to its connection.
         state: CtState,
     },
+    /// NAT bound the packet's connection for one manip type.
+    Nat {
+        /// The hook.
+        hook: Hook,
+        /// What the binding did.
+        binding: crate::nat::Binding,
+    },
     /// A step dropped the packet without a rule (conntrack full, confirm clash).
     Dropped {
         /// The hook.
@@ -30,7 +37,8 @@ pub enum TraceEvent {
 
 impl Netfilter {
     /// One line for `event`, with chain names resolved:
-    /// `FORWARD filter/FORWARD/3 ACCEPT`, `PREROUTING conntrack NEW`.
+    /// `FORWARD filter/FORWARD/3 ACCEPT`, `PREROUTING conntrack NEW`,
+    /// `POSTROUTING nat SNAT binding src=... -> src=...`.
     pub fn write_trace(&self, event: &TraceEvent, out: &mut String) {
         match event {
             TraceEvent::Table(d) => {
@@ -40,6 +48,12 @@ impl Netfilter {
             }
             TraceEvent::Conntrack { hook, state } => {
                 let _ = write!(out, "{hook} conntrack {}", format!("{state:?}").to_uppercase());
+            }
+            TraceEvent::Nat { hook, binding: b } => {
+                let kind = if b.null { "null binding" } else { "binding" };
+                let _ = write!(out, "{hook} nat {} {kind} {}-> {}", b.manip.as_str(), b.from, b.to);
+                let end = out.trim_end().len();
+                out.truncate(end);
             }
             TraceEvent::Dropped { hook, step } => {
                 let what = match step {
