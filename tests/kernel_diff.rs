@@ -425,28 +425,6 @@ impl Case {
 /// The offline test prints them instead of failing; one that starts to agree
 /// fails the test until it is taken off this list.
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-    (
-        "ct-snat-udp-and-reply",
-        "nfsim does not apply SNAT: it forwards 192.168.1.10:40085 -> 198.51.100.7:53 with the source \
-         unchanged (the kernel's wan0 frame has ip source cb007101 and a recomputed ip and udp \
-         checksum) and keeps the reply tuple un-NATed (`... [UNREPLIED] src=198.51.100.7 dst=192.168.1.10 \
-         sport=53 dport=40085`; kernel `src=198.51.100.7 dst=203.0.113.1 sport=53 dport=40085`, no \
-         [UNREPLIED]). So the reply to 203.0.113.1:40085 is not de-NATed: nfsim makes it a second NEW \
-         entry, delivers it locally (INPUT [1:34]) and sends a port unreachable out of wan0; the kernel \
-         forwards it to 192.168.1.10 (lan0) as ESTABLISHED ([1:34] on the RELATED,ESTABLISHED rule)",
-    ),
-    (
-        "ct-dnat-tcp-handshake-port-forward",
-        "nfsim does not apply DNAT: the SYN to 203.0.113.1:8080 is delivered locally (INPUT [1:44]) and the \
-         box answers RST,ACK out of wan0; the kernel rewrites it to 192.168.1.10:80 and forwards it to lan0 \
-         (`--ctstate DNAT` rule [1:44], nat POSTROUTING [1:44]). Then the SYN-ACK from 192.168.1.10:80 \
-         finds no entry in nfsim (INVALID, dropped: invalid=1) where the kernel de-NATs it to source \
-         203.0.113.1:8080 and forwards it (TTL 63); the last ACK again gets a RST from nfsim. Kernel \
-         listing `tcp 6 431999 ESTABLISHED src=198.51.100.7 dst=203.0.113.1 sport=40086 dport=8080 \
-         src=192.168.1.10 dst=198.51.100.7 sport=80 dport=40086 [ASSURED]`, nfsim `tcp 6 9 CLOSE ... \
-         src=203.0.113.1 dst=198.51.100.7 sport=8080 dport=40086` (un-NATed reply tuple; CLOSE from the \
-         placeholder TCP tracker after its own RST)",
-    ),
 ];
 
 /// Every module's known differences.
