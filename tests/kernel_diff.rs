@@ -424,8 +424,7 @@ impl Case {
 /// Cases where nfsim is known to differ from the kernel: (case, what differs).
 /// The offline test prints them instead of failing; one that starts to agree
 /// fails the test until it is taken off this list.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-];
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// Every module's known differences.
 fn known_differences() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
@@ -2266,9 +2265,13 @@ fn nfsim_matches_kernel_recording() {
                 continue;
             }
         };
-        let mut diffs = compare(&rec.emitted, &got);
+        let (mut expected, mut got, mut rec_observed, mut observed) =
+            (rec.emitted.clone(), got, rec.observed.clone(), observed);
+        let mut diffs = nat::normalise(case.name, &mut expected, rec_observed.as_mut(), "kernel");
+        diffs.extend(nat::normalise(case.name, &mut got, observed.as_mut(), "nfsim"));
+        diffs.extend(compare(&expected, &got));
         diffs.extend(compare_save(rec.save.as_deref(), save.as_deref()));
-        diffs.extend(compare_observed(rec.observed.as_ref(), observed.as_ref(), 0));
+        diffs.extend(compare_observed(rec_observed.as_ref(), observed.as_ref(), 0));
         let known_as = known_differences().find(|(n, _)| *n == case.name).map(|(_, why)| *why);
         match (diffs.is_empty(), known_as) {
             (true, None) => agree += 1,
@@ -2482,9 +2485,13 @@ fn live_kernel_matches_recording() {
             Some(g) if g.rules != rec.rules => problems.push(format!("{}: recorded with other rules", rec.name)),
             Some(g) if g.pauses != rec.pauses => problems.push(format!("{}: recorded with other pauses", rec.name)),
             Some(g) => {
-                let mut diffs = compare(&g.emitted, &rec.emitted);
+                let (mut expected, mut live, mut g_observed, mut live_observed) =
+                    (g.emitted.clone(), rec.emitted.clone(), g.observed.clone(), rec.observed.clone());
+                let mut diffs = nat::normalise(&rec.name, &mut expected, g_observed.as_mut(), "recording");
+                diffs.extend(nat::normalise(&rec.name, &mut live, live_observed.as_mut(), "live"));
+                diffs.extend(compare(&expected, &live));
                 diffs.extend(compare_save(g.save.as_deref(), rec.save.as_deref()));
-                diffs.extend(compare_observed(g.observed.as_ref(), rec.observed.as_ref(), 2));
+                diffs.extend(compare_observed(g_observed.as_ref(), live_observed.as_ref(), 2));
                 if !diffs.is_empty() {
                     problems.push(format!("{}:\n    {}", rec.name, diffs.join("\n    ")));
                 }

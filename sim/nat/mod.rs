@@ -151,11 +151,8 @@ impl Nat {
             return None;
         }
         let current = invert(c.reply());
-        let new = select::Chooser { ct: &mut *ct, me: r, rng: &mut self.rng, bysrc: &mut self.bysrc }.unique(
-            &current,
-            range,
-            manip,
-        );
+        let new = select::Chooser { ct: &mut *ct, me: r, rng: &mut self.rng, bysrc: &mut self.bysrc }
+            .unique(&current, range, manip);
         let mut bits = manip.done_bit();
         if new != current {
             ct.alter_reply(r, invert(&new));

@@ -35,6 +35,9 @@ use std::net::Ipv4Addr;
 /// Most candidates one round of the port search tries (`NF_NAT_MAX_ATTEMPTS`).
 const MAX_ATTEMPTS: u32 = 128;
 
+/// Tries left from which a TCP SYN may evict a closing holder (`NF_NAT_HARDER_THRESH`).
+const HARDER_THRESH: u32 = MAX_ATTEMPTS / 4;
+
 /// What the choice needs besides the tuple and range.
 pub(super) struct Chooser<'a> {
     /// The table, for "is this reply taken?".
@@ -113,6 +116,23 @@ impl Chooser<'_> {
         other.status() & USES_NAT != 0 || other.orig() != &my_reply
     }
 
+    /// `nf_nat_used_tuple_harder`: in the last [`HARDER_THRESH`] tries for a
+    /// TCP entry in SYN_SENT the kernel looks the reply up directly (so the
+    /// `found` counter does not move) to see whether the holder could be
+    /// evicted. FIXME: eviction (a SNATed holder in TIME_WAIT or later whose
+    /// sequence numbers the new SYN has passed) needs the TCP tracker's
+    /// windows; here the holder always keeps its tuple.
+    fn used_harder(&mut self, t: &Tuple, attempts_left: u32) -> bool {
+        let me = self.ct.conn(self.me);
+        let syn_sent =
+            me.proto_num() == proto_num::TCP && me.tcp_state() == crate::conntrack::proto::tcp::TcpState::SynSent;
+        if attempts_left > HARDER_THRESH || t.proto != proto_num::TCP || !syn_sent {
+            return self.used(t);
+        }
+        let zone = me.zone();
+        self.ct.lookup(&invert(t), zone).is_some()
+    }
+
     /// `find_appropriate_src`: another entry with this source already
     /// mapped to something in the range.
     fn appropriate_src(&mut self, orig: &Tuple, range: &Range) -> Option<Tuple> {
@@ -140,9 +160,9 @@ impl Chooser<'_> {
         };
         let mut attempts = size.min(MAX_ATTEMPTS);
         loop {
-            for _ in 0..attempts {
+            for i in 0..attempts {
                 key(t, (min + u32::from(off) % size) as u16);
-                if !self.used(t) {
+                if !self.used_harder(t, attempts - i) {
                     return;
                 }
                 off = off.wrapping_add(1);
@@ -214,9 +234,10 @@ pub fn best_ip(t: &mut Tuple, range: &Range, manip: Manip, zone: u16) {
     let chosen = if range.min_addr == range.max_addr {
         range.min_addr
     } else {
-        let initval =
-            if range.has(flags::PERSISTENT) { 0 } else { jhash::word_of(t.dst_addr()) ^ u32::from(zone) };
-        let j = jhash::jhash2(&[jhash::word_of(t.src_addr())], initval);
+        let initval = if range.has(flags::PERSISTENT) { 0 } else { jhash::word_of(t.dst_addr()) ^ u32::from(zone) };
+        // The kernel hashes the whole `union nf_inet_addr`: four words, the
+        // IPv4 address then zeros (checked against 6.18's choices).
+        let j = jhash::jhash2(&[jhash::word_of(t.src_addr()), 0, 0, 0], initval);
         let dist = range.max_addr.wrapping_sub(range.min_addr).wrapping_add(1);
         range.min_addr.wrapping_add(((u64::from(j) * u64::from(dist)) >> 32) as u32)
     };
@@ -230,7 +251,8 @@ pub fn best_ip(t: &mut Tuple, range: &Range, manip: Manip, zone: u16) {
 /// The address `best_ip` picks for `src` talking to `dst` from `lo..=hi`
 /// (what the FAQ's "SNAT to multiple addresses" hands out).
 pub fn pick_address(src: Ipv4Addr, dst: Ipv4Addr, lo: Ipv4Addr, hi: Ipv4Addr, persistent: bool) -> Ipv4Addr {
-    let mut range = Range { flags: flags::MAP_IPS, min_addr: u32::from(lo), max_addr: u32::from(hi), ..Range::default() };
+    let mut range =
+        Range { flags: flags::MAP_IPS, min_addr: u32::from(lo), max_addr: u32::from(hi), ..Range::default() };
     if persistent {
         range.flags |= flags::PERSISTENT;
     }

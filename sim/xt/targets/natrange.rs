@@ -108,7 +108,8 @@ pub fn take_flag(r: &mut Range, opt: &str) -> bool {
 
 /// Appends the flags, ` --random` style (`dashes` "--") or ` random` style.
 pub fn print_flags(r: &Range, out: &mut String, dashes: &str) {
-    for (f, n) in [(flags::RANDOM, "random"), (flags::RANDOM_FULLY, "random-fully"), (flags::PERSISTENT, "persistent")] {
+    for (f, n) in [(flags::RANDOM, "random"), (flags::RANDOM_FULLY, "random-fully"), (flags::PERSISTENT, "persistent")]
+    {
         if r.has(f) {
             out.push_str(&format!(" {dashes}{n}"));
         }

@@ -45,7 +45,6 @@ impl Target for Netmap {
         let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
         self.to = Some((Ipv4Addr::from(u32::from(addr) & mask), len));
         Ok(())
-
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
         self.to.map(|_| ()).ok_or_else(|| opts::must_specify("NETMAP", "to"))
