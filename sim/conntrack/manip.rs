@@ -33,7 +33,7 @@ impl Conntrack {
         self.table.reap_bucket(b);
         let taken = self.table.chain(b).any(|(s, d)| {
             let c = self.table.conn(s);
-            s != ignored.slot && c.zone == zone && c.tuple(d) == t && !(c.orig() == &orig)
+            s != ignored.slot && c.zone == zone && c.tuple(d) == t && c.orig() != &orig
         });
         if taken {
             self.stats.found += 1;

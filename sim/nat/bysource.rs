@@ -123,10 +123,13 @@ impl BySource {
             };
             let c = ct.conn(r);
             let o = c.orig();
-            if o.proto == orig.proto && o.src == orig.src && o.sport == orig.sport && c.zone() == zone {
-                if let Some(t) = f(c.reply()) {
-                    return Some(t);
-                }
+            if o.proto == orig.proto
+                && o.src == orig.src
+                && o.sport == orig.sport
+                && c.zone() == zone
+                && let Some(t) = f(c.reply())
+            {
+                return Some(t);
             }
             s = n.next;
         }

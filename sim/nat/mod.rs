@@ -31,6 +31,8 @@ pub mod mangle;
 pub mod range;
 pub mod select;
 #[cfg(test)]
+mod tests;
+#[cfg(test)]
 pub(crate) mod testutil;
 
 pub use bysource::BySource;
