@@ -42,6 +42,11 @@
 //! **`kernel`** holds what is configured rather than computed: sysctls with
 //! Linux's defaults and names.
 //!
+//! **`nat`** is NAT as `nf_nat` does it: the binding a NAT rule makes on a
+//! connection's first packet (the kernel's tuple choice: address by jhash,
+//! port search, null bindings), and the rewriting of every later packet and
+//! of ICMP errors about it, with incremental checksums.
+//!
 //! **`netfilter`** is the hook pipeline of one box: the hooks at the kernel's
 //! priorities, through which every packet passes.
 //!
@@ -58,6 +63,7 @@ pub mod conntrack;
 pub mod engine;
 pub mod kernel;
 pub mod klog;
+pub mod nat;
 pub mod net;
 pub mod netfilter;
 pub mod pcap;

@@ -424,30 +424,7 @@ impl Case {
 /// Cases where nfsim is known to differ from the kernel: (case, what differs).
 /// The offline test prints them instead of failing; one that starts to agree
 /// fails the test until it is taken off this list.
-const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-    (
-        "ct-snat-udp-and-reply",
-        "nfsim does not apply SNAT: it forwards 192.168.1.10:40085 -> 198.51.100.7:53 with the source \
-         unchanged (the kernel's wan0 frame has ip source cb007101 and a recomputed ip and udp \
-         checksum) and keeps the reply tuple un-NATed (`... [UNREPLIED] src=198.51.100.7 dst=192.168.1.10 \
-         sport=53 dport=40085`; kernel `src=198.51.100.7 dst=203.0.113.1 sport=53 dport=40085`, no \
-         [UNREPLIED]). So the reply to 203.0.113.1:40085 is not de-NATed: nfsim makes it a second NEW \
-         entry, delivers it locally (INPUT [1:34]) and sends a port unreachable out of wan0; the kernel \
-         forwards it to 192.168.1.10 (lan0) as ESTABLISHED ([1:34] on the RELATED,ESTABLISHED rule)",
-    ),
-    (
-        "ct-dnat-tcp-handshake-port-forward",
-        "nfsim does not apply DNAT: the SYN to 203.0.113.1:8080 is delivered locally (INPUT [1:44]) and the \
-         box answers RST,ACK out of wan0; the kernel rewrites it to 192.168.1.10:80 and forwards it to lan0 \
-         (`--ctstate DNAT` rule [1:44], nat POSTROUTING [1:44]). Then the SYN-ACK from 192.168.1.10:80 \
-         finds no entry in nfsim (INVALID, dropped: invalid=1) where the kernel de-NATs it to source \
-         203.0.113.1:8080 and forwards it (TTL 63); the last ACK again gets a RST from nfsim. Kernel \
-         listing `tcp 6 431999 ESTABLISHED src=198.51.100.7 dst=203.0.113.1 sport=40086 dport=8080 \
-         src=192.168.1.10 dst=198.51.100.7 sport=80 dport=40086 [ASSURED]`, nfsim `tcp 6 9 CLOSE ... \
-         src=203.0.113.1 dst=198.51.100.7 sport=8080 dport=40086` (un-NATed reply tuple; CLOSE from the \
-         placeholder TCP tracker after its own RST)",
-    ),
-];
+const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// Every module's known differences.
 fn known_differences() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
@@ -2288,9 +2265,13 @@ fn nfsim_matches_kernel_recording() {
                 continue;
             }
         };
-        let mut diffs = compare(&rec.emitted, &got);
+        let (mut expected, mut got, mut rec_observed, mut observed) =
+            (rec.emitted.clone(), got, rec.observed.clone(), observed);
+        let mut diffs = nat::normalise(case.name, &mut expected, rec_observed.as_mut(), "kernel");
+        diffs.extend(nat::normalise(case.name, &mut got, observed.as_mut(), "nfsim"));
+        diffs.extend(compare(&expected, &got));
         diffs.extend(compare_save(rec.save.as_deref(), save.as_deref()));
-        diffs.extend(compare_observed(rec.observed.as_ref(), observed.as_ref(), 0));
+        diffs.extend(compare_observed(rec_observed.as_ref(), observed.as_ref(), 0));
         let known_as = known_differences().find(|(n, _)| *n == case.name).map(|(_, why)| *why);
         match (diffs.is_empty(), known_as) {
             (true, None) => agree += 1,
@@ -2504,9 +2485,13 @@ fn live_kernel_matches_recording() {
             Some(g) if g.rules != rec.rules => problems.push(format!("{}: recorded with other rules", rec.name)),
             Some(g) if g.pauses != rec.pauses => problems.push(format!("{}: recorded with other pauses", rec.name)),
             Some(g) => {
-                let mut diffs = compare(&g.emitted, &rec.emitted);
+                let (mut expected, mut live, mut g_observed, mut live_observed) =
+                    (g.emitted.clone(), rec.emitted.clone(), g.observed.clone(), rec.observed.clone());
+                let mut diffs = nat::normalise(&rec.name, &mut expected, g_observed.as_mut(), "recording");
+                diffs.extend(nat::normalise(&rec.name, &mut live, live_observed.as_mut(), "live"));
+                diffs.extend(compare(&expected, &live));
                 diffs.extend(compare_save(g.save.as_deref(), rec.save.as_deref()));
-                diffs.extend(compare_observed(g.observed.as_ref(), rec.observed.as_ref(), 2));
+                diffs.extend(compare_observed(g_observed.as_ref(), live_observed.as_ref(), 2));
                 if !diffs.is_empty() {
                     problems.push(format!("{}:\n    {}", rec.name, diffs.join("\n    ")));
                 }

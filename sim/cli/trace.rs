@@ -287,6 +287,14 @@ fn event_json(host: &Host, e: &TraceEvent) -> Value {
             "state": format!("{state:?}").to_uppercase(),
             "entry": entry,
         }),
+        TraceEvent::Nat { hook, binding: b } => json!({
+            "event": "nat",
+            "hook": hook.to_string(),
+            "manip": b.manip.as_str(),
+            "null": b.null,
+            "from": b.from.to_string().trim_end(),
+            "to": b.to.to_string().trim_end(),
+        }),
         TraceEvent::Dropped { hook, .. } => {
             let mut s = String::new();
             nf.write_trace(e, &mut s);

@@ -19,10 +19,12 @@
 //!
 //! Files: `tuple` (keys, hash), `conn` (the entry), `table` (slab, buckets,
 //! early drop), `timer` (expiry heap), `proto/` (trackers), `track` (the
-//! per-packet algorithm and confirmation), `stats` and `text` (what
-//! `conntrack -S`, `conntrack -L` and /proc print).
+//! per-packet algorithm and confirmation), `manip` (what NAT asks of the
+//! table), `stats` and `text` (what `conntrack -S`, `conntrack -L` and
+//! /proc print).
 
 pub mod conn;
+mod manip;
 pub mod proto;
 pub mod stats;
 pub mod table;

@@ -313,6 +313,7 @@ impl Host {
             now,
             link,
             sysctls: &self.sysctl,
+            addrs: Some(&super::masq::Addrs { ifaces: &self.ifaces, routes: &self.routes }),
         };
         let verdict = self.netfilter.run(hook, skb, &ctx);
         if let Some(line) = self.netfilter.effects.ct_log.take()

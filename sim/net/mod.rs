@@ -22,6 +22,7 @@ mod icmp;
 pub mod iface;
 mod ipid;
 mod local;
+mod masq;
 pub mod neigh;
 mod options;
 mod outcome;

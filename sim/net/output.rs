@@ -116,7 +116,7 @@ impl Host {
             self.stats.ip.out_no_routes += 1;
             return false;
         };
-        let (Some(oif), next_hop) = (route.dev, route.next_hop(dst)) else {
+        let (Some(mut oif), mut next_hop) = (route.dev, route.next_hop(dst)) else {
             self.stats.ip.out_no_routes += 1;
             return false;
         };
@@ -125,6 +125,16 @@ impl Host {
         if self.nf_hook(Hook::Output, skb, now, tx) == HookVerdict::Drop {
             self.stats.ip.out_discards += 1;
             return false;
+        }
+        // nf_nat_ipv4_local_fn → ip_route_me_harder: OUTPUT DNAT moved the
+        // destination, so the packet is routed again.
+        let new_dst = Ipv4Packet::new_unchecked(skb.data()).dst_addr();
+        if new_dst != dst {
+            let Some((dev, hop)) = self.routes.lookup(new_dst).and_then(|r| Some((r.dev?, r.next_hop(new_dst)))) else {
+                self.stats.ip.out_no_routes += 1;
+                return false;
+            };
+            (oif, next_hop) = (dev, hop);
         }
         self.output(skb, now, oif, next_hop, tx).is_ok()
     }

@@ -10,18 +10,22 @@
 //! a box without rules costs nothing per packet; conntrack registers only
 //! when a rule needs it (a state or conntrack match, the nat table, CT...).
 //!
-//! The nat table sees only a connection's first packet (its NEW packet); its
-//! targets take effect with the NAT layer.
+//! The nat table sees only a connection's first packet for each manip type
+//! (and ICMP errors are translated without it); every tracked packet is
+//! rewritten per its connection's bindings at each nat step (`nat`).
 
+mod nat;
 mod trace;
 mod view;
 
+pub use nat::NatAddrs;
 pub use trace::TraceEvent;
 pub use view::{CtSource, Effects, SkbView};
 
 use crate::conntrack::{Conntrack, CtConfig, CtInfo};
 use crate::engine::{Instant, Rng};
 use crate::kernel::Sysctls;
+use crate::nat::Nat;
 use crate::net::route::LocalTable;
 use crate::ruleset::{Decision, Ruleset, Table, Verdict};
 use crate::skb::{Nfct, Skb};
@@ -90,6 +94,8 @@ pub struct HookCtx<'a> {
     pub link: Option<[u8; 14]>,
     /// The box's sysctls (conntrack's timeouts and switches).
     pub sysctls: &'a Sysctls,
+    /// The box's addresses, for MASQUERADE and REDIRECT (`None`: none known).
+    pub addrs: Option<&'a dyn NatAddrs>,
 }
 
 /// What `-m state` sees of an untracked packet.
@@ -116,6 +122,8 @@ pub struct Netfilter {
     pub ruleset: Ruleset,
     /// Connection tracking, once a rule needs it.
     pub conntrack: Option<Conntrack>,
+    /// NAT's state: its random stream and per-entry extension.
+    pub nat: Nat,
     /// `-m statistic`'s random stream.
     rng: Rng,
     /// Side effects of the current traversal.
@@ -146,6 +154,7 @@ impl Netfilter {
         Netfilter {
             ruleset,
             conntrack,
+            nat: Nat::new(rng.fork("nat")),
             rng: rng.fork("netfilter"),
             effects: Effects::default(),
             decided: None,
@@ -188,6 +197,7 @@ impl Netfilter {
         }
         for &step in steps(hook) {
             let verdict = match step {
+                Step::Table(Table::Nat) => self.nat_step(hook, skb, ctx),
                 Step::Table(table) => self.table(table, hook, skb, ctx),
                 Step::Conntrack => self.conntrack_in(hook, skb, ctx),
                 Step::Confirm => self.confirm(skb, ctx.now),
@@ -205,14 +215,6 @@ impl Netfilter {
     fn table(&mut self, table: Table, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
         if self.ruleset.table(table).is_none() {
             return HookVerdict::Accept;
-        }
-        // nat: only a connection's first packet, and never an untracked or
-        // invalid one (nf_nat_inet_fn).
-        if table == Table::Nat {
-            let Nfct::Tracked(ct) = skb.nfct else { return HookVerdict::Accept };
-            if ct.info != CtInfo::New {
-                return HookVerdict::Accept;
-            }
         }
         let ct = match (skb.nfct, &self.conntrack) {
             (Nfct::Untracked, _) => CtSource::Facts(&UNTRACKED),

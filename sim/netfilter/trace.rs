@@ -38,6 +38,13 @@ pub enum TraceEvent {
         /// or created), when there is one.
         entry: Option<String>,
     },
+    /// NAT bound the packet's connection for one manip type.
+    Nat {
+        /// The hook.
+        hook: Hook,
+        /// What the binding did.
+        binding: crate::nat::Binding,
+    },
     /// A step dropped the packet without a rule (conntrack full, confirm clash).
     Dropped {
         /// The hook.
@@ -69,8 +76,9 @@ pub(super) fn entry_line(ct: &mut Conntrack, r: CtRef, now: Instant) -> String {
 
 impl Netfilter {
     /// The text of `event`, with chain names resolved: one line
-    /// (`FORWARD filter/FORWARD/3 ACCEPT`, `PREROUTING conntrack NEW`), or
-    /// for a walk, a header line and one indented line per rule step.
+    /// (`FORWARD filter/FORWARD/3 ACCEPT`, `PREROUTING conntrack NEW`,
+    /// `POSTROUTING nat SNAT binding src=... -> src=...`), or for a walk, a
+    /// header line and one indented line per rule step.
     pub fn write_trace(&self, event: &TraceEvent, out: &mut String) {
         match event {
             TraceEvent::Walk { hook, table, packet, steps } => {
@@ -88,6 +96,12 @@ impl Netfilter {
                 if let Some(e) = entry {
                     let _ = write!(out, ", {e}");
                 }
+            }
+            TraceEvent::Nat { hook, binding: b } => {
+                let kind = if b.null { "null binding" } else { "binding" };
+                let _ = write!(out, "{hook} nat {} {kind} {}-> {}", b.manip.as_str(), b.from, b.to);
+                let end = out.trim_end().len();
+                out.truncate(end);
             }
             TraceEvent::Dropped { hook, step } => {
                 let what = match step {

@@ -31,6 +31,8 @@ pub struct Effects {
     pub ct_mark: Option<u32>,
     /// A kernel line conntrack asks to print through `net_ratelimit`.
     pub ct_log: Option<String>,
+    /// The binding a NAT target asked for.
+    pub nat: Option<crate::nat::Request>,
 }
 
 /// Where a traversal's connection facts come from.
@@ -144,6 +146,7 @@ impl PacketView for SkbView<'_> {
             Action::Untrack => self.effects.untrack = true,
             Action::SetZone(zone) => self.effects.zone = Some(zone),
             Action::SetCtMark(mark) => self.effects.ct_mark = Some(mark),
+            Action::Nat(req) => self.effects.nat = Some(req),
             // NFLOG, priority and NAT arrive with the layers that own them.
             Action::Nflog(_) | Action::SetPriority(_) | Action::Target(_) => {}
         }

@@ -154,6 +154,8 @@ pub enum Action<'a> {
     Untrack,
     /// `CT --zone`: the conntrack zone the packet is tracked in.
     SetZone(u16),
+    /// SNAT, DNAT, MASQUERADE, REDIRECT, NETMAP: bind the connection.
+    Nat(crate::nat::Request),
 }
 
 /// The packet context matches and targets evaluate against.
@@ -437,6 +439,7 @@ impl PacketView for TestPacket {
             Action::SetPriority(p) => format!("PRIORITY {:x}:{:x}", p >> 16, p & 0xffff),
             Action::Untrack => "UNTRACK".to_string(),
             Action::SetZone(z) => format!("ZONE {z}"),
+            Action::Nat(r) => format!("NAT {r:?}"),
         };
         self.actions.push(text);
     }

@@ -1,8 +1,8 @@
 //! `-j DNAT --to-destination RANGE [--random] [--persistent]`: destination
 //! NAT for a new connection, then accept. nat table, PREROUTING and OUTPUT.
 
-use super::natrange::NatRange;
-use super::snat::NatFlags;
+use super::natrange;
+use crate::nat::{Range, Request};
 use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::{Action, PacketView};
 use crate::xt::{Hook, RuleInfo, Scope, TableName, Target, TargetVerdict};
@@ -10,10 +10,10 @@ use crate::xt::{Hook, RuleInfo, Scope, TableName, Target, TargetVerdict};
 /// The DNAT target.
 #[derive(Clone, Debug, Default)]
 pub struct Dnat {
-    /// `--to-destination`.
-    pub to: Option<NatRange>,
-    /// Flags.
-    pub flags: NatFlags,
+    /// `--to-destination` and the flags.
+    pub range: Range,
+    /// `--to-destination` was given.
+    pub given: bool,
 }
 
 const OPTS: &[Opt] = &[Opt::arg("to-destination"), Opt::flag("random"), Opt::flag("persistent")];
@@ -26,27 +26,28 @@ impl Target for Dnat {
         OPTS
     }
     fn parse(&mut self, opt: &str, _: bool, args: &[&str], rule: &RuleInfo) -> Result<(), Error> {
-        if !self.flags.take(opt) {
-            self.to = Some(NatRange::parse(args[0], rule)?);
+        if !natrange::take_flag(&mut self.range, opt) {
+            natrange::parse_to(args[0], rule, &mut self.range)?;
+            self.given = true;
         }
         Ok(())
     }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
-        self.to.map(|_| ()).ok_or_else(|| opts::must_specify("DNAT", "to-destination"))
+        if self.given { Ok(()) } else { Err(opts::must_specify("DNAT", "to-destination")) }
     }
     fn save(&self, out: &mut String) {
-        out.push_str(&format!(" --to-destination {}", self.to.unwrap_or_default().text()));
-        self.flags.print(out, "--");
+        out.push_str(&format!(" --to-destination {}", natrange::text(&self.range)));
+        natrange::print_flags(&self.range, out, "--");
     }
     fn list(&self, out: &mut String, _: bool) {
-        out.push_str(&format!(" to:{}", self.to.unwrap_or_default().text()));
-        self.flags.print(out, "");
+        out.push_str(&format!(" to:{}", natrange::text(&self.range)));
+        natrange::print_flags(&self.range, out, "");
     }
     fn scope(&self) -> Scope {
         Scope { table: Some(TableName::Nat), hooks: Hook::PreRouting.bit() | Hook::Output.bit(), proto: 0 }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
-        pkt.act(Action::Target(self));
+        pkt.act(Action::Nat(Request::Map(self.range)));
         TargetVerdict::Accept
     }
     fn box_clone(&self) -> Box<dyn Target> {

@@ -1,19 +1,17 @@
 //! `-j MASQUERADE [--to-ports P[-Q]] [--random] [--random-fully]`: source
 //! NAT to the outgoing interface's address. nat POSTROUTING only.
 
-use super::natrange::{has_ports, parse_ports, ports_text};
-use super::snat::NatFlags;
-use crate::xt::opts::{self, Error, Opt};
+use super::natrange::{self, ports_text};
+use crate::nat::{Range, Request};
+use crate::xt::opts::{Error, Opt};
 use crate::xt::packet::{Action, PacketView};
 use crate::xt::{Hook, RuleInfo, Scope, TableName, Target, TargetVerdict};
 
 /// The MASQUERADE target.
 #[derive(Clone, Debug, Default)]
 pub struct Masquerade {
-    /// `--to-ports`.
-    pub ports: Option<(u16, u16)>,
-    /// Flags.
-    pub flags: NatFlags,
+    /// `--to-ports` and the flags.
+    pub range: Range,
 }
 
 const OPTS: &[Opt] = &[Opt::arg("to-ports"), Opt::flag("random"), Opt::flag("random-fully")];
@@ -26,32 +24,29 @@ impl Target for Masquerade {
         OPTS
     }
     fn parse(&mut self, opt: &str, _: bool, args: &[&str], rule: &RuleInfo) -> Result<(), Error> {
-        if self.flags.take(opt) {
+        if natrange::take_flag(&mut self.range, opt) {
             return Ok(());
         }
-        if !has_ports(rule) {
-            return Err(opts::param("Need TCP, UDP, SCTP or DCCP with port specification"));
-        }
-        self.ports = Some(parse_ports(args[0], true)?.0);
+        natrange::parse_to_ports(args[0], rule, &mut self.range)?;
         Ok(())
     }
     fn save(&self, out: &mut String) {
-        if let Some((p, q)) = self.ports {
+        if let Some((p, q)) = self.range.ports() {
             out.push_str(&format!(" --to-ports {}", ports_text(p, q)));
         }
-        self.flags.print(out, "--");
+        natrange::print_flags(&self.range, out, "--");
     }
     fn list(&self, out: &mut String, _: bool) {
-        if let Some((p, q)) = self.ports {
+        if let Some((p, q)) = self.range.ports() {
             out.push_str(&format!(" masq ports: {}", ports_text(p, q)));
         }
-        self.flags.print(out, "");
+        natrange::print_flags(&self.range, out, "");
     }
     fn scope(&self) -> Scope {
         Scope { table: Some(TableName::Nat), hooks: Hook::PostRouting.bit(), proto: 0 }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
-        pkt.act(Action::Target(self));
+        pkt.act(Action::Nat(Request::Masquerade(self.range)));
         TargetVerdict::Accept
     }
     fn box_clone(&self) -> Box<dyn Target> {
@@ -62,6 +57,7 @@ impl Target for Masquerade {
 #[cfg(test)]
 mod test {
     use super::*;
+    use crate::xt::opts;
 
     #[test]
     fn ports_need_a_port_protocol() {

@@ -3,6 +3,8 @@
 
 use std::net::Ipv4Addr;
 
+use crate::nat::range::flags;
+use crate::nat::{Range, Request};
 use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::{Action, PacketView};
 use crate::xt::{RuleInfo, Scope, TableName, Target, TargetVerdict};
@@ -15,6 +17,16 @@ pub struct Netmap {
 }
 
 const OPTS: &[Opt] = &[Opt::arg("to")];
+
+impl Netmap {
+    /// The prefix as a range: network to broadcast (the kernel derives the
+    /// mask back from `min ^ max`).
+    fn finish_range(&self) -> Range {
+        let (a, len) = self.to.unwrap_or((Ipv4Addr::UNSPECIFIED, 0));
+        let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+        Range { flags: flags::MAP_IPS, min_addr: u32::from(a), max_addr: u32::from(a) | !mask, ..Range::default() }
+    }
+}
 
 impl Target for Netmap {
     fn name(&self) -> &'static str {
@@ -49,7 +61,7 @@ impl Target for Netmap {
         Scope { table: Some(TableName::Nat), hooks: 0x1b, proto: 0 }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
-        pkt.act(Action::Target(self));
+        pkt.act(Action::Nat(Request::Netmap(self.finish_range())));
         TargetVerdict::Accept
     }
     fn box_clone(&self) -> Box<dyn Target> {

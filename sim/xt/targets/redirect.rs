@@ -1,8 +1,8 @@
 //! `-j REDIRECT [--to-ports P[-Q]] [--random]`: DNAT to the box itself.
 //! nat PREROUTING and OUTPUT only.
 
-use super::natrange::{has_ports, parse_ports, ports_text};
-use super::snat::NatFlags;
+use super::natrange::{self, ports_text};
+use crate::nat::{Range, Request};
 use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::{Action, PacketView};
 use crate::xt::{Hook, RuleInfo, Scope, TableName, Target, TargetVerdict};
@@ -10,10 +10,8 @@ use crate::xt::{Hook, RuleInfo, Scope, TableName, Target, TargetVerdict};
 /// The REDIRECT target.
 #[derive(Clone, Debug, Default)]
 pub struct Redirect {
-    /// `--to-ports`.
-    pub ports: Option<(u16, u16)>,
-    /// Flags.
-    pub flags: NatFlags,
+    /// `--to-ports` and the flags.
+    pub range: Range,
 }
 
 const OPTS: &[Opt] = &[Opt::arg("to-ports"), Opt::flag("random")];
@@ -26,36 +24,31 @@ impl Target for Redirect {
         OPTS
     }
     fn parse(&mut self, opt: &str, _: bool, args: &[&str], rule: &RuleInfo) -> Result<(), Error> {
-        if self.flags.take(opt) {
+        if natrange::take_flag(&mut self.range, opt) {
             return Ok(());
         }
-        if !has_ports(rule) {
-            return Err(opts::param("Need TCP, UDP, SCTP or DCCP with port specification"));
-        }
-        let (ports, base) = parse_ports(args[0], true)?;
-        if base.is_some() {
+        if natrange::parse_to_ports(args[0], rule, &mut self.range)?.is_some() {
             return Err(opts::param("Shifted portmap ranges not supported with this kernel"));
         }
-        self.ports = Some(ports);
         Ok(())
     }
     fn save(&self, out: &mut String) {
-        if let Some((p, q)) = self.ports {
+        if let Some((p, q)) = self.range.ports() {
             out.push_str(&format!(" --to-ports {}", ports_text(p, q)));
         }
-        self.flags.print(out, "--");
+        natrange::print_flags(&self.range, out, "--");
     }
     fn list(&self, out: &mut String, _: bool) {
-        if let Some((p, q)) = self.ports {
+        if let Some((p, q)) = self.range.ports() {
             out.push_str(&format!(" redir ports {}", ports_text(p, q)));
         }
-        self.flags.print(out, "");
+        natrange::print_flags(&self.range, out, "");
     }
     fn scope(&self) -> Scope {
         Scope { table: Some(TableName::Nat), hooks: Hook::PreRouting.bit() | Hook::Output.bit(), proto: 0 }
     }
     fn fire(&mut self, pkt: &mut dyn PacketView) -> TargetVerdict {
-        pkt.act(Action::Target(self));
+        pkt.act(Action::Nat(Request::Redirect(self.range)));
         TargetVerdict::Accept
     }
     fn box_clone(&self) -> Box<dyn Target> {

@@ -1,0 +1,141 @@
+//! The NAT step of a hook (`nf_nat_ipv4_fn` and `nf_nat_inet_fn`): where
+//! the nat table is traversed, bindings are made and every tracked packet
+//! is rewritten. The choices themselves live in [`crate::nat`].
+//!
+//! Per tracked packet at PREROUTING, OUTPUT (DST) and INPUT, POSTROUTING
+//! (SRC), when the box has a nat table:
+//! 1. an ICMP error RELATED to an entry: translated, nothing more;
+//! 2. NEW or RELATED without a binding for this manip: the nat chain runs;
+//!    a NAT target's request becomes the binding, else a null binding;
+//!    with a binding, or ESTABLISHED: a masqueraded entry leaving by another
+//!    interface is deleted and its packet dropped;
+//! 3. the packet is rewritten per the entry's tuples.
+
+use super::{HookCtx, HookVerdict, Netfilter, TraceEvent};
+use crate::conntrack::tuple::proto_num;
+use crate::conntrack::{CtInfo, CtRef};
+use crate::nat::{Binding, Manip, Nat, Request, icmp};
+use crate::ruleset::Table;
+use crate::skb::{IfIndex, Nfct, Skb};
+use crate::xt::Hook;
+use std::net::Ipv4Addr;
+
+/// The box's addresses as NAT targets need them.
+pub trait NatAddrs {
+    /// The source MASQUERADE uses leaving by `oif` towards `dst`: the
+    /// address `inet_select_addr` picks on `oif` for the route's next hop.
+    fn masquerade_source(&self, oif: IfIndex, dst: Ipv4Addr) -> Option<Ipv4Addr>;
+    /// The first IPv4 address of interface `ifindex` (REDIRECT's target).
+    fn first_addr(&self, ifindex: IfIndex) -> Option<Ipv4Addr>;
+}
+
+impl Netfilter {
+    /// The nat table's step at `hook`.
+    pub(super) fn nat_step(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
+        if self.ruleset.table(Table::Nat).is_none() {
+            return HookVerdict::Accept;
+        }
+        let (Nfct::Tracked(r), Some(ct)) = (skb.nfct, &mut self.conntrack) else { return HookVerdict::Accept };
+        if !ct.is_live(r) {
+            return HookVerdict::Accept;
+        }
+        let manip = Manip::of_hook(hook);
+        let related = matches!(r.info, CtInfo::Related | CtInfo::RelatedReply);
+        if related && skb.data().get(9) == Some(&proto_num::ICMP) {
+            return match icmp::reply_translation(skb.data_mut(), ct.conn(r), r.dir(), manip) {
+                Ok(_) => HookVerdict::Accept,
+                Err(_) => HookVerdict::Drop,
+            };
+        }
+        if (related || r.info == CtInfo::New) && !Nat::initialized(ct, r, manip) {
+            if self.bind(hook, manip, r, skb, ctx) == HookVerdict::Drop {
+                return HookVerdict::Drop;
+            }
+        } else if self.nat.oif_changed(ct, r, hook, skb.oif) {
+            // nf_ct_kill_acct: the masqueraded entry dies with its packet.
+            ct.kill(r);
+            return HookVerdict::Drop;
+        }
+        let ct = self.conntrack.as_ref().expect("tracked");
+        match Nat::packet(ct, r, manip, skb.data_mut()) {
+            Ok(_) => HookVerdict::Accept,
+            Err(_) => HookVerdict::Drop,
+        }
+    }
+
+    /// Runs the nat chain for a packet whose entry has no `manip` binding
+    /// yet, then makes the binding it asked for, or a null binding.
+    fn bind(&mut self, hook: Hook, manip: Manip, r: CtRef, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
+        self.effects.nat = None;
+        if self.table(Table::Nat, hook, skb, ctx) == HookVerdict::Drop {
+            self.effects.nat = None;
+            return HookVerdict::Drop;
+        }
+        let mut binding = None;
+        if let Some(req) = self.effects.nat.take() {
+            match self.request(req, hook, manip, r, skb, ctx) {
+                Ok(b) => binding = b,
+                Err(()) => return HookVerdict::Drop,
+            }
+        }
+        let ct = self.conntrack.as_mut().expect("tracked");
+        if !Nat::initialized(ct, r, manip) {
+            binding = self.nat.null_binding(ct, r, manip);
+        }
+        if let Some(binding) = binding {
+            self.record(TraceEvent::Nat { hook, binding });
+        }
+        HookVerdict::Accept
+    }
+
+    /// Turns a target's request into a binding (`xt_snat_target`,
+    /// `nf_nat_masquerade_ipv4`, `nf_nat_redirect_ipv4`, `netmap_tg4`).
+    /// `Err` drops the packet; `Ok(None)` leaves the entry unbound.
+    fn request(
+        &mut self,
+        req: Request,
+        hook: Hook,
+        manip: Manip,
+        r: CtRef,
+        skb: &Skb,
+        ctx: &HookCtx<'_>,
+    ) -> Result<Option<Binding>, ()> {
+        let ct = self.conntrack.as_mut().expect("tracked");
+        let ip = skb.data();
+        let (src, dst) = (addr_at(ip, 12), addr_at(ip, 16));
+        let range = match req {
+            Request::Map(range) => range,
+            Request::Masquerade(range) => {
+                // A source of 0.0.0.0 is a local packet not meant to be masqueraded.
+                if ct.conn(r).orig().src == 0 {
+                    return Ok(None);
+                }
+                let oif = skb.oif.unwrap_or(0);
+                let Some(new_src) = ctx.addrs.and_then(|a| a.masquerade_source(oif, dst)) else {
+                    self.effects.logs.push((6, format!("{} ate my IP address", ctx.out_name)));
+                    return Err(());
+                };
+                self.nat.set_masq(ct, r, oif);
+                range.with_addr(new_src)
+            }
+            Request::Redirect(range) => {
+                let to = if hook == Hook::Output {
+                    Some(Ipv4Addr::LOCALHOST)
+                } else {
+                    skb.iif.and_then(|i| ctx.addrs.and_then(|a| a.first_addr(i)))
+                };
+                range.with_addr(to.ok_or(())?)
+            }
+            Request::Netmap(range) => {
+                let mask = !(range.min_addr ^ range.max_addr);
+                let old = u32::from(if manip == Manip::Dst { dst } else { src });
+                range.with_addr(Ipv4Addr::from((old & !mask) | (range.min_addr & mask)))
+            }
+        };
+        Ok(self.nat.setup(ct, r, &range, manip))
+    }
+}
+
+fn addr_at(ip: &[u8], at: usize) -> Ipv4Addr {
+    Ipv4Addr::new(ip[at], ip[at + 1], ip[at + 2], ip[at + 3])
+}
