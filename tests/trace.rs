@@ -115,3 +115,23 @@ fn bad_input_is_an_error_naming_it() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("has fewer than 999 packets"));
 }
+
+#[test]
+fn the_first_packet_of_a_masqueraded_flow_shows_the_nat_decision() {
+    let o = nfsim(&[
+        "tcp 192.168.1.10:40000 > 198.51.100.7:443 flags S in lan0",
+        "--rules",
+        "scenarios/examples/router.rules",
+    ]);
+    let text = stdout(&o);
+    assert!(text.contains("  POSTROUTING #1 -o wan0 -j MASQUERADE: match\n"), "{text}");
+    assert!(
+        text.contains(
+            "POSTROUTING nat SNAT binding src=192.168.1.10 dst=198.51.100.7 sport=40000 dport=443 \
+             -> src=203.0.113.1 dst=198.51.100.7 sport=40000 dport=443\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("PREROUTING nat DNAT null binding "), "no DNAT rule: a null binding; {text}");
+    assert!(text.ends_with("sent wan0: tcp 203.0.113.1:40000 > 198.51.100.7:443 flags S ttl 63\n"), "{text}");
+}
