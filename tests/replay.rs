@@ -822,3 +822,18 @@ fn baseline_names_exactly_the_flows_a_rule_change_affects() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read_to_string(out.join("diff.jsonl")).unwrap(), "");
 }
+
+#[test]
+fn nated_packets_say_how_they_left_and_the_filter_rule_stays_the_decider() {
+    let out = replay_example("masquerade", "scenarios/examples/router.rules");
+    let verdicts = verdicts(&out);
+    let dns = &verdicts[1];
+    assert_eq!(dns["egress"], "wan0");
+    assert_eq!(dns["rule"], "filter/FORWARD/3", "the filter rule let it out; MASQUERADE only mapped it");
+    assert_eq!(dns["nat"], "203.0.113.1:53000 > 198.51.100.53:53");
+    assert!(verdicts.iter().filter(|v| v["fate"] == "drop").all(|v| v.get("nat").is_none()));
+    let listing = std::fs::read_to_string(out.join("conntrack.txt")).unwrap();
+    assert!(listing.contains(
+        "src=192.168.1.10 dst=198.51.100.53 sport=53000 dport=53 [UNREPLIED] src=198.51.100.53 dst=203.0.113.1 sport=53 dport=53000"
+    ), "{listing}");
+}

@@ -132,6 +132,8 @@ pub struct Netfilter {
     pub decided: Option<Decided>,
     /// What conntrack made of the current packet.
     pub ct_state: Option<CtState>,
+    /// The current packet's entry, once conntrack gave it one.
+    pub ct_ref: Option<crate::conntrack::CtRef>,
     /// Every step's outcome, when tracing is on (`Some`); the caller drains it.
     pub trace: Option<Vec<TraceEvent>>,
 }
@@ -159,6 +161,7 @@ impl Netfilter {
             effects: Effects::default(),
             decided: None,
             ct_state: None,
+            ct_ref: None,
             trace: None,
         }
     }
@@ -167,6 +170,7 @@ impl Netfilter {
     pub fn begin_packet(&mut self) {
         self.decided = None;
         self.ct_state = None;
+        self.ct_ref = None;
         self.effects.logs.clear();
         self.effects.reject = None;
     }
@@ -253,7 +257,10 @@ impl Netfilter {
         // The decision worth naming: a drop, a rule's verdict, or the
         // filter table's policy; other tables' policies are pass-through.
         let decided = Decided { hook, table, rule, verdict };
-        if verdict == HookVerdict::Drop || rule.is_some() || table == Table::Filter {
+        // A NAT rule only maps the connection: the filter rule that let the
+        // packet through stays the one named.
+        let mapping_only = table == Table::Nat && self.decided.is_some();
+        if verdict == HookVerdict::Drop || (rule.is_some() && !mapping_only) || table == Table::Filter {
             self.decided = Some(decided);
         }
         self.record(TraceEvent::Table(decided));
@@ -295,6 +302,7 @@ impl Netfilter {
         let state = match v.ct {
             Some(r) => {
                 skb.nfct = Nfct::Tracked(r);
+                self.ct_ref.get_or_insert(r);
                 match r.info {
                     CtInfo::New => CtState::New,
                     CtInfo::Established | CtInfo::EstablishedReply => CtState::Established,

@@ -139,3 +139,31 @@ impl Netfilter {
 fn addr_at(ip: &[u8], at: usize) -> Ipv4Addr {
     Ipv4Addr::new(ip[at], ip[at + 1], ip[at + 2], ip[at + 3])
 }
+
+impl Netfilter {
+    /// For a packet whose connection is NATed: its addresses (and ports) as
+    /// it left the box, `203.0.113.1:40000 > 198.51.100.7:443`, appended to
+    /// `out`; false (nothing written) when its connection has no NAT.
+    pub fn nat_after(&self, out: &mut String) -> bool {
+        use crate::conntrack::status::{DST_NAT, SRC_NAT};
+        use std::fmt::Write as _;
+        let (Some(r), Some(ct)) = (self.ct_ref, &self.conntrack) else { return false };
+        if !ct.is_live(r) {
+            return false;
+        }
+        let c = ct.get(r);
+        if c.status() & (SRC_NAT | DST_NAT) == 0 {
+            return false;
+        }
+        // A packet leaves as the other direction's tuple, inverted.
+        let t = if r.dir() == crate::conntrack::CtDir::Original { c.reply() } else { c.orig() };
+        let (src, dst) = (Ipv4Addr::from(t.dst), Ipv4Addr::from(t.src));
+        let _ = match t.proto {
+            proto_num::TCP | proto_num::UDP | proto_num::UDPLITE | proto_num::SCTP | proto_num::DCCP => {
+                write!(out, "{src}:{} > {dst}:{}", t.dport, t.sport)
+            }
+            _ => write!(out, "{src} > {dst}"),
+        };
+        true
+    }
+}

@@ -111,6 +111,8 @@ pub struct Replay<'h> {
     line: VerdictLine,
     /// The deciding rule's name, reused.
     rule: String,
+    /// The NATed addresses of the packet as it left, reused.
+    nat: String,
     /// Counts not yet added to `tally` (a map update per packet costs more
     /// than the rest of the bookkeeping): frames by interface index, and
     /// the latest drop reason and reply with their runs.
@@ -191,6 +193,7 @@ impl<'h> Replay<'h> {
             stop_after: None,
             line: VerdictLine::default(),
             rule: String::new(),
+            nat: String::new(),
             pending: Pending::default(),
         })
     }
@@ -261,7 +264,10 @@ impl<'h> Replay<'h> {
         }
         let rule = (!self.rule.is_empty()).then_some(self.rule.as_str());
         let ct = self.host.netfilter.ct_state;
-        let bytes = self.line.render(record, &self.json_names, ingress, outcome, rule, ct);
+        self.nat.clear();
+        let left = matches!(outcome.map(|o| o.fate), Some(Fate::Forwarded { .. } | Fate::Local));
+        let nat = (left && self.host.netfilter.nat_after(&mut self.nat)).then_some(self.nat.as_str());
+        let bytes = self.line.render(record, &self.json_names, ingress, outcome, rule, ct, nat);
         verdicts.write_all(bytes).map_err(ReplayError::Output)?;
         if !self.host.klog.records().is_empty() {
             // Streamed out as it comes: the log never grows with the capture.

@@ -29,6 +29,7 @@ impl VerdictLine {
         outcome: Option<Outcome>,
         rule: Option<&str>,
         ct: Option<crate::xt::CtState>,
+        nat: Option<&str>,
     ) -> &[u8] {
         let out = &mut self.out;
         out.clear();
@@ -112,6 +113,10 @@ impl VerdictLine {
         if let Some(rule) = rule {
             out.extend_from_slice(b",\"rule\":");
             push_str(out, rule);
+        }
+        if let Some(nat) = nat {
+            out.extend_from_slice(b",\"nat\":");
+            push_str(out, nat);
         }
         out.extend_from_slice(b"}\n");
         out
