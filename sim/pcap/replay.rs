@@ -267,7 +267,8 @@ impl<'h> Replay<'h> {
         self.nat.clear();
         let left = matches!(outcome.map(|o| o.fate), Some(Fate::Forwarded { .. } | Fate::Local));
         let nat = (left && self.host.netfilter.nat_after(&mut self.nat)).then_some(self.nat.as_str());
-        let bytes = self.line.render(record, &self.json_names, ingress, outcome, rule, ct, nat);
+        let nf = super::verdict::Netfilter { rule, ct, nat };
+        let bytes = self.line.render(record, &self.json_names, ingress, outcome, nf);
         verdicts.write_all(bytes).map_err(ReplayError::Output)?;
         if !self.host.klog.records().is_empty() {
             // Streamed out as it comes: the log never grows with the capture.

@@ -11,6 +11,17 @@ use crate::net::{DropReason, Fate, Outcome};
 use crate::skb::IfIndex;
 use std::fmt::Write as _;
 
+/// What netfilter made of the packet, for its line.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Netfilter<'a> {
+    /// The deciding rule (`filter/FORWARD/3`).
+    pub rule: Option<&'a str>,
+    /// The conntrack state.
+    pub ct: Option<crate::xt::CtState>,
+    /// A NATed packet's addresses as it left.
+    pub nat: Option<&'a str>,
+}
+
 /// Reused buffers for verdict lines.
 #[derive(Default)]
 pub(super) struct VerdictLine {
@@ -27,10 +38,9 @@ impl VerdictLine {
         names: &[Vec<u8>],
         ingress: Ingress,
         outcome: Option<Outcome>,
-        rule: Option<&str>,
-        ct: Option<crate::xt::CtState>,
-        nat: Option<&str>,
+        nf: Netfilter<'_>,
     ) -> &[u8] {
+        let Netfilter { rule, ct, nat } = nf;
         let out = &mut self.out;
         out.clear();
         let name = |i: IfIndex| names.get(i as usize - 1).map_or(&b"\"?\""[..], |n| n.as_slice());
