@@ -146,7 +146,6 @@ impl Netfilter {
     /// `out`; false (nothing written) when its connection has no NAT.
     pub fn nat_after(&self, out: &mut String) -> bool {
         use crate::conntrack::status::{DST_NAT, SRC_NAT};
-        use std::fmt::Write as _;
         let (Some(r), Some(ct)) = (self.ct_ref, &self.conntrack) else { return false };
         if !ct.is_live(r) {
             return false;
@@ -155,15 +154,52 @@ impl Netfilter {
         if c.status() & (SRC_NAT | DST_NAT) == 0 {
             return false;
         }
-        // A packet leaves as the other direction's tuple, inverted.
+        // A packet leaves as the other direction's tuple, inverted. Written
+        // digit by digit: this runs for every NATed packet of a replay.
         let t = if r.dir() == crate::conntrack::CtDir::Original { c.reply() } else { c.orig() };
-        let (src, dst) = (Ipv4Addr::from(t.dst), Ipv4Addr::from(t.src));
-        let _ = match t.proto {
-            proto_num::TCP | proto_num::UDP | proto_num::UDPLITE | proto_num::SCTP | proto_num::DCCP => {
-                write!(out, "{src}:{} > {dst}:{}", t.dport, t.sport)
-            }
-            _ => write!(out, "{src} > {dst}"),
-        };
+        let ported = matches!(
+            t.proto,
+            proto_num::TCP | proto_num::UDP | proto_num::UDPLITE | proto_num::SCTP | proto_num::DCCP
+        );
+        push_endpoint(out, t.dst, ported.then_some(t.dport));
+        out.push_str(" > ");
+        push_endpoint(out, t.src, ported.then_some(t.sport));
         true
+    }
+}
+
+/// `a.b.c.d[:port]` appended without the formatting machinery.
+fn push_endpoint(out: &mut String, addr: u32, port: Option<u16>) {
+    fn push_num(out: &mut String, n: u32) {
+        if n >= 10 {
+            push_num(out, n / 10);
+        }
+        out.push(char::from(b'0' + (n % 10) as u8));
+    }
+    for (i, octet) in addr.to_be_bytes().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_num(out, u32::from(octet));
+    }
+    if let Some(p) = port {
+        out.push(':');
+        push_num(out, u32::from(p));
+    }
+}
+
+#[cfg(test)]
+mod endpoint_test {
+    #[test]
+    fn endpoints_print_as_display_does() {
+        for (a, p) in [(0u32, Some(0u16)), (0xcb00_7101, Some(65535)), (0xffff_ffff, None), (0x0a00_0001, Some(80))] {
+            let mut s = String::new();
+            super::push_endpoint(&mut s, a, p);
+            let want = match p {
+                Some(p) => format!("{}:{p}", std::net::Ipv4Addr::from(a)),
+                None => std::net::Ipv4Addr::from(a).to_string(),
+            };
+            assert_eq!(s, want);
+        }
     }
 }
