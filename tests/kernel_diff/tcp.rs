@@ -124,7 +124,120 @@ pub fn cases() -> Vec<Case> {
     v.extend(rst_cases());
     v.extend(pickup_cases());
     v.extend(header_cases());
+    v.extend(packetdrill_cases());
     v
+}
+
+/// `mss 1460, sackOK, TS val 1 ecr 0, nop, wscale 8`: a Linux client's SYN.
+const LINUX_SYN: [u8; 20] = [2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 8];
+/// `mss 1460, nop, nop, TS val 1 ecr 1, nop, wscale 0`.
+const SYNACK_WSCALE_0: [u8; 20] = [2, 4, 5, 0xb4, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 1, 1, 3, 3, 0];
+/// `nop, nop, TS val 2 ecr 1`.
+const TS_ONLY: [u8; 12] = [1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 1];
+
+/// The six conntrack cases of the kernel's own packetdrill tests
+/// (tools/testing/selftests/net/netfilter/packetdrill), replayed through
+/// the box: the host under test's segments and its peer's both injected,
+/// the connection's opener on the LAN. Sequence numbers are the scripts'
+/// relative ones.
+fn packetdrill_cases() -> Vec<Case> {
+    let k = Conv { port: 47000 };
+    // conntrack_ack_loss_stall: a long upload, then the first segment
+    // again: already acknowledged, let through (not INVALID), logged.
+    let mut stall = vec![
+        k.c(0, 0, SYN, 32792, &[2, 4, 3, 0xe8], 0),
+        k.s(0, 1, SYN | ACK, 65535, &MSS_1460, 0),
+        k.c(1, 1, ACK, 65535, &[], 0),
+    ];
+    for i in 0..46u32 {
+        stall.push(k.c(1 + i * 1460, 1, ACK | PSH, 257, &[], 1460));
+        stall.push(k.s(1, 1 + (i + 1) * 1460, ACK, 65535, &[], 0));
+    }
+    stall.push(k.c(1, 1, ACK | PSH, 257, &[], 1460));
+    // conntrack_inexact_rst: in CLOSE_WAIT, the client's RST closes; the
+    // peer's late, inexact RST is not INVALID since the entry is closing.
+    let mut inexact = vec![
+        k.c(0, 0, SYN, 65535, &LINUX_SYN, 0),
+        k.s(0, 1, SYN | ACK, 65535, &MSS_1460, 0),
+        k.c(1, 1, ACK, 65535, &[], 0),
+    ];
+    for i in 0..3u32 {
+        inexact.push(k.s(1 + i * 1000, 1, ACK, 65535, &[], 1000));
+    }
+    for i in 1..=3u32 {
+        inexact.push(k.c(1, 1 + i * 1000, ACK, 65535, &[], 0));
+    }
+    inexact.extend([
+        k.c(1, 3001, ACK | PSH, 65535, &[], 1000),
+        k.s(3001, 1001, FIN | ACK, 65535, &[], 0),
+        k.c(1001, 3002, ACK, 65535, &[], 0),
+        k.c(1001, 3002, RST | ACK, 65535, &[], 0),
+        k.s(2001, 0, RST, 0, &[], 0),
+    ]);
+    // conntrack_rst_invalid: RSTs below the acknowledged sequence, beyond
+    // the window, or inexact in ESTABLISHED are INVALID; the exact one closes.
+    let mut rst_invalid = vec![
+        k.c(0, 0, SYN, 65535, &LINUX_SYN, 0),
+        k.s(0, 1, SYN | ACK, 65535, &MSS_1460, 0),
+        k.c(1, 1, ACK, 65535, &[], 0),
+    ];
+    for i in 0..3u32 {
+        rst_invalid.push(k.s(1 + i * 1000, 1, ACK, 65535, &[], 1000));
+    }
+    for i in 1..=3u32 {
+        rst_invalid.push(k.c(1, 1 + i * 1000, ACK, 65535, &[], 0));
+    }
+    rst_invalid.extend([
+        k.s(0, 0, RST, 0, &[], 0),
+        k.s(1_000_000, 0, RST, 0, &[], 0),
+        k.s(42, 0, RST, 0, &[], 0),
+        k.c(1, 3001, ACK | PSH, 65535, &[], 1000),
+        k.s(3001, 1001, ACK, 65535, &[], 0),
+        k.s(3000, 1001, RST | ACK, 0, &[], 0),
+        k.s(3001, 1001, RST | ACK, 0, &[], 0),
+    ]);
+    // conntrack_syn_challenge_ack: the SYN meets an old incarnation, whose
+    // challenge ACK and the client's RST pass; the SYN again opens anew.
+    let challenge = vec![
+        k.c(0, 0, SYN, 65535, &LINUX_SYN, 0),
+        k.s(145_824_453, 643_160_523, ACK, 240, &SYNACK_WSCALE_0, 0),
+        k.c(643_160_523, 0, RST, 0, &[], 0),
+        k.c(0, 0, SYN, 65535, &LINUX_SYN, 0),
+        k.s(0, 1, SYN | ACK, 250, &SYNACK_WSCALE_0, 0),
+        k.c(1, 1, ACK, 256, &TS_ONLY, 0),
+    ];
+    // conntrack_synack_old: a SYN/ACK for an older SYN is INVALID, the
+    // right one after the SYN's retransmission is not.
+    let synack_old = vec![
+        k.c(0, 0, SYN, 65535, &LINUX_SYN, 0),
+        k.s(145_824_453, 643_160_523, SYN | ACK, 240, &SYNACK_WSCALE_0, 0),
+        k.c(0, 0, SYN, 65535, &LINUX_SYN, 0),
+        k.s(145_758_918, 1, SYN | ACK, 250, &SYNACK_WSCALE_0, 0),
+        k.c(1, 145_758_919, ACK | PSH, 256, &TS_ONLY, 1),
+    ];
+    // conntrack_synack_reuse: a new SYN on an established tuple is let
+    // through, the challenge ACK and RST pass, the SYN again opens anew.
+    let reuse_syn = [2, 4, 3, 0xe8, 1, 3, 3, 7, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1];
+    let reuse = vec![
+        k.c(0, 0, SYN, 32792, &reuse_syn, 0),
+        k.s(0, 1, SYN | ACK, 65535, &[2, 4, 5, 0xb4, 1, 1, 8, 10, 0, 0, 0, 100, 0, 0, 0, 1, 1, 3, 3, 8], 0),
+        k.c(1, 1, ACK, 257, &TS_ONLY, 0),
+        k.c(1, 1, ACK | PSH, 257, &TS_ONLY, 100),
+        k.s(1, 101, ACK, 256, &TS_ONLY, 0),
+        k.c(2000, 0, SYN, 32792, &reuse_syn, 0),
+        k.s(1, 101, ACK, 256, &TS_ONLY, 0),
+        k.c(101, 1, RST | ACK, 257, &[], 0),
+        k.c(2000, 0, SYN, 32792, &[2, 4, 3, 0xe8, 1, 3, 3, 0, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1], 0),
+        k.s(90_000, 2001, SYN | ACK, 65535, &[2, 4, 5, 0xb4, 1, 1, 8, 10, 0, 0, 0, 100, 0, 0, 0, 1, 1, 3, 3, 8], 0),
+    ];
+    vec![
+        case("tcp-packetdrill-ack-loss-stall", stall).sysctl(LOG_INVALID),
+        case("tcp-packetdrill-inexact-rst", inexact).sysctl(LOG_INVALID),
+        case("tcp-packetdrill-rst-invalid", rst_invalid).sysctl(LOG_INVALID),
+        case("tcp-packetdrill-syn-challenge-ack", challenge).sysctl(LOG_INVALID),
+        case("tcp-packetdrill-synack-old", synack_old).sysctl(LOG_INVALID),
+        case("tcp-packetdrill-synack-reuse", reuse).sysctl(LOG_INVALID),
+    ]
 }
 
 /// A SYN on the tuple of a closed connection.
