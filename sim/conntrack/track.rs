@@ -7,7 +7,10 @@
 //! `invalid`); lookup, or allocation of an unconfirmed entry (an uninvertible
 //! tuple: `invalid`; over `nf_conntrack_max`: early drop, else the table-full
 //! drop); classification; the tracker (refusal: the new entry is freed,
-//! `invalid`, and `drop` if it asked to drop); refresh; SEEN_REPLY.
+//! `invalid`, and `drop` if it asked to drop; TCP's request to repeat: the
+//! closed entry is deleted and the lookup runs again, creating a fresh
+//! entry, as the kernel's NF_REPEAT does); refresh; SEEN_REPLY. Messages
+//! for `nf_conntrack_log_invalid` travel in the verdict, accepted or not.
 
 use super::conn::{Conn, CtDir, CtInfo, status};
 use super::proto::icmp::{self, ErrorKind};
