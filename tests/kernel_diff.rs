@@ -359,8 +359,9 @@ impl Case {
         self
     }
     /// The kernel log lines that belong to the case start with one of these:
-    /// every `--log-prefix` of its rules, and `nf_conntrack: ` when it sets
-    /// `nf_conntrack_max` (the table-full line). The kernel log is global, so
+    /// every `--log-prefix` of its rules, `nf_conntrack: ` when it sets
+    /// `nf_conntrack_max` (the table-full line), `nf_ct_proto_` when it sets
+    /// `nf_conntrack_log_invalid`. The kernel log is global, so
     /// nothing else is attributed to a case.
     fn klog_prefixes(&self) -> Vec<String> {
         let mut v = Vec::new();
@@ -378,6 +379,9 @@ impl Case {
         }
         if self.ct_max.is_some() {
             v.push("nf_conntrack: ".into());
+        }
+        if self.sysctls.iter().any(|s| s.starts_with("net.netfilter.nf_conntrack_log_invalid=")) {
+            v.push("nf_ct_proto_".into());
         }
         v
     }

@@ -1,11 +1,13 @@
 //! One connection: the compact entry the slab holds (the kernel's `nf_conn`).
 //!
 //! An entry is 68 bytes: both tuples, the two chain links (the kernel's two
-//! `tuplehash` nodes), the expiry in jiffies and its pending timer check, status bits, zone, mark and one
-//! word of protocol state. Everything a rule may ask about a connection is
-//! here or derived from here; accounting counters live beside the table and
-//! exist only when `nf_conntrack_acct` was on at creation, as the kernel's
-//! extension does.
+//! `tuplehash` nodes), the expiry in jiffies and its pending timer check,
+//! status bits, zone, mark, one word and one byte of protocol state.
+//! Everything a rule may ask about a connection is here or derived from
+//! here; accounting counters live beside the table and exist only when
+//! `nf_conntrack_acct` was on at creation, as the kernel's extension does;
+//! so do TCP's window data (56 bytes, TCP entries only), which the protocol
+//! word indexes.
 //!
 //! Timeouts are jiffies (HZ = 250) in a wrapping `u32`, compared the way the
 //! kernel compares them (`(s32)(timeout - now) <= 0` means expired). While
@@ -137,8 +139,11 @@ pub struct Conn {
     pub(crate) generation: u32,
     /// Connection mark.
     pub(crate) mark: u32,
-    /// Protocol state: TCP state in the low byte; UDP's stream deadline (jiffies).
+    /// Protocol state: UDP's stream deadline (jiffies), ICMP's original
+    /// type, TCP's index into the table's window data.
     pub(crate) proto: u32,
+    /// Protocol state byte: the TCP state (`TcpState` number).
+    pub(crate) l4_state: u8,
     /// Status bits ([`status`]).
     pub(crate) status: u16,
     /// Conntrack zone.
@@ -160,6 +165,7 @@ impl Conn {
             generation,
             mark: 0,
             proto: 0,
+            l4_state: 0,
             status: 0,
             zone,
             live: true,
@@ -212,9 +218,9 @@ impl Conn {
         self.has(status::CONFIRMED)
     }
 
-    /// The placeholder TCP state (TCP entries only).
+    /// The TCP state (TCP entries only).
     pub fn tcp_state(&self) -> super::proto::tcp::TcpState {
-        super::proto::tcp::TcpState::from_u8(self.proto as u8)
+        super::proto::tcp::TcpState::from_u8(self.l4_state)
     }
 
     /// The expiry has passed at `now` (jiffies): `(s32)(timeout - now) <= 0`.
@@ -263,7 +269,7 @@ mod test {
 
     #[test]
     fn entry_is_small() {
-        assert!(std::mem::size_of::<Conn>() <= 72, "{}", std::mem::size_of::<Conn>());
+        assert_eq!(std::mem::size_of::<Conn>(), 68, "the state byte fits in what was padding");
     }
 
     #[test]

@@ -36,11 +36,10 @@ mod track;
 pub mod tuple;
 
 pub use conn::{Conn, CtDir, CtInfo, HZ, status};
+pub use proto::log::{InvalidLog, LogMsg};
 pub use stats::Stats;
 pub use track::ConfirmError;
 pub use tuple::Tuple;
-
-use std::borrow::Cow;
 
 use crate::engine::{Instant, Rng};
 use crate::kernel::{Sysctl, Sysctls};
@@ -121,16 +120,15 @@ pub struct CtVerdict {
     /// A kernel log line to print (KERN_WARNING, through `net_ratelimit`,
     /// which the caller applies: the limit is shared by all its users).
     pub log: Option<String>,
-    /// Why the packet is INVALID, in the words `nf_conntrack_log_invalid`
-    /// logs (`None` when valid or when the kernel logs nothing).
-    pub invalid_reason: Option<Cow<'static, str>>,
+    /// What `nf_conntrack_log_invalid` makes the kernel log about the
+    /// packet (empty unless the sysctl selects its protocol). An accepted
+    /// packet may log too (TCP's ignored segments).
+    pub invalid_log: InvalidLog,
 }
 
 impl CtVerdict {
-    fn invalid(reason: impl Into<Cow<'static, str>>) -> CtVerdict {
-        let reason = reason.into();
-        let invalid_reason = (!reason.is_empty()).then_some(reason);
-        CtVerdict { ct: None, info: CtInfo::Invalid, drop: false, log: None, invalid_reason }
+    fn invalid(log: InvalidLog) -> CtVerdict {
+        CtVerdict { ct: None, info: CtInfo::Invalid, drop: false, log: None, invalid_log: log }
     }
 }
 

@@ -8,7 +8,10 @@
 //!   linked twice, by its ORIGINAL and by its REPLY tuple, each node at the
 //!   head of its bucket (`hlist_nulls_add_head_rcu`). A node is
 //!   `slot << 1 | dir`; `NIL` ends a chain;
-//! - unconfirmed entries sit in the slab only: counted, never findable.
+//! - unconfirmed entries sit in the slab only: counted, never findable;
+//! - `tcp: Vec<TcpConn>` holds the window data of TCP entries only, each
+//!   entry's `proto` word indexing its element; freed elements are reused
+//!   through `tcp_free`, so a UDP entry costs nothing here.
 //!
 //! Invariants: a node is in exactly the chain of `scale(hash(tuple[dir],
 //! zone))`; `count` is the number of live slots; every confirmed entry has
@@ -17,8 +20,9 @@
 use rustc_hash::FxHashMap;
 
 use super::conn::{Conn, CtDir, HZ, NIL, Node, status};
+use super::proto::tcp::TcpConn;
 use super::timer::{Due, Timers};
-use super::tuple::{HashKey, Tuple, scale};
+use super::tuple::{HashKey, Tuple, proto_num, scale};
 
 /// Packets and bytes per direction (`nf_conn_acct`), kept only for entries
 /// created while `nf_conntrack_acct` was on.
@@ -40,6 +44,10 @@ pub struct Table {
     count: u32,
     pub(crate) timers: Timers,
     pub(crate) acct: FxHashMap<u32, Acct>,
+    /// TCP entries' window data, indexed by their `proto` word.
+    pub(crate) tcp: Vec<TcpConn>,
+    /// Free elements of `tcp`.
+    tcp_free: Vec<u32>,
     /// Absolute jiffies of the latest clock reading (for `u32` → `u64`).
     pub(crate) now_abs: u64,
 }
@@ -65,6 +73,8 @@ impl Table {
             count: 0,
             timers: Timers::default(),
             acct: FxHashMap::default(),
+            tcp: Vec::new(),
+            tcp_free: Vec::new(),
             now_abs: 0,
         }
     }
@@ -104,9 +114,13 @@ impl Table {
         self.now_abs as u32
     }
 
-    /// Stores `conn` in a free slot and counts it; returns the slot.
+    /// Stores `conn` in a free slot and counts it; returns the slot. A TCP
+    /// entry also gets zeroed window data, indexed by its `proto` word.
     pub fn alloc(&mut self, mut conn: Conn) -> u32 {
         self.count += 1;
+        if conn.proto_num() == proto_num::TCP {
+            conn.proto = self.alloc_tcp();
+        }
         if self.free != NIL {
             let slot = self.free;
             self.free = self.slab[slot as usize].next[0];
@@ -128,6 +142,9 @@ impl Table {
         if c.acct {
             self.acct.remove(&slot);
         }
+        if c.proto_num() == proto_num::TCP {
+            self.tcp_free.push(c.proto);
+        }
         c.live = false;
         c.acct = false;
         c.status = 0;
@@ -135,6 +152,24 @@ impl Table {
         c.next = [self.free, NIL];
         self.free = slot;
         self.count -= 1;
+    }
+
+    /// A zeroed element of `tcp`, reusing a freed one first.
+    fn alloc_tcp(&mut self) -> u32 {
+        if let Some(i) = self.tcp_free.pop() {
+            self.tcp[i as usize] = TcpConn::default();
+            return i;
+        }
+        self.tcp.push(TcpConn::default());
+        (self.tcp.len() - 1) as u32
+    }
+
+    /// A TCP entry and its window data, both mutable.
+    pub fn tcp_parts(&mut self, slot: u32) -> (&mut Conn, &mut TcpConn) {
+        let c = &mut self.slab[slot as usize];
+        debug_assert_eq!(c.proto_num(), proto_num::TCP);
+        let i = c.proto as usize;
+        (c, &mut self.tcp[i])
     }
 
     /// Links a confirmed entry into both chains (heads first) and schedules
@@ -349,6 +384,8 @@ impl Table {
             + self.heads.capacity() * std::mem::size_of::<Node>()
             + self.timers.bytes()
             + self.acct.capacity() * (std::mem::size_of::<(u32, Acct)>() + 1)
+            + self.tcp.capacity() * std::mem::size_of::<TcpConn>()
+            + self.tcp_free.capacity() * std::mem::size_of::<u32>()
     }
 
     /// Converts seconds (a sysctl) to jiffies, clamping negatives to zero.

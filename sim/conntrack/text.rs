@@ -140,7 +140,7 @@ mod test {
         assert_eq!(line(&conn(o, r, 0, 28), 1000, None, Format::Proc), LIVE_PROC_UDP);
         let o = Tuple::new(a("10.99.1.2"), a("10.99.2.2"), 6, 50728, 5000);
         let mut c = conn(o, o.invert().unwrap(), status::SEEN_REPLY | status::ASSURED, 431998);
-        c.proto = 3; // ESTABLISHED
+        c.l4_state = 3; // ESTABLISHED
         assert_eq!(line(&c, 1000, None, Format::Proc), LIVE_TCP_PROC);
     }
 

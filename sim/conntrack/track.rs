@@ -7,13 +7,15 @@
 //! `invalid`); lookup, or allocation of an unconfirmed entry (an uninvertible
 //! tuple: `invalid`; over `nf_conntrack_max`: early drop, else the table-full
 //! drop); classification; the tracker (refusal: the new entry is freed,
-//! `invalid`, and `drop` if it asked to drop); refresh; SEEN_REPLY.
-
-use std::net::Ipv4Addr;
+//! `invalid`, and `drop` if it asked to drop; TCP's request to repeat: the
+//! closed entry is deleted and the lookup runs again, creating a fresh
+//! entry, as the kernel's NF_REPEAT does); refresh; SEEN_REPLY. Messages
+//! for `nf_conntrack_log_invalid` travel in the verdict, accepted or not.
 
 use super::conn::{Conn, CtDir, CtInfo, status};
 use super::proto::icmp::{self, ErrorKind};
-use super::proto::{self, L4Verdict, PacketCtx};
+use super::proto::log::{InvalidLog, LogMsg};
+use super::proto::{self, L4Verdict, PacketCtx, tcp};
 use super::table::{Acct, Table};
 use super::tuple::{self, L3, Tuple, proto_num};
 use super::{Conntrack, CtRef, CtVerdict};
@@ -51,9 +53,10 @@ impl Conntrack {
         sysctls: &Sysctls,
     ) -> CtVerdict {
         self.clock(now);
+        let mut log = InvalidLog::default();
         let Ok(l3) = tuple::parse_l3(pkt) else {
             self.stats.invalid += 1;
-            return CtVerdict::invalid("");
+            return CtVerdict::invalid(log);
         };
         let ip = &pkt[..l3.len];
         let l4 = &ip[l3.l4_off..];
@@ -61,79 +64,107 @@ impl Conntrack {
             match icmp::error_kind(ip, l4, !hook_is_output, sysctls) {
                 ErrorKind::Refused(msg) => {
                     self.stats.error += 1;
-                    return CtVerdict::invalid(msg);
+                    log.push(sysctls, proto_num::ICMP, LogMsg::Text(msg));
+                    return CtVerdict::invalid(log);
                 }
-                ErrorKind::Error => return self.icmp_error(ip, &l3, zone),
+                ErrorKind::Error => return self.icmp_error(ip, &l3, zone, sysctls),
                 ErrorKind::NotError => {}
             }
         }
         let mut t = Tuple { src: l3.src, dst: l3.dst, sport: 0, dport: 0, proto: l3.proto };
         if !proto::pkt_to_tuple(l3.proto, l4, &mut t) {
             self.stats.invalid += 1;
-            return CtVerdict::invalid("");
+            return CtVerdict::invalid(log);
         }
-        let (slot, dir, created) = match self.table.find(&t, zone) {
-            Some((slot, dir)) => (slot, dir, false),
-            None => match self.init(t, zone, sysctls) {
-                Ok(slot) => (slot, CtDir::Original, true),
-                Err(InitError::Uninvertible) => {
+        // At most two passes: a TCP SYN reopening a closed connection kills
+        // its entry and is looked up again, which then creates a new one.
+        for _pass in 0..2 {
+            let (slot, dir, created) = match self.table.find(&t, zone) {
+                Some((slot, dir)) => (slot, dir, false),
+                None => match self.init(t, zone, sysctls) {
+                    Ok(slot) => (slot, CtDir::Original, true),
+                    Err(InitError::Uninvertible) => {
+                        self.stats.invalid += 1;
+                        return CtVerdict::invalid(log);
+                    }
+                    Err(InitError::TableFull) => {
+                        self.stats.drop += 1;
+                        let line = self.table_full_message();
+                        return CtVerdict { drop: true, log: Some(line), ..CtVerdict::invalid(log) };
+                    }
+                },
+            };
+            let info = classify(self.table.conn(slot), dir);
+            let ctx = PacketCtx {
+                ip,
+                l4,
+                info,
+                status: self.table.conn(slot).status,
+                prerouting: !hook_is_output,
+                now: self.table.now32(),
+                sysctls,
+            };
+            match self.track(slot, l3.proto, &ctx, &mut log) {
+                L4Verdict::Accept { timeout_secs, set_status } => {
+                    let c = self.table.conn_mut(slot);
+                    c.status |= set_status;
+                    if c.status & status::FIXED_TIMEOUT == 0 {
+                        self.table.refresh(slot, Table::secs_to_jiffies(timeout_secs));
+                    }
+                    self.account(slot, dir, l3.len);
+                }
+                L4Verdict::AcceptUnrefreshed => {}
+                L4Verdict::AcceptKill => {
+                    // Expired now: the next walk or timer reaps it, while the
+                    // packet itself keeps its (dying) entry, as in the kernel.
+                    self.account(slot, dir, l3.len);
+                    self.table.refresh(slot, 0);
+                }
+                L4Verdict::Repeat => {
+                    self.table.delete(slot);
+                    continue;
+                }
+                refusal => {
+                    if let L4Verdict::InvalidExpireIn(jiffies) = refusal {
+                        self.table.refresh(slot, jiffies);
+                    }
+                    if created {
+                        self.table.free(slot);
+                    }
                     self.stats.invalid += 1;
-                    return CtVerdict::invalid("");
+                    let drop = matches!(refusal, L4Verdict::Drop(_));
+                    self.stats.drop += u32::from(drop);
+                    return CtVerdict { drop, ..CtVerdict::invalid(log) };
                 }
-                Err(InitError::TableFull) => {
-                    self.stats.drop += 1;
-                    let log = self.table_full_message();
-                    return CtVerdict {
-                        ct: None,
-                        info: CtInfo::Invalid,
-                        drop: true,
-                        log: Some(log),
-                        invalid_reason: None,
-                    };
-                }
-            },
-        };
-        let info = classify(self.table.conn(slot), dir);
-        let ctx = PacketCtx {
-            ip,
-            l4,
-            info,
-            status: self.table.conn(slot).status,
-            prerouting: !hook_is_output,
-            now: self.table.now32(),
-            sysctls,
-        };
+            }
+            let c = self.table.conn_mut(slot);
+            if info == CtInfo::EstablishedReply {
+                c.status |= status::SEEN_REPLY;
+            }
+            let ct = CtRef { slot, generation: c.generation, info };
+            return CtVerdict { ct: Some(ct), info, drop: false, log: None, invalid_log: log };
+        }
+        unreachable!("a repeated lookup creates a fresh entry, which never asks to repeat")
+    }
+
+    /// Runs the protocol's tracker on the entry in `slot`; a refusal's
+    /// message goes to `log`.
+    fn track(&mut self, slot: u32, l4proto: u8, ctx: &PacketCtx<'_>, log: &mut InvalidLog) -> L4Verdict {
+        if l4proto == proto_num::TCP {
+            let expires = self.table.conn(slot).expires_jiffies(ctx.now);
+            let (c, t) = self.table.tcp_parts(slot);
+            return tcp::packet(ctx, t, &mut c.l4_state, expires, log);
+        }
         let mut word = self.table.conn(slot).proto;
-        match proto::tracker(l3.proto).packet(&ctx, &mut word) {
-            L4Verdict::Accept { timeout_secs, set_status } => {
-                let c = self.table.conn_mut(slot);
-                c.proto = word;
-                c.status |= set_status;
-                if c.status & status::FIXED_TIMEOUT == 0 {
-                    self.table.refresh(slot, Table::secs_to_jiffies(timeout_secs));
-                }
-                self.account(slot, dir, l3.len);
+        let v = proto::tracker(l4proto).packet(ctx, &mut word);
+        match v {
+            L4Verdict::Accept { .. } => self.table.conn_mut(slot).proto = word,
+            L4Verdict::Invalid(m) | L4Verdict::Drop(m) if !m.is_empty() => {
+                log.push(ctx.sysctls, l4proto, LogMsg::Text(m));
             }
-            refusal => {
-                if created {
-                    self.table.free(slot);
-                }
-                self.stats.invalid += 1;
-                let (msg, drop) = match refusal {
-                    L4Verdict::Drop(m) => (m, true),
-                    L4Verdict::Invalid(m) => (m, false),
-                    L4Verdict::Accept { .. } => unreachable!("handled above"),
-                };
-                self.stats.drop += u32::from(drop);
-                return CtVerdict { drop, ..CtVerdict::invalid(msg) };
-            }
+            _ => {}
         }
-        let c = self.table.conn_mut(slot);
-        if info == CtInfo::EstablishedReply {
-            c.status |= status::SEEN_REPLY;
-        }
-        let ct = CtRef { slot, generation: c.generation, info };
-        CtVerdict { ct: Some(ct), info, drop: false, log: None, invalid_reason: None }
+        v
     }
 
     /// Allocates an unconfirmed entry for `t` (`init_conntrack` and
@@ -181,26 +212,28 @@ impl Conntrack {
 
     /// An ICMP error: RELATED to the entry of the quoted packet, or INVALID
     /// (`error`); never creates, refreshes or sets SEEN_REPLY.
-    fn icmp_error(&mut self, ip: &[u8], outer: &L3, zone: u16) -> CtVerdict {
+    fn icmp_error(&mut self, ip: &[u8], outer: &L3, zone: u16, sysctls: &Sysctls) -> CtVerdict {
         let quoted = &ip[outer.l4_off + 8..];
         let found = tuple::from_packet(quoted)
             .ok()
             .and_then(|(t, _)| proto::tracker(t.proto).invert(&t))
             .and_then(|inner| self.table.find(&inner, zone));
+        let mut log = InvalidLog::default();
         let Some((slot, dir)) = found else {
             self.stats.error += 1;
-            return CtVerdict::invalid("");
+            return CtVerdict::invalid(log);
         };
         let c = self.table.conn(slot);
         let ct_daddr = c.tuple(dir).dst;
         if ct_daddr != outer.dst {
             self.stats.error += 1;
-            let reason = format!("outer daddr {} != inner {}", Ipv4Addr::from(outer.dst), Ipv4Addr::from(ct_daddr));
-            return CtVerdict::invalid(reason);
+            let msg = LogMsg::OuterDaddr { outer: outer.dst.to_be_bytes(), inner: ct_daddr.to_be_bytes() };
+            log.push(sysctls, proto_num::ICMP, msg);
+            return CtVerdict::invalid(log);
         }
         let info = if dir == CtDir::Reply { CtInfo::RelatedReply } else { CtInfo::Related };
         let ct = CtRef { slot, generation: c.generation, info };
-        CtVerdict { ct: Some(ct), info, drop: false, log: None, invalid_reason: None }
+        CtVerdict { ct: Some(ct), info, drop: false, log: None, invalid_log: log }
     }
 
     /// The last hook (`nf_conntrack_confirm`): inserts an unconfirmed entry
@@ -315,6 +348,18 @@ mod test {
         Conntrack::new(CtConfig { buckets: 1024, max: 1024, seed: 7, netns: None })
     }
 
+    /// Default sysctls with every protocol's invalid packets logged.
+    fn logging() -> Sysctls {
+        let mut s = Sysctls::default();
+        s.set(Sysctl::NfConntrackLogInvalid, 255).unwrap();
+        s
+    }
+
+    /// The first message the verdict logs.
+    fn reason(v: &CtVerdict) -> Option<String> {
+        v.invalid_log.messages().next().map(|m| m.text())
+    }
+
     /// Runs a packet through in_hook and, if it got an entry, confirm.
     fn pass(t: &mut Conntrack, pkt: &[u8], now: Instant, s: &Sysctls) -> CtVerdict {
         let v = t.in_hook(pkt, false, 0, now, s);
@@ -404,9 +449,9 @@ mod test {
 
     #[test]
     fn a_stray_echo_reply_is_invalid_and_leaves_nothing() {
-        let (mut t, s) = (ct(), Sysctls::default());
+        let (mut t, s) = (ct(), logging());
         let v = t.in_hook(&icmp(S, C, 0, 0, 4343, b""), false, 0, secs(1), &s);
-        assert_eq!((v.ct, v.info, v.drop, v.invalid_reason), (None, CtInfo::Invalid, false, None));
+        assert_eq!((v.ct, v.info, v.drop, reason(&v)), (None, CtInfo::Invalid, false, None));
         assert_eq!((t.count(), t.stats().invalid, t.stats().error), (0, 1, 0));
     }
 
@@ -437,17 +482,17 @@ mod test {
 
     #[test]
     fn icmp_errors_about_nothing_or_to_the_wrong_host_count_error() {
-        let (mut t, s) = (ct(), Sysctls::default());
+        let (mut t, s) = (ct(), logging());
         let out = udp(C, S, 5000, 53);
         pass(&mut t, &out, secs(0), &s);
         let stray = icmp_error(S, C, 3, 3, &udp(C, S, 7777, 8888));
         assert_eq!(t.in_hook(&stray, false, 0, secs(1), &s).info, CtInfo::Invalid);
         let wrong = icmp_error(S, [10, 99, 1, 3], 3, 3, &out);
         let v = t.in_hook(&wrong, false, 0, secs(1), &s);
-        assert_eq!(v.invalid_reason.as_deref(), Some("outer daddr 10.99.1.3 != inner 10.99.1.2"));
+        assert_eq!(reason(&v).as_deref(), Some("outer daddr 10.99.1.3 != inner 10.99.1.2"));
         assert_eq!((t.stats().error, t.stats().invalid, t.count()), (2, 0, 1));
         let bogus = icmp(C, S, 19, 0, 0, b"");
-        assert_eq!(t.in_hook(&bogus, false, 0, secs(1), &s).invalid_reason.as_deref(), Some("invalid icmp type"));
+        assert_eq!(reason(&t.in_hook(&bogus, false, 0, secs(1), &s)).as_deref(), Some("invalid icmp type"));
         assert_eq!(t.stats().error, 3);
     }
 
@@ -604,11 +649,11 @@ mod test {
 
     #[test]
     fn malformed_l3_is_invalid() {
-        let (mut t, s) = (ct(), Sysctls::default());
+        let (mut t, s) = (ct(), logging());
         assert_eq!(t.in_hook(&[0x45, 0, 0], false, 0, secs(0), &s).info, CtInfo::Invalid);
         assert_eq!(t.stats().invalid, 1);
         let short = crate::xt::TestPacket::ipv4(C, S, 1, &[8, 0, 0]);
-        assert_eq!(t.in_hook(&short, false, 0, secs(0), &s).invalid_reason.as_deref(), Some("short packet"));
+        assert_eq!(reason(&t.in_hook(&short, false, 0, secs(0), &s)).as_deref(), Some("short packet"));
         assert_eq!(t.stats().error, 1);
     }
 }

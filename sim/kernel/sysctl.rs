@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use super::Profile;
+
 macro_rules! sysctls {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal, $default:expr, $min:expr, $max:expr; )*) => {
         /// A sysctl the simulator models.
@@ -107,6 +109,9 @@ sysctls! {
     NfConntrackTcpIgnoreInvalidRst = "net.netfilter.nf_conntrack_tcp_ignore_invalid_rst", 0, 0, 1;
     /// Identical retransmissions before the max_retrans cap applies.
     NfConntrackTcpMaxRetrans = "net.netfilter.nf_conntrack_tcp_max_retrans", 3, 0, 255;
+    /// The `linux-2.4` profile's switch for the TCP tracker's "Out of window
+    /// data" lines (tcp-window-tracking patch; on by default there).
+    IpConntrackTcpLogOutOfWindow = "net.ipv4.netfilter.ip_conntrack_tcp_log_out_of_window", 1, 0, 1;
     /// SCTP CLOSED timeout (s).
     NfConntrackSctpTimeoutClosed = "net.netfilter.nf_conntrack_sctp_timeout_closed", 10, -8_589_934, 8_589_934;
     /// SCTP COOKIE_WAIT timeout (s).
@@ -183,19 +188,32 @@ impl fmt::Display for SysctlError {
 
 impl std::error::Error for SysctlError {}
 
-/// The current value of every modelled sysctl.
+/// The current value of every modelled sysctl, and the kernel profile
+/// they are read under (packet-time code reaches both through here).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sysctls {
     values: Vec<i64>,
+    profile: Profile,
 }
 
 impl Default for Sysctls {
     fn default() -> Self {
-        Sysctls { values: TABLE.iter().map(|row| row.2).collect() }
+        Sysctls { values: TABLE.iter().map(|row| row.2).collect(), profile: Profile::default() }
     }
 }
 
 impl Sysctls {
+    /// The kernel profile the box reproduces.
+    #[inline]
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// Switches the kernel profile.
+    pub fn set_profile(&mut self, profile: Profile) {
+        self.profile = profile;
+    }
+
     /// The value of `key`.
     #[inline]
     pub fn get(&self, key: Sysctl) -> i64 {

@@ -296,6 +296,9 @@ impl Netfilter {
         if let Some(line) = v.log {
             self.effects.ct_log = Some(line);
         }
+        if !v.invalid_log.is_empty() {
+            v.invalid_log.lines(&mut self.effects.logs, skb.data(), ctx.in_name, ctx.out_name, ctx.link, skb.mark);
+        }
         if v.drop {
             return HookVerdict::Drop;
         }

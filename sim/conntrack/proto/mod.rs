@@ -4,13 +4,15 @@
 //! ([`L4Tracker::pkt_to_tuple`]), how to invert them, and what one packet
 //! does to a connection ([`L4Tracker::packet`]): the timeout to refresh to,
 //! status bits to set, or a refusal (INVALID, optionally DROP) with the
-//! message `nf_conntrack_log_invalid` would print. Trackers are pure
-//! functions of the packet, the entry's protocol word and the sysctls;
-//! the core applies what they return.
+//! message `nf_conntrack_log_invalid` would print ([`log`]). Trackers are
+//! pure functions of the packet, the entry's protocol state and the
+//! sysctls; the core applies what they return. TCP keeps more state than a
+//! word (its window data, beside the table) and is called as [`tcp::packet`].
 
 pub mod generic;
 mod gre;
 pub mod icmp;
+pub mod log;
 pub mod tcp;
 pub mod udp;
 
@@ -47,11 +49,22 @@ pub enum L4Verdict {
         /// Status bits to set (e.g. ASSURED).
         set_status: u16,
     },
+    /// Accept, leaving the timeout alone (TCP: an ignored segment, a
+    /// retransmitted SYN). Accounting is not updated either.
+    AcceptUnrefreshed,
+    /// Accept, then destroy the entry (TCP: a RST as the only answer).
+    AcceptKill,
     /// Not a valid part of the connection: the packet goes on as INVALID.
     /// The message is what `nf_conntrack_log_invalid` prints ("" for none).
     Invalid(&'static str),
+    /// INVALID, and the entry now expires in this many jiffies (TCP: an
+    /// out-of-window FIN/RST answering one from the other side).
+    InvalidExpireIn(u32),
     /// Invalid, and conntrack drops the packet itself.
     Drop(&'static str),
+    /// The entry must go and the packet be looked up again (TCP: a SYN
+    /// reopening a closed connection, the kernel's NF_REPEAT).
+    Repeat,
 }
 
 /// One protocol's tracker.
@@ -68,7 +81,11 @@ pub trait L4Tracker: Sync {
     }
 
     /// Processes one packet of the connection whose protocol word is `state`.
-    fn packet(&self, ctx: &PacketCtx<'_>, state: &mut u32) -> L4Verdict;
+    /// TCP, whose state is more than a word, does not come here: the core
+    /// calls [`tcp::packet`] (this default refuses, silently).
+    fn packet(&self, _ctx: &PacketCtx<'_>, _state: &mut u32) -> L4Verdict {
+        L4Verdict::Invalid("")
+    }
 
     /// A clash at confirmation may be resolved instead of dropping (`allow_clash`).
     fn allow_clash(&self) -> bool {
