@@ -21,6 +21,7 @@ mod host;
 mod icmp;
 pub mod iface;
 mod ipid;
+mod link;
 mod local;
 pub mod neigh;
 mod options;
@@ -28,7 +29,9 @@ mod outcome;
 mod output;
 pub mod ratelimit;
 mod reject;
+mod resolve;
 pub mod route;
+pub mod sockets;
 pub mod stats;
 
 pub use addr::Ipv4Cidr;

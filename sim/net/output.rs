@@ -87,7 +87,17 @@ impl Host {
     /// Puts the Ethernet header on and hands the frame to the wire.
     fn xmit(&mut self, skb: &mut Skb, now: Instant, oif: IfIndex, next_hop: Ipv4Addr, tx: &mut dyn Tx) {
         let Some(iface) = self.ifaces.get(oif as usize - 1) else { return };
-        let dst_mac = if iface.is_loopback() { iface.mac } else { self.neigh.resolve(next_hop) };
+        let dst_mac = if iface.is_loopback() {
+            iface.mac
+        } else if self.neigh.arp {
+            match self.static_mac(oif, next_hop) {
+                Some(mac) => mac,
+                None => return self.neigh_queue(skb, now, oif, next_hop, tx),
+            }
+        } else {
+            self.neigh.resolve(next_hop)
+        };
+        let Some(iface) = self.ifaces.get(oif as usize - 1) else { return };
         let mut header = [0u8; 14];
         header[..6].copy_from_slice(&dst_mac.0);
         header[6..12].copy_from_slice(&iface.mac.0);
@@ -112,13 +122,20 @@ impl Host {
 
     fn local_out_skb(&mut self, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> bool {
         let dst = Ipv4Packet::new_unchecked(skb.data()).dst_addr();
-        let Some(route) = self.routes.lookup(dst) else {
-            self.stats.ip.out_no_routes += 1;
-            return false;
-        };
-        let (Some(oif), next_hop) = (route.dev, route.next_hop(dst)) else {
-            self.stats.ip.out_no_routes += 1;
-            return false;
+        // The local table comes first: a packet for one of our own
+        // addresses goes by `lo` (an error about a packet we sent, too).
+        let (oif, next_hop) = if self.is_local_addr(dst) {
+            (super::iface::LOOPBACK, dst)
+        } else {
+            let Some(route) = self.routes.lookup(dst) else {
+                self.stats.ip.out_no_routes += 1;
+                return false;
+            };
+            let (Some(oif), next_hop) = (route.dev, route.next_hop(dst)) else {
+                self.stats.ip.out_no_routes += 1;
+                return false;
+            };
+            (oif, next_hop)
         };
         self.stats.ip.out_requests += 1;
         skb.oif = Some(oif);
@@ -127,6 +144,20 @@ impl Host {
             return false;
         }
         self.output(skb, now, oif, next_hop, tx).is_ok()
+    }
+}
+
+impl Host {
+    /// A datagram an application on the box sends (a socket's
+    /// `ip_queue_xmit`, or a raw socket with `IP_HDRINCL`): route, OUTPUT,
+    /// POSTROUTING, the neighbour, the wire. Returns false when it could not
+    /// be sent (no route, dropped by a hook).
+    pub fn send_datagram(&mut self, now: Instant, ip: &[u8], tx: &mut dyn Tx) -> bool {
+        self.netfilter.begin_packet();
+        let mut out = std::mem::take(&mut self.out);
+        out.load(now, ip);
+        self.out = out;
+        self.local_out(now, tx)
     }
 }
 
