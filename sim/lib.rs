@@ -53,6 +53,7 @@
 //! **`cli`** is the only layer that touches files, the terminal, the
 //! environment or the wall clock: one file per subcommand.
 
+pub mod apps;
 pub mod cli;
 pub mod conntrack;
 pub mod engine;
@@ -62,6 +63,8 @@ pub mod net;
 pub mod netfilter;
 pub mod pcap;
 pub mod ruleset;
+pub mod scenario;
 pub mod skb;
 pub mod wire;
+pub mod world;
 pub mod xt;

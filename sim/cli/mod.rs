@@ -7,6 +7,7 @@
 mod boxargs;
 mod check;
 mod replay;
+mod run;
 mod trace;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Follow one packet through the box: every hook, table and rule, and why.
     Trace(trace::TraceArgs),
+    /// Run a scenario (.nfs) and print its transcript.
+    Run(run::RunArgs),
     /// Validate a ruleset (iptables-save file or iptables lines) and print it as iptables would.
     Check(check::CheckArgs),
 }
@@ -41,6 +44,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Trace(args) => trace::run(args),
         Command::Check(args) => check::run(args),
+        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(code) => code,

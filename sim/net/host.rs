@@ -227,7 +227,10 @@ impl Host {
     /// simulator sleeps until then.
     pub fn next_timer(&self) -> Option<Instant> {
         let ct = self.netfilter.conntrack.as_ref().and_then(|c| c.next_expiry());
-        [ct, self.defrag.next_expiry(), self.defrag_ct.next_expiry(), self.neigh.next_timer()].into_iter().flatten().min()
+        [ct, self.defrag.next_expiry(), self.defrag_ct.next_expiry(), self.neigh.next_timer()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn receive_into(&mut self, skb: &mut Skb, now: Instant, iif: IfIndex, frame: &[u8], tx: &mut dyn Tx) -> Outcome {

@@ -14,6 +14,7 @@
 //! Malformed input never stops anything: it is a counted drop with a reason.
 
 pub mod addr;
+mod admin;
 mod arp;
 mod defrag;
 mod forward;
@@ -21,7 +22,6 @@ mod host;
 mod icmp;
 pub mod iface;
 mod ipid;
-mod link;
 mod local;
 pub mod neigh;
 mod options;

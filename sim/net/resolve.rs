@@ -27,7 +27,8 @@ impl Host {
     /// The destination MAC for `next_hop` out of `oif` when it needs no
     /// resolution: broadcast and multicast addresses map to their MACs.
     pub(super) fn static_mac(&self, oif: IfIndex, next_hop: Ipv4Addr) -> Option<EthernetAddress> {
-        if next_hop.is_broadcast() || self.iface(oif).is_some_and(|i| i.addrs.iter().any(|a| a.broadcast() == Some(next_hop)))
+        if next_hop.is_broadcast()
+            || self.iface(oif).is_some_and(|i| i.addrs.iter().any(|a| a.broadcast() == Some(next_hop)))
         {
             return Some(EthernetAddress([0xff; 6]));
         }
@@ -104,7 +105,8 @@ impl Host {
 
     /// Runs resolution timers due by `now`: another request, or failure.
     pub(super) fn neigh_timers(&mut self, now: Instant, tx: &mut dyn Tx) {
-        let due: Vec<Ipv4Addr> = self.neigh.incomplete.iter().filter(|(_, n)| n.next_at <= now).map(|(ip, _)| *ip).collect();
+        let due: Vec<Ipv4Addr> =
+            self.neigh.incomplete.iter().filter(|(_, n)| n.next_at <= now).map(|(ip, _)| *ip).collect();
         for ip in due {
             let n = self.neigh.incomplete.get_mut(&ip).expect("listed above");
             let at = n.next_at;

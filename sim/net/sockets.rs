@@ -81,7 +81,8 @@ impl Sockets {
         let pkt = Ipv4Packet::new_unchecked(ip);
         let src = pkt.src_addr();
         let l4 = pkt.payload();
-        let ports = |b: &[u8]| (b.len() >= 4).then(|| (u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]])));
+        let ports =
+            |b: &[u8]| (b.len() >= 4).then(|| (u16::from_be_bytes([b[0], b[1]]), u16::from_be_bytes([b[2], b[3]])));
         match pkt.next_header() {
             IpProtocol::Tcp => ports(l4).and_then(|(sp, dp)| self.lookup(SockProto::Tcp, dp, (src, sp))),
             IpProtocol::Udp => ports(l4).and_then(|(sp, dp)| self.lookup(SockProto::Udp, dp, (src, sp))),

@@ -31,3 +31,13 @@ impl Host {
         Ok(())
     }
 }
+
+impl Host {
+    /// `ip route add SPEC`.
+    ///
+    /// # Errors
+    /// iproute2's words (an unknown device, a gateway not on-link, a duplicate).
+    pub fn add_route(&mut self, spec: &super::RouteSpec) -> Result<(), String> {
+        self.routes.add(spec, &self.ifaces)
+    }
+}
