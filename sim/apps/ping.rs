@@ -1,8 +1,8 @@
 //! `ping ADDR [count N] [interval T]`: ICMP echo requests with an
 //! identifier of the app's own and sequence numbers from 1, reporting each
 //! reply with its round-trip time, ICMP errors, and a summary (`N
-//! transmitted, M received`) one second after the last request, as ping
-//! waits for late replies.
+//! transmitted, M received`) ten seconds after the last request, as
+//! iputils ping lingers for late replies (`-W` 10 s).
 
 use super::{App, Cx, icmp_error_text};
 use crate::engine::{Duration, Instant};
@@ -74,6 +74,7 @@ impl App for Ping {
         self.received += 1;
         let rtt = rtt.map_or(String::new(), |d| format!(" time {d}"));
         cx.say(format!("ping {}: reply from {} seq {seq} ttl {}{rtt}", self.dst, p.src_addr(), p.ttl()));
+        self.timer(cx);
     }
 
     fn timer(&mut self, cx: &mut Cx<'_>) {
@@ -88,8 +89,12 @@ impl App for Ping {
                 self.next_at = Some(next);
             } else {
                 self.next_at = None;
-                self.summary_at = Some(cx.now + Duration::from_secs(1));
+                self.summary_at = Some(cx.now + Duration::from_secs(10));
             }
+        }
+        if self.received == self.sent && self.summary_at.is_some() {
+            // Every reply is in: nothing to linger for.
+            self.summary_at = Some(cx.now);
         }
         if self.summary_at.is_some_and(|t| t <= cx.now) {
             self.summary_at = None;

@@ -8,6 +8,7 @@ mod boxargs;
 mod check;
 mod replay;
 mod run;
+mod test;
 mod trace;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,8 @@ enum Command {
     Trace(trace::TraceArgs),
     /// Run a scenario (.nfs) and print its transcript.
     Run(run::RunArgs),
+    /// Run every scenario under DIR and compare with its golden transcript.
+    Test(test::TestArgs),
     /// Validate a ruleset (iptables-save file or iptables lines) and print it as iptables would.
     Check(check::CheckArgs),
 }
@@ -45,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::Trace(args) => trace::run(args),
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
+        Command::Test(args) => test::run(args),
     };
     match result {
         Ok(code) => code,

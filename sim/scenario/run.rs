@@ -189,7 +189,8 @@ impl Runner<'_> {
         match &st.action {
             Action::Shell { host, argv, stdin } => {
                 let node = self.world.node_index(host).expect("checked");
-                self.world.note(Kind::Command, host, shell_words(argv));
+                let heredoc = if stdin.is_some() { " <<EOF" } else { "" };
+                self.world.note(Kind::Command, host, format!("{}{heredoc}", shell_words(argv)));
                 let out = shell::run(&mut self.world, node, argv, stdin.as_deref(), self.load);
                 let now = self.world.now();
                 for line in out.lines() {

@@ -89,9 +89,12 @@ pub struct World {
     /// Links, in declaration order.
     pub links: Vec<Link>,
     queue: EventQueue<Event>,
-    /// Events in the queue other than host timers: while there are none the
-    /// world is idle.
+    /// Deliveries and app starts in the queue.
     busy: usize,
+    /// Apps waiting for a wake-up. With `busy`, zero means idle: what is
+    /// left (conntrack expiry, superseded wake-ups) changes nothing
+    /// anyone would wait for.
+    waking: usize,
     rng: Rng,
     /// The transcript so far.
     pub records: Vec<Record>,
@@ -111,6 +114,7 @@ impl World {
             links: Vec::new(),
             queue: EventQueue::default(),
             busy: 0,
+            waking: 0,
             rng: Rng::new(seed),
             records: Vec::new(),
             events: 0,
@@ -194,7 +198,7 @@ impl World {
     }
 
     fn schedule(&mut self, at: Instant, e: Event) {
-        if !matches!(e, Event::HostTimer { .. }) {
+        if matches!(e, Event::Deliver { .. } | Event::AppStart { .. }) {
             self.busy += 1;
         }
         self.queue.schedule(at, e);

@@ -26,7 +26,7 @@ impl World {
     /// Runs until nothing but host timers (conntrack expiry) is pending, or
     /// until `limit`. Returns false when the limit stopped it.
     pub fn run_until_idle(&mut self, limit: Instant) -> bool {
-        while self.busy > 0 {
+        while self.busy > 0 || self.waking > 0 {
             let Some(at) = self.queue.peek_time() else { break };
             if at > limit {
                 self.run_until(limit);
@@ -40,7 +40,7 @@ impl World {
 
     fn dispatch(&mut self, at: Instant, e: Event) {
         self.events += 1;
-        if !matches!(e, Event::HostTimer { .. }) {
+        if matches!(e, Event::Deliver { .. } | Event::AppStart { .. }) {
             self.busy -= 1;
         }
         match e {
@@ -63,6 +63,7 @@ impl World {
                     return;
                 }
                 self.nodes[node].apps[app].wake_at = None;
+                self.waking -= 1;
                 self.with_app(at, node, app, |a, cx| a.timer(cx));
             }
         }
@@ -104,9 +105,17 @@ impl World {
             return;
         }
         let want = slot.app.poll_at(now).map(|t| t.max(now));
-        if want.is_some() && want != slot.wake_at {
-            slot.wake_at = want;
-            self.schedule(want.expect("checked"), Event::AppWake { node, app });
+        if want == slot.wake_at {
+            return;
+        }
+        match (slot.wake_at.is_some(), want.is_some()) {
+            (false, true) => self.waking += 1,
+            (true, false) => self.waking -= 1,
+            _ => {}
+        }
+        slot.wake_at = want;
+        if let Some(t) = want {
+            self.schedule(t, Event::AppWake { node, app });
         }
     }
 
