@@ -49,7 +49,10 @@ pub fn run(args: &TestArgs) -> Result<ExitCode> {
     }
     files.sort();
     if let Some(shard) = &args.shard {
-        let (i, n) = shard.split_once('/').and_then(|(i, n)| Some((i.parse::<usize>().ok()?, n.parse::<usize>().ok()?))).unwrap_or((0, 0));
+        let (i, n) = shard
+            .split_once('/')
+            .and_then(|(i, n)| Some((i.parse::<usize>().ok()?, n.parse::<usize>().ok()?)))
+            .unwrap_or((0, 0));
         if n == 0 || i == 0 || i > n {
             bail!("--shard {shard}: expected I/N with 1 <= I <= N");
         }

@@ -522,8 +522,8 @@ pub fn parse_duration(t: &str) -> Option<Duration> {
         if let Some(num) = t.strip_suffix(suffix)
             && !num.ends_with(['m', 'u', 'n'])
         {
-            let v = parse_fixed(num, 9)?;
-            return Some(Duration::from_nanos(v.checked_mul(ns)? / 1_000_000_000));
+            let v = u128::from(parse_fixed(num, 9)?) * u128::from(ns) / 1_000_000_000;
+            return u64::try_from(v).ok().map(Duration::from_nanos);
         }
     }
     None
@@ -538,6 +538,7 @@ mod test {
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
         assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
         assert_eq!(parse_duration("100us"), Some(Duration::from_micros(100)));
         assert_eq!(parse_duration("5"), None);
         assert_eq!(parse_duration("ms"), None);

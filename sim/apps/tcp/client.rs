@@ -132,6 +132,8 @@ impl Conn {
         if state != self.was {
             if state == State::Established && !self.connected {
                 self.connected = true;
+                // The SYN's deadline is met; an established connection waits forever.
+                stack.get(self.handle).set_timeout(None);
                 events.push(ConnEvent::Connected);
                 // Data can go now.
                 events.extend(self.step(stack, cx));

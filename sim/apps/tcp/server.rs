@@ -102,7 +102,10 @@ impl TcpServer {
             }
             let label = c.label.clone().unwrap_or_default();
             match state {
-                State::Established => cx.say(format!("tcp {label}: accepted")),
+                State::Established => {
+                    s.set_timeout(None);
+                    cx.say(format!("tcp {label}: accepted"));
+                }
                 State::Closed if c.was != State::Listen && c.was != State::SynReceived => {
                     cx.say(format!("tcp {label}: closed (received {})", c.received));
                 }
