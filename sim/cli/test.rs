@@ -229,7 +229,7 @@ fn junit(results: &[Result1]) -> String {
 }
 
 #[cfg(test)]
-mod test {
+mod tests {
     use super::unified_diff;
 
     #[test]

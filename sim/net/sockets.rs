@@ -30,12 +30,15 @@ pub enum SockProto {
     Ping,
 }
 
+/// A claim's key: protocol, local port, and the remote end when connected.
+type ClaimKey = (SockProto, u16, Option<(Ipv4Addr, u16)>);
+
 /// The endpoints of one box and the datagrams waiting for them.
 #[derive(Clone, Debug, Default)]
 pub struct Sockets {
     /// `(proto, local port, remote)` → owner; `remote` is `None` for a
     /// bound (listening) claim.
-    claims: BTreeMap<(SockProto, u16, Option<(Ipv4Addr, u16)>), Owner>,
+    claims: BTreeMap<ClaimKey, Owner>,
     /// Datagrams claimed since the simulator last took them, in arrival order.
     pub delivered: Vec<(Owner, Vec<u8>)>,
 }
