@@ -174,12 +174,13 @@ pub fn unified_diff(old: &str, new: &str, name: &str) -> String {
         if i < am.len() && j < bm.len() && am[i] == bm[j] {
             ops.push((' ', am[i]));
             (i, j) = (i + 1, j + 1);
-        } else if j < bm.len() && (i == am.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            ops.push(('+', bm[j]));
-            j += 1;
-        } else {
+        } else if i < am.len() && (j == bm.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            // Deletions first, as diff -u prints them.
             ops.push(('-', am[i]));
             i += 1;
+        } else {
+            ops.push(('+', bm[j]));
+            j += 1;
         }
     }
     ops.extend(a[a.len() - tail..].iter().map(|l| (' ', *l)));
