@@ -1,9 +1,9 @@
 //! Simulator throughput: a world of many hosts and many TCP connections,
 //! reported as events per second and connections per second of wall time.
 //!
-//! `cargo bench --bench sim` (release). The size is `NFSIM_SIM_HOSTS` pairs
-//! (default 500 client/server pairs = 1,000 hosts behind one router...)
-//! — read from argv: `cargo bench --bench sim -- PAIRS CONNS_PER_PAIR`.
+//! `cargo bench --bench sim -- PAIRS CONNS_PER_PAIR` (release; default 500
+//! client/server pairs = 1,001 hosts with the router, 200 connections per
+//! pair = 100,000 connections through one stateful firewall).
 
 use std::fmt::Write as _;
 
@@ -12,8 +12,7 @@ fn main() {
     let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let pairs = args.first().copied().unwrap_or(500);
     let per_pair = args.get(1).copied().unwrap_or(200);
-    // Client i on 10.(i/250).(i%250).1/30 ... keep it simple: pairs share
-    // one /16 per side through one router with a stateful ruleset.
+    // Clients share one /16, servers another, one stateful router between.
     let mut s = String::from("seed 1\n");
     writeln!(s, "router fw eth0 10.0.0.1/16 eth1 10.1.0.1/16").unwrap();
     for i in 0..pairs {
