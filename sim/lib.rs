@@ -55,9 +55,23 @@
 //! errors), in the order `ip_rcv` → PREROUTING → routing → INPUT or FORWARD →
 //! POSTROUTING → transmit.
 //!
+//! **`apps`** is what runs on simulated hosts: TCP endpoints on smoltcp
+//! sockets driven by virtual time, UDP, ping, floods, crafted packets. They
+//! send through the host's OUTPUT path and receive through its socket demux.
+//!
+//! **`world`** is the discrete-event simulation: hosts and routers (each a
+//! whole box), links with delay, bandwidth, loss, duplication and
+//! reordering, ARP, and the event loop that skips idle time; it writes the
+//! transcript's records.
+//!
+//! **`scenario`** is the scenario language: a shell-like lexer with
+//! heredocs, a parser whose errors name file:line:column with a caret, and
+//! the runner that drives a world and checks `expect` lines.
+//!
 //! **`cli`** is the only layer that touches files, the terminal, the
 //! environment or the wall clock: one file per subcommand.
 
+pub mod apps;
 pub mod cli;
 pub mod conntrack;
 pub mod engine;
@@ -68,6 +82,8 @@ pub mod net;
 pub mod netfilter;
 pub mod pcap;
 pub mod ruleset;
+pub mod scenario;
 pub mod skb;
 pub mod wire;
+pub mod world;
 pub mod xt;

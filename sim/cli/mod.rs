@@ -7,6 +7,8 @@
 mod boxargs;
 mod check;
 mod replay;
+mod run;
+mod test;
 mod trace;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +32,10 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Follow one packet through the box: every hook, table and rule, and why.
     Trace(trace::TraceArgs),
+    /// Run a scenario (.nfs) and print its transcript.
+    Run(run::RunArgs),
+    /// Run every scenario under DIR and compare with its golden transcript.
+    Test(test::TestArgs),
     /// Validate a ruleset (iptables-save file or iptables lines) and print it as iptables would.
     Check(check::CheckArgs),
 }
@@ -41,6 +47,8 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Trace(args) => trace::run(args),
         Command::Check(args) => check::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Test(args) => test::run(args),
     };
     match result {
         Ok(code) => code,

@@ -24,6 +24,7 @@ impl Host {
             return Outcome { fate: Fate::Arp, reply: None };
         }
         self.neigh.learn(source_protocol_addr, source_hardware_addr);
+        self.neigh_flush(source_protocol_addr, now, tx);
         let iface = self.iface(iif).expect("looked up above");
         if operation != ArpOperation::Request {
             return Outcome { fate: Fate::Arp, reply: None };

@@ -59,6 +59,8 @@ pub struct Host {
     pub klog: crate::klog::Klog,
     /// `net_ratelimit()`'s state (`net.core.message_cost` 5 s, burst 10).
     pub(super) net_ratelimit: crate::klog::RateLimit,
+    /// Endpoints of the box's applications, and what was delivered to them.
+    pub sockets: super::sockets::Sockets,
     /// What a REJECT sent for the packet being handled.
     pub(super) pending_reply: Option<Reply>,
     pub(super) limits: IcmpLimits,
@@ -131,6 +133,7 @@ impl Host {
             klog: crate::klog::Klog::new(Instant::ZERO),
             pending_reply: None,
             net_ratelimit: crate::klog::RateLimit::net(),
+            sockets: Default::default(),
             limits: IcmpLimits::new(rng.fork("icmp-global")),
             defrag: Defrag::default(),
             defrag_ct: Defrag::default(),
@@ -189,6 +192,9 @@ impl Host {
         if let Some(ct) = &mut self.netfilter.conntrack {
             ct.expire(now);
         }
+        if self.neigh.next_timer().is_some_and(|t| t <= now) {
+            self.neigh_timers(now, tx);
+        }
         let due = |d: &Defrag| d.next_expiry().is_some_and(|t| t <= now);
         if !due(&self.defrag) && !due(&self.defrag_ct) {
             return;
@@ -214,6 +220,17 @@ impl Host {
             }
         }
         self.skb = skb;
+    }
+
+    /// When [`Host::advance`] next has work: a connection expiring, a
+    /// fragment queue timing out, a neighbour to solicit again. A
+    /// simulator sleeps until then.
+    pub fn next_timer(&self) -> Option<Instant> {
+        let ct = self.netfilter.conntrack.as_ref().and_then(|c| c.next_expiry());
+        [ct, self.defrag.next_expiry(), self.defrag_ct.next_expiry(), self.neigh.next_timer()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn receive_into(&mut self, skb: &mut Skb, now: Instant, iif: IfIndex, frame: &[u8], tx: &mut dyn Tx) -> Outcome {
@@ -367,6 +384,9 @@ impl Host {
 
     /// Neighbours are learned from frames whose source is on-link.
     fn learn_neighbour(&mut self, skb: &Skb) {
+        if self.neigh.arp {
+            return; // only ARP teaches MACs on a simulated network
+        }
         let src = Ipv4Packet::new_unchecked(skb.data()).src_addr();
         if let Some(iface) = skb.iif.and_then(|i| self.iface(i))
             && iface.addrs.iter().any(|a| a.contains(src))

@@ -46,6 +46,14 @@ impl Host {
             return self.nf_dropped(Hook::Input);
         }
         self.stats.ip.in_delivers += 1;
+        // A socket that wants it takes it; the answers below are for the rest.
+        if !to_broadcast
+            && !self.sockets.is_empty()
+            && let Some(owner) = self.sockets.owner_of(skb.data())
+        {
+            self.sockets.delivered.push((owner, skb.data().to_vec()));
+            return Outcome { fate: Fate::Local, reply: None };
+        }
         let ip = Ipv4Packet::new_unchecked(skb.data());
         let reply = match ip.next_header() {
             IpProtocol::Icmp => self.icmp_rcv(skb, now, to_broadcast, tx),

@@ -14,6 +14,7 @@
 //! Malformed input never stops anything: it is a counted drop with a reason.
 
 pub mod addr;
+mod admin;
 mod arp;
 mod defrag;
 mod forward;
@@ -29,7 +30,9 @@ mod outcome;
 mod output;
 pub mod ratelimit;
 mod reject;
+mod resolve;
 pub mod route;
+pub mod sockets;
 pub mod stats;
 
 pub use addr::Ipv4Cidr;

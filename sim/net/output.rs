@@ -87,7 +87,17 @@ impl Host {
     /// Puts the Ethernet header on and hands the frame to the wire.
     fn xmit(&mut self, skb: &mut Skb, now: Instant, oif: IfIndex, next_hop: Ipv4Addr, tx: &mut dyn Tx) {
         let Some(iface) = self.ifaces.get(oif as usize - 1) else { return };
-        let dst_mac = if iface.is_loopback() { iface.mac } else { self.neigh.resolve(next_hop) };
+        let dst_mac = if iface.is_loopback() {
+            iface.mac
+        } else if self.neigh.arp {
+            match self.static_mac(oif, next_hop) {
+                Some(mac) => mac,
+                None => return self.neigh_queue(skb, now, oif, next_hop, tx),
+            }
+        } else {
+            self.neigh.resolve(next_hop)
+        };
+        let Some(iface) = self.ifaces.get(oif as usize - 1) else { return };
         let mut header = [0u8; 14];
         header[..6].copy_from_slice(&dst_mac.0);
         header[6..12].copy_from_slice(&iface.mac.0);
@@ -112,11 +122,7 @@ impl Host {
 
     fn local_out_skb(&mut self, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> bool {
         let dst = Ipv4Packet::new_unchecked(skb.data()).dst_addr();
-        let Some(route) = self.routes.lookup(dst) else {
-            self.stats.ip.out_no_routes += 1;
-            return false;
-        };
-        let (Some(mut oif), mut next_hop) = (route.dev, route.next_hop(dst)) else {
+        let Some((mut oif, mut next_hop)) = self.local_out_route(dst) else {
             self.stats.ip.out_no_routes += 1;
             return false;
         };
@@ -130,13 +136,38 @@ impl Host {
         // destination, so the packet is routed again.
         let new_dst = Ipv4Packet::new_unchecked(skb.data()).dst_addr();
         if new_dst != dst {
-            let Some((dev, hop)) = self.routes.lookup(new_dst).and_then(|r| Some((r.dev?, r.next_hop(new_dst)))) else {
+            let Some(route) = self.local_out_route(new_dst) else {
                 self.stats.ip.out_no_routes += 1;
                 return false;
             };
-            (oif, next_hop) = (dev, hop);
+            (oif, next_hop) = route;
         }
         self.output(skb, now, oif, next_hop, tx).is_ok()
+    }
+
+    /// Where a locally generated packet for `dst` goes: the local table
+    /// first (one of our own addresses goes by `lo`, an error about a
+    /// packet we sent too), then the routes.
+    fn local_out_route(&self, dst: std::net::Ipv4Addr) -> Option<(IfIndex, std::net::Ipv4Addr)> {
+        if self.is_local_addr(dst) {
+            return Some((super::iface::LOOPBACK, dst));
+        }
+        let route = self.routes.lookup(dst)?;
+        Some((route.dev?, route.next_hop(dst)))
+    }
+}
+
+impl Host {
+    /// A datagram an application on the box sends (a socket's
+    /// `ip_queue_xmit`, or a raw socket with `IP_HDRINCL`): route, OUTPUT,
+    /// POSTROUTING, the neighbour, the wire. Returns false when it could not
+    /// be sent (no route, dropped by a hook).
+    pub fn send_datagram(&mut self, now: Instant, ip: &[u8], tx: &mut dyn Tx) -> bool {
+        self.netfilter.begin_packet();
+        let mut out = std::mem::take(&mut self.out);
+        out.load(now, ip);
+        self.out = out;
+        self.local_out(now, tx)
     }
 }
 

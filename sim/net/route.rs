@@ -191,6 +191,11 @@ impl RouteTable {
         self.routes.insert(at, route);
     }
 
+    /// Removes every route by device `dev` (the device went down).
+    pub fn remove_dev(&mut self, dev: IfIndex) {
+        self.routes.retain(|r| r.dev != Some(dev));
+    }
+
     /// The route the kernel would choose for `dst`.
     #[inline]
     pub fn lookup(&self, dst: Ipv4Addr) -> Option<&Route> {

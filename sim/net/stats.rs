@@ -66,6 +66,9 @@ counters! {
     LinkStats {
         arp_in = "ArpIn",
         arp_replies = "ArpReplies",
+        arp_requests = "ArpRequests",
+        neigh_failures = "NeighResFailed",
+        neigh_queue_drops = "NeighUnresolvedDiscards",
         non_ipv4 = "NonIpv4Frames",
         other_host = "OtherHostFrames",
         tcp_resets_sent = "TcpOutRsts",

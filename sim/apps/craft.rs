@@ -1,0 +1,34 @@
+//! `send PACKET-SPEC`: one crafted datagram with every field explicit
+//! (see [`crate::wire::spec`]), sent as a raw socket with `IP_HDRINCL`
+//! sends it: through the host's OUTPUT path, exactly as written.
+
+use super::{App, Cx};
+use crate::engine::Instant;
+
+/// `send`.
+pub struct Craft {
+    ip: Vec<u8>,
+}
+
+impl Craft {
+    /// A one-shot sender of `ip`.
+    pub fn new(ip: Vec<u8>) -> Craft {
+        Craft { ip }
+    }
+}
+
+impl App for Craft {
+    fn start(&mut self, cx: &mut Cx<'_>) {
+        if !cx.send(&self.ip) {
+            cx.say(format!("send {}: not sent (no route or dropped)", crate::wire::spec::describe(&self.ip)));
+        }
+    }
+
+    fn datagram(&mut self, _cx: &mut Cx<'_>, _ip: &[u8]) {}
+
+    fn timer(&mut self, _cx: &mut Cx<'_>) {}
+
+    fn poll_at(&mut self, _now: Instant) -> Option<Instant> {
+        None
+    }
+}

@@ -1,0 +1,38 @@
+//! The scenario language: a world, commands on its hosts, apps, time, and
+//! checks, in lines that read like the shell sessions they stand for.
+//!
+//! ```text
+//! seed 7
+//! host lan1 eth0 192.168.1.10/24 via 192.168.1.1
+//! router fw eth0 192.168.1.1/24 eth1 203.0.113.1/24
+//! host web eth0 203.0.113.20/24
+//! link lan1:eth0 fw:eth0 delay 2ms loss 1%
+//! on fw iptables -P FORWARD DROP
+//! on fw iptables -A FORWARD -m state --state NEW,ESTABLISHED,RELATED -j ACCEPT
+//! at 0 web tcp listen 80
+//! at 10ms lan1 tcp connect 203.0.113.20:80 from-port 1234 send 2000
+//! run 1s
+//! on fw conntrack -L
+//! expect fw conntrack count == 1
+//! expect web saw tcp from 192.168.1.10:1234
+//! ```
+//!
+//! Links: `link A:IF B:IF [C:IF ...]` joins interfaces (two: a cable; more:
+//! a switch) with `delay`, `rate`, `loss`, `dup`, `reorder`. Interfaces no
+//! `link` line names are joined by subnet: all interfaces on the same
+//! prefix share a segment, so small scenarios need no link lines at all.
+//!
+//! [`lex`] splits lines as a shell does, [`parse`] builds [`ast`]
+//! statements with positions, [`run`] drives a [`crate::world::World`] and
+//! writes the transcript, [`shell`] answers the commands.
+
+pub mod ast;
+pub mod error;
+pub mod lex;
+pub mod parse;
+pub mod run;
+pub mod shell;
+
+pub use error::ParseError;
+pub use parse::{Scenario, parse};
+pub use run::{Options, Outcome, run};

@@ -1,0 +1,582 @@
+//! Statements from words: the world (`seed`, `host`, `router`, `link`),
+//! commands on hosts (`on HOST ...`), apps (`HOST tcp connect ...`), time
+//! (`at T ...`, `run T`, `run until idle`) and checks (`expect`).
+//!
+//! Host names are checked as they are declared, so a typo names its
+//! column. World statements must come before the first command.
+
+use super::ast::{Action, AppSpec, Check, Cmp, PacketPattern, Statement};
+use super::error::ParseError;
+use super::lex::{Stmt, Word, split};
+use crate::apps::flood::{FloodKind, FloodSpec};
+use crate::apps::parse_endpoint;
+use crate::apps::tcp::client::ClientSpec;
+use crate::apps::tcp::clients::ClientsSpec;
+use crate::apps::tcp::server::ServerSpec;
+use crate::apps::udp::SendSpec;
+use crate::engine::Duration;
+use crate::net::{IfaceSpec, Ipv4Cidr, RouteSpec};
+use crate::world::LinkParams;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+/// A whole scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The file name, for messages.
+    pub file: String,
+    /// Its statements.
+    pub statements: Vec<Statement>,
+}
+
+struct Parser<'a> {
+    file: &'a str,
+    /// Declared hosts and their interface names.
+    hosts: BTreeMap<String, Vec<String>>,
+    world_done: bool,
+}
+
+type R<T> = Result<T, ParseError>;
+
+/// Parses a scenario.
+///
+/// # Errors
+/// The first problem, at its line and column, with the line quoted.
+pub fn parse(text: &str, file: &str) -> R<Scenario> {
+    let stmts = split(text, file).map_err(|e| e.with_source(text))?;
+    let mut p = Parser { file, hosts: BTreeMap::new(), world_done: false };
+    let mut statements = Vec::new();
+    for s in &stmts {
+        statements.push(p.statement(s).map_err(|e| e.with_source(text))?);
+    }
+    Ok(Scenario { file: file.to_string(), statements })
+}
+
+impl Parser<'_> {
+    fn err<T>(&self, w: &Word, msg: &str) -> R<T> {
+        Err(ParseError::at(self.file, w.line, w.col, msg))
+    }
+
+    /// The end of a statement, for "missing ..." errors.
+    fn after(&self, words: &[Word]) -> Word {
+        let last = words.last().expect("statements have words");
+        Word { text: String::new(), line: last.line, col: last.col + last.text.chars().count() + 1 }
+    }
+
+    fn statement(&mut self, s: &Stmt) -> R<Statement> {
+        let text = s.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+        let (at, words) = if s.words[0].text == "at" {
+            let Some(t) = s.words.get(1) else { return self.err(&self.after(&s.words), "`at' needs a time") };
+            if s.words.len() < 3 {
+                return self.err(&self.after(&s.words), "`at T' needs a statement after the time");
+            }
+            (Some(self.duration(t)?), &s.words[2..])
+        } else {
+            (None, &s.words[..])
+        };
+        let action = self.action(words, s.stdin.clone(), at.is_some())?;
+        Ok(Statement { at, action, line: s.line, text })
+    }
+
+    fn action(&mut self, w: &[Word], stdin: Option<String>, timed: bool) -> R<Action> {
+        let head = w[0].text.as_str();
+        let world = matches!(head, "seed" | "host" | "router" | "link");
+        if world && (self.world_done || timed) {
+            return self.err(&w[0], "declare the world (seed, host, router, link) before the first command");
+        }
+        if !world {
+            self.world_done = true;
+        }
+        match head {
+            "seed" => {
+                let n = w.get(1).ok_or(()).or_else(|_| self.err(&self.after(w), "`seed' needs a number"))?;
+                Ok(Action::Seed(self.number(n)?))
+            }
+            "host" | "router" => self.host(w, head == "router"),
+            "link" => self.link(w),
+            "on" => {
+                let host = self.host_word(w.get(1), w)?;
+                if w.len() < 3 {
+                    return self.err(&self.after(w), "`on HOST' needs a command");
+                }
+                if is_app(&w[2].text) {
+                    return Ok(Action::App { host, app: self.app(&w[2..])? });
+                }
+                let argv = w[2..].iter().map(|x| x.text.clone()).collect();
+                Ok(Action::Shell { host, argv, stdin })
+            }
+            "run" => match w.get(1).map(|x| x.text.as_str()) {
+                Some("until") if w.get(2).is_some_and(|x| x.text == "idle") && w.len() == 3 => Ok(Action::RunIdle),
+                Some(_) if w.len() == 2 => Ok(Action::Run(self.duration(&w[1])?)),
+                Some(_) => self.err(&w[1], "expected `run T' or `run until idle'"),
+                None => self.err(&self.after(w), "`run' needs a time or `until idle'"),
+            },
+            "expect" => self.expect(w),
+            _ if self.hosts.contains_key(head) => {
+                let host = head.to_string();
+                match w.get(1) {
+                    Some(a) if is_app(&a.text) => Ok(Action::App { host, app: self.app(&w[1..])? }),
+                    Some(a) => {
+                        self.err(a, &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood)", a.text))
+                    }
+                    None => self.err(&self.after(w), "expected an app after the host name"),
+                }
+            }
+            _ => self.err(&w[0], &format!("unknown statement `{head}'")),
+        }
+    }
+
+    fn host(&mut self, w: &[Word], router: bool) -> R<Action> {
+        let name = w.get(1).ok_or(()).or_else(|_| self.err(&self.after(w), "missing host name"))?;
+        if self.hosts.contains_key(&name.text) {
+            return self.err(name, &format!("host `{}' declared twice", name.text));
+        }
+        let mut ifaces: Vec<IfaceSpec> = Vec::new();
+        let mut routes = Vec::new();
+        let mut i = 2;
+        while i < w.len() {
+            let word = &w[i];
+            let arg = w.get(i + 1);
+            match word.text.as_str() {
+                "via" => {
+                    let gw = arg.ok_or(()).or_else(|_| self.err(&self.after(w), "`via' needs a gateway"))?;
+                    let spec = format!("default via {}", gw.text);
+                    routes.push(spec.parse::<RouteSpec>().or_else(|e| self.err(gw, &e))?);
+                }
+                "route" => {
+                    let r = arg.ok_or(()).or_else(|_| self.err(&self.after(w), "`route' needs a quoted route"))?;
+                    routes.push(r.text.parse::<RouteSpec>().or_else(|e| self.err(r, &e))?);
+                }
+                "mtu" => {
+                    let m = arg.ok_or(()).or_else(|_| self.err(&self.after(w), "`mtu' needs a number"))?;
+                    let last = ifaces.last_mut().ok_or(()).or_else(|_| self.err(word, "`mtu' follows an interface"))?;
+                    last.mtu = Some(
+                        m.text.parse().ok().filter(|v| *v >= 68).ok_or(()).or_else(|_| self.err(m, "invalid MTU"))?,
+                    );
+                }
+                _ => {
+                    let addr = arg
+                        .ok_or(())
+                        .or_else(|_| self.err(&self.after(w), &format!("interface `{}' needs ADDR/LEN", word.text)))?;
+                    let spec = format!("{}={}", word.text, addr.text);
+                    let mut s: IfaceSpec = spec.parse().or_else(|e: String| self.err(word, &e))?;
+                    if ifaces.iter().any(|x| x.name == s.name) {
+                        return self.err(word, &format!("interface `{}' given twice", s.name));
+                    }
+                    s.addrs.retain(|_| true);
+                    ifaces.push(s);
+                }
+            }
+            i += 2;
+        }
+        if ifaces.is_empty() {
+            return self.err(&self.after(w), "a host needs at least one interface: IFACE ADDR/LEN");
+        }
+        self.hosts.insert(name.text.clone(), ifaces.iter().map(|x| x.name.clone()).collect());
+        Ok(Action::Host { name: name.text.clone(), router, ifaces, routes })
+    }
+
+    fn link(&mut self, w: &[Word]) -> R<Action> {
+        let mut ends = Vec::new();
+        let mut params = LinkParams::default();
+        let mut i = 1;
+        while i < w.len() && w[i].text.contains(':') {
+            let (h, f) = w[i].text.split_once(':').expect("contains ':'");
+            let ifaces = self.hosts.get(h).ok_or(()).or_else(|_| self.err(&w[i], &format!("unknown host `{h}'")))?;
+            if !ifaces.iter().any(|x| x == f) {
+                return self.err(&w[i], &format!("host `{h}' has no interface `{f}'"));
+            }
+            ends.push((h.to_string(), f.to_string()));
+            i += 1;
+        }
+        if ends.len() < 2 {
+            return self.err(w.get(i).unwrap_or(&self.after(w)), "a link joins at least two HOST:IFACE ends");
+        }
+        while i < w.len() {
+            let key = &w[i];
+            let v = w
+                .get(i + 1)
+                .ok_or(())
+                .or_else(|_| self.err(&self.after(w), &format!("`{}' needs a value", key.text)))?;
+            match key.text.as_str() {
+                "delay" => params.delay = self.duration(v)?,
+                "rate" => params.rate_bps = Some(self.rate(v)?),
+                "loss" => params.loss_ppm = self.percent(v)?,
+                "dup" | "duplicate" => params.dup_ppm = self.percent(v)?,
+                "reorder" => params.reorder_ppm = self.percent(v)?,
+                "reorder-delay" => params.reorder_delay = self.duration(v)?,
+                _ => {
+                    return self.err(
+                        key,
+                        &format!(
+                            "unknown link parameter `{}' (delay, rate, loss, dup, reorder, reorder-delay)",
+                            key.text
+                        ),
+                    );
+                }
+            }
+            i += 2;
+        }
+        Ok(Action::Link { ends, params })
+    }
+
+    fn host_word(&self, w: Option<&Word>, all: &[Word]) -> R<String> {
+        let Some(w) = w else { return self.err(&self.after(all), "missing host name") };
+        if !self.hosts.contains_key(&w.text) {
+            return self.err(w, &format!("unknown host `{}'", w.text));
+        }
+        Ok(w.text.clone())
+    }
+
+    fn expect(&self, w: &[Word]) -> R<Action> {
+        let mut i = 1;
+        let negate = w.get(1).is_some_and(|x| x.text == "!");
+        if negate {
+            i += 1;
+        }
+        let host = self.host_word(w.get(i), w)?;
+        let what =
+            w.get(i + 1).ok_or(()).or_else(|_| self.err(&self.after(w), "expected conntrack, log, app or saw"))?;
+        let rest = &w[i + 2..];
+        let joined = rest.iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(" ");
+        let check = match what.text.as_str() {
+            "conntrack" => {
+                if rest.len() != 3 || rest[0].text != "count" {
+                    return self.err(rest.first().unwrap_or(what), "expected `conntrack count OP N'");
+                }
+                let cmp = match rest[1].text.as_str() {
+                    "==" | "=" => Cmp::Eq,
+                    "!=" => Cmp::Ne,
+                    "<" => Cmp::Lt,
+                    "<=" => Cmp::Le,
+                    ">" => Cmp::Gt,
+                    ">=" => Cmp::Ge,
+                    _ => return self.err(&rest[1], "expected one of == != < <= > >="),
+                };
+                Check::ConntrackCount(cmp, self.number(&rest[2])?)
+            }
+            "log" if !rest.is_empty() => Check::Log(joined),
+            "app" if !rest.is_empty() => Check::App(joined),
+            "saw" => Check::Saw(self.pattern(rest)?),
+            "log" | "app" => return self.err(&self.after(w), "expected the text to look for"),
+            _ => return self.err(what, "expected conntrack, log, app or saw"),
+        };
+        Ok(Action::Expect { negate, host, check })
+    }
+
+    fn pattern(&self, w: &[Word]) -> R<PacketPattern> {
+        let mut p = PacketPattern::default();
+        let mut i = 0;
+        while i < w.len() {
+            let t = w[i].text.as_str();
+            if matches!(t, "tcp" | "udp" | "icmp") {
+                p.proto = Some(t.to_string());
+                i += 1;
+                continue;
+            }
+            let v = w.get(i + 1).ok_or(()).or_else(|_| self.err(&w[i], &format!("`{t}' needs a value")))?;
+            match t {
+                "from" => p.from = Some(self.addr_port(v)?),
+                "to" => p.to = Some(self.addr_port(v)?),
+                "flags" => p.flags = Some(v.text.clone()),
+                "on" => p.on = Some(v.text.clone()),
+                _ => return self.err(&w[i], "expected tcp, udp, icmp, from, to, flags or on"),
+            }
+            i += 2;
+        }
+        Ok(p)
+    }
+
+    fn addr_port(&self, w: &Word) -> R<(Ipv4Addr, Option<u16>)> {
+        let (a, p) = match w.text.rsplit_once(':') {
+            Some((a, p)) => (a, Some(p.parse::<u16>().ok().ok_or(()).or_else(|_| self.err(w, "invalid port"))?)),
+            None => (w.text.as_str(), None),
+        };
+        Ok((a.parse().ok().ok_or(()).or_else(|_| self.err(w, "invalid IPv4 address"))?, p))
+    }
+
+    fn number(&self, w: &Word) -> R<u64> {
+        w.text.parse().ok().ok_or(()).or_else(|_| self.err(w, &format!("expected a number, got `{}'", w.text)))
+    }
+
+    /// `250ms`, `1.5s`, `100us`, `2m`, `1h`, `0`.
+    fn duration(&self, w: &Word) -> R<Duration> {
+        parse_duration(&w.text)
+            .ok_or(())
+            .or_else(|_| self.err(w, &format!("expected a time like 10ms or 1.5s, got `{}'", w.text)))
+    }
+
+    /// `10mbit`, `1gbit`, `64kbit`, `1000000` (bits per second).
+    fn rate(&self, w: &Word) -> R<u64> {
+        let t = w.text.to_ascii_lowercase();
+        let (num, mul) = [("gbit", 1_000_000_000u64), ("mbit", 1_000_000), ("kbit", 1_000), ("bit", 1)]
+            .iter()
+            .find_map(|(s, m)| t.strip_suffix(s).map(|n| (n.to_string(), *m)))
+            .unwrap_or((t.clone(), 1));
+        num.parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| n * mul)
+            .ok_or(())
+            .or_else(|_| self.err(w, "expected a rate like 10mbit"))
+    }
+
+    /// `1%`, `0.5%` → parts per million.
+    fn percent(&self, w: &Word) -> R<u32> {
+        let t = w.text.strip_suffix('%').unwrap_or(&w.text);
+        let ppm = parse_fixed(t, 4).filter(|v| *v <= 1_000_000);
+        ppm.map(|v| v as u32).ok_or(()).or_else(|_| self.err(w, "expected a percentage like 1% or 0.5%"))
+    }
+
+    fn app(&self, w: &[Word]) -> R<AppSpec> {
+        let opts = |from: usize| Opts { p: self, w, i: from };
+        match (w[0].text.as_str(), w.get(1).map(|x| x.text.as_str())) {
+            ("tcp", Some("connect")) => {
+                let remote = self.endpoint(w.get(2), w)?;
+                let mut spec = ClientSpec { remote, from_port: None, send: 0, keep_open: false };
+                let mut o = opts(3);
+                while let Some(k) = o.next_key()? {
+                    match k.as_str() {
+                        "from-port" => spec.from_port = Some(o.value_num()? as u16),
+                        "send" => spec.send = o.value_num()?,
+                        "keep-open" => spec.keep_open = true,
+                        _ => return o.unknown("from-port, send, keep-open"),
+                    }
+                }
+                Ok(AppSpec::TcpConnect(spec))
+            }
+            ("tcp", Some("listen")) => {
+                let port = self.port(w.get(2), w)?;
+                let mut spec = ServerSpec { port, backlog: 128, echo: false, buffer: 65536 };
+                let mut o = opts(3);
+                while let Some(k) = o.next_key()? {
+                    match k.as_str() {
+                        "backlog" => spec.backlog = o.value_num()?.max(1) as usize,
+                        "echo" => spec.echo = true,
+                        "buffer" => spec.buffer = o.value_num()?.max(64) as usize,
+                        _ => return o.unknown("backlog, echo, buffer"),
+                    }
+                }
+                Ok(AppSpec::TcpListen(spec))
+            }
+            ("tcp", Some("clients")) => {
+                let count =
+                    self.number(w.get(2).ok_or(()).or_else(|_| self.err(&self.after(w), "how many clients?"))?)?;
+                if w.get(3).is_none_or(|x| x.text != "to") {
+                    return self.err(w.get(3).unwrap_or(&self.after(w)), "expected `to ADDR:PORT'");
+                }
+                let remote = self.endpoint(w.get(4), w)?;
+                let mut spec = ClientsSpec { count, remote, rate: 100, send: 0, buffer: 8192 };
+                let mut o = opts(5);
+                while let Some(k) = o.next_key()? {
+                    match k.as_str() {
+                        "rate" => spec.rate = o.value_num()?.max(1),
+                        "send" => spec.send = o.value_num()?,
+                        "buffer" => spec.buffer = o.value_num()?.max(64) as usize,
+                        _ => return o.unknown("rate, send, buffer"),
+                    }
+                }
+                Ok(AppSpec::TcpClients(spec))
+            }
+            ("udp", Some("listen")) => {
+                let port = self.port(w.get(2), w)?;
+                let echo = match w.get(3) {
+                    Some(x) if x.text == "echo" && w.len() == 4 => true,
+                    Some(x) => return self.err(x, "expected `echo' or nothing"),
+                    None => false,
+                };
+                Ok(AppSpec::UdpListen { port, echo })
+            }
+            ("udp", Some("send")) => {
+                let remote = self.endpoint(w.get(2), w)?;
+                let mut spec = SendSpec { remote, from_port: None, len: 0, count: 1, interval: Duration::from_secs(1) };
+                let mut o = opts(3);
+                while let Some(k) = o.next_key()? {
+                    match k.as_str() {
+                        "from-port" => spec.from_port = Some(o.value_num()? as u16),
+                        "len" => spec.len = o.value_num()?.min(65507) as usize,
+                        "count" => spec.count = o.value_num()?,
+                        "interval" => spec.interval = o.value_time()?,
+                        _ => return o.unknown("from-port, len, count, interval"),
+                    }
+                }
+                Ok(AppSpec::UdpSend(spec))
+            }
+            ("ping", _) => {
+                let a = w.get(1).ok_or(()).or_else(|_| self.err(&self.after(w), "ping whom?"))?;
+                let dst = a.text.parse().ok().ok_or(()).or_else(|_| self.err(a, "invalid IPv4 address"))?;
+                let (mut count, mut interval) = (1, Duration::from_secs(1));
+                let mut o = opts(2);
+                while let Some(k) = o.next_key()? {
+                    match k.as_str() {
+                        "count" => count = o.value_num()?,
+                        "interval" => interval = o.value_time()?,
+                        _ => return o.unknown("count, interval"),
+                    }
+                }
+                Ok(AppSpec::Ping { dst, count, interval })
+            }
+            ("syn-flood" | "udp-flood", _) => {
+                let kind = if w[0].text == "syn-flood" { FloodKind::Syn } else { FloodKind::Udp };
+                let dst = self.endpoint(w.get(1), w)?;
+                let mut spec = FloodSpec { kind, dst, rate: 1000, count: 1000, len: 0, from: None };
+                let mut o = opts(2);
+                while let Some(k) = o.next_key()? {
+                    match k.as_str() {
+                        "rate" => spec.rate = o.value_num()?.max(1),
+                        "count" => spec.count = o.value_num()?,
+                        "len" => spec.len = o.value_num()?.min(65507) as usize,
+                        "from" => {
+                            let v = o.value()?;
+                            spec.from = Some(v.text.parse::<Ipv4Cidr>().or_else(|e| self.err(v, &e))?);
+                        }
+                        _ => return o.unknown("rate, count, len, from"),
+                    }
+                }
+                Ok(AppSpec::Flood(spec))
+            }
+            ("send", _) => {
+                let spec = w[1..].iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(" ");
+                let c = crate::wire::spec::craft(&spec).or_else(|e| self.err(w.get(1).unwrap_or(&w[0]), &e))?;
+                Ok(AppSpec::Send(c.ip))
+            }
+            (_, Some(_)) => self.err(&w[1], "unknown app command"),
+            _ => self.err(&self.after(w), "incomplete app command"),
+        }
+    }
+
+    fn endpoint(&self, w: Option<&Word>, all: &[Word]) -> R<(Ipv4Addr, u16)> {
+        let w = w.ok_or(()).or_else(|_| self.err(&self.after(all), "expected ADDR:PORT"))?;
+        parse_endpoint(&w.text).or_else(|e| self.err(w, &e))
+    }
+
+    fn port(&self, w: Option<&Word>, all: &[Word]) -> R<u16> {
+        let w = w.ok_or(()).or_else(|_| self.err(&self.after(all), "expected a port"))?;
+        w.text.parse().ok().filter(|p| *p > 0).ok_or(()).or_else(|_| self.err(w, "invalid port"))
+    }
+}
+
+/// Walks `KEY [VALUE]` options of an app command.
+struct Opts<'p, 'a> {
+    p: &'p Parser<'a>,
+    w: &'p [Word],
+    i: usize,
+}
+
+impl Opts<'_, '_> {
+    fn next_key(&mut self) -> R<Option<String>> {
+        let k = self.w.get(self.i).map(|x| x.text.clone());
+        self.i += 1;
+        Ok(k)
+    }
+    fn value(&mut self) -> R<&Word> {
+        let v = self.w.get(self.i);
+        self.i += 1;
+        v.ok_or(())
+            .or_else(|_| self.p.err(&self.p.after(self.w), &format!("`{}' needs a value", self.w[self.i - 2].text)))
+    }
+    fn value_num(&mut self) -> R<u64> {
+        let v = self.value()?.clone();
+        self.p.number(&v)
+    }
+    fn value_time(&mut self) -> R<Duration> {
+        let v = self.value()?.clone();
+        self.p.duration(&v)
+    }
+    fn unknown<T>(&self, known: &str) -> R<T> {
+        let w = &self.w[self.i - 1];
+        self.p.err(w, &format!("unknown option `{}' (known: {known})", w.text))
+    }
+}
+
+fn is_app(word: &str) -> bool {
+    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood")
+}
+
+/// A decimal with up to `frac` fraction digits, scaled by 10^frac.
+fn parse_fixed(t: &str, frac: u32) -> Option<u64> {
+    let (int, fr) = t.split_once('.').unwrap_or((t, ""));
+    if fr.len() > frac as usize || (int.is_empty() && fr.is_empty()) {
+        return None;
+    }
+    let int: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let fr_val: u64 = if fr.is_empty() { 0 } else { fr.parse().ok()? };
+    let scale = 10u64.pow(frac);
+    int.checked_mul(scale)?.checked_add(fr_val * 10u64.pow(frac - fr.len() as u32))
+}
+
+/// `250ms`, `1.5s`, `100us`, `10ns`, `2m`, `1h`, `0`.
+pub fn parse_duration(t: &str) -> Option<Duration> {
+    if t == "0" {
+        return Some(Duration::ZERO);
+    }
+    let units: [(&str, u64); 6] = [
+        ("ns", 1),
+        ("us", 1_000),
+        ("ms", 1_000_000),
+        ("s", 1_000_000_000),
+        ("m", 60_000_000_000),
+        ("h", 3_600_000_000_000),
+    ];
+    for (suffix, ns) in units {
+        if let Some(num) = t.strip_suffix(suffix)
+            && !num.ends_with(['m', 'u', 'n'])
+        {
+            let v = u128::from(parse_fixed(num, 9)?) * u128::from(ns) / 1_000_000_000;
+            return u64::try_from(v).ok().map(Duration::from_nanos);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("100us"), Some(Duration::from_micros(100)));
+        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration("ms"), None);
+    }
+
+    fn err(text: &str) -> String {
+        parse(text, "t.nfs").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn errors_name_line_column_and_show_a_caret() {
+        let e = err("host a eth0 10.0.0.1/24\non b iptables -L\n");
+        assert_eq!(e, "t.nfs:2:4: unknown host `b'\n  |\n2 | on b iptables -L\n  |    ^");
+        assert!(
+            err("host a eth0 10.0.0.1/24\nrun 1s\nhost b eth0 10.0.0.2/24\n")
+                .starts_with("t.nfs:3:1: declare the world")
+        );
+        assert!(err("host a eth0 10.0.0.1/24\nrun soon\n").starts_with("t.nfs:2:5: expected a time"));
+        assert!(err("host a eth0 10.0.0.1/24\na tcp connect 10.0.0.2\n").starts_with("t.nfs:2:15: expected ADDR:PORT"));
+        assert!(
+            err("host a eth0 10.0.0.1/24\nlink a:eth0 a:eth9\n").starts_with("t.nfs:2:13: host `a' has no interface")
+        );
+        assert!(
+            err("host a eth0 10.0.0.1/24\nexpect a conntrack count ~ 2\n").starts_with("t.nfs:2:26: expected one of")
+        );
+    }
+
+    #[test]
+    fn a_whole_scenario_parses() {
+        let s = parse(
+            "seed 7\nhost lan1 eth0 192.168.1.10/24 via 192.168.1.1\nrouter fw eth0 192.168.1.1/24 eth1 203.0.113.1/24\n\
+             host web eth0 203.0.113.20/24\nlink lan1:eth0 fw:eth0 delay 5ms loss 1%\n\
+             on fw iptables -A FORWARD -j ACCEPT\nat 0ms lan1 tcp connect 203.0.113.20:80 from-port 1234 send 1000\n\
+             at 0 web tcp listen 80\nrun 1s\nexpect fw conntrack count == 1\nexpect ! web saw tcp from 192.168.1.10:1234\n",
+            "t.nfs",
+        )
+        .unwrap();
+        assert_eq!(s.statements.len(), 11);
+        assert!(matches!(s.statements[4].action, Action::Link { ref params, .. } if params.loss_ppm == 10_000));
+    }
+}

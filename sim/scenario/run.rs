@@ -1,0 +1,258 @@
+//! Running a scenario: build the world from its declarations, then take
+//! the statements in order. A statement with `at T` waits for the run
+//! that reaches T (apps are scheduled in the world at once, to start at
+//! T); `run` moves virtual time, interleaving what waits; everything else
+//! happens at the current time. Every step goes into the transcript.
+
+use super::ast::{Action, AppSpec, Check, Statement};
+use super::parse::Scenario;
+use super::shell::{self, Loader};
+use crate::apps::App;
+use crate::engine::{Duration, Instant};
+use crate::net::HostConfig;
+use crate::world::{Kind, LinkParams, Port, Record, World};
+use std::collections::BTreeMap;
+
+/// How to run.
+#[derive(Default)]
+pub struct Options<'a> {
+    /// Overrides the scenario's `seed`.
+    pub seed: Option<u64>,
+    /// Reads files named by `< FILE`.
+    pub load: Option<Loader<'a>>,
+}
+
+/// What a run produced.
+pub struct Outcome {
+    /// The transcript.
+    pub records: Vec<Record>,
+    /// Failed expectations: `line: text (why)`.
+    pub failures: Vec<String>,
+    /// Events the world processed.
+    pub events: u64,
+    /// Virtual time at the end.
+    pub end: Instant,
+    /// The seed used.
+    pub seed: u64,
+    /// The world, for inspection.
+    pub world: World,
+}
+
+/// Builds the world a scenario declares (hosts, links by line and by
+/// subnet), without running anything.
+///
+/// # Errors
+/// A host the stack refuses (`ip`'s words), at its line.
+pub fn build(s: &Scenario, seed_override: Option<u64>) -> Result<World, String> {
+    let seed = seed_override
+        .or_else(|| s.statements.iter().find_map(|st| if let Action::Seed(n) = st.action { Some(n) } else { None }))
+        .unwrap_or(1);
+    let mut world = World::new(seed);
+    let mut linked = Vec::new();
+    for st in &s.statements {
+        match &st.action {
+            Action::Host { name, router, ifaces, routes } => {
+                let config = HostConfig {
+                    name: name.clone(),
+                    ifaces: ifaces.clone(),
+                    routes: routes.clone(),
+                    sysctls: if *router { vec!["net.ipv4.ip_forward=1".into()] } else { Vec::new() },
+                    seed,
+                    ..HostConfig::default()
+                };
+                world.add_host(config, *router).map_err(|e| format!("{}:{}: {e}", s.file, st.line))?;
+            }
+            Action::Link { ends, params } => {
+                let ports = ends.iter().map(|(h, i)| port(&world, h, i)).collect::<Vec<_>>();
+                linked.extend(ports.iter().copied());
+                world.connect(ports, *params).map_err(|e| format!("{}:{}: {e}", s.file, st.line))?;
+            }
+            _ => {}
+        }
+    }
+    link_by_subnet(&mut world, &linked);
+    Ok(world)
+}
+
+fn port(world: &World, host: &str, iface: &str) -> Port {
+    let node = world.node_index(host).expect("the parser checked the host");
+    let iface = world.nodes[node].host.iface_by_name(iface).expect("the parser checked the interface").index;
+    Port { node, iface }
+}
+
+/// Joins every interface no `link` line named with the others on its prefix.
+fn link_by_subnet(world: &mut World, linked: &[Port]) {
+    let mut segments: BTreeMap<(u32, u8), Vec<Port>> = BTreeMap::new();
+    for (n, node) in world.nodes.iter().enumerate() {
+        for i in node.host.ifaces().iter().filter(|i| !i.is_loopback()) {
+            let p = Port { node: n, iface: i.index };
+            if linked.contains(&p) {
+                continue;
+            }
+            if let Some(a) = i.addrs.first() {
+                segments.entry((u32::from(a.network()), a.prefix_len)).or_default().push(p);
+            }
+        }
+    }
+    for (_, ports) in segments {
+        if ports.len() >= 2 {
+            world.connect(ports, LinkParams::default()).expect("unlinked interfaces");
+        }
+    }
+}
+
+/// Runs a parsed scenario.
+///
+/// # Errors
+/// A world that cannot be built (a refused host configuration).
+pub fn run(s: &Scenario, opts: &Options<'_>) -> Result<Outcome, String> {
+    Ok(run_world(s, build(s, opts.seed)?, opts))
+}
+
+/// Runs a scenario in a world [`build`] made from it (with a capture
+/// attached, say).
+pub fn run_world(s: &Scenario, mut world: World, opts: &Options<'_>) -> Outcome {
+    let seed = world.seed;
+    world.note(Kind::Command, "", format!("seed {seed}"));
+    if s.statements.iter().any(|st| matches!(&st.action, Action::Expect { check: Check::Saw(_), .. })) {
+        for st in &s.statements {
+            if let Action::Expect { host, check: Check::Saw(_), .. } = &st.action {
+                let n = world.node_index(host).expect("checked");
+                world.nodes[n].saw.get_or_insert_with(Vec::new);
+            }
+        }
+    }
+    let mut r = Runner { world, pending: Vec::new(), failures: Vec::new(), load: opts.load };
+    for st in &s.statements {
+        r.statement(st);
+    }
+    for st in std::mem::take(&mut r.pending) {
+        let at = st.at.map_or(Instant::ZERO, |d| Instant::ZERO + d);
+        r.world.note(Kind::Command, "", format!("never reached (at {}): {}", crate::world::report::stamp(at), st.text));
+    }
+    let Runner { world, failures, .. } = r;
+    Outcome { records: world.records.clone(), failures, events: world.events, end: world.now(), seed, world }
+}
+
+struct Runner<'a> {
+    world: World,
+    /// `at` statements waiting for their time, in time then file order.
+    pending: Vec<Statement>,
+    failures: Vec<String>,
+    load: Option<Loader<'a>>,
+}
+
+impl Runner<'_> {
+    fn statement(&mut self, st: &Statement) {
+        match (&st.action, st.at) {
+            (Action::Seed(_) | Action::Host { .. } | Action::Link { .. }, _) => {}
+            (Action::App { host, app }, at) => {
+                let node = self.world.node_index(host).expect("checked");
+                let when = at.map_or(self.world.now(), |d| (Instant::ZERO + d).max(self.world.now()));
+                self.world.start_app(node, make_app(app), when);
+            }
+            (_, Some(_)) => {
+                let at = st.at;
+                let i = self.pending.partition_point(|p| p.at <= at);
+                self.pending.insert(i, st.clone());
+            }
+            (Action::Run(d), None) => {
+                let end = self.world.now() + *d;
+                self.until(end);
+                self.world.run_until(end);
+            }
+            (Action::RunIdle, None) => {
+                self.until(Instant::from_nanos(u64::MAX));
+                let limit = self.world.now() + Duration::from_secs(86_400);
+                if !self.world.run_until_idle(limit) {
+                    self.world.note(Kind::Command, "", "run until idle: still busy after 24h of virtual time".into());
+                }
+            }
+            (_, None) => self.exec(st),
+        }
+    }
+
+    /// Runs the world up to each waiting statement due by `end`, and it.
+    fn until(&mut self, end: Instant) {
+        while let Some(first) = self.pending.first() {
+            let at = Instant::ZERO + first.at.expect("pending statements are timed");
+            if at > end {
+                break;
+            }
+            let st = self.pending.remove(0);
+            self.world.run_until(at.max(self.world.now()));
+            self.exec(&st);
+        }
+    }
+
+    fn exec(&mut self, st: &Statement) {
+        match &st.action {
+            Action::Shell { host, argv, stdin } => {
+                let node = self.world.node_index(host).expect("checked");
+                let heredoc = if stdin.is_some() { " <<EOF" } else { "" };
+                self.world.note(Kind::Command, host, format!("{}{heredoc}", shell_words(argv)));
+                let out = shell::run(&mut self.world, node, argv, stdin.as_deref(), self.load);
+                let now = self.world.now();
+                for line in out.lines() {
+                    self.world.records.push(Record {
+                        at: now,
+                        kind: Kind::Output,
+                        host: host.clone(),
+                        text: line.to_string(),
+                    });
+                }
+            }
+            Action::Expect { negate, host, check } => self.expect(st, *negate, host, check),
+            _ => {}
+        }
+    }
+
+    fn expect(&mut self, st: &Statement, negate: bool, host: &str, check: &Check) {
+        let index = self.world.node_index(host).expect("checked");
+        let node = &mut self.world.nodes[index];
+        let (held, got) = match check {
+            Check::ConntrackCount(cmp, n) => {
+                let c = node.host.netfilter.conntrack.as_ref().map_or(0, |c| c.count()) as u64;
+                (cmp.holds(c, *n), format!("count is {c}"))
+            }
+            Check::Log(text) => {
+                (node.host.klog.records().iter().any(|r| r.text.contains(text.as_str())), "no such log line".into())
+            }
+            Check::App(text) => (node.app_log.iter().any(|l| l.contains(text.as_str())), "no such app event".into()),
+            Check::Saw(p) => {
+                let saw = node.saw.as_deref().unwrap_or_default();
+                (saw.iter().any(|l| p.matches(l)), format!("{} packets seen, none matching", saw.len()))
+            }
+        };
+        let what = st.text.strip_prefix("expect ").unwrap_or(&st.text).to_string();
+        if held != negate {
+            self.world.note(Kind::Expect, "", format!("ok: {what}"));
+        } else {
+            let why = if negate { "it did".to_string() } else { got };
+            self.world.note(Kind::Expect, "", format!("FAILED: {what} ({why})"));
+            self.failures.push(format!("line {}: expect {what} ({why})", st.line));
+        }
+    }
+}
+
+/// Words as a shell would need them quoted.
+fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|w| if w.is_empty() || w.contains([' ', '"', '\'', '#']) { format!("'{w}'") } else { w.clone() })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn make_app(spec: &AppSpec) -> Box<dyn App> {
+    use crate::apps::{craft, flood, ping, tcp, udp};
+    match spec {
+        AppSpec::TcpConnect(s) => Box::new(tcp::TcpClient::new(s.clone())),
+        AppSpec::TcpListen(s) => Box::new(tcp::TcpServer::new(s.clone())),
+        AppSpec::TcpClients(s) => Box::new(tcp::TcpClients::new(s.clone())),
+        AppSpec::UdpListen { port, echo } => Box::new(udp::UdpListen::new(*port, *echo)),
+        AppSpec::UdpSend(s) => Box::new(udp::UdpSend::new(s.clone())),
+        AppSpec::Ping { dst, count, interval } => Box::new(ping::Ping::new(*dst, *count, *interval)),
+        AppSpec::Flood(s) => Box::new(flood::Flood::new(s.clone())),
+        AppSpec::Send(ip) => Box::new(craft::Craft::new(ip.clone())),
+    }
+}

@@ -1,0 +1,276 @@
+//! The commands a scenario runs on a host, answering with the text the
+//! real tools print: `iptables`, `iptables-restore`, `iptables-save`,
+//! `sysctl`, `echo N > /proc/sys/...`, `cat /proc/...`, `conntrack`,
+//! `dmesg`, `ip link`, `ip route`, `nstat`.
+//!
+//! A failing command prints its error and the scenario goes on, as a shell
+//! script without `set -e` does.
+
+use crate::conntrack::{Conntrack, CtConfig};
+use crate::engine::Instant;
+use crate::kernel::Sysctl;
+use crate::net::{Host, RouteSpec};
+use crate::netfilter::Netfilter;
+use crate::world::World;
+
+/// Reads `iptables-restore < FILE` inputs (files beside the scenario).
+pub type Loader<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+
+/// Runs `argv` on host `node`; returns what it printed.
+pub fn run(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>, load: Option<Loader<'_>>) -> String {
+    let (argv, redirect) = split_redirect(argv);
+    let stdin = match (stdin, redirect) {
+        (Some(s), _) => Some(s.to_string()),
+        (None, Some(path)) => match load.map(|l| l(path)) {
+            Some(Ok(text)) => Some(text),
+            Some(Err(e)) => return format!("sh: {path}: {e}\n"),
+            None => return format!("sh: {path}: cannot read files here\n"),
+        },
+        (None, None) => None,
+    };
+    let Some(cmd) = argv.first() else { return String::new() };
+    let seed = world.seed;
+    let out = world.with_host(node, |host, now, _tx| match cmd.as_str() {
+        "iptables" | "iptables-legacy" | "iptables-nft" => iptables(host, &argv[1..], seed, now),
+        "iptables-restore" | "iptables-legacy-restore" => restore(host, &argv[1..], stdin.as_deref(), seed),
+        "iptables-save" | "iptables-legacy-save" => save(host, &argv[1..]),
+        "sysctl" => sysctl(host, &argv[1..]),
+        "echo" => echo(host, &argv[1..]),
+        "cat" => cat(host, &argv[1..], now),
+        "conntrack" => conntrack(host, &argv[1..], now, seed),
+        "dmesg" => dmesg(host, &argv[1..]),
+        "ip" => ip(host, &argv[1..]),
+        "nstat" | "netstat" => host.stats.render(),
+        other => format!("sh: {other}: command not found\n"),
+    });
+    world.touched(node);
+    out
+}
+
+/// Splits `CMD ... < FILE` into the command and the file.
+fn split_redirect(argv: &[String]) -> (Vec<String>, Option<&str>) {
+    match argv.iter().position(|w| w == "<") {
+        Some(i) => (argv[..i].to_vec(), argv.get(i + 1).map(String::as_str)),
+        None => (argv.to_vec(), None),
+    }
+}
+
+/// After the rules changed: connection tracking starts once a rule needs
+/// it, as loading the rule loads `nf_conntrack` in the kernel. The decision
+/// is netfilter's own (a fresh `Netfilter` for the new rules says whether
+/// it tracks); state already tracked is kept.
+fn rules_changed(host: &mut Host, seed: u64) {
+    if host.netfilter.conntrack.is_some() {
+        return;
+    }
+    // The same stream `Host::new` gives the box's netfilter.
+    let rng = crate::engine::Rng::new(seed).fork(&format!("host:{}", host.name));
+    let fresh = Netfilter::new(host.netfilter.ruleset.clone(), &host.sysctl, &rng, None);
+    host.netfilter.conntrack = fresh.conntrack;
+}
+
+fn iptables(host: &mut Host, args: &[String], seed: u64, now: Instant) -> String {
+    match host.netfilter.ruleset.apply_argv(args) {
+        Ok(o) => {
+            for l in &o.kernel_log {
+                host.klog.printk(now, crate::klog::Level::Info, l);
+            }
+            rules_changed(host, seed);
+            format!("{}{}", o.stdout, o.stderr)
+        }
+        Err(e) => {
+            let mut s = e.stderr();
+            s.push_str(&format!("(exit {})\n", e.status));
+            s
+        }
+    }
+}
+
+fn restore(host: &mut Host, args: &[String], stdin: Option<&str>, seed: u64) -> String {
+    let Some(text) = stdin else { return "iptables-restore: no input (use a heredoc or < FILE)\n".into() };
+    let noflush = args.iter().any(|a| a == "-n" || a == "--noflush");
+    let counters = args.iter().any(|a| a == "-c" || a == "--counters");
+    let opts = crate::ruleset::RestoreOpts { noflush, counters };
+    match host.netfilter.ruleset.restore_with(text, "stdin", opts) {
+        Ok(()) => {
+            rules_changed(host, seed);
+            String::new()
+        }
+        Err(e) => format!("{}(exit {})\n", e.stderr(), e.status),
+    }
+}
+
+fn save(host: &mut Host, args: &[String]) -> String {
+    let counters = args.iter().any(|a| a == "-c" || a == "--counters");
+    let table = args.iter().position(|a| a == "-t" || a == "--table").and_then(|i| args.get(i + 1));
+    match table.map(|t| crate::ruleset::Table::from_name(t).ok_or(t)) {
+        Some(Ok(t)) => host.netfilter.ruleset.save_table(t, counters),
+        Some(Err(t)) => format!("iptables-save: Unable to open table {t}\n"),
+        None => host.netfilter.ruleset.save(counters),
+    }
+}
+
+/// Sets a sysctl and applies it where the kernel applies it at once.
+fn set_sysctl(host: &mut Host, line: &str) -> Result<Sysctl, String> {
+    let key = host.sysctl.apply(line).map_err(|e| e.to_string())?;
+    if key == Sysctl::NfConntrackMax
+        && let Some(ct) = &mut host.netfilter.conntrack
+    {
+        ct.set_max(host.sysctl.get(key) as u32);
+    }
+    Ok(key)
+}
+
+fn sysctl(host: &mut Host, args: &[String]) -> String {
+    let mut out = String::new();
+    let quiet = args.iter().any(|a| a == "-q");
+    for a in args.iter().filter(|a| !a.starts_with('-')) {
+        if a.contains('=') {
+            match set_sysctl(host, a) {
+                Ok(k) if !quiet => out.push_str(&format!("{} = {}\n", k.name(), host.sysctl.get(k))),
+                Ok(_) => {}
+                Err(e) => out.push_str(&format!("{e}\n")),
+            }
+        } else {
+            match Sysctl::from_name(a) {
+                Some(k) => out.push_str(&format!("{} = {}\n", k.name(), host.sysctl.get(k))),
+                None => out.push_str(&format!(
+                    "sysctl: cannot stat /proc/sys/{}: No such file or directory\n",
+                    a.replace('.', "/")
+                )),
+            }
+        }
+    }
+    out
+}
+
+/// `echo N > /proc/sys/a/b`: a sysctl by its file.
+fn echo(host: &mut Host, args: &[String]) -> String {
+    let Some(gt) = args.iter().position(|a| a == ">") else { return format!("{}\n", args.join(" ")) };
+    let (value, path) = (args[..gt].join(" "), args.get(gt + 1).map_or("", String::as_str));
+    let Some(key) = path.strip_prefix("/proc/sys/") else { return format!("sh: {path}: Permission denied\n") };
+    match set_sysctl(host, &format!("{}={value}", key.replace('/', "."))) {
+        Ok(_) => String::new(),
+        Err(_) => format!("sh: echo: I/O error writing {path}\n"),
+    }
+}
+
+fn cat(host: &mut Host, args: &[String], now: Instant) -> String {
+    let mut out = String::new();
+    for path in args {
+        let text = match path.as_str() {
+            "/proc/net/nf_conntrack" => host.netfilter.conntrack.as_mut().map_or(String::new(), |c| c.proc(now)),
+            "/proc/net/stat/nf_conntrack" => host.netfilter.conntrack.as_ref().map_or(String::new(), |c| c.proc_stat()),
+            "/proc/net/ip_tables_names" => host.netfilter.ruleset.ip_tables_names(),
+            "/proc/sys/net/netfilter/nf_conntrack_count" => {
+                format!("{}\n", host.netfilter.conntrack.as_ref().map_or(0, |c| c.count()))
+            }
+            p => match p.strip_prefix("/proc/sys/").and_then(|k| Sysctl::from_name(&k.replace('/', "."))) {
+                Some(k) => format!("{}\n", host.sysctl.get(k)),
+                None => format!("cat: {p}: No such file or directory\n"),
+            },
+        };
+        out.push_str(&text);
+    }
+    out
+}
+
+fn conntrack(host: &mut Host, args: &[String], now: Instant, seed: u64) -> String {
+    let op = args.first().map_or("-L", String::as_str);
+    let Some(ct) = &mut host.netfilter.conntrack else {
+        // No rule loaded the module: the table exists and is empty.
+        return match op {
+            "-C" | "--count" => "0\n".into(),
+            _ => crate::conntrack::text::flow_entries_shown(0),
+        };
+    };
+    match op {
+        "-L" | "--dump" => {
+            let text = if args.iter().any(|a| a == "extended") { ct.list_extended(now) } else { ct.list(now) };
+            let n = text.lines().count();
+            format!("{text}{}", crate::conntrack::text::flow_entries_shown(n))
+        }
+        "-S" | "--stats" => ct.stats_text(),
+        "-C" | "--count" => format!("{}\n", ct.count()),
+        "-F" | "--flush" => {
+            // A fresh table with the same settings: every entry goes.
+            let rng = crate::engine::Rng::new(seed).fork(&format!("host:{}", host.name));
+            let hash_seed = rng.fork("conntrack-hash").next_u64();
+            host.netfilter.conntrack = Some(Conntrack::new(CtConfig::from_sysctls(&host.sysctl, hash_seed)));
+            "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n".into()
+        }
+        other => format!("conntrack v1.4.7 (conntrack-tools): option `{other}' is not supported here\n"),
+    }
+}
+
+fn dmesg(host: &mut Host, args: &[String]) -> String {
+    if let Some(i) = args.iter().position(|a| a == "-n") {
+        return match args.get(i + 1).and_then(|l| l.parse::<u8>().ok()).filter(|l| (1..=8).contains(l)) {
+            Some(level) => {
+                host.klog.levels.console_loglevel = level;
+                String::new()
+            }
+            None => "dmesg: unknown level\n".into(),
+        };
+    }
+    let mut out = String::new();
+    host.klog.write_dmesg(&mut out, host.klog.records());
+    out
+}
+
+fn ip(host: &mut Host, args: &[String]) -> String {
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    match a.as_slice() {
+        ["link", "set", "dev", name, state] | ["link", "set", name, state] if matches!(*state, "up" | "down") => {
+            host.set_link(name, *state == "up").map_or_else(|e| format!("{e}\n"), |()| String::new())
+        }
+        ["link"] | ["link", "show"] => host
+            .ifaces()
+            .iter()
+            .map(|i| {
+                let state = if i.up { "UP" } else { "DOWN" };
+                format!("{}: {}: mtu {} state {state}\n    link/ether {}\n", i.index, i.name, i.mtu, i.mac)
+            })
+            .collect(),
+        ["route"] | ["route", "show"] => routes_text(host),
+        ["route", "add", ..] => {
+            let spec = a[2..].join(" ");
+            match spec.parse::<RouteSpec>() {
+                Ok(r) => host.add_route(&r).map_or_else(|e| format!("{e}\n"), |()| String::new()),
+                Err(e) => format!("{e}\n"),
+            }
+        }
+        _ => format!("ip {}: not modelled\n", a.join(" ")),
+    }
+}
+
+/// `ip route` text.
+fn routes_text(host: &Host) -> String {
+    let mut out = String::new();
+    for r in host.routes().routes() {
+        let dst =
+            if r.dst.prefix_len == 0 { "default".to_string() } else { format!("{}/{}", r.dst.addr, r.dst.prefix_len) };
+        let kind = match r.kind {
+            crate::net::route::RouteType::Unicast => String::new(),
+            k => format!("{k:?} ").to_lowercase(),
+        };
+        let mut line = format!("{kind}{dst}");
+        if let Some(v) = r.via {
+            line.push_str(&format!(" via {v}"));
+        }
+        if let Some(d) = r.dev.and_then(|d| host.iface(d)) {
+            line.push_str(&format!(" dev {}", d.name));
+            if r.connected
+                && let Some(src) = d.select_addr(r.dst.addr)
+            {
+                line.push_str(&format!(" proto kernel scope link src {src}"));
+            }
+        }
+        if r.metric != 0 {
+            line.push_str(&format!(" metric {}", r.metric));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
