@@ -168,11 +168,19 @@ impl Netfilter {
 
 /// `a.b.c.d[:port]` appended without the formatting machinery.
 fn push_endpoint(out: &mut String, addr: u32, port: Option<u16>) {
-    fn push_num(out: &mut String, n: u32) {
-        if n >= 10 {
-            push_num(out, n / 10);
+    // Up to five digits into a stack buffer, then one push of ASCII.
+    fn push_num(out: &mut String, mut n: u32) {
+        let mut buf = [0u8; 5];
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
         }
-        out.push(char::from(b'0' + (n % 10) as u8));
+        out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
     }
     for (i, octet) in addr.to_be_bytes().into_iter().enumerate() {
         if i > 0 {
