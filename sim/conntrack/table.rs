@@ -280,21 +280,15 @@ impl Table {
         let mut b = scale(hash, n);
         for _ in 0..EVICTION_RANGE {
             self.reap_bucket(b);
-            let victims: Vec<u32> = self
-                .chain(b)
-                .map(|(s, _)| s)
-                .filter(|&s| {
-                    let c = self.conn(s);
-                    c.is_confirmed() && c.status & (status::ASSURED | status::DYING) == 0
-                })
-                .collect();
+            // Each victim found is deleted (both its nodes unlinked) before
+            // the chain is walked again: no list of victims to allocate.
             let mut drops = 0;
-            for s in victims {
-                // An entry linked twice in this bucket appears twice; once is enough.
-                if self.conn(s).live && self.conn(s).status & status::DYING == 0 {
-                    self.delete(s);
-                    drops += 1;
-                }
+            while let Some(s) = self.chain(b).map(|(s, _)| s).find(|&s| {
+                let c = self.conn(s);
+                c.live && c.is_confirmed() && c.status & (status::ASSURED | status::DYING) == 0
+            }) {
+                self.delete(s);
+                drops += 1;
             }
             if drops > 0 {
                 return drops;
