@@ -18,7 +18,7 @@ mod nat;
 mod trace;
 mod view;
 
-pub use nat::NatAddrs;
+pub use nat::{Endpoints, NatAddrs};
 pub use trace::TraceEvent;
 pub use view::{CtSource, Effects, SkbView};
 

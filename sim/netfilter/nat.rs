@@ -140,72 +140,57 @@ fn addr_at(ip: &[u8], at: usize) -> Ipv4Addr {
     Ipv4Addr::new(ip[at], ip[at + 1], ip[at + 2], ip[at + 3])
 }
 
+/// A packet's addresses (and ports, for port protocols) as it left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Source address.
+    pub src: Ipv4Addr,
+    /// Destination address.
+    pub dst: Ipv4Addr,
+    /// Source and destination ports, for TCP, UDP, UDP-Lite, SCTP, DCCP.
+    pub ports: Option<(u16, u16)>,
+}
+
+impl std::fmt::Display for Endpoints {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.ports {
+            Some((sp, dp)) => write!(f, "{}:{sp} > {}:{dp}", self.src, self.dst),
+            None => write!(f, "{} > {}", self.src, self.dst),
+        }
+    }
+}
+
 impl Netfilter {
-    /// For a packet whose connection is NATed: its addresses (and ports) as
-    /// it left the box, `203.0.113.1:40000 > 198.51.100.7:443`, appended to
-    /// `out`; false (nothing written) when its connection has no NAT.
-    pub fn nat_after(&self, out: &mut String) -> bool {
+    /// For a packet whose connection is NATed: its addresses (and ports)
+    /// as it left the box; `None` when its connection has no NAT.
+    pub fn nat_endpoints(&self) -> Option<Endpoints> {
         use crate::conntrack::status::{DST_NAT, SRC_NAT};
-        let (Some(r), Some(ct)) = (self.ct_ref, &self.conntrack) else { return false };
+        let (Some(r), Some(ct)) = (self.ct_ref, &self.conntrack) else { return None };
         if !ct.is_live(r) {
-            return false;
+            return None;
         }
         let c = ct.get(r);
         if c.status() & (SRC_NAT | DST_NAT) == 0 {
-            return false;
+            return None;
         }
-        // A packet leaves as the other direction's tuple, inverted. Written
-        // digit by digit: this runs for every NATed packet of a replay.
+        // A packet leaves as the other direction's tuple, inverted.
         let t = if r.dir() == crate::conntrack::CtDir::Original { c.reply() } else { c.orig() };
         let ported =
             matches!(t.proto, proto_num::TCP | proto_num::UDP | proto_num::UDPLITE | proto_num::SCTP | proto_num::DCCP);
-        push_endpoint(out, t.dst, ported.then_some(t.dport));
-        out.push_str(" > ");
-        push_endpoint(out, t.src, ported.then_some(t.sport));
-        true
+        Some(Endpoints {
+            src: Ipv4Addr::from(t.dst),
+            dst: Ipv4Addr::from(t.src),
+            ports: ported.then_some((t.dport, t.sport)),
+        })
     }
-}
 
-/// `a.b.c.d[:port]` appended without the formatting machinery.
-fn push_endpoint(out: &mut String, addr: u32, port: Option<u16>) {
-    // Up to five digits into a stack buffer, then one push of ASCII.
-    fn push_num(out: &mut String, mut n: u32) {
-        let mut buf = [0u8; 5];
-        let mut i = buf.len();
-        loop {
-            i -= 1;
-            buf[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
-    }
-    for (i, octet) in addr.to_be_bytes().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        push_num(out, u32::from(octet));
-    }
-    if let Some(p) = port {
-        out.push(':');
-        push_num(out, u32::from(p));
-    }
-}
-
-#[cfg(test)]
-mod endpoint_test {
-    #[test]
-    fn endpoints_print_as_display_does() {
-        for (a, p) in [(0u32, Some(0u16)), (0xcb00_7101, Some(65535)), (0xffff_ffff, None), (0x0a00_0001, Some(80))] {
-            let mut s = String::new();
-            super::push_endpoint(&mut s, a, p);
-            let want = match p {
-                Some(p) => format!("{}:{p}", std::net::Ipv4Addr::from(a)),
-                None => std::net::Ipv4Addr::from(a).to_string(),
-            };
-            assert_eq!(s, want);
+    /// [`Netfilter::nat_endpoints`] as text (`203.0.113.1:40000 >
+    /// 198.51.100.7:443`) appended to `out`; false when there is no NAT.
+    pub fn nat_after(&self, out: &mut String) -> bool {
+        use std::fmt::Write as _;
+        match self.nat_endpoints() {
+            Some(e) => write!(out, "{e}").is_ok(),
+            None => false,
         }
     }
 }

@@ -111,8 +111,6 @@ pub struct Replay<'h> {
     line: VerdictLine,
     /// The deciding rule's name, reused.
     rule: String,
-    /// The NATed addresses of the packet as it left, reused.
-    nat: String,
     /// Counts not yet added to `tally` (a map update per packet costs more
     /// than the rest of the bookkeeping): frames by interface index, and
     /// the latest drop reason and reply with their runs.
@@ -193,7 +191,6 @@ impl<'h> Replay<'h> {
             stop_after: None,
             line: VerdictLine::default(),
             rule: String::new(),
-            nat: String::new(),
             pending: Pending::default(),
         })
     }
@@ -264,9 +261,8 @@ impl<'h> Replay<'h> {
         }
         let rule = (!self.rule.is_empty()).then_some(self.rule.as_str());
         let ct = self.host.netfilter.ct_state;
-        self.nat.clear();
         let left = matches!(outcome.map(|o| o.fate), Some(Fate::Forwarded { .. } | Fate::Local));
-        let nat = (left && self.host.netfilter.nat_after(&mut self.nat)).then_some(self.nat.as_str());
+        let nat = if left { self.host.netfilter.nat_endpoints() } else { None };
         let nf = super::verdict::Netfilter { rule, ct, nat };
         let bytes = self.line.render(record, &self.json_names, ingress, outcome, nf);
         verdicts.write_all(bytes).map_err(ReplayError::Output)?;

@@ -19,7 +19,7 @@ pub(super) struct Netfilter<'a> {
     /// The conntrack state.
     pub ct: Option<crate::xt::CtState>,
     /// A NATed packet's addresses as it left.
-    pub nat: Option<&'a str>,
+    pub nat: Option<crate::netfilter::Endpoints>,
 }
 
 /// Reused buffers for verdict lines.
@@ -124,9 +124,13 @@ impl VerdictLine {
             out.extend_from_slice(b",\"rule\":");
             push_str(out, rule);
         }
-        if let Some(nat) = nat {
-            out.extend_from_slice(b",\"nat\":");
-            push_str(out, nat);
+        if let Some(e) = nat {
+            // Digits straight into the line: this runs for every NATed packet.
+            out.extend_from_slice(b",\"nat\":\"");
+            push_endpoint(out, e.src, e.ports.map(|p| p.0));
+            out.extend_from_slice(b" > ");
+            push_endpoint(out, e.dst, e.ports.map(|p| p.1));
+            out.push(b'"');
         }
         out.extend_from_slice(b"}\n");
         out
@@ -139,6 +143,20 @@ const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 4041424344454647484950515253545556575859\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
+
+/// `a.b.c.d[:port]`.
+fn push_endpoint(out: &mut Vec<u8>, addr: std::net::Ipv4Addr, port: Option<u16>) {
+    for (i, octet) in addr.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push(b'.');
+        }
+        push_u64(out, u64::from(octet));
+    }
+    if let Some(p) = port {
+        out.push(b':');
+        push_u64(out, u64::from(p));
+    }
+}
 
 fn push_u64(out: &mut Vec<u8>, mut n: u64) {
     let mut buf = [0u8; 20];
