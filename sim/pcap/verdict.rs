@@ -144,18 +144,41 @@ const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// `a.b.c.d[:port]`.
+/// `a.b.c.d[:port]`, laid out in a stack buffer and appended at once (one
+/// capacity check instead of one per digit group).
 fn push_endpoint(out: &mut Vec<u8>, addr: std::net::Ipv4Addr, port: Option<u16>) {
+    let mut buf = [0u8; 21];
+    let mut n = 0;
+    let put = |buf: &mut [u8; 21], v: u32, n: &mut usize| {
+        let mut digits = [0u8; 5];
+        let mut k = digits.len();
+        let mut v = v;
+        loop {
+            k -= 1;
+            digits[k] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        for &d in &digits[k..] {
+            buf[*n] = d;
+            *n += 1;
+        }
+    };
     for (i, octet) in addr.octets().into_iter().enumerate() {
         if i > 0 {
-            out.push(b'.');
+            buf[n] = b'.';
+            n += 1;
         }
-        push_u64(out, u64::from(octet));
+        put(&mut buf, u32::from(octet), &mut n);
     }
     if let Some(p) = port {
-        out.push(b':');
-        push_u64(out, u64::from(p));
+        buf[n] = b':';
+        n += 1;
+        put(&mut buf, u32::from(p), &mut n);
     }
+    out.extend_from_slice(&buf[..n]);
 }
 
 fn push_u64(out: &mut Vec<u8>, mut n: u64) {
@@ -221,6 +244,17 @@ pub(super) fn push_str(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn endpoints_print_as_display_does() {
+        for (a, p) in [([0, 0, 0, 0], Some(0u16)), ([255, 255, 255, 255], Some(65535)), ([10, 0, 0, 1], None)] {
+            let mut out = Vec::new();
+            push_endpoint(&mut out, a.into(), p);
+            let addr = std::net::Ipv4Addr::from(a);
+            let want = p.map_or(addr.to_string(), |p| format!("{addr}:{p}"));
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
 
     #[test]
     fn numbers_print_as_decimal() {
