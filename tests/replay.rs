@@ -773,7 +773,7 @@ fn every_step_can_be_traced() {
     assert_eq!(
         lines,
         vec![
-            "PREROUTING conntrack NEW, created (unconfirmed): udp      17 0 src=192.168.1.10 dst=198.51.100.7 \
+            "PREROUTING conntrack NEW, created (unconfirmed): udp      17 30 src=192.168.1.10 dst=198.51.100.7 \
              sport=5000 dport=53 [UNREPLIED] src=198.51.100.7 dst=192.168.1.10 sport=53 dport=5000 mark=0 use=1",
             "FORWARD filter: udp 192.168.1.10:5000 > 198.51.100.7:53 len 1 ttl 63 ipid 4660 df in lan0 out wan0\n\
              \x20 FORWARD #1 -m conntrack --ctstate ESTABLISHED -j ACCEPT: no (-m conntrack --ctstate ESTABLISHED)\n\

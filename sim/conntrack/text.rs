@@ -28,12 +28,17 @@ pub enum Format {
 
 /// One entry's line (with its newline), `now` in jiffies.
 pub fn line(c: &Conn, now: u32, acct: Option<&Acct>, format: Format) -> String {
+    line_with_secs(c, c.expires_secs(now), acct, format)
+}
+
+/// [`line`] with the timer column given.
+fn line_with_secs(c: &Conn, secs: u32, acct: Option<&Acct>, format: Format) -> String {
     let mut s = String::with_capacity(192);
     if format != Format::Conntrack {
         s.push_str("ipv4     2 ");
     }
     let p = c.proto_num();
-    let _ = write!(s, "{:<8} {} {} ", proto::name(p), p, c.expires_secs(now));
+    let _ = write!(s, "{:<8} {} {} ", proto::name(p), p, secs);
     if p == proto_num::TCP {
         let _ = write!(s, "{} ", c.tcp_state().name());
     }
@@ -73,12 +78,15 @@ pub fn flow_entries_shown(n: usize) -> String {
 
 impl super::Conntrack {
     /// One entry's `conntrack -L` line (with its newline), even while it is
-    /// unconfirmed (which conntrack -L would not show).
+    /// unconfirmed (which conntrack -L would not show); an unconfirmed
+    /// entry's timer column is the timeout it will start with.
     pub fn entry_line(&self, ct: super::CtRef, now: crate::engine::Instant) -> String {
         let c = self.get(ct);
         let acct = if c.acct { self.table.acct.get(&ct.slot()) } else { None };
         let now32 = (super::jiffies(now)) as u32;
-        line(c, now32, acct, Format::Conntrack)
+        // Until confirmation the entry holds its timeout relative to now.
+        let secs = if c.is_confirmed() { c.expires_secs(now32) } else { c.timeout / super::HZ };
+        line_with_secs(c, secs, acct, Format::Conntrack)
     }
 }
 
