@@ -260,6 +260,7 @@ fn router(ruleset: Option<&Ruleset>) -> Host {
         seed: 1,
         ruleset: ruleset.cloned().unwrap_or_default(),
         netns: None,
+        bridge: None,
     };
     Host::new(&config).unwrap()
 }

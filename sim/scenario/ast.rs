@@ -38,6 +38,8 @@ pub enum Action {
         ifaces: Vec<IfaceSpec>,
         /// Routes (`via GW` is a default route).
         routes: Vec<RouteSpec>,
+        /// For `bridge`: the bridge over its ports.
+        bridge: Option<crate::net::BridgeSpec>,
     },
     /// `link A:IF B:IF ... [params]`.
     Link {

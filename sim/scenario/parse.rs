@@ -80,9 +80,9 @@ impl Parser<'_> {
 
     fn action(&mut self, w: &[Word], stdin: Option<String>, timed: bool) -> R<Action> {
         let head = w[0].text.as_str();
-        let world = matches!(head, "seed" | "host" | "router" | "link");
+        let world = matches!(head, "seed" | "host" | "router" | "bridge" | "link");
         if world && (self.world_done || timed) {
-            return self.err(&w[0], "declare the world (seed, host, router, link) before the first command");
+            return self.err(&w[0], "declare the world (seed, host, router, bridge, link) before the first command");
         }
         if !world {
             self.world_done = true;
@@ -93,6 +93,7 @@ impl Parser<'_> {
                 Ok(Action::Seed(self.number(n)?))
             }
             "host" | "router" => self.host(w, head == "router"),
+            "bridge" => self.bridge(w),
             "link" => self.link(w),
             "on" => {
                 let host = self.host_word(w.get(1), w)?;
@@ -173,7 +174,48 @@ impl Parser<'_> {
             return self.err(&self.after(w), "a host needs at least one interface: IFACE ADDR/LEN");
         }
         self.hosts.insert(name.text.clone(), ifaces.iter().map(|x| x.name.clone()).collect());
-        Ok(Action::Host { name: name.text.clone(), router, ifaces, routes })
+        Ok(Action::Host { name: name.text.clone(), router, ifaces, routes, bridge: None })
+    }
+
+    /// `bridge NAME PORT... [ADDR/LEN] [via GW]`: a box whose ports are
+    /// enslaved to `br0`, which holds the address if one is given.
+    fn bridge(&mut self, w: &[Word]) -> R<Action> {
+        let name = w.get(1).ok_or(()).or_else(|_| self.err(&self.after(w), "missing bridge name"))?;
+        if self.hosts.contains_key(&name.text) {
+            return self.err(name, &format!("host `{}' declared twice", name.text));
+        }
+        let mut ports: Vec<IfaceSpec> = Vec::new();
+        let mut dev = IfaceSpec { name: "br0".into(), addrs: Vec::new(), mac: None, mtu: None };
+        let mut routes = Vec::new();
+        let mut i = 2;
+        while i < w.len() {
+            let word = &w[i];
+            if word.text == "via" {
+                let gw = w.get(i + 1).ok_or(()).or_else(|_| self.err(&self.after(w), "`via' needs a gateway"))?;
+                let spec = format!("default via {}", gw.text);
+                routes.push(spec.parse::<RouteSpec>().or_else(|e| self.err(gw, &e))?);
+                i += 2;
+                continue;
+            }
+            if word.text.contains('/') {
+                dev.addrs.push(word.text.parse::<Ipv4Cidr>().or_else(|e| self.err(word, &e))?);
+            } else {
+                let port: IfaceSpec = word.text.parse().or_else(|e: String| self.err(word, &e))?;
+                if port.name == dev.name || ports.iter().any(|p| p.name == port.name) {
+                    return self.err(word, &format!("port `{}' given twice", port.name));
+                }
+                ports.push(port);
+            }
+            i += 1;
+        }
+        if ports.is_empty() {
+            return self.err(&self.after(w), "a bridge needs at least one port: bridge NAME PORT... [ADDR/LEN]");
+        }
+        let spec =
+            crate::net::BridgeSpec { dev: dev.name.clone(), ports: ports.iter().map(|p| p.name.clone()).collect() };
+        ports.push(dev);
+        self.hosts.insert(name.text.clone(), ports.iter().map(|x| x.name.clone()).collect());
+        Ok(Action::Host { name: name.text.clone(), router: true, ifaces: ports, routes, bridge: Some(spec) })
     }
 
     fn link(&mut self, w: &[Word]) -> R<Action> {
@@ -564,6 +606,22 @@ mod test {
         assert!(
             err("host a eth0 10.0.0.1/24\nexpect a conntrack count ~ 2\n").starts_with("t.nfs:2:26: expected one of")
         );
+    }
+
+    #[test]
+    fn bridges_take_ports_an_address_and_a_gateway() {
+        let s = parse("bridge fw eth0 eth1 10.0.0.2/24 via 10.0.0.1\n", "t.nfs").unwrap();
+        let Action::Host { ifaces, routes, bridge: Some(b), router: true, .. } = &s.statements[0].action else {
+            panic!("a bridge")
+        };
+        assert_eq!(b.ports, ["eth0", "eth1"]);
+        assert_eq!(ifaces.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["eth0", "eth1", "br0"]);
+        assert_eq!(ifaces[2].addrs.len(), 1);
+        assert_eq!(routes.len(), 1);
+        assert!(err("bridge fw\n").starts_with("t.nfs:1:11: a bridge needs at least one port"));
+        assert!(err("bridge fw eth0 eth0\n").starts_with("t.nfs:1:16: port `eth0' given twice"));
+        assert!(err("bridge fw eth0 10.0.0.300/24\n").starts_with("t.nfs:1:16: "));
+        assert!(err("bridge fw eth0 br0\n").starts_with("t.nfs:1:16: port `br0' given twice"));
     }
 
     #[test]

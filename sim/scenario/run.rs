@@ -51,12 +51,15 @@ pub fn build(s: &Scenario, seed_override: Option<u64>) -> Result<World, String> 
     let mut linked = Vec::new();
     for st in &s.statements {
         match &st.action {
-            Action::Host { name, router, ifaces, routes } => {
+            Action::Host { name, router, ifaces, routes, bridge } => {
+                // A bridge reports its packets as a router does, but routes nothing.
+                let forwards = *router && bridge.is_none();
                 let config = HostConfig {
                     name: name.clone(),
                     ifaces: ifaces.clone(),
                     routes: routes.clone(),
-                    sysctls: if *router { vec!["net.ipv4.ip_forward=1".into()] } else { Vec::new() },
+                    sysctls: if forwards { vec!["net.ipv4.ip_forward=1".into()] } else { Vec::new() },
+                    bridge: bridge.clone(),
                     seed,
                     ..HostConfig::default()
                 };
@@ -84,7 +87,8 @@ fn port(world: &World, host: &str, iface: &str) -> Port {
 fn link_by_subnet(world: &mut World, linked: &[Port]) {
     let mut segments: BTreeMap<(u32, u8), Vec<Port>> = BTreeMap::new();
     for (n, node) in world.nodes.iter().enumerate() {
-        for i in node.host.ifaces().iter().filter(|i| !i.is_loopback()) {
+        // A bridge device has no wire of its own: its ports do.
+        for i in node.host.ifaces().iter().filter(|i| !i.is_loopback() && !node.host.is_bridge_dev(i.index)) {
             let p = Port { node: n, iface: i.index };
             if linked.contains(&p) {
                 continue;

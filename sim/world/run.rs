@@ -158,6 +158,10 @@ impl World {
         }
         let path = match o.fate {
             Fate::Forwarded { oif } => format!("{}>{}", name(iface), name(oif)),
+            Fate::Bridged { .. } => {
+                let out: Vec<String> = o.fate.bridge_ports().map(name).collect();
+                format!("{}>{}", name(iface), out.join(","))
+            }
             Fate::Local => format!("{}>local", name(iface)),
             Fate::Queued => format!("{} held for reassembly", name(iface)),
             Fate::Arp => return,
