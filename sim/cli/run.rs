@@ -1,5 +1,6 @@
 //! `nfsim run FILE`: runs a scenario and prints its transcript (text, or
-//! JSON lines with `--json`); `--pcap DIR` writes a pcapng per host.
+//! JSON lines with `--json`); `--pcap DIR` writes a pcapng per host;
+//! `--trace` explains every router packet hook by hook.
 //! Exit 1 when an `expect` failed, 2 for a bad scenario.
 
 use anyhow::{Context, Result};
@@ -29,6 +30,10 @@ pub struct RunArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Under each packet line of a router or bridge, every step of its way
+    /// through the hooks: tables walked rule by rule, conntrack, NAT.
+    #[arg(long)]
+    trace: bool,
 }
 
 /// Reads and parses a scenario, with files it names read beside it.
@@ -84,7 +89,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     };
     let dir = args.file.parent().map(Path::to_path_buf).unwrap_or_default();
     let read = loader(dir);
-    let opts = Options { seed: args.seed, load: Some(&read) };
+    let opts = Options { seed: args.seed, load: Some(&read), trace: args.trace };
     let outcome = if let Some(pcap_dir) = &args.pcap {
         std::fs::create_dir_all(pcap_dir).with_context(|| pcap_dir.display().to_string())?;
         let mut world = scenario::run::build(&s, args.seed).map_err(anyhow::Error::msg)?;

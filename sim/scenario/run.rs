@@ -20,6 +20,9 @@ pub struct Options<'a> {
     pub seed: Option<u64>,
     /// Reads files named by `< FILE`.
     pub load: Option<Loader<'a>>,
+    /// Routers and bridges record every hook step, printed under each
+    /// packet line (`nfsim run --trace`).
+    pub trace: bool,
 }
 
 /// What a run produced.
@@ -118,6 +121,11 @@ pub fn run(s: &Scenario, opts: &Options<'_>) -> Result<Outcome, String> {
 pub fn run_world(s: &Scenario, mut world: World, opts: &Options<'_>) -> Outcome {
     let seed = world.seed;
     world.note(Kind::Command, "", format!("seed {seed}"));
+    if opts.trace {
+        for n in world.nodes.iter_mut().filter(|n| n.router) {
+            n.host.netfilter.trace = Some(Vec::new());
+        }
+    }
     if s.statements.iter().any(|st| matches!(&st.action, Action::Expect { check: Check::Saw(_), .. })) {
         for st in &s.statements {
             if let Action::Expect { host, check: Check::Saw(_), .. } = &st.action {
