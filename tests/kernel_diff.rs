@@ -1778,6 +1778,7 @@ fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<(Emitted, Option
         seed: 1,
         ruleset,
         bridge: None,
+        profile: Default::default(),
     };
     let mut host = Host::new(&config)?;
     let mut capture = Capture::default();

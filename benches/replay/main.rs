@@ -261,6 +261,7 @@ fn router(ruleset: Option<&Ruleset>) -> Host {
         ruleset: ruleset.cloned().unwrap_or_default(),
         netns: None,
         bridge: None,
+        profile: Default::default(),
     };
     Host::new(&config).unwrap()
 }

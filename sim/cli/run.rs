@@ -40,7 +40,8 @@ pub struct RunArgs {
 pub(super) fn load(path: &Path) -> Result<(scenario::Scenario, String), LoadError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io(format!("{name}: {e}")))?;
-    let s = scenario::parse(&text, &name).map_err(|e| LoadError::Parse(e.to_string()))?;
+    let read = loader(path.parent().map(Path::to_path_buf).unwrap_or_default());
+    let s = scenario::parse_with(&text, &name, Some(&read)).map_err(|e| LoadError::Parse(e.to_string()))?;
     Ok((s, text))
 }
 

@@ -39,6 +39,8 @@ pub struct HostConfig {
     pub netns: Option<u32>,
     /// A bridge over some of the interfaces (its device is one of them).
     pub bridge: Option<super::bridge::BridgeSpec>,
+    /// The Linux the box behaves as.
+    pub profile: crate::kernel::Profile,
 }
 
 /// One box: a network namespace with its stack and netfilter.
@@ -77,6 +79,9 @@ pub struct Host {
     pub(super) frag: Skb,
     /// The box's bridge, if it has one.
     pub(super) bridge: Option<super::bridge::Bridge>,
+    /// Kernel modules loaded by `modprobe` (module parameters apply only
+    /// at a module's first load).
+    pub modules: Vec<String>,
 }
 
 impl Host {
@@ -116,6 +121,7 @@ impl Host {
             routes.add(spec, &ifaces)?;
         }
         let mut sysctl = Sysctls::default();
+        sysctl.set_profile(config.profile);
         for line in &config.sysctls {
             sysctl.apply(line).map_err(|e| e.to_string())?;
         }
@@ -128,6 +134,7 @@ impl Host {
         let bridge = config.bridge.as_ref().map(|b| super::bridge::Bridge::new(b, &ifaces)).transpose()?;
         Ok(Host {
             bridge,
+            modules: Vec::new(),
             name: config.name.clone(),
             local: LocalTable::new(&ifaces),
             ifaces,

@@ -34,5 +34,5 @@ pub mod run;
 pub mod shell;
 
 pub use error::ParseError;
-pub use parse::{Scenario, parse};
+pub use parse::{Include, Scenario, parse, parse_with};
 pub use run::{Options, Outcome, run};
