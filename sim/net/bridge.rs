@@ -206,15 +206,22 @@ impl Host {
             copy.oif = Some(dev);
             copy.nf_bridge =
                 Some(NfBridge { physout: Some(IfName::new(self.iface_name(q))), ..copy.nf_bridge.expect("set") });
-            let passed = self.nf_hook(Hook::Forward, &mut copy, now, tx) == HookVerdict::Accept && {
+            let mut refused = None;
+            if self.nf_hook(Hook::Forward, &mut copy, now, tx) == HookVerdict::Drop {
+                refused = Some(Hook::Forward);
+            } else {
+                // br_nf_post_routing calls the hook with no input device.
                 copy.iif = None;
-                self.nf_hook(Hook::PostRouting, &mut copy, now, tx) == HookVerdict::Accept
-            };
+                if self.nf_hook(Hook::PostRouting, &mut copy, now, tx) == HookVerdict::Drop {
+                    refused = Some(Hook::PostRouting);
+                }
+            }
             // The copies share the connection: the first to confirm it
             // confirms it for all (and for the packet itself).
             skb.nfct = copy.nfct;
-            if !passed {
-                dropped.get_or_insert_with(|| self.nf_dropped(Hook::Forward));
+            if let Some(hook) = refused {
+                let outcome = self.nf_dropped(hook);
+                dropped.get_or_insert(outcome);
                 continue;
             }
             let mut header = [0u8; 14];
