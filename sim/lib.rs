@@ -53,7 +53,8 @@
 //! **`net`** is the box's own IPv4 stack around the hooks: interfaces and their
 //! addresses, routes, neighbours, local delivery and forwarding (TTL, ICMP
 //! errors), in the order `ip_rcv` → PREROUTING → routing → INPUT or FORWARD →
-//! POSTROUTING → transmit.
+//! POSTROUTING → transmit; and Linux bridges, whose bridged IPv4 frames pass
+//! the same hooks when br_netfilter asks for it.
 //!
 //! **`apps`** is what runs on simulated hosts: TCP endpoints on smoltcp
 //! sockets driven by virtual time, UDP, ping, floods, crafted packets. They

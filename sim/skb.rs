@@ -77,6 +77,47 @@ pub struct Skb {
     /// The received header's options as `ip_options_compile` left them
     /// (all zero for a header without options).
     pub ip_opt: IpOpt,
+    /// For a frame a bridge received while br_netfilter calls the IPv4
+    /// hooks: its bridge ports (`skb->nf_bridge`), as `-m physdev` and LOG
+    /// see them.
+    pub nf_bridge: Option<NfBridge>,
+}
+
+/// br_netfilter's note on a bridged packet (`struct nf_bridge_info`): the
+/// port it came in by and, once the bridge has chosen, the port it leaves by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NfBridge {
+    /// `physindev`.
+    pub physin: IfName,
+    /// `physoutdev`: known from the bridge's FORWARD hook on.
+    pub physout: Option<IfName>,
+}
+
+/// An interface name held inline (at most `IFNAMSIZ - 1` bytes), so
+/// tagging a packet with its bridge ports allocates nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IfName {
+    bytes: [u8; 15],
+    len: u8,
+}
+
+impl IfName {
+    /// `name`, cut at 15 bytes (Linux refuses longer names before here).
+    pub fn new(name: &str) -> IfName {
+        let mut n = IfName::default();
+        let mut len = name.len().min(15);
+        while !name.is_char_boundary(len) {
+            len -= 1;
+        }
+        n.bytes[..len].copy_from_slice(&name.as_bytes()[..len]);
+        n.len = len as u8;
+        n
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len as usize]).expect("built from a str at a char boundary")
+    }
 }
 
 /// What `ip_options_compile` learned about a received header's options
@@ -110,6 +151,7 @@ impl Default for Skb {
             zone: 0,
             frag_max_size: 0,
             ip_opt: IpOpt::default(),
+            nf_bridge: None,
         }
     }
 }
@@ -134,6 +176,7 @@ impl Skb {
         self.zone = 0;
         self.frag_max_size = 0;
         self.ip_opt = IpOpt::default();
+        self.nf_bridge = None;
     }
 
     /// Makes room for a network-layer packet of `len` bytes to be built in
@@ -155,6 +198,7 @@ impl Skb {
         self.zone = 0;
         self.frag_max_size = 0;
         self.ip_opt = IpOpt::default();
+        self.nf_bridge = None;
     }
 
     /// The network-layer packet.

@@ -1777,6 +1777,8 @@ fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<(Emitted, Option
         netns: Some(1),
         seed: 1,
         ruleset,
+        bridge: None,
+        profile: Default::default(),
     };
     let mut host = Host::new(&config)?;
     let mut capture = Capture::default();

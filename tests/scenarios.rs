@@ -21,7 +21,7 @@ fn examples() -> Vec<PathBuf> {
 fn transcript(path: &Path, seed: Option<u64>) -> (String, Vec<String>) {
     let text = std::fs::read_to_string(path).expect("readable");
     let s = scenario::parse(&text, &path.display().to_string()).expect("parses");
-    let out = scenario::run(&s, &Options { seed, load: None }).expect("runs");
+    let out = scenario::run(&s, &Options { seed, ..Options::default() }).expect("runs");
     (render_text(&out.records), out.failures)
 }
 
@@ -129,4 +129,18 @@ fn bad_scenarios_exit_2_with_a_caret() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.nfs:2:4: unknown host `b'") && err.contains("  |    ^"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn trace_explains_a_bridged_drop_under_its_packet_line() {
+    let (code, out) = nfsim(&["run", "--trace", "scenarios/examples/bridge-firewall.nfs"]);
+    assert_eq!(code, 0, "{out}");
+    let drop = out.find("fw: eth0 dropped (netfilter FORWARD) tcp 192.168.1.10:40001").expect("the SSH SYN's line");
+    let after = &out[drop..];
+    assert!(after.contains("fw:   FORWARD filter: tcp 192.168.1.10:40001 > 192.168.1.20:22"), "{after}");
+    assert!(after.contains("FORWARD #3 -m physdev --physdev-is-bridged -j LOG"), "{after}");
+    assert!(after.contains("fw:   FORWARD filter/FORWARD/policy DROP"), "{after}");
+    // Without --trace, no step lines.
+    let (_, plain) = nfsim(&["run", "scenarios/examples/bridge-firewall.nfs"]);
+    assert!(!plain.contains("FORWARD filter:"));
 }

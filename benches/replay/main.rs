@@ -260,6 +260,8 @@ fn router(ruleset: Option<&Ruleset>) -> Host {
         seed: 1,
         ruleset: ruleset.cloned().unwrap_or_default(),
         netns: None,
+        bridge: None,
+        profile: Default::default(),
     };
     Host::new(&config).unwrap()
 }

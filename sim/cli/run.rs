@@ -1,5 +1,6 @@
 //! `nfsim run FILE`: runs a scenario and prints its transcript (text, or
-//! JSON lines with `--json`); `--pcap DIR` writes a pcapng per host.
+//! JSON lines with `--json`); `--pcap DIR` writes a pcapng per host;
+//! `--trace` explains every router packet hook by hook.
 //! Exit 1 when an `expect` failed, 2 for a bad scenario.
 
 use anyhow::{Context, Result};
@@ -29,13 +30,18 @@ pub struct RunArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Under each packet line of a router or bridge, every step of its way
+    /// through the hooks: tables walked rule by rule, conntrack, NAT.
+    #[arg(long)]
+    trace: bool,
 }
 
 /// Reads and parses a scenario, with files it names read beside it.
 pub(super) fn load(path: &Path) -> Result<(scenario::Scenario, String), LoadError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io(format!("{name}: {e}")))?;
-    let s = scenario::parse(&text, &name).map_err(|e| LoadError::Parse(e.to_string()))?;
+    let read = loader(path.parent().map(Path::to_path_buf).unwrap_or_default());
+    let s = scenario::parse_with(&text, &name, Some(&read)).map_err(|e| LoadError::Parse(e.to_string()))?;
     Ok((s, text))
 }
 
@@ -84,7 +90,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode> {
     };
     let dir = args.file.parent().map(Path::to_path_buf).unwrap_or_default();
     let read = loader(dir);
-    let opts = Options { seed: args.seed, load: Some(&read) };
+    let opts = Options { seed: args.seed, load: Some(&read), trace: args.trace };
     let outcome = if let Some(pcap_dir) = &args.pcap {
         std::fs::create_dir_all(pcap_dir).with_context(|| pcap_dir.display().to_string())?;
         let mut world = scenario::run::build(&s, args.seed).map_err(anyhow::Error::msg)?;

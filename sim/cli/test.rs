@@ -128,7 +128,7 @@ fn one(f: &Path, bless: bool) -> Result1 {
         Err(e) => return fail(format!("{e}")),
     };
     let read = loader(f.parent().map(Path::to_path_buf).unwrap_or_default());
-    let out = match scenario::run(&s, &Options { seed: None, load: Some(&read) }) {
+    let out = match scenario::run(&s, &Options { seed: None, load: Some(&read), ..Options::default() }) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };

@@ -245,6 +245,11 @@ fn fate_text(host: &Host, o: &Outcome) -> String {
     match o.fate {
         Fate::Local => "delivered locally".to_string(),
         Fate::Forwarded { oif } => format!("forwarded out {}", host.iface(oif).map_or("?", |i| i.name.as_str())),
+        Fate::Bridged { .. } => {
+            let names: Vec<&str> =
+                o.fate.bridge_ports().map(|p| host.iface(p).map_or("?", |i| i.name.as_str())).collect();
+            format!("bridged out {}", names.join(","))
+        }
         Fate::Arp => "ARP, handled by the neighbour layer".to_string(),
         Fate::Queued => "held for reassembly".to_string(),
         Fate::Dropped(r) => format!("dropped ({r})"),

@@ -50,6 +50,10 @@ sysctls! {
     ConfAllSendRedirects = "net.ipv4.conf.all.send_redirects", 1, i32::MIN as i64, i32::MAX as i64;
     /// Log packets with impossible addresses ("martian source") to the kernel log.
     ConfAllLogMartians = "net.ipv4.conf.all.log_martians", 0, i32::MIN as i64, i32::MAX as i64;
+    /// br_netfilter: bridged IPv4 frames traverse the iptables hooks. Modelled
+    /// as if the module were loaded (its default is then 1); 0 leaves
+    /// bridged traffic to the bridge alone.
+    BridgeNfCallIptables = "net.bridge.bridge-nf-call-iptables", 1, 0, 1;
     // Conntrack (observed on 6.18; timeouts are proc_dointvec_jiffies, |v| <= INT_MAX/HZ).
     /// Entry limit (global; read-only outside the initial netns; 0 = unlimited).
     NfConntrackMax = "net.netfilter.nf_conntrack_max", 262_144, 0, i32::MAX as i64;

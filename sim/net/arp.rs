@@ -41,7 +41,7 @@ impl Host {
         frame[6..12].copy_from_slice(&iface.mac.0);
         frame[12..14].copy_from_slice(&u16::from(EtherType::Arp).to_be_bytes());
         reply.emit(&mut ArpPacket::new_unchecked(&mut frame[14..]));
-        tx.transmit(now, iface, &frame);
+        super::bridge::dev_xmit(self.bridge.as_ref(), &self.ifaces, now, iface, &frame, tx);
         self.stats.link.arp_replies += 1;
         Outcome { fate: Fate::Arp, reply: Some(Reply::ArpReply) }
     }

@@ -37,6 +37,10 @@ pub struct HostConfig {
     /// The box's network namespace inode when it is not the initial
     /// namespace (a box in a container); `None` for a whole machine.
     pub netns: Option<u32>,
+    /// A bridge over some of the interfaces (its device is one of them).
+    pub bridge: Option<super::bridge::BridgeSpec>,
+    /// The Linux the box behaves as.
+    pub profile: crate::kernel::Profile,
 }
 
 /// One box: a network namespace with its stack and netfilter.
@@ -73,6 +77,11 @@ pub struct Host {
     /// Scratch for packets the box originates (replies, errors, fragments).
     pub(super) out: Skb,
     pub(super) frag: Skb,
+    /// The box's bridge, if it has one.
+    pub(super) bridge: Option<super::bridge::Bridge>,
+    /// Kernel modules loaded by `modprobe` (module parameters apply only
+    /// at a module's first load).
+    pub modules: Vec<String>,
 }
 
 impl Host {
@@ -112,6 +121,7 @@ impl Host {
             routes.add(spec, &ifaces)?;
         }
         let mut sysctl = Sysctls::default();
+        sysctl.set_profile(config.profile);
         for line in &config.sysctls {
             sysctl.apply(line).map_err(|e| e.to_string())?;
         }
@@ -121,7 +131,10 @@ impl Host {
         }
         let rng = Rng::new(config.seed).fork(&format!("host:{}", config.name));
         let netfilter = Netfilter::new(config.ruleset.clone(), &sysctl, &rng, config.netns);
+        let bridge = config.bridge.as_ref().map(|b| super::bridge::Bridge::new(b, &ifaces)).transpose()?;
         Ok(Host {
+            bridge,
+            modules: Vec::new(),
             name: config.name.clone(),
             local: LocalTable::new(&ifaces),
             ifaces,
@@ -234,6 +247,27 @@ impl Host {
     }
 
     fn receive_into(&mut self, skb: &mut Skb, now: Instant, iif: IfIndex, frame: &[u8], tx: &mut dyn Tx) -> Outcome {
+        if self.bridge.as_ref().is_some_and(|b| b.is_port(iif)) {
+            return self.bridge_rcv(skb, now, iif, frame, tx);
+        }
+        self.receive_on(skb, now, iif, frame, tx)
+    }
+
+    /// True when `iface` is a bridge device (it has no wire of its own).
+    pub fn is_bridge_dev(&self, iface: IfIndex) -> bool {
+        self.bridge.as_ref().is_some_and(|b| b.dev == iface)
+    }
+
+    /// `netif_receive_skb` on `iif` itself (for a bridge device: what the
+    /// bridge passes up to the box).
+    pub(super) fn receive_on(
+        &mut self,
+        skb: &mut Skb,
+        now: Instant,
+        iif: IfIndex,
+        frame: &[u8],
+        tx: &mut dyn Tx,
+    ) -> Outcome {
         let Ok(l2) = crate::wire::parse_l2(frame) else {
             return Outcome::drop(DropReason::Malformed("ethernet header"));
         };
@@ -356,7 +390,7 @@ impl Host {
     }
 
     /// `ip_rcv_core`: the header checks every IPv4 packet passes before PREROUTING.
-    fn ip_rcv_core(&mut self, payload: &[u8]) -> Result<(), DropReason> {
+    pub(super) fn ip_rcv_core(&mut self, payload: &[u8]) -> Result<(), DropReason> {
         let ip = Ipv4Packet::new_unchecked(payload);
         if payload.len() < 20 || ip.version() != 4 || ip.header_len() < 20 {
             self.stats.ip.in_hdr_errors += 1;
@@ -397,7 +431,7 @@ impl Host {
     }
 
     /// `ip_route_input`: local, broadcast, multicast, forward, or an error.
-    fn route_input(&mut self, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> Outcome {
+    pub(super) fn route_input(&mut self, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> Outcome {
         let ip = Ipv4Packet::new_unchecked(skb.data());
         let (src, dst) = (ip.src_addr(), ip.dst_addr());
         let iif = skb.iif.expect("received packets have an ingress interface");

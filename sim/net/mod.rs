@@ -16,6 +16,7 @@
 pub mod addr;
 mod admin;
 mod arp;
+pub mod bridge;
 mod defrag;
 mod forward;
 mod host;
@@ -36,6 +37,7 @@ pub mod sockets;
 pub mod stats;
 
 pub use addr::Ipv4Cidr;
+pub use bridge::BridgeSpec;
 pub use host::{Host, HostConfig};
 pub use iface::{Iface, IfaceSpec};
 pub use outcome::{DropReason, Fate, Outcome, Reply, Tx};

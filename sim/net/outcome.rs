@@ -23,12 +23,25 @@ pub enum Fate {
         /// The egress interface.
         oif: IfIndex,
     },
+    /// Bridged (not routed) out of these ports: a mask of interface indexes.
+    Bridged {
+        /// Bit `i` set: sent out of interface `i`.
+        ports: u64,
+    },
     /// An ARP frame, handled by the neighbour layer.
     Arp,
     /// A fragment held until its datagram is complete.
     Queued,
     /// Discarded.
     Dropped(DropReason),
+}
+
+impl Fate {
+    /// For a bridged packet, the ports it left by, in index order.
+    pub fn bridge_ports(self) -> impl Iterator<Item = IfIndex> {
+        let mask = if let Fate::Bridged { ports } = self { ports } else { 0 };
+        (0..64).filter(move |i| mask & (1u64 << i) != 0)
+    }
 }
 
 /// Why a packet was discarded: the kernel's reason, in our words.
@@ -70,6 +83,9 @@ pub enum DropReason {
     FragNeeded,
     /// A netfilter hook dropped it.
     Netfilter(Hook),
+    /// A bridge had no port to send it out of (its destination is behind
+    /// the port it came in by).
+    BridgeFiltered,
     /// Delivered locally to a port or protocol nothing listens on.
     NoSocket,
     /// Bad transport checksum in local delivery.
@@ -101,6 +117,7 @@ impl fmt::Display for DropReason {
             DropReason::TtlExceeded => f.write_str("ttl-exceeded"),
             DropReason::FragNeeded => f.write_str("frag-needed"),
             DropReason::Netfilter(hook) => write!(f, "netfilter {hook}"),
+            DropReason::BridgeFiltered => f.write_str("bridge-filtered"),
             DropReason::NoSocket => f.write_str("no-socket"),
             DropReason::BadChecksum => f.write_str("bad-checksum"),
             DropReason::Ignored => f.write_str("ignored"),

@@ -103,7 +103,7 @@ impl Host {
         header[6..12].copy_from_slice(&iface.mac.0);
         header[12..].copy_from_slice(&u16::from(EtherType::Ipv4).to_be_bytes());
         let frame = skb.push_link_header(&header);
-        tx.transmit(now, iface, frame);
+        super::bridge::dev_xmit(self.bridge.as_ref(), &self.ifaces, now, iface, frame, tx);
     }
 
     /// `ip_local_out` for a packet the box built in `self.out`: route it,

@@ -11,6 +11,7 @@ use crate::klog::{LinkInfo, format_log_line};
 use crate::net::route::LocalTable;
 use crate::skb::Skb;
 use crate::wire::{Ipv4Packet, checksum};
+use crate::xt::packet::BridgePorts;
 use crate::xt::targets::reject::RejectWith;
 use crate::xt::{Action, CtFacts, Hook, PacketView};
 use std::cell::OnceCell;
@@ -111,6 +112,12 @@ impl PacketView for SkbView<'_> {
     fn link_header(&self) -> Option<&[u8]> {
         self.link.as_ref().map(|h| &h[..])
     }
+    fn bridge_ports(&self) -> Option<BridgePorts<'_>> {
+        self.skb
+            .nf_bridge
+            .as_ref()
+            .map(|b| BridgePorts { phys_in: Some(b.physin.as_str()), phys_out: b.physout.as_ref().map(|n| n.as_str()) })
+    }
     fn addr_type(&self, addr: Ipv4Addr, dev: Option<&str>) -> u8 {
         self.local.addr_type(addr, dev)
     }
@@ -127,17 +134,8 @@ impl PacketView for SkbView<'_> {
                 });
                 let mut line = String::with_capacity(160);
                 let (skb, mark) = (&*self.skb, self.skb.mark);
-                format_log_line(
-                    &mut line,
-                    &l.prefix,
-                    l.flags,
-                    self.in_name,
-                    self.out_name,
-                    link,
-                    skb.data(),
-                    None,
-                    mark,
-                );
+                let out_dev = with_physdevs(self.out_name, skb);
+                format_log_line(&mut line, &l.prefix, l.flags, self.in_name, &out_dev, link, skb.data(), None, mark);
                 self.effects.logs.push((l.level, line));
             }
             Action::Reject(with) => self.effects.reject = Some(with),
@@ -151,6 +149,21 @@ impl PacketView for SkbView<'_> {
             Action::Nflog(_) | Action::SetPriority(_) | Action::Target(_) => {}
         }
     }
+}
+
+/// The `OUT=` field's device, followed for a bridged packet by its ports:
+/// nf_log_dump_packet_common prints `PHYSIN=` and `PHYSOUT=` right after
+/// `IN=... OUT=... ` (each only when it differs from the logical device).
+fn with_physdevs<'a>(out_name: &'a str, skb: &Skb) -> std::borrow::Cow<'a, str> {
+    let Some(b) = &skb.nf_bridge else { return out_name.into() };
+    let mut s = out_name.to_string();
+    s.push_str(" PHYSIN=");
+    s.push_str(b.physin.as_str());
+    if let Some(o) = &b.physout {
+        s.push_str(" PHYSOUT=");
+        s.push_str(o.as_str());
+    }
+    s.into()
 }
 
 /// Rewrites the 16-bit header word at `at`, patching the checksum (RFC 1624).

@@ -141,6 +141,11 @@ fn side(host: &Host, outcome: Option<Outcome>, rule: Option<&str>, frames: &[(St
                 Fate::Forwarded { oif } => {
                     format!("forwarded out {}", host.iface(oif).map_or("?", |i| i.name.as_str()))
                 }
+                Fate::Bridged { .. } => {
+                    let names: Vec<&str> =
+                        o.fate.bridge_ports().map(|p| host.iface(p).map_or("?", |i| i.name.as_str())).collect();
+                    format!("bridged out {}", names.join(","))
+                }
                 Fate::Arp => "ARP".to_string(),
                 Fate::Queued => "held for reassembly".to_string(),
                 Fate::Dropped(r) => format!("dropped ({r})"),

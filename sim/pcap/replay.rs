@@ -360,7 +360,7 @@ impl<'h> Replay<'h> {
         let t = &mut self.tally;
         match outcome.fate {
             Fate::Local => t.local += 1,
-            Fate::Forwarded { .. } => t.forwarded += 1,
+            Fate::Forwarded { .. } | Fate::Bridged { .. } => t.forwarded += 1,
             Fate::Arp => t.arp += 1,
             Fate::Queued => t.queued += 1,
             Fate::Dropped(reason) => bump(&mut self.pending.drop, reason, &mut t.drops),

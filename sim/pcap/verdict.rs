@@ -69,6 +69,7 @@ impl VerdictLine {
                 (Ingress::Skip(_), _) | (_, None) => ("skip", "skip", None, None),
                 (_, Some(Fate::Local)) => ("accept", "local", None, None),
                 (_, Some(Fate::Forwarded { oif })) => ("accept", "forward", Some(oif), None),
+                (_, Some(f @ Fate::Bridged { .. })) => ("accept", "forward", f.bridge_ports().next(), None),
                 (_, Some(Fate::Arp)) => ("accept", "arp", None, None),
                 (_, Some(Fate::Queued)) => ("accept", "queued", None, None),
                 (_, Some(Fate::Dropped(r))) => ("drop", "drop", None, Some(r)),

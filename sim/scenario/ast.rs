@@ -15,6 +15,8 @@ use std::net::Ipv4Addr;
 pub struct Statement {
     /// `at T`: when it runs (else when reached).
     pub at: Option<Duration>,
+    /// `every T`: runs again each T after its first time, while time runs.
+    pub every: Option<Duration>,
     /// What it does.
     pub action: Action,
     /// Its line in the file.
@@ -28,6 +30,8 @@ pub struct Statement {
 pub enum Action {
     /// `seed N`.
     Seed(u64),
+    /// `kernel linux-6|linux-2.4`: the Linux every box behaves as.
+    Kernel(crate::kernel::Profile),
     /// `host` or `router`.
     Host {
         /// Name.
@@ -38,6 +42,8 @@ pub enum Action {
         ifaces: Vec<IfaceSpec>,
         /// Routes (`via GW` is a default route).
         routes: Vec<RouteSpec>,
+        /// For `bridge`: the bridge over its ports.
+        bridge: Option<crate::net::BridgeSpec>,
     },
     /// `link A:IF B:IF ... [params]`.
     Link {

@@ -23,9 +23,12 @@ impl ParseError {
         ParseError { file: file.to_string(), line, col, message: message.to_string(), source_line: None }
     }
 
-    /// Attaches the offending line of `text`.
+    /// Attaches the offending line of `text`, unless an included file's
+    /// line is already attached.
     pub fn with_source(mut self, text: &str) -> ParseError {
-        self.source_line = text.lines().nth(self.line.saturating_sub(1)).map(str::to_string);
+        if self.source_line.is_none() {
+            self.source_line = text.lines().nth(self.line.saturating_sub(1)).map(str::to_string);
+        }
         self
     }
 }

@@ -17,6 +17,14 @@
 //! expect web saw tcp from 192.168.1.10:1234
 //! ```
 //!
+//! World: `seed N`, `kernel linux-6|linux-2.4` (the Linux every box
+//! behaves as), `host`, `router`, `bridge NAME PORT... [ADDR/LEN] [via GW]`
+//! (a box whose ports are enslaved to `br0`; with br_netfilter on, bridged
+//! IPv4 traverses iptables and `-m physdev` sees the ports), `link`, and
+//! `include FILE` anywhere (its statements as if pasted there). Time:
+//! `at T STATEMENT`, `every T STATEMENT` (a command or expect, repeated
+//! while time runs), `run T`, `run until idle`.
+//!
 //! Links: `link A:IF B:IF [C:IF ...]` joins interfaces (two: a cable; more:
 //! a switch) with `delay`, `rate`, `loss`, `dup`, `reorder`. Interfaces no
 //! `link` line names are joined by subnet: all interfaces on the same
@@ -34,5 +42,5 @@ pub mod run;
 pub mod shell;
 
 pub use error::ParseError;
-pub use parse::{Scenario, parse};
+pub use parse::{Include, Scenario, parse, parse_with};
 pub use run::{Options, Outcome, run};

@@ -30,31 +30,83 @@ pub struct Scenario {
 }
 
 struct Parser<'a> {
-    file: &'a str,
+    /// The file being read (an included one while it is read).
+    file: String,
     /// Declared hosts and their interface names.
     hosts: BTreeMap<String, Vec<String>>,
     world_done: bool,
+    /// Reads `include`d files.
+    load: Option<Include<'a>>,
+    /// Files being included, innermost last (a file including itself is refused).
+    including: Vec<String>,
 }
+
+/// Reads an `include`d file by the name the scenario gives it.
+pub type Include<'a> = &'a dyn Fn(&str) -> Result<String, String>;
+
+/// How deep `include` may nest.
+const INCLUDE_DEPTH_MAX: usize = 8;
 
 type R<T> = Result<T, ParseError>;
 
-/// Parses a scenario.
+/// Parses a scenario that includes no files.
 ///
 /// # Errors
 /// The first problem, at its line and column, with the line quoted.
 pub fn parse(text: &str, file: &str) -> R<Scenario> {
-    let stmts = split(text, file).map_err(|e| e.with_source(text))?;
-    let mut p = Parser { file, hosts: BTreeMap::new(), world_done: false };
+    parse_with(text, file, None)
+}
+
+/// Parses a scenario, reading files it `include`s through `load`. An
+/// included file's statements take the place of the `include` line, as
+/// if pasted there; its errors name its own file and line.
+///
+/// # Errors
+/// The first problem, at its line and column, with the line quoted.
+pub fn parse_with(text: &str, file: &str, load: Option<Include<'_>>) -> R<Scenario> {
+    let mut p =
+        Parser { file: file.to_string(), hosts: BTreeMap::new(), world_done: false, load, including: Vec::new() };
     let mut statements = Vec::new();
-    for s in &stmts {
-        statements.push(p.statement(s).map_err(|e| e.with_source(text))?);
-    }
+    p.file(text, &mut statements)?;
     Ok(Scenario { file: file.to_string(), statements })
 }
 
 impl Parser<'_> {
+    /// Every statement of `text` (the file `self.file`), includes expanded.
+    fn file(&mut self, text: &str, out: &mut Vec<Statement>) -> R<()> {
+        let stmts = split(text, &self.file).map_err(|e| e.with_source(text))?;
+        for s in &stmts {
+            if s.words[0].text == "include" {
+                self.include(s, out).map_err(|e| e.with_source(text))?;
+                continue;
+            }
+            out.push(self.statement(s).map_err(|e| e.with_source(text))?);
+        }
+        Ok(())
+    }
+
+    /// `include FILE`.
+    fn include(&mut self, s: &Stmt, out: &mut Vec<Statement>) -> R<()> {
+        let w = &s.words;
+        if w.len() != 2 {
+            return self.err(w.get(2).unwrap_or(&self.after(w)), "expected `include FILE'");
+        }
+        let name = &w[1].text;
+        if self.including.len() >= INCLUDE_DEPTH_MAX || self.including.contains(name) || *name == self.file {
+            return self.err(&w[1], &format!("`{name}' includes itself"));
+        }
+        let Some(load) = self.load else { return self.err(&w[1], "cannot read included files here") };
+        let text = load(name).or_else(|e| self.err(&w[1], &format!("{name}: {e}")))?;
+        let outer = std::mem::replace(&mut self.file, name.clone());
+        self.including.push(name.clone());
+        let got = self.file(&text, out);
+        self.including.pop();
+        self.file = outer;
+        got
+    }
+
     fn err<T>(&self, w: &Word, msg: &str) -> R<T> {
-        Err(ParseError::at(self.file, w.line, w.col, msg))
+        Err(ParseError::at(&self.file, w.line, w.col, msg))
     }
 
     /// The end of a statement, for "missing ..." errors.
@@ -74,15 +126,34 @@ impl Parser<'_> {
         } else {
             (None, &s.words[..])
         };
-        let action = self.action(words, s.stdin.clone(), at.is_some())?;
-        Ok(Statement { at, action, line: s.line, text })
+        let (every, words) = if words[0].text == "every" {
+            let Some(t) = words.get(1) else { return self.err(&self.after(words), "`every' needs a time") };
+            let period = self.duration(t)?;
+            if period == Duration::ZERO {
+                return self.err(t, "`every' needs a time above zero");
+            }
+            match words.get(2).map(|w| w.text.as_str()) {
+                Some("on" | "expect") => {}
+                Some(_) => return self.err(&words[2], "`every T' repeats `on HOST COMMAND' or `expect'"),
+                None => return self.err(&self.after(words), "`every T' needs a statement after the time"),
+            }
+            (Some(period), &words[2..])
+        } else {
+            (None, words)
+        };
+        let action = self.action(words, s.stdin.clone(), at.is_some() || every.is_some())?;
+        if every.is_some() && matches!(action, Action::App { .. }) {
+            return self.err(&words[0], "`every T' repeats `on HOST COMMAND' or `expect'");
+        }
+        Ok(Statement { at, every, action, line: s.line, text })
     }
 
     fn action(&mut self, w: &[Word], stdin: Option<String>, timed: bool) -> R<Action> {
         let head = w[0].text.as_str();
-        let world = matches!(head, "seed" | "host" | "router" | "link");
+        let world = matches!(head, "seed" | "kernel" | "host" | "router" | "bridge" | "link");
         if world && (self.world_done || timed) {
-            return self.err(&w[0], "declare the world (seed, host, router, link) before the first command");
+            return self
+                .err(&w[0], "declare the world (seed, kernel, host, router, bridge, link) before the first command");
         }
         if !world {
             self.world_done = true;
@@ -92,7 +163,16 @@ impl Parser<'_> {
                 let n = w.get(1).ok_or(()).or_else(|_| self.err(&self.after(w), "`seed' needs a number"))?;
                 Ok(Action::Seed(self.number(n)?))
             }
+            "kernel" => {
+                let name = w.get(1).ok_or(()).or_else(|_| self.err(&self.after(w), "`kernel' needs a name"))?;
+                match crate::kernel::Profile::from_name(&name.text) {
+                    Some(p) if w.len() == 2 => Ok(Action::Kernel(p)),
+                    Some(_) => self.err(&w[2], "expected `kernel linux-6' or `kernel linux-2.4'"),
+                    None => self.err(name, &format!("unknown kernel `{}' (linux-6, linux-2.4)", name.text)),
+                }
+            }
             "host" | "router" => self.host(w, head == "router"),
+            "bridge" => self.bridge(w),
             "link" => self.link(w),
             "on" => {
                 let host = self.host_word(w.get(1), w)?;
@@ -173,7 +253,48 @@ impl Parser<'_> {
             return self.err(&self.after(w), "a host needs at least one interface: IFACE ADDR/LEN");
         }
         self.hosts.insert(name.text.clone(), ifaces.iter().map(|x| x.name.clone()).collect());
-        Ok(Action::Host { name: name.text.clone(), router, ifaces, routes })
+        Ok(Action::Host { name: name.text.clone(), router, ifaces, routes, bridge: None })
+    }
+
+    /// `bridge NAME PORT... [ADDR/LEN] [via GW]`: a box whose ports are
+    /// enslaved to `br0`, which holds the address if one is given.
+    fn bridge(&mut self, w: &[Word]) -> R<Action> {
+        let name = w.get(1).ok_or(()).or_else(|_| self.err(&self.after(w), "missing bridge name"))?;
+        if self.hosts.contains_key(&name.text) {
+            return self.err(name, &format!("host `{}' declared twice", name.text));
+        }
+        let mut ports: Vec<IfaceSpec> = Vec::new();
+        let mut dev = IfaceSpec { name: "br0".into(), addrs: Vec::new(), mac: None, mtu: None };
+        let mut routes = Vec::new();
+        let mut i = 2;
+        while i < w.len() {
+            let word = &w[i];
+            if word.text == "via" {
+                let gw = w.get(i + 1).ok_or(()).or_else(|_| self.err(&self.after(w), "`via' needs a gateway"))?;
+                let spec = format!("default via {}", gw.text);
+                routes.push(spec.parse::<RouteSpec>().or_else(|e| self.err(gw, &e))?);
+                i += 2;
+                continue;
+            }
+            if word.text.contains('/') {
+                dev.addrs.push(word.text.parse::<Ipv4Cidr>().or_else(|e| self.err(word, &e))?);
+            } else {
+                let port: IfaceSpec = word.text.parse().or_else(|e: String| self.err(word, &e))?;
+                if port.name == dev.name || ports.iter().any(|p| p.name == port.name) {
+                    return self.err(word, &format!("port `{}' given twice", port.name));
+                }
+                ports.push(port);
+            }
+            i += 1;
+        }
+        if ports.is_empty() {
+            return self.err(&self.after(w), "a bridge needs at least one port: bridge NAME PORT... [ADDR/LEN]");
+        }
+        let spec =
+            crate::net::BridgeSpec { dev: dev.name.clone(), ports: ports.iter().map(|p| p.name.clone()).collect() };
+        ports.push(dev);
+        self.hosts.insert(name.text.clone(), ports.iter().map(|x| x.name.clone()).collect());
+        Ok(Action::Host { name: name.text.clone(), router: true, ifaces: ports, routes, bridge: Some(spec) })
     }
 
     fn link(&mut self, w: &[Word]) -> R<Action> {
@@ -564,6 +685,52 @@ mod test {
         assert!(
             err("host a eth0 10.0.0.1/24\nexpect a conntrack count ~ 2\n").starts_with("t.nfs:2:26: expected one of")
         );
+    }
+
+    #[test]
+    fn bridges_take_ports_an_address_and_a_gateway() {
+        let s = parse("bridge fw eth0 eth1 10.0.0.2/24 via 10.0.0.1\n", "t.nfs").unwrap();
+        let Action::Host { ifaces, routes, bridge: Some(b), router: true, .. } = &s.statements[0].action else {
+            panic!("a bridge")
+        };
+        assert_eq!(b.ports, ["eth0", "eth1"]);
+        assert_eq!(ifaces.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["eth0", "eth1", "br0"]);
+        assert_eq!(ifaces[2].addrs.len(), 1);
+        assert_eq!(routes.len(), 1);
+        assert!(err("bridge fw\n").starts_with("t.nfs:1:11: a bridge needs at least one port"));
+        assert!(err("bridge fw eth0 eth0\n").starts_with("t.nfs:1:16: port `eth0' given twice"));
+        assert!(err("bridge fw eth0 10.0.0.300/24\n").starts_with("t.nfs:1:16: "));
+        assert!(err("bridge fw eth0 br0\n").starts_with("t.nfs:1:16: port `br0' given twice"));
+    }
+
+    #[test]
+    fn every_kernel_and_include_are_checked_where_written() {
+        let s = parse("kernel linux-2.4\nhost a eth0 10.0.0.1/24\nevery 10s on a conntrack -C\n", "t.nfs").unwrap();
+        assert!(matches!(s.statements[0].action, Action::Kernel(crate::kernel::Profile::Linux24)));
+        assert_eq!(s.statements[2].every, Some(Duration::from_secs(10)));
+        assert!(err("kernel linux-3\n").starts_with("t.nfs:1:8: unknown kernel `linux-3' (linux-6, linux-2.4)"));
+        assert!(err("host a eth0 10.0.0.1/24\nrun 1s\nkernel linux-6\n").starts_with("t.nfs:3:1: declare the world"));
+        let host = "host a eth0 10.0.0.1/24\n";
+        assert!(err(&format!("{host}every 0 on a dmesg\n")).starts_with("t.nfs:2:7: `every' needs a time above zero"));
+        assert!(err(&format!("{host}every 1s a ping 10.0.0.2\n")).starts_with("t.nfs:2:10: `every T' repeats"));
+        assert!(err(&format!("{host}every 1s\n")).starts_with("t.nfs:2:10: `every T' needs a statement"));
+        assert!(err("include\n").starts_with("t.nfs:1:9: expected `include FILE'"));
+        assert!(err("include x.nfs\n").starts_with("t.nfs:1:9: cannot read included files here"));
+        // An included file's error names that file, line and column.
+        let load = |name: &str| match name {
+            "lan.inc" => Ok("host a eth0 10.0.0.1/24\nhost b eth0 10.0.0.300/24\n".to_string()),
+            "loop.inc" => Ok("include loop.inc\n".to_string()),
+            _ => Err("No such file or directory".to_string()),
+        };
+        let e = parse_with("seed 1\ninclude lan.inc\n", "t.nfs", Some(&load)).unwrap_err().to_string();
+        assert!(e.starts_with("lan.inc:2:8: invalid IPv4 address"), "{e}");
+        assert!(e.contains("2 | host b eth0 10.0.0.300/24"), "{e}");
+        let e = parse_with("include loop.inc\n", "t.nfs", Some(&load)).unwrap_err().to_string();
+        assert!(e.starts_with("loop.inc:1:9: `loop.inc' includes itself"), "{e}");
+        let e = parse_with("include gone.inc\n", "t.nfs", Some(&load)).unwrap_err().to_string();
+        assert!(e.starts_with("t.nfs:1:9: gone.inc: No such file or directory"), "{e}");
+        let ok = parse_with("include lan.inc\n", "t.nfs", Some(&|_: &str| Ok("host a eth0 10.0.0.1/24\n".into())));
+        assert_eq!(ok.unwrap().statements.len(), 1);
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub struct Options<'a> {
     pub seed: Option<u64>,
     /// Reads files named by `< FILE`.
     pub load: Option<Loader<'a>>,
+    /// Routers and bridges record every hook step, printed under each
+    /// packet line (`nfsim run --trace`).
+    pub trace: bool,
 }
 
 /// What a run produced.
@@ -49,14 +52,23 @@ pub fn build(s: &Scenario, seed_override: Option<u64>) -> Result<World, String> 
         .unwrap_or(1);
     let mut world = World::new(seed);
     let mut linked = Vec::new();
+    let profile = s
+        .statements
+        .iter()
+        .find_map(|st| if let Action::Kernel(p) = st.action { Some(p) } else { None })
+        .unwrap_or_default();
     for st in &s.statements {
         match &st.action {
-            Action::Host { name, router, ifaces, routes } => {
+            Action::Host { name, router, ifaces, routes, bridge } => {
+                // A bridge reports its packets as a router does, but routes nothing.
+                let forwards = *router && bridge.is_none();
                 let config = HostConfig {
                     name: name.clone(),
                     ifaces: ifaces.clone(),
                     routes: routes.clone(),
-                    sysctls: if *router { vec!["net.ipv4.ip_forward=1".into()] } else { Vec::new() },
+                    sysctls: if forwards { vec!["net.ipv4.ip_forward=1".into()] } else { Vec::new() },
+                    bridge: bridge.clone(),
+                    profile,
                     seed,
                     ..HostConfig::default()
                 };
@@ -84,7 +96,8 @@ fn port(world: &World, host: &str, iface: &str) -> Port {
 fn link_by_subnet(world: &mut World, linked: &[Port]) {
     let mut segments: BTreeMap<(u32, u8), Vec<Port>> = BTreeMap::new();
     for (n, node) in world.nodes.iter().enumerate() {
-        for i in node.host.ifaces().iter().filter(|i| !i.is_loopback()) {
+        // A bridge device has no wire of its own: its ports do.
+        for i in node.host.ifaces().iter().filter(|i| !i.is_loopback() && !node.host.is_bridge_dev(i.index)) {
             let p = Port { node: n, iface: i.index };
             if linked.contains(&p) {
                 continue;
@@ -114,6 +127,11 @@ pub fn run(s: &Scenario, opts: &Options<'_>) -> Result<Outcome, String> {
 pub fn run_world(s: &Scenario, mut world: World, opts: &Options<'_>) -> Outcome {
     let seed = world.seed;
     world.note(Kind::Command, "", format!("seed {seed}"));
+    if opts.trace {
+        for n in world.nodes.iter_mut().filter(|n| n.router) {
+            n.host.netfilter.trace = Some(Vec::new());
+        }
+    }
     if s.statements.iter().any(|st| matches!(&st.action, Action::Expect { check: Check::Saw(_), .. })) {
         for st in &s.statements {
             if let Action::Expect { host, check: Check::Saw(_), .. } = &st.action {
@@ -126,8 +144,8 @@ pub fn run_world(s: &Scenario, mut world: World, opts: &Options<'_>) -> Outcome 
     for st in &s.statements {
         r.statement(st);
     }
-    for st in std::mem::take(&mut r.pending) {
-        let at = st.at.map_or(Instant::ZERO, |d| Instant::ZERO + d);
+    // Repeating statements simply stop with the scenario.
+    for (at, st) in std::mem::take(&mut r.pending).into_iter().filter(|(_, st)| st.every.is_none()) {
         r.world.note(Kind::Command, "", format!("never reached (at {}): {}", crate::world::report::stamp(at), st.text));
     }
     let Runner { world, failures, .. } = r;
@@ -136,8 +154,9 @@ pub fn run_world(s: &Scenario, mut world: World, opts: &Options<'_>) -> Outcome 
 
 struct Runner<'a> {
     world: World,
-    /// `at` statements waiting for their time, in time then file order.
-    pending: Vec<Statement>,
+    /// `at` and `every` statements waiting for their time, in time then
+    /// file order.
+    pending: Vec<(Instant, Statement)>,
     failures: Vec<String>,
     load: Option<Loader<'a>>,
 }
@@ -145,43 +164,65 @@ struct Runner<'a> {
 impl Runner<'_> {
     fn statement(&mut self, st: &Statement) {
         match (&st.action, st.at) {
-            (Action::Seed(_) | Action::Host { .. } | Action::Link { .. }, _) => {}
+            (Action::Seed(_) | Action::Kernel(_) | Action::Host { .. } | Action::Link { .. }, _) => {}
             (Action::App { host, app }, at) => {
                 let node = self.world.node_index(host).expect("checked");
                 let when = at.map_or(self.world.now(), |d| (Instant::ZERO + d).max(self.world.now()));
                 self.world.start_app(node, make_app(app), when);
             }
-            (_, Some(_)) => {
-                let at = st.at;
-                let i = self.pending.partition_point(|p| p.at <= at);
-                self.pending.insert(i, st.clone());
-            }
+            (_, Some(d)) => self.wait(Instant::ZERO + d, st.clone()),
+            (_, None) if st.every.is_some() => self.wait(self.world.now(), st.clone()),
             (Action::Run(d), None) => {
                 let end = self.world.now() + *d;
                 self.until(end);
                 self.world.run_until(end);
             }
-            (Action::RunIdle, None) => {
-                self.until(Instant::from_nanos(u64::MAX));
-                let limit = self.world.now() + Duration::from_secs(86_400);
-                if !self.world.run_until_idle(limit) {
-                    self.world.note(Kind::Command, "", "run until idle: still busy after 24h of virtual time".into());
-                }
-            }
+            (Action::RunIdle, None) => self.until_idle(),
             (_, None) => self.exec(st),
+        }
+    }
+
+    /// Queues `st` to run at `at`, after what is already due then.
+    fn wait(&mut self, at: Instant, st: Statement) {
+        let i = self.pending.partition_point(|(t, _)| *t <= at);
+        self.pending.insert(i, (at, st));
+    }
+
+    /// Runs the first waiting statement at its time (the world runs up to
+    /// it first); a repeating one waits again for its next time.
+    fn run_first(&mut self) {
+        let (at, st) = self.pending.remove(0);
+        let at = at.max(self.world.now());
+        self.world.run_until(at);
+        self.exec(&st);
+        if let Some(period) = st.every {
+            self.wait(at + period, st);
         }
     }
 
     /// Runs the world up to each waiting statement due by `end`, and it.
     fn until(&mut self, end: Instant) {
-        while let Some(first) = self.pending.first() {
-            let at = Instant::ZERO + first.at.expect("pending statements are timed");
-            if at > end {
-                break;
+        while self.pending.first().is_some_and(|(at, _)| *at <= end) {
+            self.run_first();
+        }
+    }
+
+    /// `run until idle`: waiting statements run at their times while the
+    /// world is busy; once it is idle, only those that run once keep it
+    /// going (a repeating one alone would never let it stop).
+    fn until_idle(&mut self) {
+        let limit = self.world.now() + Duration::from_secs(86_400);
+        loop {
+            let next = self.pending.first().map(|(at, _)| *at);
+            let idle = self.world.run_until_idle(next.unwrap_or(limit).min(limit));
+            let once_left = self.pending.iter().any(|(_, st)| st.every.is_none());
+            if next.is_none_or(|t| t > limit) || (idle && !once_left) {
+                if !idle {
+                    self.world.note(Kind::Command, "", "run until idle: still busy after 24h of virtual time".into());
+                }
+                return;
             }
-            let st = self.pending.remove(0);
-            self.world.run_until(at.max(self.world.now()));
-            self.exec(&st);
+            self.run_first();
         }
     }
 

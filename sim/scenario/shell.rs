@@ -40,6 +40,11 @@ pub fn run(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         "conntrack" => conntrack(host, &argv[1..], now, seed),
         "dmesg" => dmesg(host, &argv[1..]),
         "ip" => ip(host, &argv[1..]),
+        "modprobe" => modprobe(host, &argv[1..], now),
+        "bridge" => match argv.get(1..).unwrap_or_default() {
+            [fdb] | [fdb, _] if fdb == "fdb" => host.fdb_text(now),
+            _ => "bridge: only `bridge fdb show' is modelled\n".into(),
+        },
         "nstat" | "netstat" => host.stats.render(),
         other => format!("sh: {other}: command not found\n"),
     });
@@ -200,6 +205,72 @@ fn conntrack(host: &mut Host, args: &[String], now: Instant, seed: u64) -> Strin
             "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n".into()
         }
         other => format!("conntrack v1.4.7 (conntrack-tools): option `{other}' is not supported here\n"),
+    }
+}
+
+/// `modprobe MODULE [PARAM=VALUE...]`. Conntrack's module (`nf_conntrack`;
+/// under `linux-2.4`, `ip_conntrack`) takes `hashsize=N`: the bucket count, and with it
+/// the entry limit, 8 per bucket when the size is given (the kernel's
+/// `max_factor` for a user-chosen size, `nf_conntrack_init_start`). A
+/// module already loaded ignores its parameters, silently, as modprobe does.
+fn modprobe(host: &mut Host, args: &[String], now: Instant) -> String {
+    let Some(module) = args.iter().find(|a| !a.starts_with('-')) else {
+        return "modprobe: ERROR: missing parameters. See -h.\n".into();
+    };
+    // 2.4 called the module ip_conntrack; today's kernel has no such name.
+    let ct_module = match host.sysctl.profile() {
+        crate::kernel::Profile::Linux6 => "nf_conntrack",
+        crate::kernel::Profile::Linux24 => "ip_conntrack",
+    };
+    let conntrack = module == ct_module;
+    let known = conntrack
+        || matches!(
+            module.as_str(),
+            "br_netfilter"
+                | "nf_nat"
+                | "iptable_filter"
+                | "iptable_nat"
+                | "iptable_mangle"
+                | "iptable_raw"
+                | "ip_tables"
+        );
+    if !known {
+        return format!(
+            "modprobe: FATAL: Module {module} not found in directory /lib/modules/{}\n",
+            uname_release(host)
+        );
+    }
+    // Conntrack is loaded once a rule needed it.
+    if host.modules.contains(module) || (conntrack && host.netfilter.conntrack.is_some()) {
+        return String::new();
+    }
+    host.modules.push(module.clone());
+    for param in args.iter().skip_while(|a| *a != module).skip(1) {
+        match (conntrack, param.split_once('=')) {
+            (true, Some(("hashsize", n))) => match n.parse::<i64>() {
+                Ok(n) if n > 0 => {
+                    // The limit goes first: the bucket count may exceed the old one.
+                    let _ = set_sysctl(host, &format!("net.netfilter.nf_conntrack_max={}", n.saturating_mul(8)));
+                    let _ = set_sysctl(host, &format!("net.netfilter.nf_conntrack_buckets={n}"));
+                }
+                _ => return format!("modprobe: ERROR: could not insert '{module}': Invalid argument\n"),
+            },
+            // Today's kernel loads the module anyway, with a warning.
+            _ => host.klog.printk(
+                now,
+                crate::klog::Level::Warning,
+                &format!("{module}: unknown parameter '{}' ignored", param.split('=').next().unwrap_or(param)),
+            ),
+        }
+    }
+    String::new()
+}
+
+/// The kernel release a profile's modules directory is named after.
+fn uname_release(host: &Host) -> &'static str {
+    match host.sysctl.profile() {
+        crate::kernel::Profile::Linux6 => "6.1.0",
+        crate::kernel::Profile::Linux24 => "2.4.21",
     }
 }
 

@@ -25,6 +25,8 @@ pub enum Kind {
     Neigh,
     /// An `expect` line's result.
     Expect,
+    /// A step of a packet's way through a router's hooks (`nfsim run --trace`).
+    Trace,
 }
 
 impl Kind {
@@ -38,6 +40,7 @@ impl Kind {
             Kind::Link => "link",
             Kind::Neigh => "neigh",
             Kind::Expect => "expect",
+            Kind::Trace => "trace",
         }
     }
 }
@@ -73,6 +76,8 @@ pub fn render_text(records: &[Record]) -> String {
             Kind::Kernel => writeln!(out, "{t} {} kernel: {}", r.host, r.text),
             Kind::Link => writeln!(out, "{t} link {}: {}", r.host, r.text),
             Kind::Expect => writeln!(out, "{t} expect {}", r.text),
+            // Under the packet line they explain, indented.
+            Kind::Trace => writeln!(out, "{t} {}:   {}", r.host, r.text.replace('\n', "\n    ")),
             _ => writeln!(out, "{t} {}: {}", r.host, r.text),
         };
     }

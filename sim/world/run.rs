@@ -158,6 +158,10 @@ impl World {
         }
         let path = match o.fate {
             Fate::Forwarded { oif } => format!("{}>{}", name(iface), name(oif)),
+            Fate::Bridged { .. } => {
+                let out: Vec<String> = o.fate.bridge_ports().map(name).collect();
+                format!("{}>{}", name(iface), out.join(","))
+            }
             Fate::Local => format!("{}>local", name(iface)),
             Fate::Queued => format!("{} held for reassembly", name(iface)),
             Fate::Arp => return,
@@ -173,11 +177,31 @@ impl World {
         if let Some(s) = nf.ct_state {
             text.push_str(&format!(" ct {}", format!("{s:?}").to_uppercase()));
         }
+        // A NATed connection's packet: its addresses as it left.
+        if matches!(o.fate, Fate::Forwarded { .. } | Fate::Local | Fate::Bridged { .. }) {
+            let mut nat = String::new();
+            if nf.nat_after(&mut nat) {
+                text.push_str(" nat ");
+                text.push_str(&nat);
+            }
+        }
         if let Some(r) = o.reply {
             text.push_str(&format!(" reply {r}"));
         }
         let host = host.name.clone();
-        self.records.push(Record { at, kind: Kind::Packet, host, text });
+        self.records.push(Record { at, kind: Kind::Packet, host: host.clone(), text });
+        self.trace_lines(at, node, &host);
+    }
+
+    /// The trace events `node` recorded since the last call, as lines.
+    fn trace_lines(&mut self, at: Instant, node: usize, host: &str) {
+        let nf = &mut self.nodes[node].host.netfilter;
+        let Some(events) = nf.trace.as_mut().map(std::mem::take) else { return };
+        for e in &events {
+            let mut text = String::new();
+            nf.write_trace(e, &mut text);
+            self.records.push(Record { at, kind: Kind::Trace, host: host.to_string(), text });
+        }
     }
 
     /// After a host acted: its frames go out, what it delivered goes to its
