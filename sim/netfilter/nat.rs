@@ -157,10 +157,8 @@ impl Netfilter {
         // A packet leaves as the other direction's tuple, inverted. Written
         // digit by digit: this runs for every NATed packet of a replay.
         let t = if r.dir() == crate::conntrack::CtDir::Original { c.reply() } else { c.orig() };
-        let ported = matches!(
-            t.proto,
-            proto_num::TCP | proto_num::UDP | proto_num::UDPLITE | proto_num::SCTP | proto_num::DCCP
-        );
+        let ported =
+            matches!(t.proto, proto_num::TCP | proto_num::UDP | proto_num::UDPLITE | proto_num::SCTP | proto_num::DCCP);
         push_endpoint(out, t.dst, ported.then_some(t.dport));
         out.push_str(" > ");
         push_endpoint(out, t.src, ported.then_some(t.sport));
