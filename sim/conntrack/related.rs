@@ -218,3 +218,105 @@ impl Conntrack {
         self.table.masters.values().filter(|&&m| m == (slot, generation)).count() as u32
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::super::testutil::{secs, udp};
+    use super::super::{CtConfig, status};
+    use super::*;
+
+    const C: [u8; 4] = [192, 168, 1, 10];
+    const S: [u8; 4] = [198, 51, 100, 7];
+
+    /// A confirmed TFTP-like master with `helper`, and the table.
+    fn master(helper: Helper, s: &Sysctls) -> (Conntrack, CtRef) {
+        let mut t = Conntrack::new(CtConfig { buckets: 64, max: 0, seed: 3, netns: None });
+        let r = t.in_hook(&udp(C, S, 40069, 69), false, 0, secs(0), s).ct.unwrap();
+        t.set_helper(r, helper);
+        let r = t.confirm(r, secs(0)).unwrap();
+        (t, r)
+    }
+
+    fn exp(dport: u16) -> Expectation {
+        Expectation::new(17, Some(u32::from_be_bytes(S)), u32::from_be_bytes(C), dport, Helper::Tftp)
+    }
+
+    #[test]
+    fn over_max_expected_the_oldest_is_evicted_silently_in_6x() {
+        let s = Sysctls::default();
+        let (mut t, r) = master(Helper::Tftp, &s);
+        assert_eq!(t.expect_related(r, exp(1000), &s).log, None);
+        let second = t.expect_related(r, exp(2000), &s);
+        assert!(second.result.is_ok());
+        assert_eq!(second.log, None, "6.x evicts without a word");
+        let left: Vec<u16> = t.expectations().map(|e| e.tuple.dport).collect();
+        assert_eq!(left, [2000], "the newest stays");
+        assert_eq!(t.stats().expect_create, 2);
+    }
+
+    #[test]
+    fn linux_2_4_says_it_is_reusing() {
+        let mut s = Sysctls::default();
+        s.set_profile(Profile::Linux24);
+        let (mut t, r) = master(Helper::Tftp, &s);
+        t.expect_related(r, exp(1000), &s);
+        let out = t.expect_related(r, exp(2000), &s);
+        assert_eq!(
+            out.log.as_deref(),
+            Some(
+                "ip_conntrack: max number of expected connections 1 of tftp reached for 192.168.1.10->198.51.100.7, reusing"
+            )
+        );
+    }
+
+    #[test]
+    fn a_retransmitted_request_renews_and_an_expectation_times_out() {
+        let mut s = Sysctls::default();
+        s.set(Sysctl::NfConntrackUdpTimeout, 1000).unwrap(); // the master outlives its expectation
+        let (mut t, r) = master(Helper::Tftp, &s);
+        t.expect_related(r, exp(1000), &s);
+        t.expire(secs(100));
+        t.expect_related(r, exp(1000), &s);
+        assert_eq!(t.expect_count(), 1, "replaced, not added");
+        assert!(t.list_expect(secs(100)).starts_with("300 proto=17 "), "renewed for 300 s");
+        t.expire(secs(399));
+        assert_eq!(t.expect_count(), 1);
+        t.expire(secs(400));
+        assert_eq!(t.expect_count(), 0, "expired in virtual time");
+        assert_eq!(t.list_expect(secs(400)), "");
+        assert_eq!(t.next_expiry().map(|i| i > secs(400)), Some(true), "only the master's timer is left");
+    }
+
+    #[test]
+    fn the_first_packet_of_the_expected_connection_is_related_and_uses_it_up() {
+        let s = Sysctls::default();
+        let (mut t, r) = master(Helper::Tftp, &s);
+        t.expect_related(r, exp(40069), &s);
+        let v = t.in_hook(&udp(S, C, 50069, 40069), false, 0, secs(1), &s);
+        let child = v.ct.unwrap();
+        assert_eq!(v.info, CtInfo::Related);
+        assert_eq!(v.expected.map(|x| (x.master.slot(), x.helper)), Some((r.slot(), Helper::Tftp)));
+        assert!(t.get(child).has(status::EXPECTED));
+        assert_eq!(t.expect_count(), 0, "used up");
+        t.confirm(child, secs(1)).unwrap();
+        assert_eq!(t.master_of(child).map(|m| m.slot()), Some(r.slot()));
+        assert!(t.list(secs(1)).contains("helper=tftp use=2"), "the child holds a reference");
+        assert_eq!(t.facts(child, secs(1)).master_helper, Some("tftp"));
+        // The master's death takes nothing else with it, but its expectations.
+        t.expect_related(r, exp(7), &s);
+        assert!(t.kill(r));
+        assert_eq!(t.expect_count(), 0);
+        assert_eq!(t.master_of(child), None);
+    }
+
+    #[test]
+    fn the_table_limit_refuses_with_the_kernels_warning() {
+        let mut s = Sysctls::default();
+        s.set(Sysctl::NfConntrackExpectMax, 1).unwrap();
+        let (mut t, r) = master(Helper::Irc, &s);
+        assert!(t.expect_related(r, exp(1), &s).result.is_ok());
+        let full = t.expect_related(r, exp(2), &s);
+        assert_eq!(full.result, Err(ExpectError::TableFull));
+        assert_eq!(full.log.as_deref(), Some("nf_conntrack: expectation table full"));
+    }
+}

@@ -29,6 +29,7 @@ pub fn text(kind: Kind, addr: u32, port: u16) -> String {
 /// Rewrites `cmd` in the packet of master `r` and places `exp` for it.
 /// `Err` carries the reason the kernel logs as it drops the packet; `log`
 /// gets a line the expectation table asked to print.
+#[allow(clippy::too_many_arguments)] // the packet, its entry, what was found, and where each side effect goes
 pub fn rewrite(
     nat: &mut Nat,
     ct: &mut Conntrack,

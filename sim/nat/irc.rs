@@ -13,6 +13,7 @@ use crate::skb::Skb;
 
 /// Rewrites the offer `dcc` in the packet of master `r` (the client's) and
 /// places `exp`; `Err` is the reason the kernel logs as it drops.
+#[allow(clippy::too_many_arguments)] // the packet, its entry, what was found, and where each side effect goes
 pub fn rewrite(
     nat: &mut Nat,
     ct: &mut Conntrack,

@@ -72,15 +72,16 @@ mod test {
 
     #[test]
     fn seq_ack_and_sack_move_and_the_checksum_follows() {
-        let p = tcp([10, 0, 0, 1], [10, 0, 0, 2], 1000, 21, b"");
-        p[24..28].copy_from_slice(&5000u32.to_be_bytes());
-        p[28..32].copy_from_slice(&9002u32.to_be_bytes());
-        p[33] = 0x10; // ACK
+        let base = tcp([10, 0, 0, 1], [10, 0, 0, 2], 1000, 21, b"");
         // NOP NOP SACK(9002..9010): an option block, the header grows by 12.
         let opts = [1, 1, 5, 10, 0, 0, 0x23, 0x2a, 0, 0, 0x23, 0x32];
-        let mut p = [&p[..40], &opts[..], &p[40..]].concat();
-        p[32] = (8 << 4) as u8;
-        p[2..4].copy_from_slice(&(p.len() as u16).to_be_bytes());
+        let mut p = [&base[..40], &opts[..], &base[40..]].concat();
+        p[24..28].copy_from_slice(&5000u32.to_be_bytes());
+        p[28..32].copy_from_slice(&9002u32.to_be_bytes());
+        p[32] = 8 << 4;
+        p[33] = 0x10; // ACK
+        let len = p.len() as u16;
+        p[2..4].copy_from_slice(&len.to_be_bytes());
         let p = crate::nat::testutil::recomputed(&p);
         let mut q = p.clone();
         let this = SeqAdjDir { correction_pos: 4000, offset_before: 0, offset_after: 3 };

@@ -133,7 +133,8 @@ fn data_synack(from: Ipv4Addr, sport: u16, to: Ipv4Addr, dport: u16) -> (Side, V
 }
 
 pub fn cases() -> Vec<Case> {
-    let mut v = ftp_cases();
+    let mut v = listed_cases();
+    v.extend(ftp_cases());
     v.extend(ftp_nat_cases());
     v.extend(irc_cases());
     v.extend(tftp_cases());
@@ -189,12 +190,12 @@ fn ftp_cases() -> Vec<Case> {
     partial.push(c.c(11, 20, PSH | ACK, &[], b"PORT 192,168,1,10,156"));
 
     vec![
-        case("helper-ftp-active-port", &FTP_RULE, "ftp", None, active),
-        case("helper-ftp-port-as-first-line", &FTP_RULE, "ftp", None, first_line),
-        case("helper-ftp-passive-227", &FTP_RULE, "ftp", None, passive),
-        case("helper-ftp-227-other-address", &FTP_RULE, "ftp", None, other),
-        case("helper-ftp-one-expectation-evicts", &FTP_RULE, "ftp", None, evict),
-        case("helper-ftp-partial-port-dropped", &FTP_RULE, "ftp", None, partial),
+        case("helper-ftp-active-port", FTP_RULE, "ftp", None, active),
+        case("helper-ftp-port-as-first-line", FTP_RULE, "ftp", None, first_line),
+        case("helper-ftp-passive-227", FTP_RULE, "ftp", None, passive),
+        case("helper-ftp-227-other-address", FTP_RULE, "ftp", None, other),
+        case("helper-ftp-one-expectation-evicts", FTP_RULE, "ftp", None, evict),
+        case("helper-ftp-partial-port-dropped", FTP_RULE, "ftp", None, partial),
     ]
 }
 
@@ -249,9 +250,9 @@ fn ftp_nat_cases() -> Vec<Case> {
     pasv.push(data_synack(REMOTE, 50000, BOX_WAN, 40100));
 
     vec![
-        case("helper-ftp-snat-port-grows", &FTP_RULE, "ftp", Some(&snat), grow),
-        case("helper-ftp-masquerade-eprt-epsv", &FTP_RULE, "ftp", Some(MASQUERADE), eprt),
-        case("helper-ftp-masquerade-passive-227", &FTP_RULE, "ftp", Some(MASQUERADE), pasv),
+        case("helper-ftp-snat-port-grows", FTP_RULE, "ftp", Some(&snat), grow),
+        case("helper-ftp-masquerade-eprt-epsv", FTP_RULE, "ftp", Some(MASQUERADE), eprt),
+        case("helper-ftp-masquerade-passive-227", FTP_RULE, "ftp", Some(MASQUERADE), pasv),
     ]
 }
 
@@ -278,9 +279,9 @@ fn irc_cases() -> Vec<Case> {
     forged.push(c.c(1, 1, PSH | ACK, &[], FORGED));
 
     vec![
-        case("helper-irc-dcc-send-masquerade", &IRC_RULE, "irc", Some(MASQUERADE), send),
-        case("helper-irc-dcc-resume-left-alone", &IRC_RULE, "irc", Some(MASQUERADE), resume),
-        case("helper-irc-dcc-forged-address", &IRC_RULE, "irc", None, forged),
+        case("helper-irc-dcc-send-masquerade", IRC_RULE, "irc", Some(MASQUERADE), send),
+        case("helper-irc-dcc-resume-left-alone", IRC_RULE, "irc", Some(MASQUERADE), resume),
+        case("helper-irc-dcc-forged-address", IRC_RULE, "irc", None, forged),
     ]
 }
 
@@ -297,7 +298,25 @@ fn tftp_cases() -> Vec<Case> {
         from_lan(Ip::new(LAN_HOST, REMOTE, 17).udp(40069, 50069, b"\x00\x04\x00\x01")),
     ];
     vec![
-        case("helper-tftp-rrq-reply-from-other-port", &TFTP_RULE, "tftp", None, plain),
-        case("helper-tftp-rrq-masquerade", &TFTP_RULE, "tftp", Some(MASQUERADE), masq),
+        case("helper-tftp-rrq-reply-from-other-port", TFTP_RULE, "tftp", None, plain),
+        case("helper-tftp-rrq-masquerade", TFTP_RULE, "tftp", Some(MASQUERADE), masq),
+    ]
+}
+
+/// Expectations left pending, so both listings show them: PORT through
+/// MASQUERADE (the NAT address and the saved port), a DCC offer (any
+/// source), a TFTP request without NAT.
+fn listed_cases() -> Vec<Case> {
+    let m = Conv::new(40021, 21).natted(BOX_WAN);
+    let mut port = ftp_login(m);
+    port.push(m.c(11, 20, PSH | ACK, &[], b"PORT 192,168,1,10,156,64\r\n"));
+    let i = Conv::new(40667, 6667).natted(BOX_WAN);
+    let mut dcc = i.handshake();
+    dcc.push(i.c(1, 1, PSH | ACK, &[], b"PRIVMSG bob :\x01DCC CHAT chat 3232235786 5001\x01\r\n"));
+    let tftp = vec![from_lan(Ip::new(LAN_HOST, REMOTE, 17).udp(40069, 69, b"\x00\x02up.bin\x00octet\x00"))];
+    vec![
+        case("helper-listed-ftp-port-masquerade", FTP_RULE, "ftp", Some(MASQUERADE), port),
+        case("helper-listed-irc-dcc-chat-masquerade", IRC_RULE, "irc", Some(MASQUERADE), dcc),
+        case("helper-listed-tftp-wrq", TFTP_RULE, "tftp", None, tftp),
     ]
 }
