@@ -225,6 +225,20 @@ impl Skb {
         self.len == 0
     }
 
+    /// Replaces `len` bytes at `at` (an offset in the packet) with `with`,
+    /// moving what follows (a NAT helper rewriting payload text, the
+    /// kernel's `mangle_contents`). The caller fixes lengths and checksums.
+    pub fn splice(&mut self, at: usize, len: usize, with: &[u8]) {
+        let (start, old_end) = (HEADROOM + at, HEADROOM + self.len);
+        let new_len = self.len - len + with.len();
+        if self.buf.len() < HEADROOM + new_len {
+            self.buf.resize(HEADROOM + new_len, 0);
+        }
+        self.buf.copy_within(start + len..old_end, start + with.len());
+        self.buf[start..start + with.len()].copy_from_slice(with);
+        self.len = new_len;
+    }
+
     /// Shortens the packet to `len` bytes (dropping link-layer padding).
     pub fn truncate(&mut self, len: usize) {
         self.len = self.len.min(len);

@@ -30,6 +30,8 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+#[path = "kernel_diff/helpers.rs"]
+mod helpers;
 #[path = "kernel_diff/nat.rs"]
 mod nat;
 #[path = "kernel_diff/tcp.rs"]
@@ -383,6 +385,12 @@ impl Case {
         if self.sysctls.iter().any(|s| s.starts_with("net.netfilter.nf_conntrack_log_invalid=")) {
             v.push("nf_ct_proto_".into());
         }
+        if self.rules.as_ref().is_some_and(|r| r.contains("--helper ")) {
+            // The helpers' own lines: nf_ct_helper_log's and module warnings.
+            for p in ["nf_ct_ftp", "nf_ct_irc", "nf_ct_tftp", "nf_conntrack_irc", "nf_conntrack_ftp"] {
+                v.push(p.into());
+            }
+        }
         v
     }
     /// Virtual time offset of each frame: the pauses before it, summed.
@@ -432,7 +440,11 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[];
 
 /// Every module's known differences.
 fn known_differences() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
-    KNOWN_DIFFERENCES.iter().chain(tcp::KNOWN_DIFFERENCES).chain(nat::KNOWN_DIFFERENCES)
+    KNOWN_DIFFERENCES
+        .iter()
+        .chain(tcp::KNOWN_DIFFERENCES)
+        .chain(nat::KNOWN_DIFFERENCES)
+        .chain(helpers::KNOWN_DIFFERENCES)
 }
 
 fn cases() -> Vec<Case> {
@@ -781,6 +793,7 @@ fn cases() -> Vec<Case> {
     cases.extend(conntrack_cases());
     cases.extend(tcp::cases());
     cases.extend(nat::cases());
+    cases.extend(helpers::cases());
     cases
 }
 
@@ -1721,6 +1734,10 @@ struct Observed {
     stats: String,
     /// The case's kernel log lines, `<LEVEL>text`, oldest first.
     klog: Vec<String>,
+    /// `conntrack -L expect`, lines sorted.
+    expect: String,
+    /// `/proc/net/nf_conntrack_expect`, lines sorted.
+    expect_proc: String,
 }
 
 /// `conntrack -S`'s rows summed into one line of `name=value` pairs, in order.
@@ -1796,13 +1813,18 @@ fn run_nfsim(case: &Case, frames: &[(Side, Vec<u8>)]) -> Result<(Emitted, Option
     let observed = case.observe.then(|| {
         let list_at = now + LIST_DELAY;
         host.advance(list_at, &mut capture);
-        let (conntrack, stats) = match &mut host.netfilter.conntrack {
-            Some(ct) => (sorted_lines(&ct.list(list_at)), sum_ct_stats(&ct.stats_text())),
-            None => (String::new(), sum_ct_stats(NO_CT_STATS)),
+        let (conntrack, stats, expect, expect_proc) = match &mut host.netfilter.conntrack {
+            Some(ct) => (
+                sorted_lines(&ct.list(list_at)),
+                sum_ct_stats(&ct.stats_text()),
+                sorted_lines(&ct.list_expect(list_at)),
+                sorted_lines(&ct.proc_expect(list_at)),
+            ),
+            None => (String::new(), sum_ct_stats(NO_CT_STATS), String::new(), String::new()),
         };
         let mut klog = String::new();
         nfsim::klog::Klog::write_syslog(&mut klog, host.klog.records());
-        Observed { conntrack, stats, klog: klog.lines().map(str::to_string).collect() }
+        Observed { conntrack, stats, klog: klog.lines().map(str::to_string).collect(), expect, expect_proc }
     });
     let emitted = capture
         .0
@@ -1871,7 +1893,8 @@ fn write_golden(records: &[Recorded]) -> String {
         "# rules LINE (the iptables-restore ruleset loaded first) / save LINE (iptables-legacy-save -c after)\n",
     );
     s.push_str("# pause MS (wait before the next in) / ctstats LINE (conntrack -S, CPUs summed) /\n");
-    s.push_str("# ct LINE (conntrack -L, sorted) / klog \"<LEVEL>text\" (kernel log line, a JSON string)\n");
+    s.push_str("# ct LINE (conntrack -L, sorted) / klog \"<LEVEL>text\" (kernel log line, a JSON string) /\n");
+    s.push_str("# cte LINE (conntrack -L expect, sorted) / ctep LINE (/proc/net/nf_conntrack_expect, sorted)\n");
     for r in records {
         let _ = writeln!(s, "\ncase {}", r.name);
         for l in r.rules.iter().flat_map(|t| t.lines()) {
@@ -1897,6 +1920,12 @@ fn write_golden(records: &[Recorded]) -> String {
             for l in &o.klog {
                 let _ = writeln!(s, "klog {}", serde_json::Value::String(l.clone()));
             }
+            for l in o.expect.lines() {
+                let _ = writeln!(s, "cte {l}");
+            }
+            for l in o.expect_proc.lines() {
+                let _ = writeln!(s, "ctep {l}");
+            }
         }
     }
     s
@@ -1919,7 +1948,7 @@ fn read_golden() -> Result<Vec<Recorded>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if let Some((kind @ ("ctstats" | "ct" | "klog" | "pause"), rest)) = line.split_once(' ') {
+        if let Some((kind @ ("ctstats" | "ct" | "klog" | "pause" | "cte" | "ctep"), rest)) = line.split_once(' ') {
             let r = records.last_mut().ok_or_else(|| err(format!("{kind} before any case")))?;
             if kind == "pause" {
                 let ms = rest.parse().map_err(|e| err(format!("pause: {e}")))?;
@@ -1927,13 +1956,24 @@ fn read_golden() -> Result<Vec<Recorded>, String> {
                 continue;
             }
             if kind == "ctstats" {
-                r.observed = Some(Observed { conntrack: String::new(), stats: rest.to_string(), klog: Vec::new() });
+                r.observed = Some(Observed {
+                    conntrack: String::new(),
+                    stats: rest.to_string(),
+                    klog: Vec::new(),
+                    expect: String::new(),
+                    expect_proc: String::new(),
+                });
                 continue;
             }
             let o = r.observed.as_mut().ok_or_else(|| err(format!("{kind} before ctstats")))?;
-            if kind == "ct" {
-                o.conntrack.push_str(rest);
-                o.conntrack.push('\n');
+            if kind == "ct" || kind == "cte" || kind == "ctep" {
+                let text = match kind {
+                    "ct" => &mut o.conntrack,
+                    "cte" => &mut o.expect,
+                    _ => &mut o.expect_proc,
+                };
+                text.push_str(rest);
+                text.push('\n');
             } else {
                 let text: String = serde_json::from_str(rest).map_err(|e| err(format!("klog: {e}")))?;
                 o.klog.push(text);
@@ -2183,6 +2223,34 @@ fn ct_line_timer(line: &str) -> (String, Option<u64>) {
     }
 }
 
+/// Two expectation listings (timer first on each line) are equal but for
+/// timers differing by at most `tolerance` seconds.
+fn same_expect_listing(a: &str, b: &str, tolerance: u64) -> bool {
+    let split = |text: &str| {
+        let mut v: Vec<(String, Option<u64>)> = text
+            .lines()
+            .map(|l| match l.split_once(' ') {
+                Some((t, rest)) => match t.parse::<u64>() {
+                    Ok(t) => (rest.to_string(), Some(t)),
+                    Err(_) => (l.to_string(), None),
+                },
+                None => (l.to_string(), None),
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (split(a), split(b));
+    a.len() == b.len()
+        && a.iter().zip(&b).all(|((ak, at), (bk, bt))| {
+            ak == bk
+                && match (at, bt) {
+                    (Some(x), Some(y)) => x.abs_diff(*y) <= tolerance,
+                    (x, y) => x == y,
+                }
+        })
+}
+
 /// Describes how two observations differ; empty when equal. Conntrack timers
 /// may differ by up to `timer_tolerance` seconds (0 against nfsim, whose
 /// virtual listing time is aligned with the live one; 2 between two live runs).
@@ -2217,6 +2285,18 @@ fn compare_observed(expected: Option<&Observed>, got: Option<&Observed>, timer_t
             show(&e.conntrack),
             show(&g.conntrack)
         ));
+    }
+    for (what, el, gl) in [
+        ("conntrack -L expect", &e.expect, &g.expect),
+        ("/proc/net/nf_conntrack_expect", &e.expect_proc, &g.expect_proc),
+    ] {
+        if !same_expect_listing(el, gl, timer_tolerance) {
+            diffs.push(format!(
+                "{what} differs:\n      kernel:\n        {}\n      nfsim:\n        {}",
+                el.lines().collect::<Vec<_>>().join("\n        "),
+                gl.lines().collect::<Vec<_>>().join("\n        ")
+            ));
+        }
     }
     if e.stats != g.stats {
         let pairs = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
@@ -2445,6 +2525,8 @@ fn run_kernel(cases: &[Case]) -> Result<Vec<Recorded>, String> {
                     .iter()
                     .map(|l| l.as_str().map(normalise_klog).ok_or("kdiff.py output: klog line not a string"))
                     .collect::<Result<_, _>>()?,
+                expect: v["expect"].as_str().unwrap_or("").to_string(),
+                expect_proc: v["expect_proc"].as_str().unwrap_or("").to_string(),
             }),
             other => return Err(format!("kdiff.py output: \"stats\" is {other}")),
         };

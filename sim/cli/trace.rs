@@ -300,6 +300,12 @@ fn event_json(host: &Host, e: &TraceEvent) -> Value {
             "from": b.from.to_string().trim_end(),
             "to": b.to.to_string().trim_end(),
         }),
+        TraceEvent::Helper { hook, helper, note } => {
+            json!({"event": "helper", "hook": hook.to_string(), "helper": helper, "note": note})
+        }
+        TraceEvent::Expected { hook, helper, master } => {
+            json!({"event": "expected", "hook": hook.to_string(), "helper": helper, "master": master})
+        }
         TraceEvent::Dropped { hook, .. } => {
             let mut s = String::new();
             nf.write_trace(e, &mut s);

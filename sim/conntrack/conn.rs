@@ -152,6 +152,9 @@ pub struct Conn {
     pub(crate) live: bool,
     /// Accounting counters exist for this entry (`nf_conntrack_acct` at creation).
     pub(crate) acct: bool,
+    /// The helper attached ([`super::helper::Helper`] as a byte; 0: none).
+    /// Its data lives beside the table, for these entries only.
+    pub(crate) helper: u8,
 }
 
 impl Conn {
@@ -170,6 +173,7 @@ impl Conn {
             zone,
             live: true,
             acct: false,
+            helper: 0,
         }
     }
 
@@ -216,6 +220,11 @@ impl Conn {
     /// In the hash table (findable by other packets).
     pub fn is_confirmed(&self) -> bool {
         self.has(status::CONFIRMED)
+    }
+
+    /// The helper attached, if any.
+    pub fn helper(&self) -> Option<super::helper::Helper> {
+        super::helper::Helper::from_u8(self.helper)
     }
 
     /// The TCP state (TCP entries only).
@@ -269,7 +278,7 @@ mod test {
 
     #[test]
     fn entry_is_small() {
-        assert_eq!(std::mem::size_of::<Conn>(), 68, "the state byte fits in what was padding");
+        assert_eq!(std::mem::size_of::<Conn>(), 68, "the state and helper bytes fit in what was padding");
     }
 
     #[test]

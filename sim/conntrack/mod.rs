@@ -24,8 +24,12 @@
 //! /proc print).
 
 pub mod conn;
+pub mod expect;
+pub mod helper;
 mod manip;
 pub mod proto;
+mod related;
+pub mod seqadj;
 pub mod stats;
 pub mod table;
 #[cfg(test)]
@@ -37,6 +41,7 @@ pub mod tuple;
 
 pub use conn::{Conn, CtDir, CtInfo, HZ, status};
 pub use proto::log::{InvalidLog, LogMsg};
+pub use related::{ExpectOutcome, Expected};
 pub use stats::Stats;
 pub use track::ConfirmError;
 pub use tuple::Tuple;
@@ -124,11 +129,14 @@ pub struct CtVerdict {
     /// packet (empty unless the sysctl selects its protocol). An accepted
     /// packet may log too (TCP's ignored segments).
     pub invalid_log: InvalidLog,
+    /// The packet's new entry fulfilled an expectation: its master, and
+    /// the NAT it must follow.
+    pub expected: Option<Expected>,
 }
 
 impl CtVerdict {
     fn invalid(log: InvalidLog) -> CtVerdict {
-        CtVerdict { ct: None, info: CtInfo::Invalid, drop: false, log: None, invalid_log: log }
+        CtVerdict { ct: None, info: CtInfo::Invalid, drop: false, log: None, invalid_log: log, expected: None }
     }
 }
 
@@ -179,14 +187,22 @@ impl Conntrack {
         self.table.now_abs = self.table.now_abs.max(jiffies(now));
     }
 
-    /// Runs the timers due at `now`; returns how many entries expired.
+    /// Runs the timers due at `now`; returns how many entries expired
+    /// (expectations that expired are not counted).
     pub fn expire(&mut self, now: Instant) -> u32 {
-        self.table.expire(jiffies(now))
+        let n = self.table.expire(jiffies(now));
+        if self.table.expect.count() != 0 {
+            self.expire_expectations();
+        }
+        n
     }
 
-    /// When the next timer is due (for the event queue), if any.
+    /// When the next timer (of an entry or an expectation) is due, if any.
     pub fn next_expiry(&self) -> Option<Instant> {
-        let j = self.table.timers.next_due()?;
+        let j = match (self.table.timers.next_due(), self.table.expect.next_due()) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => a.or(b)?,
+        };
         Some(Instant::from_nanos(j.saturating_mul(1_000_000_000 / u64::from(HZ))))
     }
 
@@ -298,6 +314,12 @@ impl Conntrack {
             expires_secs: c.expires_secs(jiffies(now) as u32),
             reply_dir: ct.dir() == CtDir::Reply,
             mark: c.mark(),
+            helper: c.helper().map(|h| h.name()),
+            master_helper: if c.has(status::EXPECTED) {
+                self.master_of(ct).and_then(|m| self.get(m).helper()).map(|h| h.name())
+            } else {
+                None
+            },
             packets: acct.map_or([0; 2], |a| a.packets),
             bytes: acct.map_or([0; 2], |a| a.bytes),
             ..CtFacts::default()
@@ -315,7 +337,8 @@ impl Conntrack {
                 if dir == CtDir::Original {
                     let c = self.table.conn(slot);
                     let acct = if c.acct { self.table.acct.get(&slot) } else { None };
-                    out.push_str(&text::line(c, now32, acct, format));
+                    let extra = text::Extra { children: self.children(slot, c.generation) };
+                    out.push_str(&text::line(c, now32, acct, format, extra));
                 }
             }
         }

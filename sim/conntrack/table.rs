@@ -20,6 +20,8 @@
 use rustc_hash::FxHashMap;
 
 use super::conn::{Conn, CtDir, HZ, NIL, Node, status};
+use super::expect::Expectations;
+use super::helper::HelpExt;
 use super::proto::tcp::TcpConn;
 use super::timer::{Due, Timers};
 use super::tuple::{HashKey, Tuple, proto_num, scale};
@@ -48,6 +50,13 @@ pub struct Table {
     pub(crate) tcp: Vec<TcpConn>,
     /// Free elements of `tcp`.
     tcp_free: Vec<u32>,
+    /// Helper data of entries that have a helper (`helper != 0`).
+    pub(crate) help: FxHashMap<u32, HelpExt>,
+    /// The master (slot, generation) of each entry created from an
+    /// expectation (status EXPECTED).
+    pub(crate) masters: FxHashMap<u32, (u32, u32)>,
+    /// The expectations.
+    pub(crate) expect: Expectations,
     /// Absolute jiffies of the latest clock reading (for `u32` → `u64`).
     pub(crate) now_abs: u64,
 }
@@ -75,6 +84,9 @@ impl Table {
             acct: FxHashMap::default(),
             tcp: Vec::new(),
             tcp_free: Vec::new(),
+            help: FxHashMap::default(),
+            masters: FxHashMap::default(),
+            expect: Expectations::default(),
             now_abs: 0,
         }
     }
@@ -145,6 +157,19 @@ impl Table {
         if c.proto_num() == proto_num::TCP {
             self.tcp_free.push(c.proto);
         }
+        let (helper, expected, generation) = (c.helper, c.status & status::EXPECTED != 0, c.generation);
+        c.helper = 0;
+        if helper != 0 {
+            // A master's expectations die with it (`nf_ct_remove_expectations`).
+            self.help.remove(&slot);
+            for id in self.expect.of_master((slot, generation)) {
+                self.expect.remove(id);
+            }
+        }
+        if expected {
+            self.masters.remove(&slot);
+        }
+        let c = &mut self.slab[slot as usize];
         c.live = false;
         c.acct = false;
         c.status = 0;
@@ -380,6 +405,8 @@ impl Table {
             + self.acct.capacity() * (std::mem::size_of::<(u32, Acct)>() + 1)
             + self.tcp.capacity() * std::mem::size_of::<TcpConn>()
             + self.tcp_free.capacity() * std::mem::size_of::<u32>()
+            + self.help.capacity() * (std::mem::size_of::<(u32, HelpExt)>() + 1)
+            + self.masters.capacity() * (std::mem::size_of::<(u32, (u32, u32))>() + 1)
     }
 
     /// Converts seconds (a sysctl) to jiffies, clamping negatives to zero.

@@ -26,13 +26,21 @@ pub enum Format {
     Proc,
 }
 
+/// What a line shows beyond the entry itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Extra {
+    /// Entries created from this one's expectations: each holds a
+    /// reference to its master, which `use=` counts.
+    pub children: u32,
+}
+
 /// One entry's line (with its newline), `now` in jiffies.
-pub fn line(c: &Conn, now: u32, acct: Option<&Acct>, format: Format) -> String {
-    line_with_secs(c, c.expires_secs(now), acct, format)
+pub fn line(c: &Conn, now: u32, acct: Option<&Acct>, format: Format, extra: Extra) -> String {
+    line_with_secs(c, c.expires_secs(now), acct, format, extra)
 }
 
 /// [`line`] with the timer column given.
-fn line_with_secs(c: &Conn, secs: u32, acct: Option<&Acct>, format: Format) -> String {
+fn line_with_secs(c: &Conn, secs: u32, acct: Option<&Acct>, format: Format, extra: Extra) -> String {
     let mut s = String::with_capacity(192);
     if format != Format::Conntrack {
         s.push_str("ipv4     2 ");
@@ -59,13 +67,17 @@ fn line_with_secs(c: &Conn, secs: u32, acct: Option<&Acct>, format: Format) -> S
     let _ = write!(s, "mark={} ", c.mark());
     match format {
         Format::Proc => {
-            let _ = writeln!(s, "zone={} use=2", c.zone());
+            let _ = writeln!(s, "zone={} use={}", c.zone(), 2 + extra.children);
         }
         _ => {
             if c.zone() != 0 {
                 let _ = write!(s, "zone={} ", c.zone());
             }
-            s.push_str("use=1\n");
+            // conntrack(8) prints the helper (CTA_HELP); /proc does not.
+            if let Some(h) = c.helper() {
+                let _ = write!(s, "helper={} ", h.name());
+            }
+            let _ = writeln!(s, "use={}", 1 + extra.children);
         }
     }
     s
@@ -86,7 +98,8 @@ impl super::Conntrack {
         let now32 = (super::jiffies(now)) as u32;
         // Until confirmation the entry holds its timeout relative to now.
         let secs = if c.is_confirmed() { c.expires_secs(now32) } else { c.timeout / super::HZ };
-        line_with_secs(c, secs, acct, Format::Conntrack)
+        let extra = Extra { children: self.children(ct.slot(), c.generation) };
+        line_with_secs(c, secs, acct, Format::Conntrack, extra)
     }
 }
 
@@ -134,22 +147,22 @@ mod test {
     fn conntrack_l_lines_are_byte_exact() {
         let o = Tuple::icmp(a("10.77.0.1"), a("10.77.0.2"), 8, 0, 4242);
         let c = conn(o, o.invert().unwrap(), status::SEEN_REPLY, 29);
-        assert_eq!(line(&c, 1000, None, Format::Conntrack), LIVE_ICMP);
+        assert_eq!(line(&c, 1000, None, Format::Conntrack, Extra::default()), LIVE_ICMP);
         let (o, r) = udp(5000, 53);
-        assert_eq!(line(&conn(o, r, 0, 28), 1000, None, Format::Conntrack), LIVE_UDP);
+        assert_eq!(line(&conn(o, r, 0, 28), 1000, None, Format::Conntrack, Extra::default()), LIVE_UDP);
         let (o, r) = udp(6000, 7000);
         let c = conn(o, r, status::SEEN_REPLY | status::ASSURED, 119);
-        assert_eq!(line(&c, 1000, None, Format::Conntrack), LIVE_UDP_ASSURED);
+        assert_eq!(line(&c, 1000, None, Format::Conntrack, Extra::default()), LIVE_UDP_ASSURED);
     }
 
     #[test]
     fn proc_lines_are_byte_exact() {
         let (o, r) = udp(5000, 53);
-        assert_eq!(line(&conn(o, r, 0, 28), 1000, None, Format::Proc), LIVE_PROC_UDP);
+        assert_eq!(line(&conn(o, r, 0, 28), 1000, None, Format::Proc, Extra::default()), LIVE_PROC_UDP);
         let o = Tuple::new(a("10.99.1.2"), a("10.99.2.2"), 6, 50728, 5000);
         let mut c = conn(o, o.invert().unwrap(), status::SEEN_REPLY | status::ASSURED, 431998);
         c.l4_state = 3; // ESTABLISHED
-        assert_eq!(line(&c, 1000, None, Format::Proc), LIVE_TCP_PROC);
+        assert_eq!(line(&c, 1000, None, Format::Proc, Extra::default()), LIVE_TCP_PROC);
     }
 
     #[test]
@@ -158,7 +171,7 @@ mod test {
         let mut c = conn(o, r, 0, 29);
         c.zone = 5;
         let acct = Acct { packets: [1, 0], bytes: [33, 0] };
-        assert_eq!(line(&c, 1000, Some(&acct), Format::Extended), LIVE_EXT_ZONE_ACCT);
+        assert_eq!(line(&c, 1000, Some(&acct), Format::Extended, Extra::default()), LIVE_EXT_ZONE_ACCT);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::proto::log::{InvalidLog, LogMsg};
 use super::proto::{self, L4Verdict, PacketCtx, tcp};
 use super::table::{Acct, Table};
 use super::tuple::{self, L3, Tuple, proto_num};
-use super::{Conntrack, CtRef, CtVerdict};
+use super::{Conntrack, CtRef, CtVerdict, Expected};
 use crate::engine::Instant;
 use crate::kernel::{Sysctl, Sysctls};
 
@@ -79,10 +79,14 @@ impl Conntrack {
         // At most two passes: a TCP SYN reopening a closed connection kills
         // its entry and is looked up again, which then creates a new one.
         for _pass in 0..2 {
+            let mut expected = None;
             let (slot, dir, created) = match self.table.find(&t, zone) {
                 Some((slot, dir)) => (slot, dir, false),
                 None => match self.init(t, zone, sysctls) {
-                    Ok(slot) => (slot, CtDir::Original, true),
+                    Ok((slot, exp)) => {
+                        expected = exp;
+                        (slot, CtDir::Original, true)
+                    }
                     Err(InitError::Uninvertible) => {
                         self.stats.invalid += 1;
                         return CtVerdict::invalid(log);
@@ -95,14 +99,20 @@ impl Conntrack {
                 },
             };
             let info = classify(self.table.conn(slot), dir);
+            let status = self.table.conn(slot).status;
             let ctx = PacketCtx {
                 ip,
                 l4,
                 info,
-                status: self.table.conn(slot).status,
+                status,
                 prerouting: !hook_is_output,
                 now: self.table.now32(),
                 sysctls,
+                seqadj: if status & status::SEQ_ADJUST != 0 {
+                    self.table.help.get(&slot).map(|h| h.seqadj)
+                } else {
+                    None
+                },
             };
             match self.track(slot, l3.proto, &ctx, &mut log) {
                 L4Verdict::Accept { timeout_secs, set_status } => {
@@ -142,7 +152,7 @@ impl Conntrack {
                 c.status |= status::SEEN_REPLY;
             }
             let ct = CtRef { slot, generation: c.generation, info };
-            return CtVerdict { ct: Some(ct), info, drop: false, log: None, invalid_log: log };
+            return CtVerdict { ct: Some(ct), info, drop: false, log: None, invalid_log: log, expected };
         }
         unreachable!("a repeated lookup creates a fresh entry, which never asks to repeat")
     }
@@ -169,7 +179,7 @@ impl Conntrack {
 
     /// Allocates an unconfirmed entry for `t` (`init_conntrack` and
     /// `__nf_conntrack_alloc`), making room by early drop when over the limit.
-    fn init(&mut self, t: Tuple, zone: u16, sysctls: &Sysctls) -> Result<u32, InitError> {
+    fn init(&mut self, t: Tuple, zone: u16, sysctls: &Sysctls) -> Result<(u32, Option<Expected>), InitError> {
         let reply = proto::tracker(t.proto).invert(&t).ok_or(InitError::Uninvertible)?;
         if self.max != 0 && self.table.count() + 1 > self.max {
             let drops = self.table.early_drop(self.table.hash(&t, zone));
@@ -183,12 +193,21 @@ impl Conntrack {
             c.proto = u32::from(t.icmp_type());
         }
         c.acct = sysctls.enabled(Sysctl::NfConntrackAcct);
+        // "We've been expecting you": only when expectations exist at all.
+        let expected = if self.table.expect.count() != 0 { self.take_expectation(&t, zone) } else { None };
+        if let Some(x) = expected {
+            c.status |= status::EXPECTED;
+            c.mark = self.get(x.master).mark;
+        }
         let slot = self.table.alloc(c);
         self.work.created += 1;
         if self.table.conn(slot).acct {
             self.table.acct.insert(slot, Acct::default());
         }
-        Ok(slot)
+        if let Some(x) = expected {
+            self.table.masters.insert(slot, (x.master.slot(), x.master.generation));
+        }
+        Ok((slot, expected))
     }
 
     /// Adds one packet of `len` bytes to the entry's counters, if it has them.
@@ -233,7 +252,7 @@ impl Conntrack {
         }
         let info = if dir == CtDir::Reply { CtInfo::RelatedReply } else { CtInfo::Related };
         let ct = CtRef { slot, generation: c.generation, info };
-        CtVerdict { ct: Some(ct), info, drop: false, log: None, invalid_log: log }
+        CtVerdict { ct: Some(ct), info, drop: false, log: None, invalid_log: log, expected: None }
     }
 
     /// The last hook (`nf_conntrack_confirm`): inserts an unconfirmed entry

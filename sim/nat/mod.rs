@@ -22,18 +22,26 @@
 //!
 //! Files: `range` (the mapping a rule asks for), `jhash` (the kernel's hash
 //! that picks an address from a range), `select` (the unique tuple),
-//! `mangle` (rewriting and checksums), `icmp` (errors), `bysource`.
+//! `mangle` (rewriting and checksums), `icmp` (errors), `bysource`; for
+//! helpers: `helper` (payload rewriting, the expectation's port search,
+//! following the master), `ftp`, `irc`, `tftp` (each helper's NAT half),
+//! `seqadj` (shifting sequence numbers after a length change).
 
 pub mod bysource;
+pub mod ftp;
+pub mod helper;
 pub mod icmp;
+pub mod irc;
 pub mod jhash;
 pub mod mangle;
 pub mod range;
 pub mod select;
+pub mod seqadj;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod tftp;
 
 pub use bysource::BySource;
 pub use range::Range;

@@ -14,6 +14,7 @@
 //! (and ICMP errors are translated without it); every tracked packet is
 //! rewritten per its connection's bindings at each nat step (`nat`).
 
+mod helper;
 mod nat;
 mod trace;
 mod view;
@@ -136,6 +137,11 @@ pub struct Netfilter {
     pub ct_ref: Option<crate::conntrack::CtRef>,
     /// Every step's outcome, when tracing is on (`Some`); the caller drains it.
     pub trace: Option<Vec<TraceEvent>>,
+    /// The helper a raw-table `CT --helper` gave the current packet, for
+    /// the entry conntrack creates (the kernel's template).
+    pending_helper: Option<crate::conntrack::helper::Helper>,
+    /// What the current packet's helper did, for the trace.
+    helper_note: Option<String>,
 }
 
 impl Default for Netfilter {
@@ -163,6 +169,8 @@ impl Netfilter {
             ct_state: None,
             ct_ref: None,
             trace: None,
+            pending_helper: None,
+            helper_note: None,
         }
     }
 
@@ -171,6 +179,7 @@ impl Netfilter {
         self.decided = None;
         self.ct_state = None;
         self.ct_ref = None;
+        self.pending_helper = None;
         self.effects.logs.clear();
         self.effects.reject = None;
     }
@@ -204,7 +213,10 @@ impl Netfilter {
                 Step::Table(Table::Nat) => self.nat_step(hook, skb, ctx),
                 Step::Table(table) => self.table(table, hook, skb, ctx),
                 Step::Conntrack => self.conntrack_in(hook, skb, ctx),
-                Step::Confirm => self.confirm(skb, ctx.now),
+                Step::Confirm => match self.help(hook, skb, ctx) {
+                    HookVerdict::Accept => self.confirm(skb, ctx.now),
+                    drop => drop,
+                },
             };
             if verdict == HookVerdict::Drop {
                 if !matches!(step, Step::Table(_)) {
@@ -275,6 +287,11 @@ impl Netfilter {
         if let Some(zone) = self.effects.zone.take() {
             skb.zone = zone;
         }
+        if let Some(h) = self.effects.helper.take()
+            && skb.nfct == Nfct::None
+        {
+            self.pending_helper = Some(h);
+        }
         if let (Some(mark), Nfct::Tracked(ct), Some(c)) = (self.effects.ct_mark.take(), skb.nfct, &mut self.conntrack) {
             c.set_mark(ct, mark);
         }
@@ -293,14 +310,17 @@ impl Netfilter {
             Nfct::None => {}
         }
         let v = ct.in_hook(skb.data(), hook == Hook::Output, skb.zone, ctx.now, ctx.sysctls);
-        if let Some(line) = v.log {
-            self.effects.ct_log = Some(line);
+        if let Some(line) = &v.log {
+            self.effects.ct_log = Some(line.clone());
         }
         if !v.invalid_log.is_empty() {
             v.invalid_log.lines(&mut self.effects.logs, skb.data(), ctx.in_name, ctx.out_name, ctx.link, skb.mark);
         }
         if v.drop {
             return HookVerdict::Drop;
+        }
+        if let Some(r) = v.ct {
+            self.attach(hook, r, &v, ctx);
         }
         let state = match v.ct {
             Some(r) => {

@@ -45,6 +45,25 @@ pub enum TraceEvent {
         /// What the binding did.
         binding: crate::nat::Binding,
     },
+    /// A helper acted: attached to a new connection, read the packet and
+    /// expected a connection (its tuple; `0` stands for any), or dropped it.
+    Helper {
+        /// The hook.
+        hook: Hook,
+        /// The helper's name.
+        helper: &'static str,
+        /// What it did.
+        note: String,
+    },
+    /// The packet's new connection was expected: RELATED to its master.
+    Expected {
+        /// The hook.
+        hook: Hook,
+        /// The helper that expected it.
+        helper: &'static str,
+        /// The master, as `conntrack -L` prints it.
+        master: String,
+    },
     /// A step dropped the packet without a rule (conntrack full, confirm clash).
     Dropped {
         /// The hook.
@@ -102,6 +121,12 @@ impl Netfilter {
                 let _ = write!(out, "{hook} nat {} {kind} {}-> {}", b.manip.as_str(), b.from, b.to);
                 let end = out.trim_end().len();
                 out.truncate(end);
+            }
+            TraceEvent::Helper { hook, helper, note } => {
+                let _ = write!(out, "{hook} helper {helper}: {note}");
+            }
+            TraceEvent::Expected { hook, helper, master } => {
+                let _ = write!(out, "{hook} conntrack expected by {helper} helper, master: {master}");
             }
             TraceEvent::Dropped { hook, step } => {
                 let what = match step {

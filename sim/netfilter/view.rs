@@ -34,6 +34,8 @@ pub struct Effects {
     pub ct_log: Option<String>,
     /// The binding a NAT target asked for.
     pub nat: Option<crate::nat::Request>,
+    /// The helper `CT --helper` attaches to the connection being created.
+    pub helper: Option<crate::conntrack::helper::Helper>,
 }
 
 /// Where a traversal's connection facts come from.
@@ -145,6 +147,7 @@ impl PacketView for SkbView<'_> {
             Action::SetZone(zone) => self.effects.zone = Some(zone),
             Action::SetCtMark(mark) => self.effects.ct_mark = Some(mark),
             Action::Nat(req) => self.effects.nat = Some(req),
+            Action::SetHelper(h) => self.effects.helper = Some(h),
             // NFLOG, priority and NAT arrive with the layers that own them.
             Action::Nflog(_) | Action::SetPriority(_) | Action::Target(_) => {}
         }

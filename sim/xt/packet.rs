@@ -75,11 +75,11 @@ pub struct CtFacts {
     /// Connection mark.
     pub mark: u32,
     /// Name of the helper attached, if any.
-    pub helper: Option<String>,
+    pub helper: Option<&'static str>,
     /// Name of the helper of this connection's master, for a connection a
     /// helper expected (what `-m helper` compares: xt_helper reads the
     /// master's helper, so only RELATED connections can match).
-    pub master_helper: Option<String>,
+    pub master_helper: Option<&'static str>,
     /// Packets and bytes per direction (original, reply).
     pub packets: [u64; 2],
     /// Bytes per direction.
@@ -156,6 +156,8 @@ pub enum Action<'a> {
     SetZone(u16),
     /// SNAT, DNAT, MASQUERADE, REDIRECT, NETMAP: bind the connection.
     Nat(crate::nat::Request),
+    /// `CT --helper`: the connection this packet creates gets the helper.
+    SetHelper(crate::conntrack::helper::Helper),
 }
 
 /// The packet context matches and targets evaluate against.
@@ -422,6 +424,7 @@ impl PacketView for TestPacket {
             Action::Reject(r) => format!("REJECT {}", r.name()),
             Action::Target(t) => t.name().to_string(),
             Action::SetCtMark(m) => format!("CTMARK {m:#x}"),
+            Action::SetHelper(h) => format!("HELPER {}", h.name()),
             Action::Nflog(n) => format!("NFLOG {} {}", n.group, n.prefix),
             Action::SetTtl(t) => {
                 // Applied so later rules see it (checksum left to the box).

@@ -32,7 +32,8 @@ with rules), deletes the namespaces and prints one JSON line per case:
 A pause [INDEX, MS] sleeps MS milliseconds before frame INDEX is sent.
 
 A case with "observe" also records, after its frames: `conntrack -L` in the
-box (stdout lines, sorted), `conntrack -S` (the per-CPU rows summed into one
+box (stdout lines, sorted), `conntrack -L expect` and /proc/net/nf_conntrack_expect
+(lines sorted; "expect", "expect_proc"), `conntrack -S` (the per-CPU rows summed into one
 line of name=value pairs) and the kernel log lines it produced: /dev/kmsg is
 read from its end before the case, and afterwards every record whose text
 starts with one of "klog_prefixes" is kept as "<LEVEL>text" (the printk
@@ -260,15 +261,21 @@ def run_case(prefix, n, case, kmsg):
             with In(box):
                 text = run("iptables-legacy-save", "-c")
             save = "".join(l + "\n" for l in text.splitlines() if not l.startswith("#"))
-        observed = {"conntrack": None, "stats": None, "klog": None}
+        observed = {"conntrack": None, "stats": None, "klog": None, "expect": None, "expect_proc": None}
         if observe:
             with In(box):
                 listing = run("conntrack", "-L")
                 stats = run("conntrack", "-S")
+                # Exit status and stderr vary with the count; stdout is the listing.
+                expect = subprocess.run(["conntrack", "-L", "expect"], capture_output=True, text=True).stdout
+                with open("/proc/net/nf_conntrack_expect") as f:
+                    expect_proc = f.read()
             prefixes = tuple(case.get("klog_prefixes", []))
             observed = {
                 "conntrack": "".join(l + "\n" for l in sorted(listing.splitlines())),
                 "stats": ct_stats(stats),
+                "expect": "".join(l + "\n" for l in sorted(expect.splitlines())),
+                "expect_proc": "".join(l + "\n" for l in sorted(expect_proc.splitlines())),
                 "klog": ["<%d>%s" % r for r in kmsg.since() if prefixes and r[1].startswith(prefixes)],
             }
         out = [[dev, f.hex()] for dev in [i["name"] for i in ifaces] for f in got.get(dev, [])]

@@ -122,6 +122,9 @@ def table_of(args):
 
 # ---- kernel log -----------------------------------------------------------------------
 KEEP = re.compile(r"^(x_tables|ip_tables|xt_|ipt_|nf_|nf_conntrack|ip_set|xt_check)")
+# A line about a packet (nf_ct_proto_N: ... IN=... OUT=...) comes from traffic,
+# never from an iptables command: other tests' namespaces may be passing packets.
+PACKET = re.compile(r" IN=\S* OUT=")
 kmsg = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
 
 def kmsg_seek_end():
@@ -144,7 +147,7 @@ def kmsg_read():
         if pri >> 3 != 0:                # facility 0 = kernel; skip user-space writes
             continue
         msg = msg.split("\n", 1)[0]      # drop continuation (dict) lines
-        if KEEP.match(msg):
+        if KEEP.match(msg) and not PACKET.search(msg):
             out.append(msg)
     return out
 

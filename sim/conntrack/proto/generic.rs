@@ -41,7 +41,16 @@ mod test {
     fn every_packet_refreshes_to_the_generic_timeout() {
         let mut s = Sysctls::default();
         fn ctx(s: &Sysctls) -> PacketCtx<'_> {
-            PacketCtx { ip: &[], l4: &[], info: CtInfo::New, status: 0, prerouting: true, now: 0, sysctls: s }
+            PacketCtx {
+                ip: &[],
+                l4: &[],
+                info: CtInfo::New,
+                status: 0,
+                prerouting: true,
+                now: 0,
+                sysctls: s,
+                seqadj: None,
+            }
         }
         assert_eq!(Generic.packet(&ctx(&s), &mut 0), L4Verdict::Accept { timeout_secs: 600, set_status: 0 });
         s.set(Sysctl::NfConntrackGenericTimeout, 42).unwrap();

@@ -52,7 +52,7 @@ mod test {
     use crate::kernel::Sysctls;
 
     fn ctx(s: &Sysctls, status: u16) -> PacketCtx<'_> {
-        PacketCtx { ip: &[], l4: &[], info: CtInfo::New, status, prerouting: true, now: 0, sysctls: s }
+        PacketCtx { ip: &[], l4: &[], info: CtInfo::New, status, prerouting: true, now: 0, sysctls: s, seqadj: None }
     }
 
     #[test]

@@ -107,8 +107,16 @@ mod test {
     fn queries_refresh_to_the_icmp_timeout_and_answers_alone_are_invalid() {
         let s = Sysctls::default();
         let ip = echo(8);
-        let ctx =
-            PacketCtx { ip: &ip, l4: &ip[20..], info: CtInfo::New, status: 0, prerouting: true, now: 0, sysctls: &s };
+        let ctx = PacketCtx {
+            ip: &ip,
+            l4: &ip[20..],
+            info: CtInfo::New,
+            status: 0,
+            prerouting: true,
+            now: 0,
+            sysctls: &s,
+            seqadj: None,
+        };
         for ty in [8u32, 13, 15, 17] {
             assert_eq!(Icmp.packet(&ctx, &mut { ty }), L4Verdict::Accept { timeout_secs: 30, set_status: 0 });
         }

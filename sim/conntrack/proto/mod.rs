@@ -37,6 +37,9 @@ pub struct PacketCtx<'a> {
     pub now: u32,
     /// The box's sysctls, read now.
     pub sysctls: &'a Sysctls,
+    /// The entry's sequence adjustment, ORIGINAL then REPLY, when a NAT
+    /// helper changed a payload length (TCP's window check undoes it).
+    pub seqadj: Option<[crate::conntrack::seqadj::SeqAdjDir; 2]>,
 }
 
 /// What the tracker decided about a packet.

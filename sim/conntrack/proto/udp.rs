@@ -147,7 +147,7 @@ mod test {
     use crate::kernel::Sysctls;
 
     fn ctx<'a>(ip: &'a [u8], s: &'a Sysctls, status: u16, now: u32) -> PacketCtx<'a> {
-        PacketCtx { ip, l4: &ip[20..], info: CtInfo::New, status, prerouting: true, now, sysctls: s }
+        PacketCtx { ip, l4: &ip[20..], info: CtInfo::New, status, prerouting: true, now, sysctls: s, seqadj: None }
     }
 
     fn dgram(csum: u16) -> Vec<u8> {

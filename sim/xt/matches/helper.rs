@@ -54,7 +54,7 @@ impl Match for Helper {
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, _: &mut bool) -> bool {
         let want = self.name.as_deref().unwrap_or_default();
-        let Some(helper) = pkt.ct().and_then(|c| c.master_helper.as_deref()) else {
+        let Some(helper) = pkt.ct().and_then(|c| c.master_helper) else {
             return self.inv;
         };
         let hit = want.is_empty() || want.as_bytes().starts_with(helper.as_bytes());
@@ -99,7 +99,7 @@ mod test {
         let mut p = TestPacket::new(TestPacket::tcp([1; 4], [2; 4], 20, 3000, 2), Hook::Input);
         assert!(!h(false, "ftp").matches(&mut p, &mut false));
         assert!(h(true, "ftp").matches(&mut p, &mut false));
-        p.ct = Some(CtFacts { master_helper: Some("ftp".into()), ..CtFacts::default() });
+        p.ct = Some(CtFacts { master_helper: Some("ftp"), ..CtFacts::default() });
         assert!(h(false, "ftp-21").matches(&mut p, &mut false));
         assert!(h(false, "").matches(&mut p, &mut false));
         assert!(!h(false, "sip").matches(&mut p, &mut false));

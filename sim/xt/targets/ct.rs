@@ -129,6 +129,11 @@ impl Target for Ct {
             if let Some((_, zone)) = self.zone {
                 pkt.act(Action::SetZone(zone));
             }
+            // Helpers nfsim does not model (sip, h323 ...) attach nothing.
+            let modelled = crate::conntrack::helper::Helper::ALL.into_iter();
+            if let Some(h) = self.helper.as_deref().and_then(|n| modelled.clone().find(|h| h.name() == n)) {
+                pkt.act(Action::SetHelper(h));
+            }
             pkt.act(Action::Target(self));
         }
         TargetVerdict::Continue

@@ -143,6 +143,7 @@ pub fn packet(ctx: &PacketCtx<'_>, t: &mut TcpConn, state: &mut u8, expires: u32
         let cfg = WindowCfg {
             be_liberal: ctx.sysctls.enabled(Sysctl::NfConntrackTcpBeLiberal),
             all_invalid: wording.window_failures_invalid,
+            receiver_seqadj: ctx.seqadj.map(|a| a[1 - dir]),
         };
         match t.in_window(dir, class, old, &seg, cfg) {
             WindowVerdict::Accept => {}

@@ -190,7 +190,16 @@ mod test {
     use crate::kernel::Sysctls;
 
     fn ctx<'a>(ip: &'a [u8], s: &'a Sysctls) -> PacketCtx<'a> {
-        PacketCtx { ip, l4: &ip[20..], info: CtInfo::New, status: 0, prerouting: false, now: 0, sysctls: s }
+        PacketCtx {
+            ip,
+            l4: &ip[20..],
+            info: CtInfo::New,
+            status: 0,
+            prerouting: false,
+            now: 0,
+            sysctls: s,
+            seqadj: None,
+        }
     }
 
     #[test]

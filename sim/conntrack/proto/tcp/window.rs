@@ -88,6 +88,9 @@ pub struct WindowCfg {
     pub be_liberal: bool,
     /// Every failure is INVALID (the `linux-2.4` profile).
     pub all_invalid: bool,
+    /// The receiving direction's sequence adjustment, if a NAT helper
+    /// changed payload lengths: the sender acknowledges shifted numbers.
+    pub receiver_seqadj: Option<crate::conntrack::seqadj::SeqAdjDir>,
 }
 
 impl TcpConn {
@@ -126,9 +129,9 @@ impl TcpConn {
     /// Checks segment `seg` of class `class` from side `s` in `state`
     /// against the windows, learning from it when it passes.
     ///
-    /// FIXME: the kernel first subtracts the receiver direction's NAT
-    /// sequence adjustment (seqadj, helpers that change payload lengths)
-    /// from `ack`/`sack`; nfsim has no seqadj yet, so the offset is 0.
+    /// The ACK and SACK are first brought back into the receiver's own
+    /// sequence space when a NAT helper shifted it (the offset chosen at
+    /// `ack - 1`, as the kernel chooses it).
     pub fn in_window(
         &mut self,
         s: usize,
@@ -142,6 +145,11 @@ impl TcpConn {
         let mut ack = seg.ack;
         let mut sack =
             if self.flags[r] & segment::F_SACK_PERM != 0 { segment::highest_sack(seg.options, ack) } else { ack };
+        if let Some(adj) = cfg.receiver_seqadj {
+            let off = adj.offset(ack.wrapping_sub(1)) as u32;
+            ack = ack.wrapping_sub(off);
+            sack = sack.wrapping_sub(off);
+        }
         if self.maxwin[s] == 0 {
             if seg.has(SYN) {
                 // The answering SYN/ACK, or the peer's SYN of a simultaneous open.

@@ -7,7 +7,7 @@ fn s(seq: u32, ack: u32, flags: u8, win: u16, len: u32) -> Segment<'static> {
     Segment { seq, ack, win, flags, end, options: &[] }
 }
 
-const STRICT: WindowCfg = WindowCfg { be_liberal: false, all_invalid: false };
+const STRICT: WindowCfg = WindowCfg { be_liberal: false, all_invalid: false, receiver_seqadj: None };
 
 #[test]
 fn sequence_comparisons_wrap() {
@@ -46,7 +46,7 @@ fn a_reply_syn_of_a_simultaneous_open_only_starts_its_side() {
 fn a_liberal_pass_learns_nothing() {
     let mut t = TcpConn { end: [1000, 5000], maxend: [2000, 6000], maxwin: [1000, 1000], ..TcpConn::default() };
     let before_ = t;
-    let liberal = WindowCfg { be_liberal: true, all_invalid: false };
+    let liberal = WindowCfg { be_liberal: true, all_invalid: false, receiver_seqadj: None };
     let v = t.in_window(0, Class::Ack, TcpState::Established, &s(900_000, 5000, ACK, 100, 10), liberal);
     assert_eq!((v, t), (WindowVerdict::Accept, before_));
     t.flags[0] |= segment::F_BE_LIBERAL;
