@@ -130,3 +130,11 @@ fn bad_scenarios_exit_2_with_a_caret() {
     assert!(err.contains("bad.nfs:2:4: unknown host `b'") && err.contains("  |    ^"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn faq_scenarios_pass_with_their_golden_transcripts() {
+    // The netfilter FAQ's runtime problems (issue #10), run as users run
+    // them: files beside a scenario (`< big.rules`) are read from its folder.
+    let (code, out) = nfsim(&["test", "scenarios/faq"]);
+    assert_eq!(code, 0, "{out}");
+}

@@ -97,7 +97,10 @@ mod test {
         assert_eq!(load_line(512, 4096), "ip_conntrack version 2.1 (512 buckets, 4096 max) - 350 bytes per conntrack");
         assert_eq!(table_full(4096), "ip_conntrack: maximum limit of 4096 entries exceeded");
         let (s, d) = (Ipv4Addr::new(192, 168, 1, 10), Ipv4Addr::new(224, 0, 0, 1));
-        assert_eq!(nat_untracked(0, 0xc1a2_b300, 2, s, d), "NAT: 0 dropping untracked packet c1a2b300 2 192.168.1.10 -> 224.0.0.1");
+        assert_eq!(
+            nat_untracked(0, 0xc1a2_b300, 2, s, d),
+            "NAT: 0 dropping untracked packet c1a2b300 2 192.168.1.10 -> 224.0.0.1"
+        );
     }
 
     #[test]

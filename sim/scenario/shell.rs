@@ -54,6 +54,7 @@ fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         "conntrack" => conntrack(host, &argv[1..], now, seed),
         "conntrack-chains" => chains(host, &argv[1..]),
         "dmesg" => dmesg(host, &argv[1..]),
+        "console" => console(host),
         "ip" => ip(host, &argv[1..]),
         "nstat" | "netstat" => host.stats.render(),
         other => format!("sh: {other}: command not found\n"),
@@ -94,6 +95,10 @@ fn iptables(host: &mut Host, args: &[String], seed: u64, now: Instant) -> String
             format!("{}{}", o.stdout, o.stderr)
         }
         Err(e) => {
+            // A kernel refusal says why in the kernel log (x_tables' pr_info).
+            for l in &e.kernel_log {
+                host.klog.printk(now, crate::klog::Level::Info, l);
+            }
             let mut s = e.stderr();
             s.push_str(&format!("(exit {})\n", e.status));
             s
@@ -125,6 +130,26 @@ fn save(host: &mut Host, args: &[String]) -> String {
     }
 }
 
+/// `kernel.printk` (four levels, not one number: kept by the log itself).
+fn set_printk(host: &mut Host, line: &str) -> Option<Result<String, String>> {
+    let value = line.trim().strip_prefix("kernel.printk")?.trim_start().strip_prefix('=')?;
+    Some(match host.klog.levels.parse(value.trim_matches('"')) {
+        Some(levels) => {
+            host.klog.levels = levels;
+            Ok(format!("kernel.printk = {}\n", value.trim_matches('"').trim()))
+        }
+        None => Err("sysctl: setting key \"kernel.printk\": Invalid argument\n".into()),
+    })
+}
+
+/// What reached the box's console (nfsim's own command: the console is a
+/// screen, not a file), in `dmesg`'s form.
+fn console(host: &mut Host) -> String {
+    let mut out = String::new();
+    host.klog.write_dmesg(&mut out, host.klog.console());
+    out
+}
+
 /// Sets a sysctl and applies it where the kernel applies it at once.
 fn set_sysctl(host: &mut Host, line: &str) -> Result<Sysctl, String> {
     let key = host.sysctl.apply(line).map_err(|e| e.to_string())?;
@@ -143,7 +168,15 @@ fn sysctl(host: &mut Host, args: &[String]) -> String {
     let mut out = String::new();
     let quiet = args.iter().any(|a| a == "-q");
     for a in args.iter().filter(|a| !a.starts_with('-')) {
-        if a.contains('=') {
+        if let Some(r) = set_printk(host, a) {
+            match r {
+                Ok(text) if !quiet => out.push_str(&text),
+                Ok(_) => {}
+                Err(e) => out.push_str(&e),
+            }
+        } else if a == "kernel.printk" {
+            out.push_str(&format!("kernel.printk = {}\n", host.klog.levels.to_proc()));
+        } else if a.contains('=') {
             match set_sysctl(host, a) {
                 Ok(k) if !quiet => out.push_str(&format!("{} = {}\n", k.name(), host.sysctl.get(k))),
                 Ok(_) => {}
@@ -167,6 +200,9 @@ fn echo(host: &mut Host, args: &[String]) -> String {
     let Some(gt) = args.iter().position(|a| a == ">") else { return format!("{}\n", args.join(" ")) };
     let (value, path) = (args[..gt].join(" "), args.get(gt + 1).map_or("", String::as_str));
     let Some(key) = path.strip_prefix("/proc/sys/") else { return format!("sh: {path}: Permission denied\n") };
+    if let Some(r) = set_printk(host, &format!("kernel.printk={value}")).filter(|_| key == "kernel/printk") {
+        return r.map_or_else(|_| format!("sh: echo: I/O error writing {path}\n"), |_| String::new());
+    }
     match set_sysctl(host, &format!("{}={value}", key.replace('/', "."))) {
         Ok(_) => String::new(),
         Err(_) => format!("sh: echo: I/O error writing {path}\n"),
@@ -187,6 +223,7 @@ fn cat(host: &mut Host, args: &[String], now: Instant) -> String {
             }
             "/proc/net/stat/nf_conntrack" => host.netfilter.conntrack.as_ref().map_or(String::new(), |c| c.proc_stat()),
             "/proc/net/ip_tables_names" => host.netfilter.ruleset.ip_tables_names(),
+            "/proc/sys/kernel/printk" => format!("{}\n", host.klog.levels.to_proc()),
             "/proc/sys/net/netfilter/nf_conntrack_count" => {
                 format!("{}\n", host.netfilter.conntrack.as_ref().map_or(0, |c| c.count()))
             }
