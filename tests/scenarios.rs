@@ -144,3 +144,11 @@ fn trace_explains_a_bridged_drop_under_its_packet_line() {
     let (_, plain) = nfsim(&["run", "scenarios/examples/bridge-firewall.nfs"]);
     assert!(!plain.contains("FORWARD filter:"));
 }
+
+#[test]
+fn faq_scenarios_pass_with_their_golden_transcripts() {
+    // The netfilter FAQ's runtime problems (issue #10), run as users run
+    // them: files beside a scenario (`< big.rules`) are read from its folder.
+    let (code, out) = nfsim(&["test", "scenarios/faq"]);
+    assert_eq!(code, 0, "{out}");
+}

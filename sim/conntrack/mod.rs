@@ -23,6 +23,7 @@
 //! table), `stats` and `text` (what `conntrack -S`, `conntrack -L` and
 //! /proc print).
 
+mod chains;
 pub mod conn;
 pub mod expect;
 pub mod helper;

@@ -71,20 +71,30 @@ impl Conntrack {
                 ErrorKind::NotError => {}
             }
         }
+        let profile = sysctls.profile();
+        // 2.4 left multicast alone (FAQ 3.1): no entry, INVALID to rules.
+        if !profile.tracks_multicast() && std::net::Ipv4Addr::from(l3.dst).is_multicast() {
+            return CtVerdict::invalid(log);
+        }
         let mut t = Tuple { src: l3.src, dst: l3.dst, sport: 0, dport: 0, proto: l3.proto };
         if !proto::pkt_to_tuple(l3.proto, l4, &mut t) {
             self.stats.invalid += 1;
             return CtVerdict::invalid(log);
         }
+        let mut warn = None;
         // At most two passes: a TCP SYN reopening a closed connection kills
         // its entry and is looked up again, which then creates a new one.
         for _pass in 0..2 {
             let mut expected = None;
+            let full = self.max != 0 && self.table.count() >= self.max;
             let (slot, dir, created) = match self.table.find(&t, zone) {
                 Some((slot, dir)) => (slot, dir, false),
                 None => match self.init(t, zone, sysctls) {
                     Ok((slot, exp)) => {
                         expected = exp;
+                        if full && profile.table_full_warns_always() {
+                            warn = Some(profile.table_full_message(self.max, self.netns));
+                        }
                         (slot, CtDir::Original, true)
                     }
                     Err(InitError::Uninvertible) => {
@@ -92,9 +102,11 @@ impl Conntrack {
                         return CtVerdict::invalid(log);
                     }
                     Err(InitError::TableFull) => {
-                        self.stats.drop += 1;
-                        let line = self.table_full_message();
-                        return CtVerdict { drop: true, log: Some(line), ..CtVerdict::invalid(log) };
+                        let drop = profile.table_full_drops();
+                        self.stats.drop += u32::from(drop);
+                        self.stats.invalid += u32::from(!drop);
+                        let line = profile.table_full_message(self.max, self.netns);
+                        return CtVerdict { drop, log: Some(line), ..CtVerdict::invalid(log) };
                     }
                 },
             };
@@ -152,7 +164,7 @@ impl Conntrack {
                 c.status |= status::SEEN_REPLY;
             }
             let ct = CtRef { slot, generation: c.generation, info };
-            return CtVerdict { ct: Some(ct), info, drop: false, log: None, invalid_log: log, expected };
+            return CtVerdict { ct: Some(ct), info, drop: false, log: warn, invalid_log: log, expected };
         }
         unreachable!("a repeated lookup creates a fresh entry, which never asks to repeat")
     }
@@ -217,15 +229,6 @@ impl Conntrack {
         {
             a.packets[dir as usize] += 1;
             a.bytes[dir as usize] += len as u64;
-        }
-    }
-
-    /// The warning `__nf_conntrack_alloc` prints; the module prefix doubles
-    /// the "nf_conntrack: " (observed on 6.18 for a non-initial netns).
-    fn table_full_message(&self) -> String {
-        match self.netns {
-            None => "nf_conntrack: nf_conntrack: table full, dropping packet".to_string(),
-            Some(inum) => format!("nf_conntrack: nf_conntrack: table full in netns {inum}, dropping packet"),
         }
     }
 

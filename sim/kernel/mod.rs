@@ -2,6 +2,7 @@
 //! kernel profile (`linux-6`, `linux-2.4`): constants, message texts and
 //! switches as data, never a fork of the code.
 
+pub mod linux24;
 mod profile;
 mod sysctl;
 

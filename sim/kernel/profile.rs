@@ -7,8 +7,9 @@
 //! `ip_conntrack_tcp: INVALID: Out of window data; <which bound>` for every
 //! failed window check, each of them making the packet INVALID, and its
 //! logging was switched by `ip_conntrack_tcp_log_out_of_window` (on by
-//! default) instead of `nf_conntrack_log_invalid`. Issue #10 builds the rest
-//! of the profile (table-full wording, /proc names, entry size ...).
+//! default) instead of `nf_conntrack_log_invalid`. The rest of 2.4's data
+//! (table sizing, entry size, hash, the table-full and NAT words) lives in
+//! [`super::linux24`]; the questions below are what the code asks.
 
 /// The kernel generation a box reproduces.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -78,6 +79,49 @@ impl Profile {
     /// The profile named `name`, if any.
     pub fn from_name(name: &str) -> Option<Profile> {
         [Profile::Linux6, Profile::Linux24].into_iter().find(|p| p.name() == name)
+    }
+
+    /// The warning for a new connection meeting a full table.
+    pub fn table_full_message(self, max: u32, netns: Option<u32>) -> String {
+        match (self, netns) {
+            (Profile::Linux24, _) => super::linux24::table_full(max),
+            // The module prefix doubles the "nf_conntrack: " (observed on 6.18).
+            (Profile::Linux6, None) => "nf_conntrack: nf_conntrack: table full, dropping packet".to_string(),
+            (Profile::Linux6, Some(inum)) => {
+                format!("nf_conntrack: nf_conntrack: table full in netns {inum}, dropping packet")
+            }
+        }
+    }
+
+    /// A full table that early drop could not relieve drops the packet
+    /// (6.x, later 2.4); 2.4.0 left it untracked instead, and went on.
+    pub fn table_full_drops(self) -> bool {
+        self == Profile::Linux6
+    }
+
+    /// 2.4 warned on every new connection over the limit, even when it then
+    /// evicted an entry to make room; 6.x warns only when it drops.
+    pub fn table_full_warns_always(self) -> bool {
+        self == Profile::Linux24
+    }
+
+    /// Conntrack tracks packets to multicast addresses (2.4 did not: FAQ 3.1).
+    pub fn tracks_multicast(self) -> bool {
+        self == Profile::Linux6
+    }
+
+    /// The nat hook drops (and logs) a packet without conntrack information
+    /// instead of letting it pass untouched (2.4: FAQ 3.1, 3.2).
+    pub fn nat_drops_untracked(self) -> bool {
+        self == Profile::Linux24
+    }
+
+    /// The /proc file of tracked connections.
+    pub fn proc_conntrack(self) -> &'static str {
+        match self {
+            Profile::Linux6 => "/proc/net/nf_conntrack",
+            Profile::Linux24 => super::linux24::PROC_CONNTRACK,
+        }
     }
 
     /// The TCP tracker's wording and window verdicts.

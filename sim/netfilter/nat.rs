@@ -35,6 +35,9 @@ impl Netfilter {
         if self.ruleset.table(Table::Nat).is_none() {
             return HookVerdict::Accept;
         }
+        if skb.nfct == Nfct::None && ctx.sysctls.profile().nat_drops_untracked() {
+            return self.untracked_drop(hook, skb);
+        }
         let (Nfct::Tracked(r), Some(ct)) = (skb.nfct, &mut self.conntrack) else { return HookVerdict::Accept };
         if !ct.is_live(r) {
             return HookVerdict::Accept;
@@ -61,6 +64,20 @@ impl Netfilter {
             Ok(_) => HookVerdict::Accept,
             Err(_) => HookVerdict::Drop,
         }
+    }
+
+    /// 2.4's nat hook without conntrack information: the packet is dropped
+    /// and named in a KERN_DEBUG line (FAQ 3.1, 3.2). The kernel printed the
+    /// `sk_buff` pointer; a made-up slab address from the IP ID stands in.
+    fn untracked_drop(&mut self, hook: Hook, skb: &Skb) -> HookVerdict {
+        let d = skb.data();
+        if d.len() >= 20 {
+            let ip = |o: usize| Ipv4Addr::new(d[o], d[o + 1], d[o + 2], d[o + 3]);
+            let fake_skb = 0xc100_0000 | u32::from(u16::from_be_bytes([d[4], d[5]])) << 7;
+            let line = crate::kernel::linux24::nat_untracked(hook as u8, fake_skb, d[9], ip(12), ip(16));
+            self.effects.logs.push((7, line));
+        }
+        HookVerdict::Drop
     }
 
     /// Runs the nat chain for a packet whose entry has no `manip` binding

@@ -38,6 +38,7 @@ pub mod ast;
 pub mod error;
 pub mod lex;
 pub mod parse;
+mod pipe;
 pub mod run;
 pub mod shell;
 

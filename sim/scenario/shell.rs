@@ -16,8 +16,22 @@ use crate::world::World;
 /// Reads `iptables-restore < FILE` inputs (files beside the scenario).
 pub type Loader<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
-/// Runs `argv` on host `node`; returns what it printed.
+/// Runs `argv` on host `node`; returns what it printed. `A | B` feeds
+/// A's output to B (a text filter, or a host command reading stdin).
 pub fn run(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>, load: Option<Loader<'_>>) -> String {
+    let stages = super::pipe::stages(argv);
+    let mut out = run_one(world, node, stages[0], stdin, load);
+    for stage in &stages[1..] {
+        out = match super::pipe::filter(stage, &out) {
+            Some(filtered) => filtered,
+            None => run_one(world, node, stage, Some(&out), load),
+        };
+    }
+    out
+}
+
+/// Runs one command of a pipeline.
+fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>, load: Option<Loader<'_>>) -> String {
     let (argv, redirect) = split_redirect(argv);
     let stdin = match (stdin, redirect) {
         (Some(s), _) => Some(s.to_string()),
@@ -38,7 +52,9 @@ pub fn run(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         "echo" => echo(host, &argv[1..]),
         "cat" => cat(host, &argv[1..], now),
         "conntrack" => conntrack(host, &argv[1..], now, seed),
+        "conntrack-chains" => chains(host, &argv[1..]),
         "dmesg" => dmesg(host, &argv[1..]),
+        "console" => console(host),
         "ip" => ip(host, &argv[1..]),
         "modprobe" => modprobe(host, &argv[1..], now),
         "bridge" => match argv.get(1..).unwrap_or_default() {
@@ -84,6 +100,10 @@ fn iptables(host: &mut Host, args: &[String], seed: u64, now: Instant) -> String
             format!("{}{}", o.stdout, o.stderr)
         }
         Err(e) => {
+            // A kernel refusal says why in the kernel log (x_tables' pr_info).
+            for l in &e.kernel_log {
+                host.klog.printk(now, crate::klog::Level::Info, l);
+            }
             let mut s = e.stderr();
             s.push_str(&format!("(exit {})\n", e.status));
             s
@@ -115,13 +135,36 @@ fn save(host: &mut Host, args: &[String]) -> String {
     }
 }
 
+/// `kernel.printk` (four levels, not one number: kept by the log itself).
+fn set_printk(host: &mut Host, line: &str) -> Option<Result<String, String>> {
+    let value = line.trim().strip_prefix("kernel.printk")?.trim_start().strip_prefix('=')?;
+    Some(match host.klog.levels.parse(value.trim_matches('"')) {
+        Some(levels) => {
+            host.klog.levels = levels;
+            Ok(format!("kernel.printk = {}\n", value.trim_matches('"').trim()))
+        }
+        None => Err("sysctl: setting key \"kernel.printk\": Invalid argument\n".into()),
+    })
+}
+
+/// What reached the box's console (nfsim's own command: the console is a
+/// screen, not a file), in `dmesg`'s form.
+fn console(host: &mut Host) -> String {
+    let mut out = String::new();
+    host.klog.write_dmesg(&mut out, host.klog.console());
+    out
+}
+
 /// Sets a sysctl and applies it where the kernel applies it at once.
 fn set_sysctl(host: &mut Host, line: &str) -> Result<Sysctl, String> {
     let key = host.sysctl.apply(line).map_err(|e| e.to_string())?;
-    if key == Sysctl::NfConntrackMax
-        && let Some(ct) = &mut host.netfilter.conntrack
-    {
-        ct.set_max(host.sysctl.get(key) as u32);
+    if let Some(ct) = &mut host.netfilter.conntrack {
+        match key {
+            Sysctl::NfConntrackMax => ct.set_max(host.sysctl.get(key) as u32),
+            // Writing the bucket count rehashes the table at once.
+            Sysctl::NfConntrackBuckets => ct.resize(host.sysctl.get(key) as u32),
+            _ => {}
+        }
     }
     Ok(key)
 }
@@ -130,7 +173,15 @@ fn sysctl(host: &mut Host, args: &[String]) -> String {
     let mut out = String::new();
     let quiet = args.iter().any(|a| a == "-q");
     for a in args.iter().filter(|a| !a.starts_with('-')) {
-        if a.contains('=') {
+        if let Some(r) = set_printk(host, a) {
+            match r {
+                Ok(text) if !quiet => out.push_str(&text),
+                Ok(_) => {}
+                Err(e) => out.push_str(&e),
+            }
+        } else if a == "kernel.printk" {
+            out.push_str(&format!("kernel.printk = {}\n", host.klog.levels.to_proc()));
+        } else if a.contains('=') {
             match set_sysctl(host, a) {
                 Ok(k) if !quiet => out.push_str(&format!("{} = {}\n", k.name(), host.sysctl.get(k))),
                 Ok(_) => {}
@@ -154,6 +205,9 @@ fn echo(host: &mut Host, args: &[String]) -> String {
     let Some(gt) = args.iter().position(|a| a == ">") else { return format!("{}\n", args.join(" ")) };
     let (value, path) = (args[..gt].join(" "), args.get(gt + 1).map_or("", String::as_str));
     let Some(key) = path.strip_prefix("/proc/sys/") else { return format!("sh: {path}: Permission denied\n") };
+    if let Some(r) = set_printk(host, &format!("kernel.printk={value}")).filter(|_| key == "kernel/printk") {
+        return r.map_or_else(|_| format!("sh: echo: I/O error writing {path}\n"), |_| String::new());
+    }
     match set_sysctl(host, &format!("{}={value}", key.replace('/', "."))) {
         Ok(_) => String::new(),
         Err(_) => format!("sh: echo: I/O error writing {path}\n"),
@@ -164,9 +218,17 @@ fn cat(host: &mut Host, args: &[String], now: Instant) -> String {
     let mut out = String::new();
     for path in args {
         let text = match path.as_str() {
+            // The profile names the file: 2.4 had only /proc/net/ip_conntrack.
+            p if p.starts_with("/proc/net/") && p != host.sysctl.profile().proc_conntrack() && is_ct_proc(p) => {
+                format!("cat: {p}: No such file or directory\n")
+            }
             "/proc/net/nf_conntrack" => host.netfilter.conntrack.as_mut().map_or(String::new(), |c| c.proc(now)),
+            "/proc/net/ip_conntrack" => {
+                host.netfilter.conntrack.as_mut().map_or(String::new(), |c| without_mark(&c.list(now)))
+            }
             "/proc/net/stat/nf_conntrack" => host.netfilter.conntrack.as_ref().map_or(String::new(), |c| c.proc_stat()),
             "/proc/net/ip_tables_names" => host.netfilter.ruleset.ip_tables_names(),
+            "/proc/sys/kernel/printk" => format!("{}\n", host.klog.levels.to_proc()),
             "/proc/sys/net/netfilter/nf_conntrack_count" => {
                 format!("{}\n", host.netfilter.conntrack.as_ref().map_or(0, |c| c.count()))
             }
@@ -178,6 +240,37 @@ fn cat(host: &mut Host, args: &[String], now: Instant) -> String {
         out.push_str(&text);
     }
     out
+}
+
+/// A /proc file of tracked connections under one profile or the other.
+fn is_ct_proc(p: &str) -> bool {
+    p == "/proc/net/nf_conntrack" || p == "/proc/net/ip_conntrack"
+}
+
+/// 2.4's lines had no `mark=` (that came with CONNMARK); otherwise they
+/// read as `conntrack -L` reads today.
+fn without_mark(list: &str) -> String {
+    list.lines()
+        .map(|l| l.split(' ').filter(|w| !w.starts_with("mark=")).collect::<Vec<_>>().join(" ") + "\n")
+        .collect()
+}
+
+/// `conntrack-chains [--hash linux-6|linux-2.4] [--buckets N]` (nfsim's
+/// own): how the entries would spread over the buckets with that hash.
+fn chains(host: &mut Host, args: &[String]) -> String {
+    let Some(ct) = &host.netfilter.conntrack else { return "conntrack-chains: no conntrack table\n".into() };
+    let opt = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let hash = match opt("--hash").map(|h| crate::kernel::Profile::from_name(h)) {
+        None => host.sysctl.profile(),
+        Some(Some(p)) => p,
+        Some(None) => return "conntrack-chains: --hash takes linux-6 or linux-2.4\n".into(),
+    };
+    let buckets = match opt("--buckets").map(|b| b.parse::<u32>()) {
+        None => ct.buckets(),
+        Some(Ok(b)) if b > 0 => b,
+        Some(_) => return "conntrack-chains: --buckets takes a positive number\n".into(),
+    };
+    ct.chains_text(hash, buckets)
 }
 
 fn conntrack(host: &mut Host, args: &[String], now: Instant, seed: u64) -> String {
