@@ -81,6 +81,7 @@ pub mod nat;
 pub mod net;
 pub mod netfilter;
 pub mod pcap;
+pub mod report;
 pub mod ruleset;
 pub mod scenario;
 pub mod skb;

@@ -23,6 +23,7 @@
 //! table), `stats` and `text` (what `conntrack -S`, `conntrack -L` and
 //! /proc print).
 
+pub mod census;
 pub mod conn;
 mod manip;
 pub mod proto;
