@@ -36,6 +36,8 @@ enum ReportKind {
 /// nf_conntrack_max (and buckets) and the timeouts that would have lost
 /// nothing. Same inputs, same bytes.
 #[derive(Args, Debug)]
+// --iface is required by `nfsim replay`; here only with --replay.
+#[command(mut_arg("ifaces", |a| a.required(false)))]
 #[command(after_help = "Examples:\n  nfsim report pressure scenarios/examples/synflood.nfs --out report/\n  \
     nfsim report pressure --replay synflood.pcap --rules fw.rules --iface wan0=198.51.100.2/24 \\\n      \
     --iface lan0=192.168.1.1/24 --sysctl net.ipv4.ip_forward=1 --what-if nf_conntrack_max=4096 --out report/")]

@@ -98,6 +98,9 @@ impl Chart {
             let mut enc = png::Encoder::new(&mut bytes, w, h);
             enc.set_color(png::ColorType::Rgb);
             enc.set_depth(png::BitDepth::Eight);
+            // Charts are flat colour: the strongest settings make them ~10x smaller.
+            enc.set_compression(png::Compression::Best);
+            enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
             let mut writer = enc.write_header().map_err(|e| e.to_string())?;
             writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
         }
