@@ -88,7 +88,7 @@ fn pressure(args: &PressureArgs) -> Result<ExitCode> {
         (None, Some(capture)) => {
             let Some(setup) = &args.setup else { bail!("--replay needs the box: at least one --iface NAME=ADDR/LEN") };
             let traffic = Traffic::Replay {
-                config: setup.host_config()?,
+                config: Box::new(setup.host_config()?),
                 ingress: setup.ingress_rules()?,
                 open: &open,
                 name: capture.display().to_string(),

@@ -290,12 +290,15 @@ pub fn charts(r: &Report) -> Vec<Chart> {
     v
 }
 
+/// Picks one figure out of a sample.
+type Pick<'a> = dyn Fn(&super::sample::Sample) -> f64 + 'a;
+
 /// TCP by state group, then UDP, ICMP and the rest, per sample.
 fn state_mix(r: &Report) -> Vec<Series> {
     let tcp_in = |s: &super::sample::Sample, names: &[&str]| -> f64 {
         s.tcp_states.iter().filter(|(n, _)| names.contains(n)).map(|(_, c)| f64::from(*c)).sum()
     };
-    let groups: [(&str, &dyn Fn(&super::sample::Sample) -> f64); 7] = [
+    let groups: [(&str, &Pick<'_>); 7] = [
         ("TCP SYN_SENT", &|s| tcp_in(s, &["SYN_SENT", "SYN_SENT2"])),
         ("TCP SYN_RECV", &|s| tcp_in(s, &["SYN_RECV"])),
         ("TCP ESTABLISHED", &|s| tcp_in(s, &["ESTABLISHED"])),

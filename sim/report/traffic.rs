@@ -28,8 +28,8 @@ pub type Open<'a> = &'a dyn Fn() -> io::Result<Box<dyn Read>>;
 pub enum Traffic<'a> {
     /// A capture through one box.
     Replay {
-        /// The box.
-        config: HostConfig,
+        /// The box (boxed: it is large, and built once).
+        config: Box<HostConfig>,
         /// Where packets enter.
         ingress: IngressRules,
         /// The capture, opened anew for each run.
