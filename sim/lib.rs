@@ -69,6 +69,10 @@
 //! heredocs, a parser whose errors name file:line:column with a caret, and
 //! the runner that drives a world and checks `expect` lines.
 //!
+//! **`report`** watches a box's conntrack in virtual time while a capture
+//! or scenario runs, re-runs the same traffic under what-if sysctls, and
+//! draws the plots and the HTML/JSON of `nfsim report pressure`.
+//!
 //! **`cli`** is the only layer that touches files, the terminal, the
 //! environment or the wall clock: one file per subcommand.
 
@@ -82,6 +86,7 @@ pub mod nat;
 pub mod net;
 pub mod netfilter;
 pub mod pcap;
+pub mod report;
 pub mod ruleset;
 pub mod scenario;
 pub mod skb;

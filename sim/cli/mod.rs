@@ -7,6 +7,7 @@
 mod boxargs;
 mod check;
 mod replay;
+mod report;
 mod run;
 mod test;
 mod trace;
@@ -36,6 +37,8 @@ enum Command {
     Run(run::RunArgs),
     /// Run every scenario under DIR and compare with its golden transcript.
     Test(test::TestArgs),
+    /// Reports: `nfsim report pressure` sizes conntrack for some traffic.
+    Report(report::ReportArgs),
     /// Validate a ruleset (iptables-save file or iptables lines) and print it as iptables would.
     Check(check::CheckArgs),
 }
@@ -49,6 +52,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Run(args) => run::run(args),
         Command::Test(args) => test::run(args),
+        Command::Report(args) => report::run_report(args),
     };
     match result {
         Ok(code) => code,

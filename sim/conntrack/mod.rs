@@ -23,6 +23,7 @@
 //! table), `stats` and `text` (what `conntrack -S`, `conntrack -L` and
 //! /proc print).
 
+pub mod census;
 mod chains;
 pub mod conn;
 pub mod expect;

@@ -82,6 +82,15 @@ pub trait Capture {
     fn frame(&mut self, node: usize, at: Instant, iface: IfIndex, out: bool, frame: &[u8]);
 }
 
+/// Watches the world between events: told the time before each event is
+/// handled and when a run stops, with every node as it is then. A report's
+/// sampler uses it to read conntrack in virtual time; it cannot change
+/// anything, so a run watched is the run unwatched.
+pub trait Observer {
+    /// Nothing has happened yet at `now` that the nodes do not show.
+    fn observe(&mut self, now: Instant, nodes: &[Node]);
+}
+
 /// The world.
 pub struct World {
     /// Hosts, in declaration order.
@@ -104,6 +113,8 @@ pub struct World {
     pub capture: Option<Box<dyn Capture>>,
     /// The seed everything was drawn from.
     pub seed: u64,
+    /// Watches the run, when asked for (`nfsim report`).
+    pub observer: Option<Box<dyn Observer>>,
 }
 
 impl World {
@@ -120,6 +131,7 @@ impl World {
             events: 0,
             capture: None,
             seed,
+            observer: None,
         }
     }
 
@@ -195,6 +207,13 @@ impl World {
     /// Writes a line into the transcript at the current time.
     pub fn note(&mut self, kind: Kind, host: &str, text: String) {
         self.records.push(Record { at: self.now(), kind, host: host.to_string(), text });
+    }
+
+    /// Tells the observer, if any, the time.
+    fn observe(&mut self, now: Instant) {
+        if let Some(o) = &mut self.observer {
+            o.observe(now, &self.nodes);
+        }
     }
 
     fn schedule(&mut self, at: Instant, e: Event) {

@@ -14,8 +14,10 @@ impl World {
     /// Runs every event due at or before `end`, then sets the clock to `end`.
     pub fn run_until(&mut self, end: Instant) {
         while let Some((at, e)) = self.queue.pop_until(end) {
+            self.observe(at);
             self.dispatch(at, e);
         }
+        self.observe(end);
         // Advance the clock by an event that does nothing.
         if self.now() < end {
             self.queue.schedule(end, Event::HostTimer { node: usize::MAX });
@@ -33,6 +35,7 @@ impl World {
                 return false;
             }
             let (at, e) = self.queue.pop().expect("peeked");
+            self.observe(at);
             self.dispatch(at, e);
         }
         true
