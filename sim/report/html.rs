@@ -69,7 +69,7 @@ pub fn page(r: &Report, svgs: &[(&str, String)]) -> String {
     row("insert", c.insert.to_string());
     row("search_restart", c.search_restart.to_string());
     row("\"table full\" log lines", s.table_full_log_lines.to_string());
-    row("expectations in use", s.expectations.to_string());
+    row("expectations in use (most at once)", s.expectations.to_string());
     row("chain length at the peak", format!("mean {}, max {}", s.peak_chain_mean, s.peak_chain_max));
     row(
         "kernel memory at the peak",

@@ -10,11 +10,6 @@ use super::search::{Findings, MaxRecommendation, TimeoutRecommendation, Trial, s
 use super::traffic::Run;
 use crate::kernel::Sysctl;
 
-/// What expectations the report can say: the conntrack has no
-/// expectation table yet (helpers are issue #7).
-pub const EXPECTATIONS_NOTE: &str =
-    "not modelled yet: nfsim's conntrack keeps no expectation table (helpers, issue #7)";
-
 /// The whole report.
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -84,8 +79,8 @@ pub struct Summary {
     pub peak_assured: u32,
     /// At the peak: UNREPLIED entries.
     pub peak_unreplied: u32,
-    /// Expectations in use.
-    pub expectations: &'static str,
+    /// The most expectations in use at any sample.
+    pub expectations: u32,
     /// Mean and longest chain at the peak.
     pub peak_chain_mean: f64,
     /// The longest chain at the peak.
@@ -190,7 +185,7 @@ pub fn build(traffic: String, interval_s: f64, what_if: Vec<String>, base: Run, 
             confirmed: samples.last().map_or(0, |s| s.confirmed),
             peak_assured: peak.assured,
             peak_unreplied: peak.unreplied,
-            expectations: EXPECTATIONS_NOTE,
+            expectations: samples.iter().map(|s| s.expectations).max().unwrap_or(0),
             peak_chain_mean: round3(peak.chain_mean()),
             peak_chain_max: peak.chain_max() as u32,
             kernel_entry_bytes: kernel_entry_bytes(base.sysctls.profile()),

@@ -57,6 +57,8 @@ pub struct Sample {
     pub unreplied: u32,
     /// Entries with the NAT extension.
     pub nat: u32,
+    /// Expectations in use (helpers' pending data connections).
+    pub expectations: u32,
     /// Expired entries not yet reaped.
     pub expired: u32,
     /// `conntrack -S` counters so far (cumulative).
@@ -209,6 +211,7 @@ impl Sampler {
             chain_max: census.chain_max() as u32,
             kernel_bytes: kernel_bytes(self.profile, u64::from(census.count), nat, u64::from(ct.buckets())),
             nfsim_bytes: ct.memory_bytes() as u64,
+            expectations: ct.expect_count(),
         };
         if self.peak.as_ref().is_none_or(|(_, p)| census.count > p.count) {
             self.top_sources = top(ct.entries_by_source());
