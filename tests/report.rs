@@ -96,3 +96,67 @@ fn bad_arguments_exit_2_with_a_clear_message() {
     let got = nfsim().args(["report", "pressure", "--out", "x"]).output().unwrap();
     assert_eq!(got.status.code(), Some(2));
 }
+
+/// The report's counts are conntrack's own: `conntrack -S` and `conntrack
+/// -C` at the end of the same scenario say the same numbers.
+#[test]
+fn report_numbers_agree_with_conntrack_s_and_the_entry_count() {
+    let out = out_dir("agree");
+    let r = report(&out, &[]);
+    let with_listing = out_dir("agree-scenario");
+    std::fs::create_dir_all(&with_listing).unwrap();
+    let file = with_listing.join("synflood-listed.nfs");
+    let mut text = std::fs::read_to_string(scenario()).unwrap();
+    text.push_str("on fw conntrack -S\non fw conntrack -C\n");
+    std::fs::write(&file, text).unwrap();
+    let run = nfsim().arg("run").arg(&file).output().unwrap();
+    let transcript = String::from_utf8(run.stdout).unwrap();
+    let stats = transcript.lines().find(|l| l.starts_with("cpu=0")).expect("conntrack -S line");
+    let field = |name: &str| -> u64 {
+        let v = stats.split_whitespace().find_map(|kv| kv.strip_prefix(&format!("{name}=")));
+        v.and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{name} in {stats}"))
+    };
+    let counters = &r["summary"]["counters"];
+    for name in ["insert", "drop", "early_drop", "invalid", "insert_failed", "search_restart"] {
+        assert_eq!(counters[name].as_u64(), Some(field(name)), "{name}: report {counters} vs `{stats}`");
+    }
+    let count: u64 = transcript.lines().last().unwrap().trim().parse().expect("conntrack -C count last");
+    let last = r["samples"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["count"].as_u64(), Some(count), "entries at the end");
+}
+
+/// The PNGs are drawn (not one colour), and where a headless Chromium is
+/// installed the page loads with every plot present.
+#[test]
+fn the_page_and_its_pictures_render() {
+    let out = out_dir("render");
+    report(&out, &[]);
+    let file = std::fs::File::open(out.join("plots/occupancy.png")).unwrap();
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file)).read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let px = &buf[..info.buffer_size()];
+    let first = &px[..3];
+    let differing = px.chunks(3).filter(|p| p != &first).count();
+    assert!(differing > px.len() / 3 / 100, "the occupancy PNG is (nearly) blank");
+
+    let browser = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()));
+    let Some(browser) = browser else {
+        println!("skipping the browser check: no chromium, chromium-browser or google-chrome on PATH");
+        return;
+    };
+    let page = format!("file://{}", out.join("index.html").display());
+    let dom = Command::new(browser)
+        .args(["--headless", "--disable-gpu", "--no-sandbox", "--dump-dom"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    for id in ["occupancy"] {
+        assert!(dom.contains(&format!("id=\"{id}\"")), "plot {id} missing from the rendered page");
+    }
+    assert!(dom.matches("<svg").count() >= 4, "the plots are inline SVG");
+}
