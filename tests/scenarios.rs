@@ -152,3 +152,59 @@ fn faq_scenarios_pass_with_their_golden_transcripts() {
     let (code, out) = nfsim(&["test", "scenarios/faq"]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// The parser on mutated scenarios (bytes flipped, lines cut, pieces of
+/// other lines spliced in): an error with a position, never a panic. A
+/// seeded stand-in for the `scenario_parse` fuzz target that runs in
+/// `cargo test`.
+#[test]
+fn mutated_scenarios_never_panic_the_parser() {
+    let dirs = ["scenarios/examples", "scenarios/faq"];
+    let mut corpus = Vec::new();
+    for d in dirs {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(d);
+        let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        names.sort();
+        for p in names.into_iter().filter(|p| p.extension().is_some_and(|x| x == "nfs")) {
+            corpus.push(std::fs::read_to_string(p).unwrap());
+        }
+    }
+    assert!(!corpus.is_empty());
+    // xorshift: deterministic, no dependency.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let pieces =
+        ["<<EOF", "\\", "\"", "'", "at", "on", "|", ">", "#", "ms", "-1", "999999999999999999999", "\t", "\u{e9}"];
+    for round in 0..3000 {
+        let base = &corpus[round % corpus.len()];
+        let mut text: Vec<char> = base.chars().collect();
+        for _ in 0..1 + next() % 4 {
+            if text.is_empty() {
+                break;
+            }
+            let at = (next() as usize) % text.len();
+            match next() % 4 {
+                0 => text.truncate(at),
+                1 => {
+                    text.remove(at);
+                }
+                2 => {
+                    let p = pieces[(next() as usize) % pieces.len()];
+                    for (k, c) in p.chars().enumerate() {
+                        text.insert(at + k, c);
+                    }
+                }
+                _ => text[at] = char::from(b' ' + (next() % 95) as u8),
+            }
+        }
+        let text: String = text.into_iter().collect();
+        if let Err(e) = nfsim::scenario::parse(&text, "mutated.nfs") {
+            let _ = e.to_string();
+        }
+    }
+}
