@@ -155,7 +155,7 @@ fn the_page_and_its_pictures_render() {
         .unwrap();
     assert!(dom.status.success(), "{}", String::from_utf8_lossy(&dom.stderr));
     let dom = String::from_utf8_lossy(&dom.stdout);
-    for id in ["occupancy"] {
+    for id in ["occupancy", "drops", "states", "chains", "what-if"] {
         assert!(dom.contains(&format!("id=\"{id}\"")), "plot {id} missing from the rendered page");
     }
     assert!(dom.matches("<svg").count() >= 4, "the plots are inline SVG");
