@@ -17,9 +17,11 @@ use std::process::ExitCode;
 
 /// A deterministic simulator of Linux netfilter.
 ///
-/// nfsim models a Linux box (its IPv4 stack and the netfilter hooks) in user
-/// space: replay captures through it and see what it did with every packet,
-/// and why. Same inputs and seed, byte-identical outputs. No root needed.
+/// nfsim models Linux boxes (the IPv4 stack, the netfilter hooks, connection
+/// tracking, NAT, helpers) in user space: replay captures through a box, trace
+/// one packet, compare two rulesets, run scenarios of hosts, routers and links
+/// in virtual time, and size the conntrack table. Same inputs and seed,
+/// byte-identical outputs. No root needed.
 #[derive(Parser, Debug)]
 #[command(name = "nfsim", version, propagate_version = true, max_term_width = 100)]
 struct Cli {
