@@ -17,6 +17,19 @@ pub const ENTRY_BYTES: u32 = 350;
 /// A bucket head was a `struct list_head`: two 32-bit pointers on i386.
 const BUCKET_HEAD_BYTES: u64 = 8;
 
+/// The memory of the box a `linux-2.4` profile stands for: the FAQ's
+/// first example (64 MB), which sizes the table at 512 buckets and 4096
+/// entries.
+pub const RAM_BYTES: u64 = 64 << 20;
+
+/// 2.4's /proc/sys names of the knobs today's kernel renamed, as
+/// `(2.4 name, today's name)`: `ip_conntrack_max` became
+/// `nf_conntrack_max`, the window-tracking patch's `be_liberal` moved too.
+pub const SYSCTL_NAMES: [(&str, &str); 2] = [
+    ("net.ipv4.ip_conntrack_max", "net.netfilter.nf_conntrack_max"),
+    ("net.ipv4.netfilter.ip_conntrack_tcp_be_liberal", "net.netfilter.nf_conntrack_tcp_be_liberal"),
+];
+
 /// The module's version string in its load line.
 const VERSION: &str = "2.1";
 

@@ -154,7 +154,8 @@ impl Sysctl {
             "net.ipv4.conf.all.forwarding" | "net.ipv4.conf.default.forwarding" => "net.ipv4.ip_forward",
             // The init-netns alias Linux keeps from the ip_conntrack days.
             "net.nf_conntrack_max" => "net.netfilter.nf_conntrack_max",
-            d => d,
+            // 2.4's names (scripts of the FAQ's era write them).
+            d => super::linux24::SYSCTL_NAMES.iter().find(|(old, _)| *old == d).map_or(d, |(_, new)| new),
         };
         TABLE.iter().find(|row| row.1 == dotted).map(|row| row.0)
     }
@@ -213,9 +214,19 @@ impl Sysctls {
         self.profile
     }
 
-    /// Switches the kernel profile.
+    /// Switches the kernel profile. 2.4 sized its table from the box's
+    /// memory ([`super::linux24::sizing`]), unless it was already set.
     pub fn set_profile(&mut self, profile: Profile) {
         self.profile = profile;
+        let untouched = |s: &Self, k: Sysctl| s.get(k) == k.default_value();
+        if profile == Profile::Linux24
+            && untouched(self, Sysctl::NfConntrackMax)
+            && untouched(self, Sysctl::NfConntrackBuckets)
+        {
+            let (buckets, max) = super::linux24::sizing(super::linux24::RAM_BYTES, None);
+            self.values[Sysctl::NfConntrackBuckets as usize] = i64::from(buckets);
+            self.values[Sysctl::NfConntrackMax as usize] = i64::from(max);
+        }
     }
 
     /// The value of `key`.

@@ -348,6 +348,10 @@ fn modprobe(host: &mut Host, args: &[String], now: Instant) -> String {
                 }
                 _ => return format!("modprobe: ERROR: could not insert '{module}': Invalid argument\n"),
             },
+            // 2.4's ip_conntrack took only hashsize; anything else failed the load.
+            _ if conntrack && host.sysctl.profile() == crate::kernel::Profile::Linux24 => {
+                return format!("modprobe: ERROR: could not insert '{module}': Invalid argument\n");
+            }
             // Today's kernel loads the module anyway, with a warning.
             _ => host.klog.printk(
                 now,
@@ -355,6 +359,12 @@ fn modprobe(host: &mut Host, args: &[String], now: Instant) -> String {
                 &format!("{module}: unknown parameter '{}' ignored", param.split('=').next().unwrap_or(param)),
             ),
         }
+    }
+    if conntrack && host.sysctl.profile() == crate::kernel::Profile::Linux24 {
+        // 2.4 said how big it made the table when it loaded.
+        let (buckets, max) = (host.sysctl.get(Sysctl::NfConntrackBuckets), host.sysctl.get(Sysctl::NfConntrackMax));
+        let line = crate::kernel::linux24::load_line(buckets as u32, max as u32);
+        host.klog.printk(now, crate::klog::Level::Info, &line);
     }
     String::new()
 }
