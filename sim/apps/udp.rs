@@ -48,6 +48,12 @@ impl App for UdpListen {
     }
 
     fn datagram(&mut self, cx: &mut Cx<'_>, ip: &[u8]) {
+        // An ICMP error about a datagram this socket sent (an echo to a
+        // closed port) is reported, never read as data or echoed back.
+        if let Some(err) = icmp_error_text(ip) {
+            cx.say(format!("udp listen {}: {err}", self.port));
+            return;
+        }
         let Some((src, sp, dp, len)) = udp_fields(ip) else { return };
         let dst = Ipv4Packet::new_unchecked(ip).dst_addr();
         self.received += 1;
