@@ -133,7 +133,7 @@ fn bad_scenarios_exit_2_with_a_caret() {
 
 #[test]
 fn trace_explains_a_bridged_drop_under_its_packet_line() {
-    let (code, out) = nfsim(&["run", "--trace", "scenarios/examples/bridge-firewall.nfs"]);
+    let (code, out) = nfsim(&["run", "--trace", "scenarios/faq/transparent-bridging-firewall.nfs"]);
     assert_eq!(code, 0, "{out}");
     let drop = out.find("fw: eth0 dropped (netfilter FORWARD) tcp 192.168.1.10:40001").expect("the SSH SYN's line");
     let after = &out[drop..];
@@ -141,7 +141,7 @@ fn trace_explains_a_bridged_drop_under_its_packet_line() {
     assert!(after.contains("FORWARD #3 -m physdev --physdev-is-bridged -j LOG"), "{after}");
     assert!(after.contains("fw:   FORWARD filter/FORWARD/policy DROP"), "{after}");
     // Without --trace, no step lines.
-    let (_, plain) = nfsim(&["run", "scenarios/examples/bridge-firewall.nfs"]);
+    let (_, plain) = nfsim(&["run", "scenarios/faq/transparent-bridging-firewall.nfs"]);
     assert!(!plain.contains("FORWARD filter:"));
 }
 

@@ -55,6 +55,7 @@ fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         "conntrack-chains" => chains(host, &argv[1..]),
         "dmesg" => dmesg(host, &argv[1..]),
         "console" => console(host),
+        "trace" => trace(host, &argv[1..]),
         "ip" => ip(host, &argv[1..]),
         "modprobe" => modprobe(host, &argv[1..], now),
         "bridge" => match argv.get(1..).unwrap_or_default() {
@@ -66,6 +67,23 @@ fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
     });
     world.touched(node);
     out
+}
+
+/// `trace on|off`: nfsim's own command. While on, every packet line of this
+/// host is followed by its explained way through the hooks (as `nfsim run
+/// --trace` does for every router): what `iptables -C` cannot say.
+fn trace(host: &mut Host, args: &[String]) -> String {
+    match args.first().map(String::as_str) {
+        Some("on") => {
+            host.netfilter.trace.get_or_insert_with(Vec::new);
+            String::new()
+        }
+        Some("off") => {
+            host.netfilter.trace = None;
+            String::new()
+        }
+        _ => "trace: usage: trace on|off\n".to_string(),
+    }
 }
 
 /// Splits `CMD ... < FILE` into the command and the file.
