@@ -114,6 +114,10 @@ pub enum AppSpec {
     Flood(FloodSpec),
     /// `send PACKET-SPEC`.
     Send(Vec<u8>),
+    /// `ftp server`.
+    FtpServer(crate::apps::ftp::server::ServerSpec),
+    /// `ftp get`.
+    FtpGet(crate::apps::ftp::client::GetSpec),
 }
 
 /// What an `expect` checks.

@@ -9,6 +9,9 @@ use super::ast::{Action, AppSpec, Check, Cmp, PacketPattern, Statement};
 use super::error::ParseError;
 use super::lex::{Stmt, Word, split};
 use crate::apps::flood::{FloodKind, FloodSpec};
+use crate::apps::ftp::Mode as FtpMode;
+use crate::apps::ftp::client::GetSpec as FtpGetSpec;
+use crate::apps::ftp::server::ServerSpec as FtpServerSpec;
 use crate::apps::parse_endpoint;
 use crate::apps::tcp::client::ClientSpec;
 use crate::apps::tcp::clients::ClientsSpec;
@@ -197,7 +200,7 @@ impl Parser<'_> {
                 match w.get(1) {
                     Some(a) if is_app(&a.text) => Ok(Action::App { host, app: self.app(&w[1..])? }),
                     Some(a) => {
-                        self.err(a, &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood)", a.text))
+                        self.err(a, &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp)", a.text))
                     }
                     None => self.err(&self.after(w), "expected an app after the host name"),
                 }
@@ -561,9 +564,51 @@ impl Parser<'_> {
                 let c = crate::wire::spec::craft(&spec).or_else(|e| self.err(w.get(1).unwrap_or(&w[0]), &e))?;
                 Ok(AppSpec::Send(c.ip))
             }
+            ("ftp", Some("server")) => self.ftp_server(w),
+            ("ftp", Some("get")) => self.ftp_get(w),
             (_, Some(_)) => self.err(&w[1], "unknown app command"),
             _ => self.err(&self.after(w), "incomplete app command"),
         }
+    }
+
+    /// `ftp server [PORT] [file NAME SIZE]...`.
+    fn ftp_server(&self, w: &[Word]) -> R<AppSpec> {
+        let mut spec = FtpServerSpec { port: 21, files: Vec::new() };
+        let mut i = 2;
+        if w.get(2).is_some_and(|x| x.text.starts_with(|c: char| c.is_ascii_digit())) {
+            spec.port = self.port(w.get(2), w)?;
+            i = 3;
+        }
+        while let Some(k) = w.get(i) {
+            if k.text != "file" {
+                return self.err(k, "expected `file NAME SIZE'");
+            }
+            let name = w.get(i + 1).ok_or(()).or_else(|_| self.err(&self.after(w), "`file' needs a name"))?;
+            let size = w.get(i + 2).ok_or(()).or_else(|_| self.err(&self.after(w), "`file' needs a size"))?;
+            spec.files.push((name.text.clone(), self.number(size)?));
+            i += 3;
+        }
+        Ok(AppSpec::FtpServer(spec))
+    }
+
+    /// `ftp get ADDR[:PORT] NAME [active|passive|epsv] [think T]`.
+    fn ftp_get(&self, w: &[Word]) -> R<AppSpec> {
+        let a = w.get(2).ok_or(()).or_else(|_| self.err(&self.after(w), "expected the server's address"))?;
+        let server = match a.text.parse::<Ipv4Addr>() {
+            Ok(addr) => (addr, 21),
+            Err(_) => parse_endpoint(&a.text).or_else(|e| self.err(a, &e))?,
+        };
+        let name = w.get(3).ok_or(()).or_else(|_| self.err(&self.after(w), "expected a file name"))?.text.clone();
+        let mut spec = FtpGetSpec { server, name, mode: FtpMode::Passive, think: Duration::ZERO };
+        let mut o = Opts { p: self, w, i: 4 };
+        while let Some(k) = o.next_key()? {
+            match FtpMode::from_name(&k) {
+                Some(m) => spec.mode = m,
+                None if k == "think" => spec.think = o.value_time()?,
+                None => return o.unknown("active, passive, epsv, think"),
+            }
+        }
+        Ok(AppSpec::FtpGet(spec))
     }
 
     fn endpoint(&self, w: Option<&Word>, all: &[Word]) -> R<(Ipv4Addr, u16)> {
@@ -611,7 +656,7 @@ impl Opts<'_, '_> {
 }
 
 fn is_app(word: &str) -> bool {
-    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood")
+    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood" | "ftp")
 }
 
 /// A decimal with up to `frac` fraction digits, scaled by 10^frac.
