@@ -199,9 +199,8 @@ impl Parser<'_> {
                 let host = head.to_string();
                 match w.get(1) {
                     Some(a) if is_app(&a.text) => Ok(Action::App { host, app: self.app(&w[1..])? }),
-                    Some(a) => {
-                        self.err(a, &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp)", a.text))
-                    }
+                    Some(a) => self
+                        .err(a, &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp)", a.text)),
                     None => self.err(&self.after(w), "expected an app after the host name"),
                 }
             }

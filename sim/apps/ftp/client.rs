@@ -154,7 +154,7 @@ impl FtpClient {
             return;
         }
         let code: u16 = line.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
-        if code >= 400 || code < 100 {
+        if !(100..400).contains(&code) {
             if self.step != Step::Quit && !self.reported {
                 self.reported = true;
                 cx.say(format!("ftp get failed: {line} ({})", self.what()));
