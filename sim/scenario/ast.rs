@@ -118,6 +118,10 @@ pub enum AppSpec {
     FtpServer(crate::apps::ftp::server::ServerSpec),
     /// `ftp get`.
     FtpGet(crate::apps::ftp::client::GetSpec),
+    /// `irc server [PORT]`.
+    IrcServer(u16),
+    /// `irc client`.
+    IrcClient(crate::apps::irc::client::ClientSpec),
 }
 
 /// What an `expect` checks.

@@ -199,8 +199,10 @@ impl Parser<'_> {
                 let host = head.to_string();
                 match w.get(1) {
                     Some(a) if is_app(&a.text) => Ok(Action::App { host, app: self.app(&w[1..])? }),
-                    Some(a) => self
-                        .err(a, &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp)", a.text)),
+                    Some(a) => self.err(
+                        a,
+                        &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp, irc)", a.text),
+                    ),
                     None => self.err(&self.after(w), "expected an app after the host name"),
                 }
             }
@@ -565,6 +567,11 @@ impl Parser<'_> {
             }
             ("ftp", Some("server")) => self.ftp_server(w),
             ("ftp", Some("get")) => self.ftp_get(w),
+            ("irc", Some("server")) => {
+                let port = if w.len() > 2 { self.port(w.get(2), w)? } else { 6667 };
+                Ok(AppSpec::IrcServer(port))
+            }
+            ("irc", Some("client")) => self.irc_client(w),
             (_, Some(_)) => self.err(&w[1], "unknown app command"),
             _ => self.err(&self.after(w), "incomplete app command"),
         }
@@ -608,6 +615,51 @@ impl Parser<'_> {
             }
         }
         Ok(AppSpec::FtpGet(spec))
+    }
+
+    /// `irc client ADDR[:PORT] NICK [dcc send NAME SIZE to PEER | dcc chat
+    /// to PEER] [dcc resume NAME OFFSET] [think T]`.
+    fn irc_client(&self, w: &[Word]) -> R<AppSpec> {
+        use crate::apps::irc::client::{ClientSpec, Offer};
+        let a = w.get(2).ok_or(()).or_else(|_| self.err(&self.after(w), "expected the server's address"))?;
+        let server = match a.text.parse::<Ipv4Addr>() {
+            Ok(addr) => (addr, 6667),
+            Err(_) => parse_endpoint(&a.text).or_else(|e| self.err(a, &e))?,
+        };
+        let nick = w.get(3).ok_or(()).or_else(|_| self.err(&self.after(w), "expected a nick"))?.text.clone();
+        let mut spec = ClientSpec { server, nick, offer: None, have: None, think: Duration::ZERO };
+        let mut i = 4;
+        let word = |i: usize, what: &str| w.get(i).ok_or(()).or_else(|_| self.err(&self.after(w), what));
+        let to = |i: usize| match w.get(i) {
+            Some(x) if x.text == "to" => Ok(word(i + 1, "`to' needs a nick")?.text.clone()),
+            Some(x) => self.err(x, "expected `to NICK'"),
+            None => self.err(&self.after(w), "expected `to NICK'"),
+        };
+        while let Some(k) = w.get(i) {
+            match (k.text.as_str(), w.get(i + 1).map(|x| x.text.as_str())) {
+                ("dcc", Some("send")) => {
+                    let name = word(i + 2, "expected a file name")?.text.clone();
+                    let size = self.number(word(i + 3, "expected a size")?)?;
+                    spec.offer = Some(Offer::Send { name, size, to: to(i + 4)? });
+                    i += 6;
+                }
+                ("dcc", Some("chat")) => {
+                    spec.offer = Some(Offer::Chat { to: to(i + 2)? });
+                    i += 4;
+                }
+                ("dcc", Some("resume")) => {
+                    let name = word(i + 2, "expected a file name")?.text.clone();
+                    spec.have = Some((name, self.number(word(i + 3, "expected an offset")?)?));
+                    i += 4;
+                }
+                ("think", _) => {
+                    spec.think = self.duration(word(i + 1, "`think' needs a time")?)?;
+                    i += 2;
+                }
+                _ => return self.err(k, "expected `dcc send', `dcc chat', `dcc resume' or `think'"),
+            }
+        }
+        Ok(AppSpec::IrcClient(spec))
     }
 
     fn endpoint(&self, w: Option<&Word>, all: &[Word]) -> R<(Ipv4Addr, u16)> {
@@ -655,7 +707,7 @@ impl Opts<'_, '_> {
 }
 
 fn is_app(word: &str) -> bool {
-    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood" | "ftp")
+    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood" | "ftp" | "irc")
 }
 
 /// A decimal with up to `frac` fraction digits, scaled by 10^frac.
