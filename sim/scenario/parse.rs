@@ -766,6 +766,17 @@ mod test {
     }
 
     #[test]
+    fn ftp_and_irc_commands_name_their_bad_word() {
+        let e = err("host a eth0 10.0.0.1/24\na ftp get 10.0.0.2 f.bin sideways\n");
+        assert!(e.starts_with("t.nfs:2:26: unknown option `sideways'"), "{e}");
+        let e = err("host a eth0 10.0.0.1/24\na irc client 10.0.0.2 bob dcc send f 10 for carol\n");
+        assert!(e.starts_with("t.nfs:2:41: expected `to NICK'"), "{e}");
+        let ok =
+            parse("host a eth0 10.0.0.1/24\na ftp server file x 5\na ftp get 10.0.0.2:2121 x epsv think 1s\n", "t");
+        assert!(ok.is_ok());
+    }
+
+    #[test]
     fn errors_name_line_column_and_show_a_caret() {
         let e = err("host a eth0 10.0.0.1/24\non b iptables -L\n");
         assert_eq!(e, "t.nfs:2:4: unknown host `b'\n  |\n2 | on b iptables -L\n  |    ^");
