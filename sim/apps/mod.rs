@@ -1,5 +1,5 @@
 //! What runs on virtual hosts: TCP clients and servers, UDP senders and
-//! receivers, ping, traffic generators, crafted packets.
+//! receivers, ping, traffic generators, crafted packets, FTP, IRC with DCC.
 //!
 //! An [`App`] lives on one host. It sends IPv4 datagrams through the host's
 //! OUTPUT path ([`Cx::send`], so the host's own netfilter sees them), binds
@@ -14,6 +14,8 @@
 
 pub mod craft;
 pub mod flood;
+pub mod ftp;
+pub mod irc;
 pub mod ping;
 pub mod tcp;
 pub mod udp;

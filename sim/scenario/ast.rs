@@ -114,6 +114,14 @@ pub enum AppSpec {
     Flood(FloodSpec),
     /// `send PACKET-SPEC`.
     Send(Vec<u8>),
+    /// `ftp server`.
+    FtpServer(crate::apps::ftp::server::ServerSpec),
+    /// `ftp get`.
+    FtpGet(crate::apps::ftp::client::GetSpec),
+    /// `irc server [PORT]`.
+    IrcServer(u16),
+    /// `irc client`.
+    IrcClient(crate::apps::irc::client::ClientSpec),
 }
 
 /// What an `expect` checks.

@@ -9,6 +9,9 @@ use super::ast::{Action, AppSpec, Check, Cmp, PacketPattern, Statement};
 use super::error::ParseError;
 use super::lex::{Stmt, Word, split};
 use crate::apps::flood::{FloodKind, FloodSpec};
+use crate::apps::ftp::Mode as FtpMode;
+use crate::apps::ftp::client::GetSpec as FtpGetSpec;
+use crate::apps::ftp::server::ServerSpec as FtpServerSpec;
 use crate::apps::parse_endpoint;
 use crate::apps::tcp::client::ClientSpec;
 use crate::apps::tcp::clients::ClientsSpec;
@@ -196,9 +199,10 @@ impl Parser<'_> {
                 let host = head.to_string();
                 match w.get(1) {
                     Some(a) if is_app(&a.text) => Ok(Action::App { host, app: self.app(&w[1..])? }),
-                    Some(a) => {
-                        self.err(a, &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood)", a.text))
-                    }
+                    Some(a) => self.err(
+                        a,
+                        &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp, irc)", a.text),
+                    ),
                     None => self.err(&self.after(w), "expected an app after the host name"),
                 }
             }
@@ -561,9 +565,101 @@ impl Parser<'_> {
                 let c = crate::wire::spec::craft(&spec).or_else(|e| self.err(w.get(1).unwrap_or(&w[0]), &e))?;
                 Ok(AppSpec::Send(c.ip))
             }
+            ("ftp", Some("server")) => self.ftp_server(w),
+            ("ftp", Some("get")) => self.ftp_get(w),
+            ("irc", Some("server")) => {
+                let port = if w.len() > 2 { self.port(w.get(2), w)? } else { 6667 };
+                Ok(AppSpec::IrcServer(port))
+            }
+            ("irc", Some("client")) => self.irc_client(w),
             (_, Some(_)) => self.err(&w[1], "unknown app command"),
             _ => self.err(&self.after(w), "incomplete app command"),
         }
+    }
+
+    /// `ftp server [PORT] [file NAME SIZE]...`.
+    fn ftp_server(&self, w: &[Word]) -> R<AppSpec> {
+        let mut spec = FtpServerSpec { port: 21, files: Vec::new() };
+        let mut i = 2;
+        if w.get(2).is_some_and(|x| x.text.starts_with(|c: char| c.is_ascii_digit())) {
+            spec.port = self.port(w.get(2), w)?;
+            i = 3;
+        }
+        while let Some(k) = w.get(i) {
+            if k.text != "file" {
+                return self.err(k, "expected `file NAME SIZE'");
+            }
+            let name = w.get(i + 1).ok_or(()).or_else(|_| self.err(&self.after(w), "`file' needs a name"))?;
+            let size = w.get(i + 2).ok_or(()).or_else(|_| self.err(&self.after(w), "`file' needs a size"))?;
+            spec.files.push((name.text.clone(), self.number(size)?));
+            i += 3;
+        }
+        Ok(AppSpec::FtpServer(spec))
+    }
+
+    /// `ftp get ADDR[:PORT] NAME [active|passive|epsv] [think T]`.
+    fn ftp_get(&self, w: &[Word]) -> R<AppSpec> {
+        let a = w.get(2).ok_or(()).or_else(|_| self.err(&self.after(w), "expected the server's address"))?;
+        let server = match a.text.parse::<Ipv4Addr>() {
+            Ok(addr) => (addr, 21),
+            Err(_) => parse_endpoint(&a.text).or_else(|e| self.err(a, &e))?,
+        };
+        let name = w.get(3).ok_or(()).or_else(|_| self.err(&self.after(w), "expected a file name"))?.text.clone();
+        let mut spec = FtpGetSpec { server, name, mode: FtpMode::Passive, think: Duration::ZERO };
+        let mut o = Opts { p: self, w, i: 4 };
+        while let Some(k) = o.next_key()? {
+            match FtpMode::from_name(&k) {
+                Some(m) => spec.mode = m,
+                None if k == "think" => spec.think = o.value_time()?,
+                None => return o.unknown("active, passive, epsv, think"),
+            }
+        }
+        Ok(AppSpec::FtpGet(spec))
+    }
+
+    /// `irc client ADDR[:PORT] NICK [dcc send NAME SIZE to PEER | dcc chat
+    /// to PEER] [dcc resume NAME OFFSET] [think T]`.
+    fn irc_client(&self, w: &[Word]) -> R<AppSpec> {
+        use crate::apps::irc::client::{ClientSpec, Offer};
+        let a = w.get(2).ok_or(()).or_else(|_| self.err(&self.after(w), "expected the server's address"))?;
+        let server = match a.text.parse::<Ipv4Addr>() {
+            Ok(addr) => (addr, 6667),
+            Err(_) => parse_endpoint(&a.text).or_else(|e| self.err(a, &e))?,
+        };
+        let nick = w.get(3).ok_or(()).or_else(|_| self.err(&self.after(w), "expected a nick"))?.text.clone();
+        let mut spec = ClientSpec { server, nick, offer: None, have: None, think: Duration::ZERO };
+        let mut i = 4;
+        let word = |i: usize, what: &str| w.get(i).ok_or(()).or_else(|_| self.err(&self.after(w), what));
+        let to = |i: usize| match w.get(i) {
+            Some(x) if x.text == "to" => Ok(word(i + 1, "`to' needs a nick")?.text.clone()),
+            Some(x) => self.err(x, "expected `to NICK'"),
+            None => self.err(&self.after(w), "expected `to NICK'"),
+        };
+        while let Some(k) = w.get(i) {
+            match (k.text.as_str(), w.get(i + 1).map(|x| x.text.as_str())) {
+                ("dcc", Some("send")) => {
+                    let name = word(i + 2, "expected a file name")?.text.clone();
+                    let size = self.number(word(i + 3, "expected a size")?)?;
+                    spec.offer = Some(Offer::Send { name, size, to: to(i + 4)? });
+                    i += 6;
+                }
+                ("dcc", Some("chat")) => {
+                    spec.offer = Some(Offer::Chat { to: to(i + 2)? });
+                    i += 4;
+                }
+                ("dcc", Some("resume")) => {
+                    let name = word(i + 2, "expected a file name")?.text.clone();
+                    spec.have = Some((name, self.number(word(i + 3, "expected an offset")?)?));
+                    i += 4;
+                }
+                ("think", _) => {
+                    spec.think = self.duration(word(i + 1, "`think' needs a time")?)?;
+                    i += 2;
+                }
+                _ => return self.err(k, "expected `dcc send', `dcc chat', `dcc resume' or `think'"),
+            }
+        }
+        Ok(AppSpec::IrcClient(spec))
     }
 
     fn endpoint(&self, w: Option<&Word>, all: &[Word]) -> R<(Ipv4Addr, u16)> {
@@ -611,7 +707,7 @@ impl Opts<'_, '_> {
 }
 
 fn is_app(word: &str) -> bool {
-    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood")
+    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood" | "ftp" | "irc")
 }
 
 /// A decimal with up to `frac` fraction digits, scaled by 10^frac.
@@ -667,6 +763,17 @@ mod test {
 
     fn err(text: &str) -> String {
         parse(text, "t.nfs").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn ftp_and_irc_commands_name_their_bad_word() {
+        let e = err("host a eth0 10.0.0.1/24\na ftp get 10.0.0.2 f.bin sideways\n");
+        assert!(e.starts_with("t.nfs:2:26: unknown option `sideways'"), "{e}");
+        let e = err("host a eth0 10.0.0.1/24\na irc client 10.0.0.2 bob dcc send f 10 for carol\n");
+        assert!(e.starts_with("t.nfs:2:41: expected `to NICK'"), "{e}");
+        let ok =
+            parse("host a eth0 10.0.0.1/24\na ftp server file x 5\na ftp get 10.0.0.2:2121 x epsv think 1s\n", "t");
+        assert!(ok.is_ok());
     }
 
     #[test]

@@ -285,7 +285,7 @@ fn shell_words(argv: &[String]) -> String {
 }
 
 fn make_app(spec: &AppSpec) -> Box<dyn App> {
-    use crate::apps::{craft, flood, ping, tcp, udp};
+    use crate::apps::{craft, flood, ftp, irc, ping, tcp, udp};
     match spec {
         AppSpec::TcpConnect(s) => Box::new(tcp::TcpClient::new(s.clone())),
         AppSpec::TcpListen(s) => Box::new(tcp::TcpServer::new(s.clone())),
@@ -295,5 +295,9 @@ fn make_app(spec: &AppSpec) -> Box<dyn App> {
         AppSpec::Ping { dst, count, interval } => Box::new(ping::Ping::new(*dst, *count, *interval)),
         AppSpec::Flood(s) => Box::new(flood::Flood::new(s.clone())),
         AppSpec::Send(ip) => Box::new(craft::Craft::new(ip.clone())),
+        AppSpec::FtpServer(s) => Box::new(ftp::FtpServer::new(s.clone())),
+        AppSpec::FtpGet(s) => Box::new(ftp::FtpClient::new(s.clone())),
+        AppSpec::IrcServer(port) => Box::new(irc::IrcServer::new(*port)),
+        AppSpec::IrcClient(s) => Box::new(irc::IrcClient::new(s.clone())),
     }
 }

@@ -301,6 +301,10 @@ fn conntrack(host: &mut Host, args: &[String], now: Instant, seed: u64) -> Strin
         };
     };
     match op {
+        "-L" | "--dump" if args.get(1).is_some_and(|t| t == "expect") => {
+            let text = ct.list_expect(now);
+            format!("{text}{}", crate::conntrack::expect::expectations_shown(text.lines().count()))
+        }
         "-L" | "--dump" => {
             let text = if args.iter().any(|a| a == "extended") { ct.list_extended(now) } else { ct.list(now) };
             let n = text.lines().count();

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod clients;
+pub mod lines;
 pub mod server;
 pub mod stack;
 
