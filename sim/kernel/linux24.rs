@@ -132,3 +132,59 @@ mod test {
         assert_ne!(hash(s, d, 1024, 80, 6, 4096), hash(d, s, 80, 1024, 6, 4096));
     }
 }
+
+/// Match and target extensions a 2.4 kernel did not have: they came with
+/// 2.6 or later (some existed only as patch-o-matic patches for 2.4, not in
+/// a stock kernel). Loading a rule that uses one fails in the kernel's
+/// extension lookup (ENOENT), which iptables reports as "No
+/// chain/target/match by that name." Release versions are from memory.
+pub const MISSING_EXTENSIONS: &[&str] = &[
+    // 2.6.7 .. 2.6.23
+    "addrtype",
+    "comment",
+    "connbytes",
+    "connlimit",
+    "hashlimit",
+    "physdev",
+    "quota",
+    "statistic",
+    "string",
+    "u32",
+    "NFLOG",
+    "NFQUEUE",
+    "SECMARK",
+    "CONNSECMARK",
+    // 2.6.28 and later
+    "cpu",
+    "devgroup",
+    "rpfilter",
+    "socket",
+    "time",
+    "CT",
+    "TEE",
+    "TPROXY",
+    "CHECKSUM",
+    "SYNPROXY",
+    "AUDIT",
+];
+
+/// The first extension `argv` (an iptables command line's words after
+/// `iptables`) names with `-m`/`--match` or `-j`/`--jump` that 2.4 lacks.
+pub fn missing_extension(argv: &[String]) -> Option<&str> {
+    argv.windows(2).find_map(|w| {
+        let named = matches!(w[0].as_str(), "-m" | "--match" | "-j" | "--jump");
+        (named && MISSING_EXTENSIONS.contains(&w[1].as_str())).then_some(w[1].as_str())
+    })
+}
+
+#[cfg(test)]
+mod extension_test {
+    #[test]
+    fn extensions_after_2_4_are_found_by_match_or_target() {
+        let words = |s: &str| s.split_whitespace().map(String::from).collect::<Vec<_>>();
+        assert_eq!(super::missing_extension(&words("-A INPUT -m comment --comment x -j ACCEPT")), Some("comment"));
+        assert_eq!(super::missing_extension(&words("-t raw -A PREROUTING --jump CT --notrack")), Some("CT"));
+        assert_eq!(super::missing_extension(&words("-A INPUT -m state --state NEW -j LOG")), None);
+        assert_eq!(super::missing_extension(&words("-A INPUT -p tcp --dport 22 -j ACCEPT")), None);
+    }
+}

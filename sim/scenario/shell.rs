@@ -109,6 +109,13 @@ fn rules_changed(host: &mut Host, seed: u64) {
 }
 
 fn iptables(host: &mut Host, args: &[String], seed: u64, now: Instant) -> String {
+    // A 2.4 kernel refuses an extension it does not have: the lookup fails
+    // (ENOENT) before any table changes.
+    if host.sysctl.profile() == crate::kernel::Profile::Linux24
+        && crate::kernel::linux24::missing_extension(args).is_some()
+    {
+        return "iptables: No chain/target/match by that name.\n(exit 1)\n".to_string();
+    }
     match host.netfilter.ruleset.apply_argv(args) {
         Ok(o) => {
             for l in &o.kernel_log {
