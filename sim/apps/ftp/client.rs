@@ -7,11 +7,10 @@
 
 use super::{Mode, host_port, parse_epsv, parse_host_port};
 use crate::apps::tcp::lines::{self, Lines, v4};
-use crate::apps::tcp::stack::{SockOpts, Stack};
+use crate::apps::tcp::stack::{Sock, SockOpts, Stack, dial};
 use crate::apps::{App, Cx};
 use crate::engine::{Duration, Instant};
 use crate::net::sockets::SockProto;
-use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
 use std::net::Ipv4Addr;
 
@@ -38,13 +37,6 @@ enum Step {
     Mode,
     Retr,
     Quit,
-}
-
-/// A socket and the demux claim that routes its packets here.
-struct Sock {
-    handle: SocketHandle,
-    port: u16,
-    remote: Option<(Ipv4Addr, u16)>,
 }
 
 /// `ftp get`.
@@ -255,23 +247,14 @@ impl FtpClient {
 
 impl App for FtpClient {
     fn start(&mut self, cx: &mut Cx<'_>) {
-        let server = self.spec.server;
-        let Some(src) = cx.source_for(server.0) else {
-            return cx.say(format!("ftp get failed: Network is unreachable ({})", self.what()));
-        };
-        let Some(port) = cx.ephemeral_port(SockProto::Tcp) else {
-            return cx.say("ftp get failed: no free local port".into());
-        };
-        assert!(cx.bind(SockProto::Tcp, port, Some(server)), "an ephemeral port is free");
-        let mut stack = Stack::new(cx.rng.next_u64(), cx.now);
-        let h = stack.socket(SockOpts::default());
-        stack.get(h).set_timeout(Some(smoltcp::time::Duration::from_secs(127)));
-        if let Err(e) = stack.connect(h, server, (src, port)) {
-            return cx.say(format!("ftp get failed: {e}"));
+        match dial(cx, self.spec.server) {
+            Ok((stack, ctl)) => {
+                self.ctl = Some(ctl);
+                self.stack = Some(stack);
+                self.pump(cx);
+            }
+            Err(e) => cx.say(format!("ftp get failed: {e} ({})", self.what())),
         }
-        self.ctl = Some(Sock { handle: h, port, remote: Some(server) });
-        self.stack = Some(stack);
-        self.pump(cx);
     }
 
     fn datagram(&mut self, cx: &mut Cx<'_>, ip: &[u8]) {

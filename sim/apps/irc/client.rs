@@ -8,11 +8,10 @@
 
 use super::{Dcc, shown};
 use crate::apps::tcp::lines::{self, Lines, v4};
-use crate::apps::tcp::stack::{SockOpts, Stack};
+use crate::apps::tcp::stack::{Sock, SockOpts, Stack, dial};
 use crate::apps::{App, Cx};
 use crate::engine::{Duration, Instant};
 use crate::net::sockets::SockProto;
-use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
 use std::net::Ipv4Addr;
 
@@ -38,13 +37,6 @@ pub struct ClientSpec {
     pub have: Option<(String, u64)>,
     /// Pause before the offer.
     pub think: Duration,
-}
-
-/// A socket and its demux claim.
-struct Sock {
-    handle: SocketHandle,
-    port: u16,
-    remote: Option<(Ipv4Addr, u16)>,
 }
 
 /// What a DCC connection is for.
@@ -284,20 +276,17 @@ fn step(d: &mut DccConn, nick: &str, stack: &mut Stack, cx: &mut Cx<'_>) {
 
 impl App for IrcClient {
     fn start(&mut self, cx: &mut Cx<'_>) {
-        let server = self.spec.server;
-        let (Some(src), Some(port)) = (cx.source_for(server.0), cx.ephemeral_port(SockProto::Tcp)) else {
-            return cx.say(format!("irc: cannot reach {}:{}", server.0, server.1));
-        };
-        assert!(cx.bind(SockProto::Tcp, port, Some(server)), "an ephemeral port is free");
-        let mut stack = Stack::new(cx.rng.next_u64(), cx.now);
-        let h = stack.socket(SockOpts::default());
-        stack.get(h).set_timeout(Some(smoltcp::time::Duration::from_secs(127)));
-        if let Err(e) = stack.connect(h, server, (src, port)) {
-            return cx.say(format!("irc: {e}"));
+        match dial(cx, self.spec.server) {
+            Ok((stack, ctl)) => {
+                self.ctl = Some(ctl);
+                self.stack = Some(stack);
+                self.pump(cx);
+            }
+            Err(e) => {
+                let server = self.spec.server;
+                cx.say(format!("irc: cannot reach {}:{}: {e}", server.0, server.1));
+            }
         }
-        self.ctl = Some(Sock { handle: h, port, remote: Some(server) });
-        self.stack = Some(stack);
-        self.pump(cx);
     }
 
     fn datagram(&mut self, cx: &mut Cx<'_>, ip: &[u8]) {

@@ -179,3 +179,29 @@ pub fn tcp_flags(ip: &[u8]) -> Option<u8> {
     }
     p.payload().get(13).copied()
 }
+
+/// A socket and the demux claim that routes its packets to the app.
+pub struct Sock {
+    /// The smoltcp socket.
+    pub handle: SocketHandle,
+    /// The local port claimed.
+    pub port: u16,
+    /// The peer, for a connected claim.
+    pub remote: Option<(std::net::Ipv4Addr, u16)>,
+}
+
+/// Opens a client's control connection (FTP, IRC) to `server` from an
+/// ephemeral port on a fresh stack: what an app's `connect()` does. The
+/// error is the reason in the words the app reports.
+pub fn dial(cx: &mut Cx<'_>, server: (std::net::Ipv4Addr, u16)) -> Result<(Stack, Sock), String> {
+    use crate::net::sockets::SockProto;
+    let src = cx.source_for(server.0).ok_or("Network is unreachable")?;
+    let port = cx.ephemeral_port(SockProto::Tcp).ok_or("no free local port")?;
+    assert!(cx.bind(SockProto::Tcp, port, Some(server)), "an ephemeral port is free");
+    let mut stack = Stack::new(cx.rng.next_u64(), cx.now);
+    let handle = stack.socket(SockOpts::default());
+    // Linux gives up a connection attempt after its SYN retries (~127 s).
+    stack.get(handle).set_timeout(Some(smoltcp::time::Duration::from_secs(127)));
+    stack.connect(handle, server, (src, port)).map_err(|e| e.to_string())?;
+    Ok((stack, Sock { handle, port, remote: Some(server) }))
+}
