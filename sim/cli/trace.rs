@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use super::boxargs::BoxArgs;
 use crate::engine::{Duration, Instant};
-use crate::net::{Fate, Host, Iface, Outcome};
+use crate::net::{Host, Iface, Outcome};
 use crate::netfilter::TraceEvent;
 use crate::pcap::egress::EgressCapture;
 use crate::pcap::replay::{Ingress, Replay};
@@ -118,13 +118,13 @@ pub fn run(args: &TraceArgs) -> Result<ExitCode> {
         Ingress::Iface(i) => host.iface(i).map_or("?".to_string(), |f| f.name.clone()),
         Ingress::Skip(why) => format!("(not replayed: {why})"),
     };
-    let fate = outcome.map_or_else(|| "skipped".to_string(), |o| fate_text(host, &o));
+    let fate = outcome.map_or_else(|| "skipped".to_string(), |o| host.fate_text(o.fate));
     let mut text_log = String::new();
     crate::klog::Klog::write_syslog(&mut text_log, &log);
     if args.json {
         let events: Vec<Value> = events.iter().map(|e| event_json(host, e)).collect();
         let egress: Vec<Value> =
-            sent.frames.iter().map(|(i, f)| json!({"iface": i, "packet": frame_text(f)})).collect();
+            sent.frames.iter().map(|(i, f)| json!({"iface": i, "packet": spec::describe_frame(f)})).collect();
         let out = json!({
             "time": time_text(at),
             "packet": what,
@@ -147,7 +147,7 @@ pub fn run(args: &TraceArgs) -> Result<ExitCode> {
             out.push_str(&format!("reply: {reply}\n"));
         }
         for (i, f) in &sent.frames {
-            out.push_str(&format!("sent {i}: {}\n", frame_text(f)));
+            out.push_str(&format!("sent {i}: {}\n", spec::describe_frame(f)));
         }
         for l in text_log.lines() {
             out.push_str(&format!("log: {l}\n"));
@@ -239,32 +239,6 @@ fn replay_capture(
 fn time_text(t: Instant) -> String {
     let ns = t.as_nanos();
     format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
-}
-
-fn fate_text(host: &Host, o: &Outcome) -> String {
-    match o.fate {
-        Fate::Local => "delivered locally".to_string(),
-        Fate::Forwarded { oif } => format!("forwarded out {}", host.iface(oif).map_or("?", |i| i.name.as_str())),
-        Fate::Bridged { .. } => {
-            let names: Vec<&str> =
-                o.fate.bridge_ports().map(|p| host.iface(p).map_or("?", |i| i.name.as_str())).collect();
-            format!("bridged out {}", names.join(","))
-        }
-        Fate::Arp => "ARP, handled by the neighbour layer".to_string(),
-        Fate::Queued => "held for reassembly".to_string(),
-        Fate::Dropped(r) => format!("dropped ({r})"),
-    }
-}
-
-/// An Ethernet frame as a packet spec (or what it is when not IPv4).
-fn frame_text(frame: &[u8]) -> String {
-    use crate::wire::EtherType;
-    match crate::wire::parse_l2(frame) {
-        Ok(l2) if l2.ethertype == EtherType::Ipv4 => spec::describe(&frame[l2.payload_offset..]),
-        Ok(l2) if l2.ethertype == EtherType::Arp => "arp".to_string(),
-        Ok(l2) => format!("ethertype {:?}", l2.ethertype),
-        Err(_) => format!("{} bytes, not Ethernet", frame.len()),
-    }
 }
 
 fn event_json(host: &Host, e: &TraceEvent) -> Value {

@@ -167,3 +167,22 @@ impl fmt::Display for Reply {
         }
     }
 }
+
+impl super::Host {
+    /// What became of a packet, in words, with the box's interface names:
+    /// `forwarded out wan0`, `dropped (netfilter FORWARD)`.
+    pub fn fate_text(&self, fate: Fate) -> String {
+        let name = |i: IfIndex| self.iface(i).map_or("?", |f| f.name.as_str());
+        match fate {
+            Fate::Local => "delivered locally".to_string(),
+            Fate::Forwarded { oif } => format!("forwarded out {}", name(oif)),
+            Fate::Bridged { .. } => {
+                let names: Vec<&str> = fate.bridge_ports().map(name).collect();
+                format!("bridged out {}", names.join(","))
+            }
+            Fate::Arp => "ARP, handled by the neighbour layer".to_string(),
+            Fate::Queued => "held for reassembly".to_string(),
+            Fate::Dropped(r) => format!("dropped ({r})"),
+        }
+    }
+}

@@ -18,7 +18,7 @@ use super::Reader;
 use super::egress::EgressCapture;
 use super::replay::{Replay, ReplayError};
 use crate::engine::Instant;
-use crate::net::{Fate, Host, Iface, Outcome};
+use crate::net::{Host, Iface, Outcome};
 
 /// What one box did with one packet, in words.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -136,38 +136,14 @@ fn side(host: &Host, outcome: Option<Outcome>, rule: Option<&str>, frames: &[(St
     let fate = match outcome {
         None => "not replayed".to_string(),
         Some(o) => {
-            let mut s = match o.fate {
-                Fate::Local => "delivered locally".to_string(),
-                Fate::Forwarded { oif } => {
-                    format!("forwarded out {}", host.iface(oif).map_or("?", |i| i.name.as_str()))
-                }
-                Fate::Bridged { .. } => {
-                    let names: Vec<&str> =
-                        o.fate.bridge_ports().map(|p| host.iface(p).map_or("?", |i| i.name.as_str())).collect();
-                    format!("bridged out {}", names.join(","))
-                }
-                Fate::Arp => "ARP".to_string(),
-                Fate::Queued => "held for reassembly".to_string(),
-                Fate::Dropped(r) => format!("dropped ({r})"),
-            };
+            let mut s = host.fate_text(o.fate);
             if let Some(reply) = o.reply {
                 let _ = write!(s, ", answered {reply}");
             }
             s
         }
     };
-    let sent = frames
-        .iter()
-        .map(|(iface, f)| {
-            let what = match crate::wire::parse_l2(f) {
-                Ok(l2) if l2.ethertype == crate::wire::EtherType::Ipv4 => {
-                    crate::wire::spec::describe(&f[l2.payload_offset..])
-                }
-                _ => format!("{} bytes", f.len()),
-            };
-            format!("{iface} {what}")
-        })
-        .collect();
+    let sent = frames.iter().map(|(iface, f)| format!("{iface} {}", crate::wire::spec::describe_frame(f))).collect();
     Side { fate, rule: rule.map(str::to_string), sent }
 }
 

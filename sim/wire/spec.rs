@@ -427,6 +427,18 @@ pub fn describe(ip: &[u8]) -> String {
     s
 }
 
+/// An Ethernet frame as a packet spec (its IPv4 datagram), or what it is
+/// when it is not IPv4 (`arp`, `ethertype Ipv6`).
+pub fn describe_frame(frame: &[u8]) -> String {
+    use super::EtherType;
+    match super::parse_l2(frame) {
+        Ok(l2) if l2.ethertype == EtherType::Ipv4 => describe(&frame[l2.payload_offset..]),
+        Ok(l2) if l2.ethertype == EtherType::Arp => "arp".to_string(),
+        Ok(l2) => format!("ethertype {:?}", l2.ethertype),
+        Err(_) => format!("{} bytes, not Ethernet", frame.len()),
+    }
+}
+
 /// TCP options in spec words (unknown ones are left out).
 fn describe_options(mut o: &[u8], s: &mut String) {
     while let Some(&kind) = o.first() {
