@@ -65,7 +65,7 @@ impl Conntrack {
     pub fn census(&self, now: Instant) -> Census {
         let now32 = jiffies(now) as u32;
         let mut c = Census::default();
-        for e in self.table.slab.iter().filter(|e| e.live) {
+        for e in self.table.slab.iter().filter(|e| e.live()) {
             c.count += 1;
             if !e.is_confirmed() {
                 c.unconfirmed += 1;
@@ -75,7 +75,7 @@ impl Conntrack {
             match e.proto_num() {
                 proto_num::TCP => {
                     c.tcp += 1;
-                    c.tcp_states[usize::from(e.l4_state).min(TCP_STATES - 1)] += 1;
+                    c.tcp_states[usize::from(e.l4_state()).min(TCP_STATES - 1)] += 1;
                 }
                 proto_num::UDP => c.udp += 1,
                 proto_num::ICMP => c.icmp += 1,
@@ -98,7 +98,7 @@ impl Conntrack {
     /// Live entries by the ORIGINAL source address (who holds the table).
     pub fn entries_by_source(&self) -> BTreeMap<Ipv4Addr, u32> {
         let mut by = BTreeMap::new();
-        for e in self.table.slab.iter().filter(|e| e.live) {
+        for e in self.table.slab.iter().filter(|e| e.live()) {
             *by.entry(e.tuple(CtDir::Original).src_addr()).or_insert(0) += 1;
         }
         by
@@ -108,7 +108,7 @@ impl Conntrack {
     /// operator names a service: `203.0.113.10:443/tcp`).
     pub fn entries_by_service(&self) -> BTreeMap<(Ipv4Addr, u16, u8), u32> {
         let mut by = BTreeMap::new();
-        for e in self.table.slab.iter().filter(|e| e.live) {
+        for e in self.table.slab.iter().filter(|e| e.live()) {
             let t = e.tuple(CtDir::Original);
             let port = if matches!(t.proto, proto_num::TCP | proto_num::UDP) { t.dport } else { 0 };
             *by.entry((t.dst_addr(), port, t.proto)).or_insert(0) += 1;

@@ -1,8 +1,9 @@
 //! One connection: the compact entry the slab holds (the kernel's `nf_conn`).
 //!
-//! An entry is 68 bytes: both tuples, the two chain links (the kernel's two
-//! `tuplehash` nodes), the expiry in jiffies and its pending timer check,
-//! status bits, zone, mark, one word and one byte of protocol state.
+//! An entry is 64 bytes: both tuples (13 bytes each), the two chain links
+//! (the kernel's two `tuplehash` nodes), the expiry in jiffies and the two
+//! links of its expiry list, status bits, zone, mark, one word and one byte
+//! of protocol state.
 //! Everything a rule may ask about a connection is here or derived from
 //! here; accounting counters live beside the table and exist only when
 //! `nf_conntrack_acct` was on at creation, as the kernel's extension does;
@@ -132,30 +133,36 @@ pub struct Conn {
     pub(crate) next: [Node; 2],
     /// Expiry in jiffies (absolute once confirmed, relative before).
     pub(crate) timeout: u32,
-    /// Due time (low 32 bits of absolute jiffies) of the live timer entry.
-    pub(crate) timer_at: u32,
-    /// Bumped each time the slot is freed, so stale [`super::CtRef`]s and
-    /// timer entries are recognised.
+    /// Links in the expiry wheel's list (`prev`, `next`; see
+    /// [`super::timer`]): a confirmed entry is in exactly one list.
+    pub(crate) timer: [u32; 2],
+    /// Bumped each time the slot is freed, so stale [`super::CtRef`]s are
+    /// recognised.
     pub(crate) generation: u32,
     /// Connection mark.
     pub(crate) mark: u32,
     /// Protocol state: UDP's stream deadline (jiffies), ICMP's original
     /// type, TCP's index into the table's window data.
     pub(crate) proto: u32,
-    /// Protocol state byte: the TCP state (`TcpState` number).
-    pub(crate) l4_state: u8,
     /// Status bits ([`status`]).
     pub(crate) status: u16,
     /// Conntrack zone.
     pub(crate) zone: u16,
-    /// Slot holds a live entry.
-    pub(crate) live: bool,
-    /// Accounting counters exist for this entry (`nf_conntrack_acct` at creation).
-    pub(crate) acct: bool,
+    /// The TCP state (`TcpState` number, low 5 bits), and the [`ACCT`] and
+    /// [`LIVE`] flags: one byte, so the entry packs into 64.
+    bits: u8,
     /// The helper attached ([`super::helper::Helper`] as a byte; 0: none).
     /// Its data lives beside the table, for these entries only.
     pub(crate) helper: u8,
 }
+
+/// [`Conn`]'s flag: accounting counters exist for this entry
+/// (`nf_conntrack_acct` at creation).
+const ACCT: u8 = 1 << 6;
+/// [`Conn`]'s flag: the slot holds a live entry.
+const LIVE: u8 = 1 << 7;
+/// [`Conn`]'s bits holding the TCP state.
+const L4_STATE: u8 = 0x1f;
 
 impl Conn {
     /// A fresh, unconfirmed entry.
@@ -164,17 +171,49 @@ impl Conn {
             tuple: [orig, reply],
             next: [NIL, NIL],
             timeout: 0,
-            timer_at: 0,
+            timer: [NIL, NIL],
             generation,
             mark: 0,
             proto: 0,
-            l4_state: 0,
             status: 0,
             zone,
-            live: true,
-            acct: false,
+            bits: LIVE,
             helper: 0,
         }
+    }
+
+    /// The slot holds a live entry.
+    #[inline]
+    pub(crate) fn live(&self) -> bool {
+        self.bits & LIVE != 0
+    }
+
+    /// Marks the slot free (and drops the accounting flag with it).
+    pub(crate) fn set_dead(&mut self) {
+        self.bits &= !(LIVE | ACCT);
+    }
+
+    /// Accounting counters exist for this entry.
+    #[inline]
+    pub(crate) fn acct(&self) -> bool {
+        self.bits & ACCT != 0
+    }
+
+    /// Says whether accounting counters exist for this entry.
+    pub(crate) fn set_acct(&mut self, on: bool) {
+        self.bits = if on { self.bits | ACCT } else { self.bits & !ACCT };
+    }
+
+    /// The protocol state byte: the TCP state (`TcpState` number).
+    #[inline]
+    pub(crate) fn l4_state(&self) -> u8 {
+        self.bits & L4_STATE
+    }
+
+    /// Sets the protocol state byte (at most 31).
+    pub(crate) fn set_l4_state(&mut self, state: u8) {
+        debug_assert!(state <= L4_STATE, "TCP state {state} does not fit");
+        self.bits = (self.bits & !L4_STATE) | (state & L4_STATE);
     }
 
     /// The tuple of direction `dir`.
@@ -229,7 +268,7 @@ impl Conn {
 
     /// The TCP state (TCP entries only).
     pub fn tcp_state(&self) -> super::proto::tcp::TcpState {
-        super::proto::tcp::TcpState::from_u8(self.l4_state)
+        super::proto::tcp::TcpState::from_u8(self.l4_state())
     }
 
     /// The expiry has passed at `now` (jiffies): `(s32)(timeout - now) <= 0`.
@@ -278,7 +317,7 @@ mod test {
 
     #[test]
     fn entry_is_small() {
-        assert_eq!(std::mem::size_of::<Conn>(), 68, "the state and helper bytes fit in what was padding");
+        assert_eq!(std::mem::size_of::<Conn>(), 64, "packed tuples, flags in the state byte");
     }
 
     #[test]

@@ -252,17 +252,17 @@ pub fn conntrack_line(e: &Expectation, master: &Tuple, now: u64) -> String {
         "{} proto={} src={} dst={} sport={} dport={} mask-src={} mask-dst=255.255.255.255 sport={} dport=65535 \
          master-src={} master-dst={} sport={} dport={} class={} helper={}",
         secs_left(e, now),
-        t.proto,
+        { t.proto },
         t.src_addr(),
         t.dst_addr(),
-        t.sport,
-        t.dport,
+        { t.sport },
+        { t.dport },
         std::net::Ipv4Addr::from(e.mask_src),
         mask_port(e.mask_sport),
         master.src_addr(),
         master.dst_addr(),
-        master.sport,
-        master.dport,
+        { master.sport },
+        { master.dport },
         e.class,
         e.helper.name(),
     );
@@ -276,11 +276,11 @@ pub fn proc_line(e: &Expectation, now: u64) -> String {
     format!(
         "{} l3proto = 2 proto={} src={} dst={} sport={} dport={} {}\n",
         secs_left(e, now),
-        t.proto,
+        { t.proto },
         t.src_addr(),
         t.dst_addr(),
-        t.sport,
-        t.dport,
+        { t.sport },
+        { t.dport },
         e.helper.name()
     )
 }
@@ -338,7 +338,7 @@ mod test {
         assert!(x.expire(15).is_empty(), "the removed one's timer is stale");
         assert_eq!(x.expire(20).len(), 1);
         assert_eq!((x.count(), x.next_due()), (1, Some(30)));
-        assert_eq!(x.expire(30)[0].tuple.dport, 3);
+        assert_eq!({ x.expire(30)[0].tuple.dport }, 3);
         assert_eq!(x.count(), 0);
     }
 

@@ -52,7 +52,7 @@ impl Conntrack {
     /// The live entry in `slot` if it still has `generation`.
     pub fn at(&self, slot: u32, generation: u32) -> Option<CtRef> {
         let c = self.table.slab.get(slot as usize)?;
-        (c.live && c.generation == generation).then_some(CtRef { slot, generation, info: CtInfo::Established })
+        (c.live() && c.generation == generation).then_some(CtRef { slot, generation, info: CtInfo::Established })
     }
 
     /// The entry `ct` refers to's generation (NAT keys its extension by slot

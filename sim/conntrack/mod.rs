@@ -32,6 +32,7 @@ mod manip;
 pub mod proto;
 mod related;
 pub mod seqadj;
+pub mod slab;
 pub mod stats;
 pub mod table;
 #[cfg(test)]
@@ -214,19 +215,19 @@ impl Conntrack {
     /// If the entry was freed since `ct` was handed out (a pipeline bug).
     pub fn get(&self, ct: CtRef) -> &Conn {
         let c = self.table.conn(ct.slot);
-        assert!(c.live && c.generation == ct.generation, "stale conntrack reference {ct:?}");
+        assert!(c.live() && c.generation == ct.generation, "stale conntrack reference {ct:?}");
         c
     }
 
     /// True if `ct` still refers to a live entry.
     pub fn is_live(&self, ct: CtRef) -> bool {
         let c = self.table.conn(ct.slot);
-        c.live && c.generation == ct.generation
+        c.live() && c.generation == ct.generation
     }
 
     fn get_mut(&mut self, ct: CtRef) -> &mut Conn {
         let c = self.table.conn_mut(ct.slot);
-        assert!(c.live && c.generation == ct.generation, "stale conntrack reference {ct:?}");
+        assert!(c.live() && c.generation == ct.generation, "stale conntrack reference {ct:?}");
         c
     }
 
@@ -299,7 +300,7 @@ impl Conntrack {
     /// What `-m state`, `-m conntrack`, `-m connmark` ... see of the packet.
     pub fn facts(&self, ct: CtRef, now: Instant) -> CtFacts {
         let c = self.get(ct);
-        let acct = if c.acct { self.table.acct.get(&ct.slot).copied() } else { None };
+        let acct = if c.acct() { self.table.acct.get(&ct.slot).copied() } else { None };
         let tuple = |t: &Tuple| CtTuple { src: t.src_addr(), dst: t.dst_addr(), sport: t.sport, dport: t.dport };
         CtFacts {
             state: match ct.info {
@@ -338,7 +339,7 @@ impl Conntrack {
             for (slot, dir) in self.table.chain(b) {
                 if dir == CtDir::Original {
                     let c = self.table.conn(slot);
-                    let acct = if c.acct { self.table.acct.get(&slot) } else { None };
+                    let acct = if c.acct() { self.table.acct.get(&slot) } else { None };
                     let extra = text::Extra { children: self.children(slot, c.generation) };
                     out.push_str(&text::line(c, now32, acct, format, extra));
                 }
@@ -377,8 +378,9 @@ impl Conntrack {
         self.table.bytes()
     }
 
-    /// Timer heap entries popped so far (the work expiry has done).
+    /// Entries the expiry clock has met so far (expired, re-linked after a
+    /// later refresh, or cascaded to a finer list): the work expiry has done.
     pub fn timer_pops(&self) -> u64 {
-        self.table.timers.pops
+        self.table.timers.visits
     }
 }

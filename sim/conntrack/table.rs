@@ -1,21 +1,26 @@
-//! The table: a slab of entries, the bucket index and the expiry heap.
+//! The table: a slab of entries, the bucket index and the expiry wheel.
 //!
 //! Layout (the kernel's `nf_conntrack_hash` with `u32` links instead of
 //! pointers):
-//! - `slab: Vec<Conn>` holds every entry, confirmed or not; freed slots form a
-//!   free list through `next[0]` and are reused most-recent first;
+//! - `slab` holds every entry, confirmed or not, in chunks (no doubling
+//!   slack); freed slots form a free list through `next[0]` and are reused
+//!   most-recent first;
 //! - `heads: Vec<Node>` is one chain head per bucket. Each confirmed entry is
 //!   linked twice, by its ORIGINAL and by its REPLY tuple, each node at the
 //!   head of its bucket (`hlist_nulls_add_head_rcu`). A node is
 //!   `slot << 1 | dir`; `NIL` ends a chain;
 //! - unconfirmed entries sit in the slab only: counted, never findable;
-//! - `tcp: Vec<TcpConn>` holds the window data of TCP entries only, each
+//! - `tcp` holds the window data of TCP entries only, each
 //!   entry's `proto` word indexing its element; freed elements are reused
 //!   through `tcp_free`, so a UDP entry costs nothing here.
 //!
 //! Invariants: a node is in exactly the chain of `scale(hash(tuple[dir],
-//! zone))`; `count` is the number of live slots; every confirmed entry has
-//! exactly one live heap entry due no later than its expiry.
+//! zone))`; `count` is the number of live slots; every confirmed entry is in
+//! exactly one list of the expiry wheel, due no later than its expiry.
+//!
+//! Expiry order: the entries one [`Table::expire`] call finds expired are
+//! deleted in order of expiry, ties by slot (the order the heap this wheel
+//! replaced popped them in, whenever its checks ran on time).
 
 use rustc_hash::FxHashMap;
 
@@ -23,7 +28,8 @@ use super::conn::{Conn, CtDir, HZ, NIL, Node, status};
 use super::expect::Expectations;
 use super::helper::HelpExt;
 use super::proto::tcp::TcpConn;
-use super::timer::{Due, Timers};
+use super::slab::Chunked;
+use super::timer::{Entries, Wheel};
 use super::tuple::{HashKey, Tuple, proto_num, scale};
 
 /// Packets and bytes per direction (`nf_conn_acct`), kept only for entries
@@ -39,15 +45,15 @@ pub struct Acct {
 /// Slab, buckets and timers.
 #[derive(Clone, Debug)]
 pub struct Table {
-    pub(crate) slab: Vec<Conn>,
+    pub(crate) slab: Chunked<Conn>,
     free: Node,
     pub(crate) heads: Vec<Node>,
     key: HashKey,
     count: u32,
-    pub(crate) timers: Timers,
+    pub(crate) timers: Wheel,
     pub(crate) acct: FxHashMap<u32, Acct>,
     /// TCP entries' window data, indexed by their `proto` word.
-    pub(crate) tcp: Vec<TcpConn>,
+    pub(crate) tcp: Chunked<TcpConn>,
     /// Free elements of `tcp`.
     tcp_free: Vec<u32>,
     /// Helper data of entries that have a helper (`helper != 0`).
@@ -75,14 +81,14 @@ impl Table {
     /// An empty table of `buckets` buckets (at least 1).
     pub fn new(buckets: u32, key: HashKey) -> Table {
         Table {
-            slab: Vec::new(),
+            slab: Chunked::default(),
             free: NIL,
             heads: vec![NIL; buckets.max(1) as usize],
             key,
             count: 0,
-            timers: Timers::default(),
+            timers: Wheel::default(),
             acct: FxHashMap::default(),
-            tcp: Vec::new(),
+            tcp: Chunked::default(),
             tcp_free: Vec::new(),
             help: FxHashMap::default(),
             masters: FxHashMap::default(),
@@ -150,8 +156,9 @@ impl Table {
     /// Frees `slot` (which must not be linked) and uncounts it.
     pub fn free(&mut self, slot: u32) {
         let c = &mut self.slab[slot as usize];
-        assert!(c.live, "double free of conntrack slot {slot}");
-        if c.acct {
+        assert!(c.live(), "double free of conntrack slot {slot}");
+        debug_assert_eq!(c.timer[0], NIL, "freed while in an expiry list");
+        if c.acct() {
             self.acct.remove(&slot);
         }
         if c.proto_num() == proto_num::TCP {
@@ -170,8 +177,7 @@ impl Table {
             self.masters.remove(&slot);
         }
         let c = &mut self.slab[slot as usize];
-        c.live = false;
-        c.acct = false;
+        c.set_dead();
         c.status = 0;
         c.generation = c.generation.wrapping_add(1);
         c.next = [self.free, NIL];
@@ -209,13 +215,11 @@ impl Table {
         self.schedule(slot);
     }
 
-    /// Pushes a heap entry at the entry's current expiry.
+    /// Links the entry into the wheel's list of its current expiry.
     fn schedule(&mut self, slot: u32) {
-        let c = &self.slab[slot as usize];
-        let left = c.timeout.wrapping_sub(self.now32()) as i32;
-        let at = self.now_abs.saturating_add_signed(i64::from(left));
-        self.timers.push(Due { at, slot, generation: c.generation });
-        self.slab[slot as usize].timer_at = at as u32;
+        let mut e = SlabTimes { slab: &mut self.slab, now_abs: self.now_abs };
+        let at = e.due(slot);
+        self.timers.insert(&mut e, slot, at);
     }
 
     /// Unlinks both nodes of `slot` from their chains.
@@ -246,7 +250,7 @@ impl Table {
     pub fn delete(&mut self, slot: u32) {
         self.slab[slot as usize].status |= status::DYING;
         self.unlink(slot);
-        self.timers.mark_stale();
+        self.timers.remove(&mut SlabTimes { slab: &mut self.slab, now_abs: self.now_abs }, slot);
         self.free(slot);
     }
 
@@ -310,7 +314,7 @@ impl Table {
             let mut drops = 0;
             while let Some(s) = self.chain(b).map(|(s, _)| s).find(|&s| {
                 let c = self.conn(s);
-                c.live && c.is_confirmed() && c.status & (status::ASSURED | status::DYING) == 0
+                c.live() && c.is_confirmed() && c.status & (status::ASSURED | status::DYING) == 0
             }) {
                 self.delete(s);
                 drops += 1;
@@ -323,60 +327,48 @@ impl Table {
         0
     }
 
-    /// Runs the due expiry checks at absolute jiffies `now`; returns the
-    /// number of entries expired.
+    /// Runs the clock to absolute jiffies `now`: deletes the entries that
+    /// have expired, in order of expiry then slot, and re-links those met
+    /// whose expiry was moved later. Returns the number deleted.
     pub fn expire(&mut self, now: u64) -> u32 {
         self.now_abs = self.now_abs.max(now);
-        let mut expired = 0;
-        while let Some(due) = self.timers.pop_due(self.now_abs) {
-            let c = &self.slab[due.slot as usize];
-            if !c.live || c.generation != due.generation || c.timer_at != due.at as u32 {
-                self.timers.popped_stale();
-                continue;
-            }
-            if c.is_expired(self.now32()) {
-                self.delete(due.slot);
-                self.timers.popped_stale();
-                expired += 1;
-            } else {
-                self.schedule(due.slot);
-            }
-        }
-        if self.timers.wants_rebuild() {
-            self.rebuild_timers();
-        }
-        expired
-    }
-
-    /// Rebuilds the heap from the live confirmed entries.
-    fn rebuild_timers(&mut self) {
         let now32 = self.now32();
-        let mut live = Vec::with_capacity(self.count as usize);
-        for (slot, c) in self.slab.iter_mut().enumerate() {
-            if c.live && c.is_confirmed() {
-                let left = c.timeout.wrapping_sub(now32) as i32;
-                let at = self.now_abs.saturating_add_signed(i64::from(left));
-                c.timer_at = at as u32;
-                live.push(Due { at, slot: slot as u32, generation: c.generation });
+        let mut dead: Vec<(u64, u32)> = Vec::new();
+        let mut e = SlabTimes { slab: &mut self.slab, now_abs: self.now_abs };
+        while let Some(mut n) = self.timers.take_due(&mut e, self.now_abs) {
+            while n != NIL {
+                let next = e.slab[n as usize].timer[1];
+                e.slab[n as usize].timer[1] = NIL;
+                debug_assert!(e.slab[n as usize].live(), "a freed entry in an expiry list");
+                if e.slab[n as usize].is_expired(now32) {
+                    dead.push((e.due(n), n));
+                } else {
+                    let at = e.due(n);
+                    self.timers.insert(&mut e, n, at);
+                }
+                n = next;
             }
         }
-        self.timers.rebuild(live);
+        dead.sort_unstable();
+        for &(_, slot) in &dead {
+            self.delete(slot);
+        }
+        dead.len() as u32
     }
 
-    /// Sets a confirmed entry's expiry to `now + jiffies`, rescheduling only
-    /// when the expiry moves earlier than the pending check.
+    /// Sets a confirmed entry's expiry to `now + jiffies`, moving it in the
+    /// wheel only when the expiry moves earlier (later is met lazily).
     pub fn refresh(&mut self, slot: u32, jiffies: u32) {
         let now32 = self.now32();
-        let now_abs = self.now_abs;
         let c = &mut self.slab[slot as usize];
+        let left = c.timeout.wrapping_sub(now32) as i32;
         c.timeout = now32.wrapping_add(jiffies);
         if !c.is_confirmed() {
             c.timeout = jiffies;
             return;
         }
-        let pending = now_abs.saturating_add_signed(i64::from(c.timer_at.wrapping_sub(now32) as i32));
-        if now_abs + u64::from(jiffies) < pending {
-            self.timers.mark_stale();
+        if i64::from(jiffies) < i64::from(left) {
+            self.timers.remove(&mut SlabTimes { slab: &mut self.slab, now_abs: self.now_abs }, slot);
             self.schedule(slot);
         }
     }
@@ -386,7 +378,7 @@ impl Table {
     pub fn resize(&mut self, buckets: u32) {
         self.heads = vec![NIL; buckets.max(1) as usize];
         for slot in 0..self.slab.len() as u32 {
-            if self.slab[slot as usize].live && self.slab[slot as usize].is_confirmed() {
+            if self.slab[slot as usize].live() && self.slab[slot as usize].is_confirmed() {
                 for dir in [CtDir::Original, CtDir::Reply] {
                     let c = &self.slab[slot as usize];
                     let b = self.bucket(c.tuple(dir), c.zone) as usize;
@@ -399,11 +391,11 @@ impl Table {
 
     /// Bytes held by slab, index, timers and accounting (capacities).
     pub fn bytes(&self) -> usize {
-        self.slab.capacity() * std::mem::size_of::<Conn>()
+        self.slab.bytes()
             + self.heads.capacity() * std::mem::size_of::<Node>()
             + self.timers.bytes()
             + self.acct.capacity() * (std::mem::size_of::<(u32, Acct)>() + 1)
-            + self.tcp.capacity() * std::mem::size_of::<TcpConn>()
+            + self.tcp.bytes()
             + self.tcp_free.capacity() * std::mem::size_of::<u32>()
             + self.help.capacity() * (std::mem::size_of::<(u32, HelpExt)>() + 1)
             + self.masters.capacity() * (std::mem::size_of::<(u32, (u32, u32))>() + 1)
@@ -412,6 +404,27 @@ impl Table {
     /// Converts seconds (a sysctl) to jiffies, clamping negatives to zero.
     pub fn secs_to_jiffies(secs: i64) -> u32 {
         (secs.max(0) as u64 * u64::from(HZ)).min(u64::from(i32::MAX as u32)) as u32
+    }
+}
+
+/// The slab seen by the wheel: links and absolute expiries.
+struct SlabTimes<'a> {
+    slab: &'a mut Chunked<Conn>,
+    now_abs: u64,
+}
+
+impl Entries for SlabTimes<'_> {
+    #[inline]
+    fn links(&mut self, slot: u32) -> &mut [u32; 2] {
+        &mut self.slab[slot as usize].timer
+    }
+
+    /// The `u32` expiry made absolute: entries expire within `i32::MAX`
+    /// jiffies of now, either way.
+    #[inline]
+    fn due(&self, slot: u32) -> u64 {
+        let left = self.slab[slot as usize].timeout.wrapping_sub(self.now_abs as u32) as i32;
+        self.now_abs.saturating_add_signed(i64::from(left))
     }
 }
 
@@ -486,13 +499,13 @@ mod test {
         let later = put(&mut t, b(5), 0);
         let outside = put(&mut t, b(9), 0);
         assert_eq!(t.early_drop(t.hash(&new, 0)), 2);
-        assert!(t.conn(assured).live && t.conn(later).live && t.conn(outside).live);
-        assert!(!t.conn(victim1).live && !t.conn(victim2).live);
+        assert!(t.conn(assured).live() && t.conn(later).live() && t.conn(outside).live());
+        assert!(!t.conn(victim1).live() && !t.conn(victim2).live());
         assert_eq!(t.count(), 3);
         // Only the 8 buckets from the new tuple's are scanned: b(9) is out of reach.
         t.delete(later);
         assert_eq!(t.early_drop(t.hash(&new, 0)), 0);
-        assert!(t.conn(outside).live);
+        assert!(t.conn(outside).live());
     }
 
     #[test]
@@ -542,24 +555,39 @@ mod test {
             let slot = t.alloc(c);
             t.link(slot);
         }
-        let before = t.timers.pops;
+        let before = t.timers.visits;
         assert_eq!(t.expire(u64::from(6 * HZ)), 10);
-        assert_eq!(t.timers.pops - before, 10, "expiry looks at the due entries only");
+        // Each of the ten is met twice: cascaded to a one-jiffy list, then run.
+        assert_eq!(t.timers.visits - before, 20, "expiry looks at the due entries only");
         assert_eq!(t.count(), 99_990);
     }
 
     #[test]
-    fn a_refresh_later_costs_one_repush_and_a_refresh_earlier_reschedules() {
+    fn a_refresh_later_is_met_lazily_and_a_refresh_earlier_moves_the_entry() {
         let mut t = Table::new(8, HashKey::from_seed(5));
         let a = insert(&mut t, 1, 0, 10);
         t.refresh(a, 50 * HZ); // later: lazy
-        assert_eq!(t.timers.len(), 1);
-        assert_eq!(t.expire(u64::from(11 * HZ)), 0, "the check at 10 s re-pushes");
-        assert_eq!(t.timers.len(), 1);
-        t.refresh(a, HZ); // earlier: a new heap entry; the old one goes stale
-        assert_eq!(t.timers.len(), 2);
+        let before = t.timers.visits;
+        assert_eq!(t.expire(u64::from(11 * HZ)), 0, "met at 10 s, linked again at 50 s");
+        assert!(t.timers.visits > before);
+        t.refresh(a, HZ); // earlier: moved to 12 s
+        assert!(t.timers.next_due().is_some_and(|d| d <= u64::from(12 * HZ)));
+        assert_eq!(t.expire(u64::from(12 * HZ) - 1), 0);
         assert_eq!(t.expire(u64::from(12 * HZ)), 1);
         assert_eq!(t.count(), 0);
+        assert_eq!(t.timers.next_due(), None);
+    }
+
+    #[test]
+    fn entries_expiring_together_go_in_order_of_expiry_then_slot() {
+        let mut t = Table::new(8, HashKey::from_seed(5));
+        let s0 = insert(&mut t, 1, 0, 5);
+        let s1 = insert(&mut t, 2, 0, 3);
+        let s2 = insert(&mut t, 3, 0, 3);
+        assert_eq!(t.expire(u64::from(10 * HZ)), 3);
+        // Freed slots are reused most recent first: the last deleted first.
+        let reuse: Vec<u32> = (10..13).map(|p| insert(&mut t, p, 0, 100)).collect();
+        assert_eq!(reuse, vec![s0, s2, s1]);
     }
 
     #[test]

@@ -94,7 +94,7 @@ impl super::Conntrack {
     /// entry's timer column is the timeout it will start with.
     pub fn entry_line(&self, ct: super::CtRef, now: crate::engine::Instant) -> String {
         let c = self.get(ct);
-        let acct = if c.acct { self.table.acct.get(&ct.slot()) } else { None };
+        let acct = if c.acct() { self.table.acct.get(&ct.slot()) } else { None };
         let now32 = (super::jiffies(now)) as u32;
         // Until confirmation the entry holds its timeout relative to now.
         let secs = if c.is_confirmed() { c.expires_secs(now32) } else { c.timeout / super::HZ };
@@ -161,7 +161,7 @@ mod test {
         assert_eq!(line(&conn(o, r, 0, 28), 1000, None, Format::Proc, Extra::default()), LIVE_PROC_UDP);
         let o = Tuple::new(a("10.99.1.2"), a("10.99.2.2"), 6, 50728, 5000);
         let mut c = conn(o, o.invert().unwrap(), status::SEEN_REPLY | status::ASSURED, 431998);
-        c.l4_state = 3; // ESTABLISHED
+        c.set_l4_state(3); // ESTABLISHED
         assert_eq!(line(&c, 1000, None, Format::Proc, Extra::default()), LIVE_TCP_PROC);
     }
 

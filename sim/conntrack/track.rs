@@ -175,7 +175,10 @@ impl Conntrack {
         if l4proto == proto_num::TCP {
             let expires = self.table.conn(slot).expires_jiffies(ctx.now);
             let (c, t) = self.table.tcp_parts(slot);
-            return tcp::packet(ctx, t, &mut c.l4_state, expires, log);
+            let mut state = c.l4_state();
+            let v = tcp::packet(ctx, t, &mut state, expires, log);
+            c.set_l4_state(state);
+            return v;
         }
         let mut word = self.table.conn(slot).proto;
         let v = proto::tracker(l4proto).packet(ctx, &mut word);
@@ -204,7 +207,7 @@ impl Conntrack {
         if t.proto == proto_num::ICMP {
             c.proto = u32::from(t.icmp_type());
         }
-        c.acct = sysctls.enabled(Sysctl::NfConntrackAcct);
+        c.set_acct(sysctls.enabled(Sysctl::NfConntrackAcct));
         // "We've been expecting you": only when expectations exist at all.
         let expected = if self.table.expect.count() != 0 { self.take_expectation(&t, zone) } else { None };
         if let Some(x) = expected {
@@ -213,7 +216,7 @@ impl Conntrack {
         }
         let slot = self.table.alloc(c);
         self.work.created += 1;
-        if self.table.conn(slot).acct {
+        if self.table.conn(slot).acct() {
             self.table.acct.insert(slot, Acct::default());
         }
         if let Some(x) = expected {
@@ -224,7 +227,7 @@ impl Conntrack {
 
     /// Adds one packet of `len` bytes to the entry's counters, if it has them.
     fn account(&mut self, slot: u32, dir: CtDir, len: usize) {
-        if self.table.conn(slot).acct
+        if self.table.conn(slot).acct()
             && let Some(a) = self.table.acct.get_mut(&slot)
         {
             a.packets[dir as usize] += 1;
@@ -324,7 +327,7 @@ impl Conntrack {
         }
         let dir = ct.dir() as usize;
         let loser_bytes = self.table.acct.get(&ct.slot).map(|a| a.bytes[dir]);
-        if let (Some(bytes), true) = (loser_bytes, w.acct)
+        if let (Some(bytes), true) = (loser_bytes, w.acct())
             && let Some(a) = self.table.acct.get_mut(&winner)
         {
             a.packets[dir] += 1;

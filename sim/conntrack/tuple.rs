@@ -1,6 +1,6 @@
 //! The conntrack tuple: what identifies one direction of a connection.
 //!
-//! A [`Tuple`] is the kernel's `nf_conntrack_tuple` for IPv4, packed into 16
+//! A [`Tuple`] is the kernel's `nf_conntrack_tuple` for IPv4, packed into 13
 //! bytes: addresses as `u32`, the two "port parts" as `u16`, the protocol as
 //! `u8`. The port parts depend on the protocol (reference §1):
 //!
@@ -40,7 +40,12 @@ pub mod proto_num {
 }
 
 /// One direction of a connection, as conntrack keys it.
+///
+/// Packed (13 bytes, no padding): an entry holds two, and 6 bytes an entry
+/// is 6 MB a million entries. Fields are read by value; a reference to one
+/// is not allowed (it could be unaligned).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(C, packed)]
 pub struct Tuple {
     /// Source address (host order).
     pub src: u32,
@@ -225,12 +230,12 @@ impl fmt::Display for Tuple {
         write!(f, "src={} dst={} ", self.src_addr(), self.dst_addr())?;
         match self.proto {
             proto_num::TCP | proto_num::UDP | proto_num::UDPLITE | proto_num::SCTP | proto_num::DCCP => {
-                write!(f, "sport={} dport={} ", self.sport, self.dport)
+                write!(f, "sport={} dport={} ", { self.sport }, { self.dport })
             }
             proto_num::ICMP => {
                 write!(f, "type={} code={} id={} ", self.icmp_type(), self.icmp_code(), self.icmp_id())
             }
-            proto_num::GRE => write!(f, "srckey={:#x} dstkey={:#x} ", self.sport, self.dport),
+            proto_num::GRE => write!(f, "srckey={:#x} dstkey={:#x} ", { self.sport }, { self.dport }),
             _ => Ok(()),
         }
     }
