@@ -148,39 +148,55 @@ const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 /// `a.b.c.d[:port]`, laid out in a stack buffer and appended at once (one
 /// capacity check instead of one per digit group).
 fn push_endpoint(out: &mut Vec<u8>, addr: std::net::Ipv4Addr, port: Option<u16>) {
-    let mut buf = [0u8; 21];
+    // Each octet is copied whole from a table (4 bytes, of which its length
+    // count), so the address costs no division; the port takes two pairs of
+    // digits from `DIGITS` and a leading digit.
+    let mut buf = [0u8; 24];
     let mut n = 0;
-    let put = |buf: &mut [u8; 21], v: u32, n: &mut usize| {
-        let mut digits = [0u8; 5];
-        let mut k = digits.len();
-        let mut v = v;
-        loop {
-            k -= 1;
-            digits[k] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
-        for &d in &digits[k..] {
-            buf[*n] = d;
-            *n += 1;
-        }
-    };
     for (i, octet) in addr.octets().into_iter().enumerate() {
-        if i > 0 {
+        let text = OCTETS[octet as usize];
+        buf[n..n + 4].copy_from_slice(&text);
+        n += usize::from(text[3]);
+        if i < 3 {
             buf[n] = b'.';
             n += 1;
         }
-        put(&mut buf, u32::from(octet), &mut n);
     }
     if let Some(p) = port {
         buf[n] = b':';
         n += 1;
-        put(&mut buf, u32::from(p), &mut n);
+        let mut digits = [0u8; 5];
+        let hi = usize::from(p / 100);
+        let lo = usize::from(p % 100) * 2;
+        digits[3..5].copy_from_slice(&DIGITS[lo..lo + 2]);
+        digits[1..3].copy_from_slice(&DIGITS[(hi % 100) * 2..(hi % 100) * 2 + 2]);
+        digits[0] = b'0' + (hi / 100) as u8;
+        let lead = digits[..4].iter().take_while(|&&d| d == b'0').count();
+        let len = 5 - lead;
+        buf[n..n + len].copy_from_slice(&digits[lead..]);
+        n += len;
     }
     out.extend_from_slice(&buf[..n]);
 }
+
+/// The decimal text of every octet: up to 3 digits, then the digit count in
+/// the last byte (overwritten by what follows the octet).
+const OCTETS: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let v = i as u8;
+        t[i] = if v >= 100 {
+            [b'0' + v / 100, b'0' + v / 10 % 10, b'0' + v % 10, 3]
+        } else if v >= 10 {
+            [b'0' + v / 10, b'0' + v % 10, 0, 2]
+        } else {
+            [b'0' + v, 0, 0, 1]
+        };
+        i += 1;
+    }
+    t
+};
 
 fn push_u64(out: &mut Vec<u8>, mut n: u64) {
     let mut buf = [0u8; 20];
@@ -254,6 +270,14 @@ mod test {
             let addr = std::net::Ipv4Addr::from(a);
             let want = p.map_or(addr.to_string(), |p| format!("{addr}:{p}"));
             assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+        // Every octet in every position, and ports of each digit count.
+        for o in 0..=255u8 {
+            let p = [0u16, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535][usize::from(o) % 10].saturating_add(u16::from(o % 3));
+            let a = [o, 255 - o, o / 3, o.wrapping_mul(7)];
+            let mut out = Vec::new();
+            push_endpoint(&mut out, a.into(), Some(p));
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{}:{p}", std::net::Ipv4Addr::from(a)));
         }
     }
 
