@@ -164,6 +164,15 @@ const LIVE: u8 = 1 << 7;
 /// [`Conn`]'s bits holding the TCP state.
 const L4_STATE: u8 = 0x1f;
 
+/// A free slot: no entry (what the slab fills new room with).
+impl Default for Conn {
+    fn default() -> Conn {
+        let mut c = Conn::new(Tuple::default(), Tuple::default(), 0, 0);
+        c.bits = 0;
+        c
+    }
+}
+
 impl Conn {
     /// A fresh, unconfirmed entry.
     pub(crate) fn new(orig: Tuple, reply: Tuple, zone: u16, generation: u32) -> Conn {

@@ -4,8 +4,7 @@
 //! 1,048,576 and, just past a power of two, for twice what they use; the
 //! kernel's slab grows a page at a time. Here only the last chunk has spare
 //! room (at most [`CHUNK`] elements), and growing never copies the elements
-//! already stored. The last chunk itself grows like a `Vec` up to [`CHUNK`],
-//! so a table of ten entries stays small.
+//! already stored. The price is one chunk even for a table of ten entries.
 //!
 //! An index is `chunk << SHIFT | offset`: one extra load, of the chunk list,
 //! which stays in cache.
@@ -18,15 +17,38 @@ pub const CHUNK: usize = 1 << SHIFT;
 const MASK: usize = CHUNK - 1;
 
 /// Elements `0..len`, in chunks of [`CHUNK`].
+///
+/// Chunks are whole arrays, filled with `T::default()` when made, so an
+/// index needs one bounds check (of the chunk list), not two.
 #[derive(Clone, Debug)]
 pub struct Chunked<T> {
-    chunks: Vec<Vec<T>>,
+    chunks: Vec<Box<[T; CHUNK]>>,
     len: usize,
 }
 
 impl<T> Default for Chunked<T> {
     fn default() -> Self {
         Chunked { chunks: Vec::new(), len: 0 }
+    }
+}
+
+impl<T: Clone + Default> Chunked<T> {
+    /// Appends `value`.
+    #[inline]
+    pub fn push(&mut self, value: T) {
+        if self.len == self.chunks.len() * CHUNK {
+            self.grow();
+        }
+        let i = self.len;
+        self.chunks[i >> SHIFT][i & MASK] = value;
+        self.len += 1;
+    }
+
+    /// Adds a chunk.
+    #[cold]
+    fn grow(&mut self) {
+        let chunk: Box<[T]> = vec![T::default(); CHUNK].into_boxed_slice();
+        self.chunks.push(chunk.try_into().unwrap_or_else(|_| unreachable!("a chunk has CHUNK elements")));
     }
 }
 
@@ -41,40 +63,28 @@ impl<T> Chunked<T> {
         self.len == 0
     }
 
-    /// Appends `value`.
-    pub fn push(&mut self, value: T) {
-        if self.len & MASK == 0 {
-            self.chunks.push(Vec::new());
-        }
-        let last = self.chunks.last_mut().expect("a chunk with room");
-        if last.len() == last.capacity() {
-            // Grow like a Vec, but never past one chunk.
-            let want = (last.capacity() * 2).clamp(4, CHUNK);
-            last.reserve_exact(want - last.len());
-        }
-        last.push(value);
-        self.len += 1;
-    }
-
     /// The element at `i`, if there is one.
     pub fn get(&self, i: usize) -> Option<&T> {
-        self.chunks.get(i >> SHIFT).and_then(|c| c.get(i & MASK))
+        if i >= self.len {
+            return None;
+        }
+        Some(&self[i])
     }
 
     /// Every element, in index order.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.chunks.iter().flatten()
+        self.chunks.iter().flat_map(|c| c.iter()).take(self.len)
     }
 
     /// Every element, mutably, in index order.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut T> {
-        self.chunks.iter_mut().flatten()
+        let len = self.len;
+        self.chunks.iter_mut().flat_map(|c| c.iter_mut()).take(len)
     }
 
-    /// Bytes held: the elements' room (capacity) and the chunk list.
+    /// Bytes held: the chunks and the chunk list.
     pub fn bytes(&self) -> usize {
-        self.chunks.iter().map(|c| c.capacity() * std::mem::size_of::<T>()).sum::<usize>()
-            + self.chunks.capacity() * std::mem::size_of::<Vec<T>>()
+        self.chunks.len() * CHUNK * std::mem::size_of::<T>() + self.chunks.capacity() * std::mem::size_of::<usize>()
     }
 }
 
@@ -111,17 +121,18 @@ mod test {
         assert_eq!(c.get(CHUNK), Some(&7));
         assert_eq!(c.get(n), None);
         assert_eq!(c.iter().count(), n);
-        let room = c.bytes() / 4;
-        assert!(room < n + CHUNK, "{room} elements of room for {n}");
+        // Room for less than a chunk more than used, and the chunk list.
+        assert!(c.bytes() < (n + CHUNK) * 4 + 8 * 8, "{} bytes for {n}", c.bytes());
     }
 
     #[test]
-    fn a_small_array_stays_small() {
+    fn a_small_array_holds_one_chunk() {
         let mut c = Chunked::default();
         for i in 0..10u64 {
             c.push(i);
         }
-        // Room for 16, and a chunk list with room for 4.
-        assert!(c.bytes() <= 16 * 8 + 4 * 24, "{}", c.bytes());
+        assert_eq!(c.iter().copied().collect::<Vec<_>>(), (0..10).collect::<Vec<_>>());
+        assert_eq!(c.get(10), None);
+        assert!(c.bytes() <= CHUNK * 8 + 4 * 8, "{}", c.bytes());
     }
 }

@@ -129,6 +129,9 @@ impl Wheel {
     /// `None` once no list is due by `now`. The caller re-links or frees
     /// every entry of a returned list.
     pub fn take_due(&mut self, e: &mut impl Entries, now: u64) -> Option<u32> {
+        if now < self.cur {
+            return None; // this jiffy is done (packets come many to a jiffy)
+        }
         loop {
             let Some(t) = self.next_work().filter(|&t| t <= now) else {
                 self.cur = self.cur.max(now.saturating_add(1));
