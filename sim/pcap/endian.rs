@@ -16,8 +16,10 @@ pub enum Endian {
 
 impl Endian {
     /// The `u16` at `b[at..at + 2]`.
+    #[inline]
     pub fn u16(self, b: &[u8], at: usize) -> u16 {
-        let a = [b[at], b[at + 1]];
+        // One range check for the whole field, not one per byte.
+        let a: [u8; 2] = b[at..at + 2].try_into().expect("two bytes");
         match self {
             Endian::Little => u16::from_le_bytes(a),
             Endian::Big => u16::from_be_bytes(a),
@@ -25,8 +27,9 @@ impl Endian {
     }
 
     /// The `u32` at `b[at..at + 4]`.
+    #[inline]
     pub fn u32(self, b: &[u8], at: usize) -> u32 {
-        let a = [b[at], b[at + 1], b[at + 2], b[at + 3]];
+        let a: [u8; 4] = b[at..at + 4].try_into().expect("four bytes");
         match self {
             Endian::Little => u32::from_le_bytes(a),
             Endian::Big => u32::from_be_bytes(a),
@@ -34,6 +37,7 @@ impl Endian {
     }
 
     /// The `u64` at `b[at..at + 8]`.
+    #[inline]
     pub fn u64(self, b: &[u8], at: usize) -> u64 {
         let mut a = [0u8; 8];
         a.copy_from_slice(&b[at..at + 8]);
