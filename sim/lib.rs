@@ -36,7 +36,7 @@
 //! **`conntrack`** is connection tracking, the kernel's `nf_conntrack`: the
 //! tuples, the table (a slab of compact entries, buckets with two chains per
 //! entry, `nf_conntrack_max` with early drop), expiry in virtual time by a
-//! timer heap, the protocol trackers (UDP, ICMP, generic, a placeholder TCP),
+//! timer wheel linked through the entries, the protocol trackers (UDP, ICMP, generic, a placeholder TCP),
 //! confirmation at the last hook, and the `conntrack -L`/`-S` and /proc text.
 //!
 //! **`kernel`** holds what is configured rather than computed: sysctls with

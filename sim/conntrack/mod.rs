@@ -18,7 +18,7 @@
 //! with each packet, as the kernel reads them at packet time.
 //!
 //! Files: `tuple` (keys, hash), `conn` (the entry), `table` (slab, buckets,
-//! early drop), `timer` (expiry heap), `proto/` (trackers), `track` (the
+//! early drop), `slab` (chunked arrays), `timer` (expiry wheel), `proto/` (trackers), `track` (the
 //! per-packet algorithm and confirmation), `manip` (what NAT asks of the
 //! table), `stats` and `text` (what `conntrack -S`, `conntrack -L` and
 //! /proc print).
