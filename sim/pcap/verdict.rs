@@ -273,7 +273,8 @@ mod test {
         }
         // Every octet in every position, and ports of each digit count.
         for o in 0..=255u8 {
-            let p = [0u16, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535][usize::from(o) % 10].saturating_add(u16::from(o % 3));
+            let p = [0u16, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535][usize::from(o) % 10]
+                .saturating_add(u16::from(o % 3));
             let a = [o, 255 - o, o / 3, o.wrapping_mul(7)];
             let mut out = Vec::new();
             push_endpoint(&mut out, a.into(), Some(p));
