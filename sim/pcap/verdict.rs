@@ -235,10 +235,16 @@ fn push_ours(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Whether `s` holds a byte JSON escapes. No early exit: a fold over every
+/// byte compiles to a vector loop, faster on the short names met here.
+fn needs_escape(s: &str) -> bool {
+    s.bytes().fold(false, |acc, b| acc | (b == b'"') | (b == b'\\') | (b < 0x20))
+}
+
 /// A JSON string; escapes what JSON requires.
 pub(super) fn push_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
-    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+    if !needs_escape(s) {
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
         return;
