@@ -9,7 +9,7 @@
 //! `std::time::Instant`, which is fine here: benches measure the host, they
 //! are no part of the simulation.
 //!
-//! Bytes per entry at 1M entries (1M buckets), measured 2026-11-27: UDP 68.1,
+//! Bytes per entry at 1M entries (1M buckets), measured 2026-11-27: UDP 68.0,
 //! TCP 124.1 (the kernel's slab object is 256). Before the expiry wheel,
 //! packed tuples and chunked slab they were 92.1 and 150.8: a 64-byte entry
 //! (was 68), 8 bytes of wheel links in it instead of a 16-byte heap item
