@@ -213,7 +213,7 @@ fn sysctl(host: &mut Host, args: &[String]) -> String {
                 Err(e) => out.push_str(&format!("{e}\n")),
             }
         } else {
-            match Sysctl::from_name(a) {
+            match Sysctl::lookup(a, host.sysctl.profile()) {
                 Some(k) => out.push_str(&format!("{} = {}\n", k.name(), host.sysctl.get(k))),
                 None => out.push_str(&format!(
                     "sysctl: cannot stat /proc/sys/{}: No such file or directory\n",
@@ -230,12 +230,18 @@ fn echo(host: &mut Host, args: &[String]) -> String {
     let Some(gt) = args.iter().position(|a| a == ">") else { return format!("{}\n", args.join(" ")) };
     let (value, path) = (args[..gt].join(" "), args.get(gt + 1).map_or("", String::as_str));
     let Some(key) = path.strip_prefix("/proc/sys/") else { return format!("sh: {path}: Permission denied\n") };
+    // dash's words: a file procfs does not have cannot be created; a value
+    // the kernel refuses fails the write (EINVAL).
+    const WRITE_FAILED: &str = "sh: 1: echo: echo: I/O error\n";
     if let Some(r) = set_printk(host, &format!("kernel.printk={value}")).filter(|_| key == "kernel/printk") {
-        return r.map_or_else(|_| format!("sh: echo: I/O error writing {path}\n"), |_| String::new());
+        return r.map_or_else(|_| WRITE_FAILED.to_string(), |_| String::new());
+    }
+    if Sysctl::lookup(key, host.sysctl.profile()).is_none() {
+        return format!("sh: 1: cannot create {path}: Directory nonexistent\n");
     }
     match set_sysctl(host, &format!("{}={value}", key.replace('/', "."))) {
         Ok(_) => String::new(),
-        Err(_) => format!("sh: echo: I/O error writing {path}\n"),
+        Err(_) => WRITE_FAILED.to_string(),
     }
 }
 
@@ -257,7 +263,7 @@ fn cat(host: &mut Host, args: &[String], now: Instant) -> String {
             "/proc/sys/net/netfilter/nf_conntrack_count" => {
                 format!("{}\n", host.netfilter.conntrack.as_ref().map_or(0, |c| c.count()))
             }
-            p => match p.strip_prefix("/proc/sys/").and_then(|k| Sysctl::from_name(&k.replace('/', "."))) {
+            p => match p.strip_prefix("/proc/sys/").and_then(|k| Sysctl::lookup(k, host.sysctl.profile())) {
                 Some(k) => format!("{}\n", host.sysctl.get(k)),
                 None => format!("cat: {p}: No such file or directory\n"),
             },
