@@ -839,6 +839,24 @@ mod test {
     }
 
     #[test]
+    fn http_commands_name_their_bad_word() {
+        let e = err("host a eth0 10.0.0.1/24\na http get http://www.example/\n");
+        assert!(e.starts_with("t.nfs:2:12: \"www.example\" is not ADDR[:PORT]"), "{e}");
+        let e = err("host a eth0 10.0.0.1/24\na http server 8080 file index.html 5\n");
+        assert!(e.starts_with("t.nfs:2:25: a path starts with `/'"), "{e}");
+        let e = err("host a eth0 10.0.0.1/24\na http proxy 3128 resolve www\n");
+        assert!(e.contains("`resolve' needs an address"), "{e}");
+        let e = err("host a eth0 10.0.0.1/24\na http get http://10.0.0.2/ hots x\n");
+        assert!(e.starts_with("t.nfs:2:29: expected `host'"), "{e}");
+        let ok = parse(
+            "host a eth0 10.0.0.1/24\na http server file /x 5\na http proxy 3128 resolve www 10.0.0.2\n\
+             a http get http://10.0.0.2:8080/x host www\n",
+            "t",
+        );
+        assert!(ok.is_ok());
+    }
+
+    #[test]
     fn errors_name_line_column_and_show_a_caret() {
         let e = err("host a eth0 10.0.0.1/24\non b iptables -L\n");
         assert_eq!(e, "t.nfs:2:4: unknown host `b'\n  |\n2 | on b iptables -L\n  |    ^");

@@ -218,7 +218,15 @@ impl App for HttpClient {
     fn datagram(&mut self, cx: &mut Cx<'_>, ip: &[u8]) {
         let Some(stack) = self.stack.as_mut() else { return };
         if let Some(err) = crate::apps::icmp_error_text(ip) {
-            return cx.say(format!("http get {}: {err}", self.spec.url.text()));
+            cx.say(format!("http get {}: {err}", self.spec.url.text()));
+            if let (false, Some((why, _, _)), Some(sock)) = (self.connected, super::connect_error(ip), &self.sock) {
+                // connect() fails at once: the socket goes, no RST is sent.
+                stack.sockets.remove(sock.handle);
+                cx.host.sockets.release(SockProto::Tcp, sock.port, sock.remote);
+                self.sock = None;
+                self.finish(cx, why.to_string());
+            }
+            return;
         }
         if tcp_flags(ip).is_some_and(|f| f & 0x04 != 0) {
             self.got_rst = true;

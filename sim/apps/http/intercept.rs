@@ -49,7 +49,7 @@ pub fn decide(
 ) -> Result<Decision, String> {
     let why = match original_dst(ct, local, peer, now) {
         Ok(dst) if dst != local => return Ok(Decision { dst, via: Via::OriginalDst }),
-        Ok(_) => "not redirected".to_string(),
+        Ok(_) => "names this proxy itself".to_string(),
         Err(e) => e.text().to_string(),
     };
     let named = req.authority().or_else(|| req.host()).ok_or("no Host to forward to")?;

@@ -32,6 +32,13 @@ fn bad(why: &str) -> Bad {
     Bad { status: 400, why: why.into() }
 }
 
+/// A complete head and the bytes that followed it.
+pub type Split = (Vec<u8>, Vec<u8>);
+
+/// A field given twice with different values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conflict;
+
 /// Bytes of a head being received.
 #[derive(Clone, Debug, Default)]
 pub struct HeadBuf {
@@ -44,7 +51,7 @@ impl HeadBuf {
     ///
     /// # Errors
     /// The head grew past [`HEAD_BYTES_MAX`] without ending.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>, Bad> {
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Option<Split>, Bad> {
         let from = self.buf.len().saturating_sub(3);
         self.buf.extend_from_slice(bytes);
         match head_end(&self.buf, from) {
@@ -107,11 +114,11 @@ pub struct Response {
 
 /// The value of the one field called `name` (any case); `Err` when it
 /// appears more than once with different values.
-pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Result<Option<&'a str>, ()> {
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Result<Option<&'a str>, Conflict> {
     let mut found: Option<&str> = None;
     for (_, v) in fields.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)) {
         match found {
-            Some(f) if f != v => return Err(()),
+            Some(f) if f != v => return Err(Conflict),
             _ => found = Some(v),
         }
     }
@@ -196,7 +203,7 @@ impl Request {
         let fields = fields(&lines[start + 1..])?;
         let req = Request { method: method.into(), target: target.into(), version, fields };
         match field(&req.fields, "host") {
-            Err(()) => return Err(bad("more than one Host")),
+            Err(Conflict) => return Err(bad("more than one Host")),
             Ok(None) if version >= (1, 1) => return Err(bad("no Host")),
             _ => {}
         }
@@ -287,7 +294,7 @@ pub fn reason(status: u16) -> &'static str {
 mod test {
     use super::*;
 
-    fn pieces(parts: &[&[u8]]) -> Result<Option<(Vec<u8>, Vec<u8>)>, Bad> {
+    fn pieces(parts: &[&[u8]]) -> Result<Option<Split>, Bad> {
         let mut h = HeadBuf::default();
         let mut last = Ok(None);
         for p in parts {

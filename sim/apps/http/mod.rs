@@ -98,6 +98,32 @@ pub fn send_body(s: &mut tcp::Socket<'_>, key: u32, from: u64, end: u64) -> u64 
     sent
 }
 
+/// What `connect()` fails with when an ICMP destination-unreachable
+/// arrives for a connection still in SYN-SENT (Linux's `tcp_v4_err` ends
+/// such a connection at once, with the errno `icmp_err_convert` gives the
+/// code), and the quoted segment's ports (ours, theirs) to find it by.
+/// `None` for anything else.
+pub fn connect_error(ip: &[u8]) -> Option<(&'static str, u16, u16)> {
+    use crate::wire::{IpProtocol, Ipv4Packet};
+    let p = Ipv4Packet::new_checked(ip).ok()?;
+    let l4 = p.payload();
+    if p.next_header() != IpProtocol::Icmp || l4.first() != Some(&3) {
+        return None;
+    }
+    let text = match *l4.get(1)? {
+        0 | 6 | 9 | 11 => "Network is unreachable",
+        1 | 10 | 12 | 13 => "No route to host",
+        2 => "Protocol not available",
+        3 => "Connection refused",
+        7 => "Host is down",
+        8 => "Machine is not on the network",
+        _ => return None,
+    };
+    let quoted = Ipv4Packet::new_quoted(l4.get(8..)?).ok()?;
+    let ports = quoted.payload().get(..4)?;
+    Some((text, u16::from_be_bytes([ports[0], ports[1]]), u16::from_be_bytes([ports[2], ports[3]])))
+}
+
 /// Everything the socket has for us.
 pub fn recv_all(s: &mut tcp::Socket<'_>) -> Vec<u8> {
     let mut out = Vec::new();

@@ -41,6 +41,8 @@ struct Upstream {
     sock: Sock,
     connected: bool,
     got_rst: bool,
+    /// Why `connect()` failed, when an ICMP error said.
+    error: Option<&'static str>,
     /// `ORIGINAL_DST/ADDR` or `HIER_DIRECT/ADDR`, for the access line.
     hier: String,
     /// The request, as the access line shows it.
@@ -109,7 +111,13 @@ impl HttpProxy {
         if s.up.is_none() && !s.finishing {
             match s.head.push(&bytes) {
                 Ok(Some((head, rest))) => self.start(s, &head, &rest, stack, cx),
-                Ok(None) if client_done => s.finishing = true,
+                Ok(None) if client_done => {
+                    if !s.head.is_empty() {
+                        let peer = s.ends.map_or_else(|| "?".into(), |(_, p)| format!("{}:{}", p.0, p.1));
+                        cx.say(format!("proxy: {peer}: connection closed inside the request"));
+                    }
+                    s.finishing = true;
+                }
                 Ok(None) => {}
                 Err(bad) => answer(s, bad.status, &format!("bad request ({})", bad.why), cx),
             }
@@ -160,6 +168,7 @@ impl HttpProxy {
             sock,
             connected: false,
             got_rst: false,
+            error: None,
             hier,
             what,
             reply: HeadBuf::default(),
@@ -197,7 +206,11 @@ impl HttpProxy {
         }
         s.finishing = true;
         if !up.connected {
-            let (status, what) = if up.got_rst { (503, "connection refused") } else { (504, "timed out") };
+            let (status, what) = match (up.error, up.got_rst) {
+                (Some(why), _) => (503, why),
+                (None, true) => (503, "Connection refused"),
+                (None, false) => (504, "Connection timed out"),
+            };
             let hier = std::mem::take(&mut up.hier);
             let line = format!("origin {}: {what}", hier.split('/').nth(1).unwrap_or(""));
             up.status = Some(status);
@@ -312,6 +325,10 @@ impl App for HttpProxy {
     fn datagram(&mut self, cx: &mut Cx<'_>, ip: &[u8]) {
         let Some(stack) = self.stack.as_mut() else { return };
         if crate::apps::icmp_error_text(ip).is_some() {
+            if let Some((why, ours, theirs)) = super::connect_error(ip) {
+                fail_connect(&mut self.sessions, stack, why, ours, theirs);
+                self.pump(cx);
+            }
             return;
         }
         if tcp_flags(ip).is_some_and(|f| f & 0x04 != 0) {
@@ -327,6 +344,18 @@ impl App for HttpProxy {
 
     fn poll_at(&mut self, now: Instant) -> Option<Instant> {
         self.stack.as_mut()?.poll_at(now)
+    }
+}
+
+/// An ICMP error ends a forwarded connection still in SYN-SENT, as
+/// `connect()` fails on Linux (the socket is aborted quietly: the peer
+/// never answered, so no RST is owed).
+fn fail_connect(sessions: &mut [Session], stack: &mut Stack, why: &'static str, ours: u16, theirs: u16) {
+    for up in sessions.iter_mut().filter_map(|s| s.up.as_mut()) {
+        if !up.connected && up.sock.port == ours && up.sock.remote.is_some_and(|r| r.1 == theirs) {
+            up.error = Some(why);
+            stack.get(up.sock.handle).abort();
+        }
     }
 }
 
