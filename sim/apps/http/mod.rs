@@ -126,9 +126,18 @@ pub fn connect_error(ip: &[u8]) -> Option<(&'static str, u16, u16)> {
 
 /// Everything the socket has for us.
 pub fn recv_all(s: &mut tcp::Socket<'_>) -> Vec<u8> {
+    recv_up_to(s, usize::MAX)
+}
+
+/// What the socket has for us, `max` bytes at most.
+pub fn recv_up_to(s: &mut tcp::Socket<'_>, max: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    while s.can_recv() {
-        match s.recv(|b| (b.len(), b.to_vec())) {
+    while s.can_recv() && out.len() < max {
+        let room = max - out.len();
+        match s.recv(|b| {
+            let n = b.len().min(room);
+            (n, b[..n].to_vec())
+        }) {
             Ok(chunk) if !chunk.is_empty() => out.extend_from_slice(&chunk),
             _ => break,
         }
@@ -146,10 +155,9 @@ pub struct Outbox {
 impl Outbox {
     /// Queues `bytes`.
     pub fn push(&mut self, bytes: &[u8]) {
-        if self.at == self.bytes.len() {
-            self.bytes.clear();
-            self.at = 0;
-        }
+        // What was sent goes, so the buffer holds only what waits.
+        self.bytes.drain(..self.at);
+        self.at = 0;
         self.bytes.extend_from_slice(bytes);
     }
 

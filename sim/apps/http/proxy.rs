@@ -14,7 +14,7 @@
 
 use super::intercept::{Via, decide, forwarded, is_loop};
 use super::message::{HeadBuf, Request, Response, reason};
-use super::{Outbox, recv_all};
+use super::{Outbox, recv_all, recv_up_to};
 use crate::apps::tcp::lines::v4;
 use crate::apps::tcp::stack::{Sock, SockOpts, Stack, tcp_flags};
 use crate::apps::{App, Cx};
@@ -35,6 +35,11 @@ pub struct ProxySpec {
 
 /// squid's `connect_timeout`.
 const CONNECT_SECS: u64 = 60;
+
+/// Bytes read ahead of what the other side has taken (squid's
+/// `read_ahead_gap`, 16 KB): past it the proxy stops reading, and TCP's
+/// window holds the sender back.
+const READ_AHEAD_BYTES: usize = 16384;
 
 /// The forwarded exchange, once the destination is known.
 struct Upstream {
@@ -106,8 +111,13 @@ impl HttpProxy {
         if s.ends.is_none() {
             s.ends = d.local_endpoint().zip(d.remote_endpoint()).map(|(l, r)| (v4(l), v4(r)));
         }
-        let bytes = recv_all(d);
-        let client_done = matches!(d.state(), State::CloseWait | State::Closed);
+        // Before a destination is known, the head is read whole (it is
+        // bounded); after, only as far as the origin takes it.
+        let bytes = match s.up {
+            None => recv_all(d),
+            Some(_) => recv_up_to(d, READ_AHEAD_BYTES.saturating_sub(s.to_up.len())),
+        };
+        let client_done = matches!(d.state(), State::CloseWait | State::Closed) && d.recv_queue() == 0;
         if s.up.is_none() && !s.finishing {
             match s.head.push(&bytes) {
                 Ok(Some((head, rest))) => self.start(s, &head, &rest, stack, cx),
@@ -185,7 +195,7 @@ impl HttpProxy {
             u.set_timeout(None);
         }
         s.to_up.flush(u);
-        let bytes = recv_all(u);
+        let bytes = recv_up_to(u, READ_AHEAD_BYTES.saturating_sub(s.to_down.len()));
         if up.status.is_none()
             && let Ok(Some((head, _))) = up.reply.push(&bytes)
         {
@@ -197,7 +207,8 @@ impl HttpProxy {
             // The client half-closed: so does the proxy, towards the origin.
             u.close();
         }
-        let ended = matches!(u.state(), State::CloseWait | State::Closed | State::TimeWait | State::LastAck);
+        let ended = matches!(u.state(), State::CloseWait | State::Closed | State::TimeWait | State::LastAck)
+            && u.recv_queue() == 0;
         if !ended || s.finishing {
             return;
         }
