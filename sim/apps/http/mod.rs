@@ -13,6 +13,8 @@ pub mod intercept;
 pub mod message;
 pub mod proxy;
 pub mod server;
+#[cfg(test)]
+mod tests;
 
 pub use client::HttpClient;
 pub use proxy::HttpProxy;
