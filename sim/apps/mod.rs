@@ -1,5 +1,6 @@
 //! What runs on virtual hosts: TCP clients and servers, UDP senders and
-//! receivers, ping, traffic generators, crafted packets, FTP, IRC with DCC.
+//! receivers, ping, traffic generators, crafted packets, FTP, IRC with DCC,
+//! HTTP with a transparent proxy.
 //!
 //! An [`App`] lives on one host. It sends IPv4 datagrams through the host's
 //! OUTPUT path ([`Cx::send`], so the host's own netfilter sees them), binds
@@ -15,6 +16,7 @@
 pub mod craft;
 pub mod flood;
 pub mod ftp;
+pub mod http;
 pub mod irc;
 pub mod ping;
 pub mod tcp;

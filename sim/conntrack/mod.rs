@@ -29,6 +29,7 @@ pub mod conn;
 pub mod expect;
 pub mod helper;
 mod manip;
+pub mod origdst;
 pub mod proto;
 mod related;
 pub mod seqadj;

@@ -122,6 +122,12 @@ pub enum AppSpec {
     IrcServer(u16),
     /// `irc client`.
     IrcClient(crate::apps::irc::client::ClientSpec),
+    /// `http server`.
+    HttpServer(crate::apps::http::server::ServerSpec),
+    /// `http get`.
+    HttpGet(crate::apps::http::client::GetSpec),
+    /// `http proxy`.
+    HttpProxy(crate::apps::http::proxy::ProxySpec),
 }
 
 /// What an `expect` checks.

@@ -299,5 +299,8 @@ fn make_app(spec: &AppSpec) -> Box<dyn App> {
         AppSpec::FtpGet(s) => Box::new(ftp::FtpClient::new(s.clone())),
         AppSpec::IrcServer(port) => Box::new(irc::IrcServer::new(*port)),
         AppSpec::IrcClient(s) => Box::new(irc::IrcClient::new(s.clone())),
+        AppSpec::HttpServer(s) => Box::new(crate::apps::http::HttpServer::new(s.clone())),
+        AppSpec::HttpGet(s) => Box::new(crate::apps::http::HttpClient::new(s.clone())),
+        AppSpec::HttpProxy(s) => Box::new(crate::apps::http::HttpProxy::new(s.clone())),
     }
 }
