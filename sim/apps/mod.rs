@@ -14,6 +14,7 @@
 //! backoff, delayed ACKs, FIN and RST, driven by our clock.
 
 pub mod craft;
+pub mod dns;
 pub mod flood;
 pub mod ftp;
 pub mod http;

@@ -82,6 +82,10 @@ pub struct Host {
     /// Kernel modules loaded by `modprobe` (module parameters apply only
     /// at a module's first load).
     pub modules: Vec<String>,
+    /// Files the box's programs read, by path (`/etc/resolv.conf`,
+    /// `/etc/hosts`), as the scenario's shell wrote them; a missing one
+    /// reads as the program's default.
+    pub files: std::collections::BTreeMap<String, String>,
 }
 
 impl Host {
@@ -135,6 +139,7 @@ impl Host {
         Ok(Host {
             bridge,
             modules: Vec::new(),
+            files: Default::default(),
             name: config.name.clone(),
             local: LocalTable::new(&ifaces),
             ifaces,

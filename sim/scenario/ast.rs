@@ -128,6 +128,8 @@ pub enum AppSpec {
     HttpGet(crate::apps::http::client::GetSpec),
     /// `http proxy`.
     HttpProxy(crate::apps::http::proxy::ProxySpec),
+    /// `dns server [port N] [delay T] [ptr ADDR NAME]... [a NAME ADDR]...`.
+    DnsServer(crate::apps::dns::ZoneSpec),
 }
 
 /// What an `expect` checks.
@@ -141,6 +143,9 @@ pub enum Check {
     App(String),
     /// `saw PATTERN`: the host received a matching IPv4 packet.
     Saw(PacketPattern),
+    /// `output TEXT`: the last command run on the host printed a line
+    /// containing TEXT (runs of blanks compare as one space).
+    Output(String),
 }
 
 /// A comparison.

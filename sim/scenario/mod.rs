@@ -36,7 +36,10 @@
 
 pub mod ast;
 pub mod error;
+mod files;
+pub mod job;
 pub mod lex;
+mod names;
 pub mod parse;
 mod pipe;
 pub mod run;

@@ -202,7 +202,7 @@ impl Parser<'_> {
                     Some(a) => self.err(
                         a,
                         &format!(
-                            "unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp, irc, http)",
+                            "unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp, irc, http, dns)",
                             a.text
                         ),
                     ),
@@ -364,7 +364,7 @@ impl Parser<'_> {
         }
         let host = self.host_word(w.get(i), w)?;
         let what =
-            w.get(i + 1).ok_or(()).or_else(|_| self.err(&self.after(w), "expected conntrack, log, app or saw"))?;
+            w.get(i + 1).ok_or(()).or_else(|_| self.err(&self.after(w), "expected conntrack, log, app, saw or output"))?;
         let rest = &w[i + 2..];
         let joined = rest.iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(" ");
         let check = match what.text.as_str() {
@@ -386,8 +386,9 @@ impl Parser<'_> {
             "log" if !rest.is_empty() => Check::Log(joined),
             "app" if !rest.is_empty() => Check::App(joined),
             "saw" => Check::Saw(self.pattern(rest)?),
-            "log" | "app" => return self.err(&self.after(w), "expected the text to look for"),
-            _ => return self.err(what, "expected conntrack, log, app or saw"),
+            "output" if !rest.is_empty() => Check::Output(joined),
+            "log" | "app" | "output" => return self.err(&self.after(w), "expected the text to look for"),
+            _ => return self.err(what, "expected conntrack, log, app, saw or output"),
         };
         Ok(Action::Expect { negate, host, check })
     }
@@ -576,6 +577,7 @@ impl Parser<'_> {
             }
             ("irc", Some("client")) => self.irc_client(w),
             ("http", Some("server" | "get" | "proxy")) => self.http(w),
+            ("dns", Some("server")) => self.dns_server(w),
             (_, Some(_)) => self.err(&w[1], "unknown app command"),
             _ => self.err(&self.after(w), "incomplete app command"),
         }
@@ -724,6 +726,36 @@ impl Parser<'_> {
         }
     }
 
+    /// `dns server [port N] [delay T] [ptr ADDR|NAME NAME]... [a NAME ADDR]...`.
+    fn dns_server(&self, w: &[Word]) -> R<AppSpec> {
+        use crate::apps::dns::wire::Rdata;
+        let mut zone = crate::apps::dns::ZoneSpec { port: 53, delay: Duration::ZERO, records: Vec::new() };
+        let word = |i: usize, what: &str| w.get(i).ok_or(()).or_else(|_| self.err(&self.after(w), what));
+        let mut i = 2;
+        while let Some(k) = w.get(i) {
+            match k.text.as_str() {
+                "port" => zone.port = self.port(w.get(i + 1), w)?,
+                "delay" => zone.delay = self.duration(word(i + 1, "`delay' needs a time")?)?,
+                "ptr" => {
+                    let owner = word(i + 1, "`ptr' needs an address (or name) and a name")?;
+                    let target = word(i + 2, "`ptr' needs a name after the address")?;
+                    zone.add_ptr(&owner.text, &target.text);
+                    i += 1;
+                }
+                "a" => {
+                    let name = word(i + 1, "`a' needs a name and an address")?;
+                    let a = word(i + 2, "`a' needs an address after the name")?;
+                    let addr = a.text.parse().ok().ok_or(()).or_else(|_| self.err(a, "invalid IPv4 address"))?;
+                    zone.records.push((name.text.trim_end_matches('.').to_string(), Rdata::A(addr)));
+                    i += 1;
+                }
+                _ => return self.err(k, "expected `ptr ADDR NAME', `a NAME ADDR', `port N' or `delay T'"),
+            }
+            i += 2;
+        }
+        Ok(AppSpec::DnsServer(zone))
+    }
+
     fn endpoint(&self, w: Option<&Word>, all: &[Word]) -> R<(Ipv4Addr, u16)> {
         let w = w.ok_or(()).or_else(|_| self.err(&self.after(all), "expected ADDR:PORT"))?;
         parse_endpoint(&w.text).or_else(|e| self.err(w, &e))
@@ -769,7 +801,7 @@ impl Opts<'_, '_> {
 }
 
 fn is_app(word: &str) -> bool {
-    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood" | "ftp" | "irc" | "http")
+    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood" | "ftp" | "irc" | "http" | "dns")
 }
 
 /// A decimal with up to `frac` fraction digits, scaled by 10^frac.

@@ -140,7 +140,7 @@ pub fn run_world(s: &Scenario, mut world: World, opts: &Options<'_>) -> Outcome 
             }
         }
     }
-    let mut r = Runner { world, pending: Vec::new(), failures: Vec::new(), load: opts.load };
+    let mut r = Runner { world, pending: Vec::new(), failures: Vec::new(), load: opts.load, last_output: BTreeMap::new() };
     for st in &s.statements {
         r.statement(st);
     }
@@ -159,6 +159,8 @@ struct Runner<'a> {
     pending: Vec<(Instant, Statement)>,
     failures: Vec<String>,
     load: Option<Loader<'a>>,
+    /// What the last command on each host printed (`expect HOST output`).
+    last_output: BTreeMap<String, String>,
 }
 
 impl Runner<'_> {
@@ -232,8 +234,12 @@ impl Runner<'_> {
                 let node = self.world.node_index(host).expect("checked");
                 let heredoc = if stdin.is_some() { " <<EOF" } else { "" };
                 self.world.note(Kind::Command, host, format!("{}{heredoc}", shell_words(argv)));
-                let out = shell::run(&mut self.world, node, argv, stdin.as_deref(), self.load);
+                // A command waiting for the network lets the world run on
+                // until it is done; its output comes at that time.
+                let reply = shell::start(&mut self.world, node, argv, stdin.as_deref(), self.load);
+                let out = super::job::finish(&mut self.world, reply);
                 let now = self.world.now();
+                self.last_output.insert(host.clone(), out.clone());
                 for line in out.lines() {
                     self.world.records.push(Record {
                         at: now,
@@ -260,6 +266,11 @@ impl Runner<'_> {
                 (node.host.klog.records().iter().any(|r| r.text.contains(text.as_str())), "no such log line".into())
             }
             Check::App(text) => (node.app_log.iter().any(|l| l.contains(text.as_str())), "no such app event".into()),
+            Check::Output(text) => {
+                let blanks = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+                let out = self.last_output.get(host).map_or("", String::as_str);
+                (out.lines().any(|l| blanks(l).contains(&blanks(text))), "no such line in its last output".into())
+            }
             Check::Saw(p) => {
                 let saw = node.saw.as_deref().unwrap_or_default();
                 (saw.iter().any(|l| p.matches(l)), format!("{} packets seen, none matching", saw.len()))
@@ -302,5 +313,6 @@ fn make_app(spec: &AppSpec) -> Box<dyn App> {
         AppSpec::HttpServer(s) => Box::new(crate::apps::http::HttpServer::new(s.clone())),
         AppSpec::HttpGet(s) => Box::new(crate::apps::http::HttpClient::new(s.clone())),
         AppSpec::HttpProxy(s) => Box::new(crate::apps::http::HttpProxy::new(s.clone())),
+        AppSpec::DnsServer(z) => Box::new(crate::apps::dns::DnsServer::new(z.clone())),
     }
 }

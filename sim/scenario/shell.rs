@@ -12,22 +12,49 @@ use crate::kernel::Sysctl;
 use crate::net::{Host, RouteSpec};
 use crate::netfilter::Netfilter;
 use crate::world::World;
+use super::job::Reply;
 
 /// Reads `iptables-restore < FILE` inputs (files beside the scenario).
 pub type Loader<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
-/// Runs `argv` on host `node`; returns what it printed. `A | B` feeds
-/// A's output to B (a text filter, or a host command reading stdin).
+/// Runs `argv` on host `node` to its end (the world runs on while it
+/// waits); returns what it printed.
 pub fn run(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>, load: Option<Loader<'_>>) -> String {
-    let stages = super::pipe::stages(argv);
-    let mut out = run_one(world, node, stages[0], stdin, load);
-    for stage in &stages[1..] {
-        out = match super::pipe::filter(stage, &out) {
-            Some(filtered) => filtered,
-            None => run_one(world, node, stage, Some(&out), load),
-        };
+    let reply = start(world, node, argv, stdin, load);
+    super::job::finish(world, reply)
+}
+
+/// Starts `argv` on host `node`: its output, or what it waits for.
+/// `A | B` feeds A's output to B (a text filter, or a host command reading
+/// stdin); `time CMD` reports how long CMD took, as bash's keyword does.
+pub fn start(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>, load: Option<Loader<'_>>) -> Reply {
+    if argv.first().is_some_and(|w| w == "time") {
+        let posix = argv.get(1).is_some_and(|w| w == "-p");
+        let rest = &argv[if posix { 2 } else { 1 }..];
+        let began = world.now();
+        let reply = if rest.is_empty() { Reply::Done(String::new()) } else { start(world, node, rest, stdin, load) };
+        return reply.map(move |w, out| out + &super::job::time_report(w.now().saturating_since(began), posix));
     }
-    out
+    let stages = super::pipe::stages(argv);
+    let mut reply = start_one(world, node, stages[0], stdin, load);
+    for stage in &stages[1..] {
+        let stage = stage.to_vec();
+        reply = reply.and_then(move |w, out| match super::pipe::filter(&stage, &out) {
+            Some(filtered) => Reply::Done(filtered),
+            // Its input comes from the pipe, so it reads no file.
+            None => start_one(w, node, &stage, Some(&out), None),
+        });
+    }
+    reply
+}
+
+/// Starts one command of a pipeline: those that wait for the network
+/// answer [`Reply::Blocked`], the others run at once.
+fn start_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>, load: Option<Loader<'_>>) -> Reply {
+    if let Some(r) = super::names::list_with_names(world, node, argv) {
+        return r;
+    }
+    Reply::Done(run_one(world, node, argv, stdin, load))
 }
 
 /// Runs one command of a pipeline.
@@ -50,7 +77,7 @@ fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         "iptables-save" | "iptables-legacy-save" => save(host, &argv[1..]),
         "sysctl" => sysctl(host, &argv[1..]),
         "echo" => echo(host, &argv[1..]),
-        "cat" => cat(host, &argv[1..], now),
+        "cat" => super::files::cat(host, &argv[1..], stdin.as_deref()).unwrap_or_else(|| cat(host, &argv[1..], now)),
         "conntrack" => conntrack(host, &argv[1..], now, seed),
         "conntrack-chains" => chains(host, &argv[1..]),
         "dmesg" => dmesg(host, &argv[1..]),
@@ -227,6 +254,9 @@ fn sysctl(host: &mut Host, args: &[String]) -> String {
 
 /// `echo N > /proc/sys/a/b`: a sysctl by its file.
 fn echo(host: &mut Host, args: &[String]) -> String {
+    if let Some(out) = super::files::echo_to_file(host, args) {
+        return out;
+    }
     let Some(gt) = args.iter().position(|a| a == ">") else { return format!("{}\n", args.join(" ")) };
     let (value, path) = (args[..gt].join(" "), args.get(gt + 1).map_or("", String::as_str));
     let Some(key) = path.strip_prefix("/proc/sys/") else { return format!("sh: {path}: Permission denied\n") };

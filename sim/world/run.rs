@@ -25,6 +25,13 @@ impl World {
         }
     }
 
+    /// When the next event is due, if any: a caller waiting for something
+    /// the world will do (a shell command blocked on the network) runs it
+    /// event by event, checking after each.
+    pub fn next_event_at(&self) -> Option<Instant> {
+        self.queue.peek_time()
+    }
+
     /// Runs until nothing but host timers (conntrack expiry) is pending, or
     /// until `limit`. Returns false when the limit stopped it.
     pub fn run_until_idle(&mut self, limit: Instant) -> bool {
