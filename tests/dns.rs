@@ -139,3 +139,21 @@ fn etc_hosts_and_etc_networks_answer_without_dns() {
     assert!(t.contains("DROP       all  --  link-local/16        anywhere"), "{t}");
     assert_eq!(real(&t), "real\t0m10.000s", "{t}");
 }
+
+#[test]
+fn getent_hosts_waits_like_any_lookup() {
+    // /etc/hosts first (canonical name and aliases), then DNS; a key not
+    // found makes the exit status 2. The silent server costs 10 s.
+    let servers = format!("at 0 ns1 dns server {ZONE}\n");
+    let mut s = String::from("seed 3\nhost fw eth0 192.0.2.1/24\nhost ns1 eth0 192.0.2.53/24\nhost ns2 eth0 192.0.2.54/24\n");
+    s.push_str(&servers);
+    s.push_str("on ns2 iptables -A INPUT -p udp --dport 53 -j DROP\n");
+    s.push_str("on fw echo \"nameserver 192.0.2.53\" > /etc/resolv.conf\n");
+    s.push_str("on fw echo \"192.0.2.7 gw gw.lan\" >> /etc/hosts\nrun 1s\n");
+    s.push_str("on fw time getent hosts 192.0.2.7 198.51.100.80\n");
+    s.push_str("on fw echo \"nameserver 192.0.2.54\" > /etc/resolv.conf\non fw time getent hosts 198.51.100.80\n");
+    let parsed = scenario::parse(&s, "getent.nfs").unwrap();
+    let t = render_text(&scenario::run(&parsed, &Options::default()).unwrap().records);
+    assert!(t.contains("\n192.0.2.7       gw gw.lan\n198.51.100.80   www.example.net\n"), "{t}");
+    assert!(t.contains("(exit 2)\n\nreal\t0m10.000s"), "{t}");
+}

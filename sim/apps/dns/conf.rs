@@ -106,7 +106,16 @@ fn entries(text: &str) -> impl Iterator<Item = Vec<&str>> {
 /// `gethostbyaddr` from `/etc/hosts`: the first line naming the address
 /// gives its first name (the canonical one).
 pub fn host_by_addr(hosts: &str, a: Ipv4Addr) -> Option<String> {
-    entries(hosts).find(|w| w.len() >= 2 && w[0].parse::<Ipv4Addr>() == Ok(a)).map(|w| w[1].to_string())
+    host_names(hosts, a).into_iter().next()
+}
+
+/// Every name of the first `/etc/hosts` line naming `a`: the canonical
+/// name, then its aliases.
+pub fn host_names(hosts: &str, a: Ipv4Addr) -> Vec<String> {
+    entries(hosts)
+        .find(|w| w.len() >= 2 && w[0].parse::<Ipv4Addr>() == Ok(a))
+        .map(|w| w[1..].iter().map(|n| n.to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// `inet_network`: one to four dotted parts, the last filling the low
