@@ -145,7 +145,8 @@ fn getent_hosts_waits_like_any_lookup() {
     // /etc/hosts first (canonical name and aliases), then DNS; a key not
     // found makes the exit status 2. The silent server costs 10 s.
     let servers = format!("at 0 ns1 dns server {ZONE}\n");
-    let mut s = String::from("seed 3\nhost fw eth0 192.0.2.1/24\nhost ns1 eth0 192.0.2.53/24\nhost ns2 eth0 192.0.2.54/24\n");
+    let mut s =
+        String::from("seed 3\nhost fw eth0 192.0.2.1/24\nhost ns1 eth0 192.0.2.53/24\nhost ns2 eth0 192.0.2.54/24\n");
     s.push_str(&servers);
     s.push_str("on ns2 iptables -A INPUT -p udp --dport 53 -j DROP\n");
     s.push_str("on fw echo \"nameserver 192.0.2.53\" > /etc/resolv.conf\n");

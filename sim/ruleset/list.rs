@@ -182,7 +182,14 @@ pub fn rule_echo(r: &Rule) -> String {
         if i.name.is_empty() { "*".to_string() } else { format!("{}{}", if i.inv { "!" } else { "" }, i.name) }
     };
     let _ = write!(s, "{target} {}{proto} opt {frag} in {} out {} ", inv(r.proto_inv), name(&r.iif), name(&r.oif));
-    let _ = write!(s, "{}{} {}-> {}  ", inv(r.src.inv), addr(&r.src, true, &mut localhost), inv(r.dst.inv), addr(&r.dst, true, &mut localhost));
+    let _ = write!(
+        s,
+        "{}{} {}-> {}  ",
+        inv(r.src.inv),
+        addr(&r.src, true, &mut localhost),
+        inv(r.dst.inv),
+        addr(&r.dst, true, &mut localhost)
+    );
     if matches!(r.verdict, Verdict::Goto(_)) {
         s.push_str("[goto] ");
     }

@@ -39,10 +39,9 @@ impl Reply {
     /// in turn (the next command of a pipeline).
     pub fn and_then(self, f: impl FnOnce(&mut World, String) -> Reply + 'static) -> Reply {
         match self {
-            Reply::Done(out) => Reply::Blocked(Blocked {
-                ready: Box::new(|| true),
-                then: Box::new(move |w: &mut World| f(w, out)),
-            }),
+            Reply::Done(out) => {
+                Reply::Blocked(Blocked { ready: Box::new(|| true), then: Box::new(move |w: &mut World| f(w, out)) })
+            }
             Reply::Blocked(b) => {
                 let Blocked { ready, then } = b;
                 Reply::Blocked(Blocked { ready, then: Box::new(move |w: &mut World| then(w).and_then(f)) })

@@ -363,8 +363,10 @@ impl Parser<'_> {
             i += 1;
         }
         let host = self.host_word(w.get(i), w)?;
-        let what =
-            w.get(i + 1).ok_or(()).or_else(|_| self.err(&self.after(w), "expected conntrack, log, app, saw or output"))?;
+        let what = w
+            .get(i + 1)
+            .ok_or(())
+            .or_else(|_| self.err(&self.after(w), "expected conntrack, log, app, saw or output"))?;
         let rest = &w[i + 2..];
         let joined = rest.iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(" ");
         let check = match what.text.as_str() {

@@ -140,7 +140,8 @@ pub fn run_world(s: &Scenario, mut world: World, opts: &Options<'_>) -> Outcome 
             }
         }
     }
-    let mut r = Runner { world, pending: Vec::new(), failures: Vec::new(), load: opts.load, last_output: BTreeMap::new() };
+    let mut r =
+        Runner { world, pending: Vec::new(), failures: Vec::new(), load: opts.load, last_output: BTreeMap::new() };
     for st in &s.statements {
         r.statement(st);
     }

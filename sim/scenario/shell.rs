@@ -6,13 +6,13 @@
 //! A failing command prints its error and the scenario goes on, as a shell
 //! script without `set -e` does.
 
+use super::job::Reply;
 use crate::conntrack::{Conntrack, CtConfig};
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::net::{Host, RouteSpec};
 use crate::netfilter::Netfilter;
 use crate::world::World;
-use super::job::Reply;
 
 /// Reads `iptables-restore < FILE` inputs (files beside the scenario).
 pub type Loader<'a> = &'a dyn Fn(&str) -> Result<String, String>;

@@ -56,7 +56,8 @@ fn atoi(s: &str) -> i32 {
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    let n = digits.bytes().take_while(u8::is_ascii_digit).fold(0i64, |n, d| (n * 10 + i64::from(d - b'0')).min(1 << 32));
+    let n =
+        digits.bytes().take_while(u8::is_ascii_digit).fold(0i64, |n, d| (n * 10 + i64::from(d - b'0')).min(1 << 32));
     let n = if neg { -n } else { n };
     n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }

@@ -357,8 +357,8 @@ mod test {
     /// owner is a pointer to the question's name (offset 12).
     const PTR_ANSWER: &[u8] = &[
         0x12, 0x34, 0x85, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, // header: QR AA RD RA, 1 question, 1 answer
-        2, b'8', b'0', 3, b'1', b'0', b'0', 2, b'5', b'1', 3, b'1', b'9', b'8', 7, b'i', b'n', b'-', b'a', b'd',
-        b'd', b'r', 4, b'a', b'r', b'p', b'a', 0, 0, 12, 0, 1, // question
+        2, b'8', b'0', 3, b'1', b'0', b'0', 2, b'5', b'1', 3, b'1', b'9', b'8', 7, b'i', b'n', b'-', b'a', b'd', b'd',
+        b'r', 4, b'a', b'r', b'p', b'a', 0, 0, 12, 0, 1, // question
         0xc0, 12, 0, 12, 0, 1, 0, 0, 0x0e, 0x10, 0, 17, // answer header, rdlength 17
         3, b'w', b'w', b'w', 7, b'e', b'x', b'a', b'm', b'p', b'l', b'e', 3, b'n', b'e', b't', 0,
     ];
@@ -381,7 +381,12 @@ mod test {
         let mut m = Message::query(7, &reverse_name(Ipv4Addr::new(198, 51, 100, 80)), TYPE_PTR);
         m.response = true;
         m.rcode = rcode::NXDOMAIN;
-        m.answers.push(Record { name: "a.example".into(), class: CLASS_IN, ttl: 5, data: Rdata::A([1, 2, 3, 4].into()) });
+        m.answers.push(Record {
+            name: "a.example".into(),
+            class: CLASS_IN,
+            ttl: 5,
+            data: Rdata::A([1, 2, 3, 4].into()),
+        });
         m.answers.push(Record { name: "x".into(), class: CLASS_IN, ttl: 0, data: Rdata::Other(16, vec![1, b'a']) });
         assert_eq!(parse(&m.emit().unwrap()).unwrap(), m);
     }
