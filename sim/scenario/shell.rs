@@ -1,7 +1,8 @@
 //! The commands a scenario runs on a host, answering with the text the
 //! real tools print: `iptables`, `iptables-restore`, `iptables-save`,
 //! `sysctl`, `echo N > /proc/sys/...`, `cat /proc/...`, `conntrack`,
-//! `dmesg`, `ip link`, `ip route`, `nstat`.
+//! `dmesg`, `ip link`, `ip route`, `nstat`; `time CMD`; `getent hosts
+//! ADDR`; `echo`/`cat` on files under `/etc`.
 //!
 //! A failing command prints its error and the scenario goes on, as a shell
 //! script without `set -e` does.

@@ -154,3 +154,36 @@ impl App for DnsServer {
         self.pending.first().map(|(t, _)| *t)
     }
 }
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    fn server() -> DnsServer {
+        let mut zone = ZoneSpec { port: 53, delay: Duration::ZERO, records: Vec::new() };
+        zone.add_ptr("198.51.100.80", "www.example.net.");
+        zone.records.push(("www.example.net".into(), Rdata::A([198, 51, 100, 80].into())));
+        DnsServer::new(zone)
+    }
+
+    #[test]
+    fn answers_nxdomain_nodata_and_records() {
+        let s = server();
+        let (a, said) = s.answer(&Message::query(1, "80.100.51.198.IN-ADDR.ARPA", wire::TYPE_PTR));
+        assert_eq!((a.rcode, a.authoritative, said.as_str()), (rcode::NOERROR, true, "www.example.net"));
+        assert_eq!(a.answers[0].data, Rdata::Ptr("www.example.net".into()));
+        // The name exists, not with that type: an empty, authoritative answer.
+        let (a, said) = s.answer(&Message::query(2, "www.example.net", wire::TYPE_PTR));
+        assert_eq!((a.rcode, a.answers.len(), said.as_str()), (rcode::NOERROR, 0, "no data"));
+        let (a, _) = s.answer(&Message::query(3, "www.example.net", wire::TYPE_ANY));
+        assert_eq!(a.answers.len(), 1);
+        let (a, said) = s.answer(&Message::query(4, "81.100.51.198.in-addr.arpa", wire::TYPE_PTR));
+        assert_eq!((a.rcode, said.as_str()), (rcode::NXDOMAIN, "NXDOMAIN"));
+        let mut q = Message::query(5, "x", wire::TYPE_A);
+        q.opcode = 2;
+        assert_eq!(s.answer(&q).0.rcode, rcode::NOTIMP);
+        q.opcode = 0;
+        q.questions.clear();
+        assert_eq!(s.answer(&q).0.rcode, rcode::FORMERR);
+    }
+}
