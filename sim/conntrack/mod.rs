@@ -26,7 +26,9 @@
 pub mod census;
 mod chains;
 pub mod conn;
+pub mod event;
 pub mod expect;
+pub mod filter;
 pub mod helper;
 mod manip;
 pub mod proto;
