@@ -178,6 +178,14 @@ impl super::Conntrack {
         ev.pending.push(Event { kind, conn: c.clone(), secs, portid: None });
     }
 
+    /// A packet of `ct`'s entry passed the last hook: send what it changed
+    /// (`nf_ct_deliver_cached_events`). Nothing without a sink.
+    pub fn deliver_cached_events(&mut self, ct: super::CtRef) {
+        if self.table.events.is_some() && self.is_live(ct) {
+            self.deliver_events(ct.slot(), false);
+        }
+    }
+
     /// Starts or stops listening. The sink, once made, stays: entries that
     /// got the extension keep reporting to a later listener.
     pub fn listen(&mut self, on: bool) {

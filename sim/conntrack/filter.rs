@@ -229,6 +229,29 @@ impl Filter {
     }
 }
 
+impl super::Conntrack {
+    /// `conntrack -L` with filters: the lines of the confirmed entries `f`
+    /// matches, in the order of the bucket walk (expired ones reaped first).
+    pub fn list_matching(&mut self, f: &Filter, now: crate::engine::Instant) -> String {
+        use super::text::{Extra, Format, line};
+        self.expire(now);
+        let now32 = self.table.now32();
+        let format = if f.extended { Format::Extended } else { Format::Conntrack };
+        let mut out = String::new();
+        for b in 0..self.table.buckets() {
+            for (slot, dir) in self.table.chain(b) {
+                let c = self.table.conn(slot);
+                if dir == super::CtDir::Original && f.matches(c) {
+                    let acct = if c.acct { self.table.acct.get(&slot) } else { None };
+                    let extra = Extra { children: self.children(slot, c.generation) };
+                    out.push_str(&line(c, now32, acct, format, extra));
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The bits `-u UNSET` asks to be clear (those `-u` can name).
 const OPTIONAL: u16 = status::ASSURED | status::SEEN_REPLY | status::EXPECTED | status::FIXED_TIMEOUT;
 

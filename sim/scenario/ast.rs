@@ -61,6 +61,13 @@ pub enum Action {
         /// Its standard input (a heredoc).
         stdin: Option<String>,
     },
+    /// `on HOST COMMAND... &`: a background job (`conntrack -E`).
+    Background {
+        /// The host.
+        host: String,
+        /// The command's words, without the `&`.
+        argv: Vec<String>,
+    },
     /// An application started on a host.
     App {
         /// The host.

@@ -35,6 +35,7 @@
 //! writes the transcript, [`shell`] answers the commands.
 
 pub mod ast;
+pub mod conntrack_cmd;
 pub mod error;
 pub mod lex;
 pub mod parse;

@@ -185,7 +185,14 @@ impl Parser<'_> {
                 if is_app(&w[2].text) {
                     return Ok(Action::App { host, app: self.app(&w[2..])? });
                 }
-                let argv = w[2..].iter().map(|x| x.text.clone()).collect();
+                let mut argv: Vec<String> = w[2..].iter().map(|x| x.text.clone()).collect();
+                if argv.last().is_some_and(|a| a == "&") {
+                    argv.pop();
+                    if argv.is_empty() {
+                        return self.err(&w[2], "`&' needs a command before it");
+                    }
+                    return Ok(Action::Background { host, argv });
+                }
                 Ok(Action::Shell { host, argv, stdin })
             }
             "run" => match w.get(1).map(|x| x.text.as_str()) {

@@ -232,7 +232,10 @@ impl Runner<'_> {
                 let node = self.world.node_index(host).expect("checked");
                 let heredoc = if stdin.is_some() { " <<EOF" } else { "" };
                 self.world.note(Kind::Command, host, format!("{}{heredoc}", shell_words(argv)));
+                let before = self.world.records.len();
                 let out = shell::run(&mut self.world, node, argv, stdin.as_deref(), self.load);
+                // What background jobs printed meanwhile follows the command's own output.
+                let jobs = take_job_lines(&mut self.world.records, before);
                 let now = self.world.now();
                 for line in out.lines() {
                     self.world.records.push(Record {
@@ -241,6 +244,17 @@ impl Runner<'_> {
                         host: host.clone(),
                         text: line.to_string(),
                     });
+                }
+                self.world.records.extend(jobs);
+            }
+            Action::Background { host, argv } => {
+                let node = self.world.node_index(host).expect("checked");
+                self.world.note(Kind::Command, host, format!("{} &", shell_words(argv)));
+                let out = super::conntrack_cmd::start_job(&mut self.world, node, argv);
+                let now = self.world.now();
+                for line in out.lines() {
+                    let (kind, host, text) = (Kind::Output, host.clone(), line.to_string());
+                    self.world.records.push(Record { at: now, kind, host, text });
                 }
             }
             Action::Expect { negate, host, check } => self.expect(st, *negate, host, check),
@@ -274,6 +288,17 @@ impl Runner<'_> {
             self.failures.push(format!("line {}: expect {what} ({why})", st.line));
         }
     }
+}
+
+/// Removes the job lines recorded since `from`, in order.
+fn take_job_lines(records: &mut Vec<Record>, from: usize) -> Vec<Record> {
+    if !records[from..].iter().any(|r| r.kind == Kind::Job) {
+        return Vec::new();
+    }
+    let tail = records.split_off(from);
+    let (jobs, rest): (Vec<Record>, Vec<Record>) = tail.into_iter().partition(|r| r.kind == Kind::Job);
+    records.extend(rest);
+    jobs
 }
 
 /// Words as a shell would need them quoted.
