@@ -16,7 +16,9 @@ pub mod craft;
 pub mod flood;
 pub mod ftp;
 pub mod irc;
+pub mod mcast;
 pub mod ping;
+pub mod scan;
 pub mod tcp;
 pub mod udp;
 

@@ -129,6 +129,12 @@ pub enum AppSpec {
     IrcServer(u16),
     /// `irc client`.
     IrcClient(crate::apps::irc::client::ClientSpec),
+    /// `mcast join GROUP PORT [iface IF]`.
+    McastJoin(crate::apps::mcast::JoinSpec),
+    /// `mcast send GROUP:PORT ...`.
+    McastSend(crate::apps::mcast::SendSpec),
+    /// `scan syn|connect|udp ADDR ports ...`.
+    Scan(crate::apps::scan::ScanSpec),
 }
 
 /// What an `expect` checks.

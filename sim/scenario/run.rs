@@ -324,5 +324,8 @@ fn make_app(spec: &AppSpec) -> Box<dyn App> {
         AppSpec::FtpGet(s) => Box::new(ftp::FtpClient::new(s.clone())),
         AppSpec::IrcServer(port) => Box::new(irc::IrcServer::new(*port)),
         AppSpec::IrcClient(s) => Box::new(irc::IrcClient::new(s.clone())),
+        AppSpec::McastJoin(s) => Box::new(crate::apps::mcast::McastJoin::new(s.clone())),
+        AppSpec::McastSend(s) => Box::new(crate::apps::mcast::McastSend::new(s.clone())),
+        AppSpec::Scan(s) => Box::new(crate::apps::scan::Scan::new(s.clone())),
     }
 }
