@@ -185,7 +185,8 @@ impl App for McastSend {
             self.sent += 1;
             // A UDP socket sets DF but lets the datagram be fragmented
             // (ignore_df), so it gets a hashed IP ID.
-            let id = cx.host.ip_ident(cx.now, src, g, 17);
+            // 2.4 gave a DF datagram of an unconnected socket ID 0.
+            let id = if cx.host.sysctl.profile() == Profile::Linux24 { 0 } else { cx.host.ip_ident(cx.now, src, g, 17) };
             let text = format!("udp {src}:{sport} > {g}:{gport} len {} ttl {} ipid {id} df", self.spec.len, self.spec.ttl);
             let ip = spec::craft(&text).expect("a well-formed spec").ip;
             if !cx.host.send_multicast(cx.now, &ip, dev, cx.tx) {
@@ -194,7 +195,9 @@ impl App for McastSend {
             self.next_at = (self.sent < self.spec.count).then(|| self.next_at.expect("checked") + self.spec.interval);
         }
         if self.sent == self.spec.count && !self.done {
+            // The sender exits: its socket closes and the port is free again.
             self.done = true;
+            cx.host.sockets.release(SockProto::Udp, sport, None);
             cx.say(format!("{}: {} sent", self.name(), self.sent));
         }
     }
