@@ -186,8 +186,10 @@ impl App for McastSend {
             // A UDP socket sets DF but lets the datagram be fragmented
             // (ignore_df), so it gets a hashed IP ID.
             // 2.4 gave a DF datagram of an unconnected socket ID 0.
-            let id = if cx.host.sysctl.profile() == Profile::Linux24 { 0 } else { cx.host.ip_ident(cx.now, src, g, 17) };
-            let text = format!("udp {src}:{sport} > {g}:{gport} len {} ttl {} ipid {id} df", self.spec.len, self.spec.ttl);
+            let id =
+                if cx.host.sysctl.profile() == Profile::Linux24 { 0 } else { cx.host.ip_ident(cx.now, src, g, 17) };
+            let text =
+                format!("udp {src}:{sport} > {g}:{gport} len {} ttl {} ipid {id} df", self.spec.len, self.spec.ttl);
             let ip = spec::craft(&text).expect("a well-formed spec").ip;
             if !cx.host.send_multicast(cx.now, &ip, dev, cx.tx) {
                 cx.say(format!("{}: Operation not permitted", self.name()));
@@ -204,5 +206,67 @@ impl App for McastSend {
 
     fn poll_at(&mut self, _now: Instant) -> Option<Instant> {
         self.next_at
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use crate::scenario::{Options, parse, run};
+
+    /// The app log of every host after running `text`.
+    fn run_logs(text: &str) -> Vec<(String, Vec<String>)> {
+        let s = parse::parse(text, "t.nfs").expect("parses");
+        let out = run::run(&s, &Options::default()).expect("runs");
+        out.world.nodes.iter().map(|n| (n.host.name.clone(), n.app_log.clone())).collect()
+    }
+
+    const LAN: &str = "host s eth0 10.0.0.1/24 via 10.0.0.254\nhost r eth0 10.0.0.2/24 via 10.0.0.254\n\
+                       host q eth0 10.0.0.3/24 via 10.0.0.254\nrouter fw eth0 10.0.0.254/24 eth1 10.9.0.1/24\n\
+                       host far eth0 10.9.0.2/24 via 10.9.0.1\n";
+
+    #[test]
+    fn only_joined_hosts_receive_and_routers_never_forward() {
+        let logs = run_logs(&format!(
+            "{LAN}at 0 r mcast join 239.9.9.9 6000\nat 0 q udp listen 6000\nat 0 far mcast join 239.9.9.9 6000\n\
+             at 10ms s mcast send 239.9.9.9:6000 ttl 32 len 5 from-port 7000\nrun 1s\n"
+        ));
+        let log = |h: &str| logs.iter().find(|(n, _)| n == h).map(|(_, l)| l.clone()).unwrap();
+        assert_eq!(
+            log("r"),
+            [
+                "mcast 239.9.9.9:6000: joined on eth0",
+                "mcast 239.9.9.9:6000: received 5 bytes from 10.0.0.1:7000 to 239.9.9.9"
+            ]
+        );
+        assert!(log("q").is_empty(), "a socket on the port, no membership: nothing");
+        assert_eq!(log("far"), ["mcast 239.9.9.9:6000: joined on eth0"]);
+        assert_eq!(log("s"), ["mcast send 239.9.9.9:6000: 1 sent"]);
+    }
+
+    #[test]
+    fn a_join_sends_two_reports_and_a_second_socket_none() {
+        let text = format!("{LAN}at 0 r mcast join 239.9.9.9 6000\nat 0 r mcast join 239.9.9.9 6001\nrun 2s\n");
+        let s = parse::parse(&text, "t.nfs").unwrap();
+        let out = run::run(&s, &Options::default()).unwrap();
+        let fw: Vec<&str> = out
+            .records
+            .iter()
+            .filter(|r| r.host == "fw" && r.text.contains("224.0.0.22"))
+            .map(|r| r.text.as_str())
+            .collect();
+        assert_eq!(fw.len(), 2, "{fw:?}");
+        assert!(fw.iter().all(|l| l.contains("proto 2 10.0.0.2 > 224.0.0.22 len 16 ttl 1 tos 192 df")));
+    }
+
+    #[test]
+    fn no_route_to_the_group_is_no_such_device() {
+        let logs = run_logs(
+            "host a eth0 10.0.0.1/24\nat 0 a mcast join 239.1.1.1 5000\nat 0 a mcast send 239.1.1.1:5000\nrun 1s\n",
+        );
+        assert_eq!(
+            logs[0].1,
+            ["mcast 239.1.1.1:5000: No such device", "mcast send 239.1.1.1:5000: Network is unreachable"]
+        );
+        assert!(parse::parse("host a eth0 10.0.0.1/24\na mcast join 10.0.0.9 5000\n", "t").is_err());
     }
 }

@@ -158,7 +158,8 @@ impl Scan {
         let wait = match self.spec.kind {
             ScanKind::Syn => {
                 let (seq, id) = (cx.rng.next_u32(), cx.rng.below(65536));
-                let text = format!("tcp {src}:{} > {dst}:{port} flags S seq {seq} win 1024 mss 1460 ipid {id}", self.sport);
+                let text =
+                    format!("tcp {src}:{} > {dst}:{port} flags S seq {seq} win 1024 mss 1460 ipid {id}", self.sport);
                 cx.send(&spec::craft(&text).expect("a well-formed spec").ip);
                 self.spec.timeout
             }
@@ -240,7 +241,9 @@ impl Scan {
                         found.push((*port, "open", "syn-ack"));
                         stack.get(c.handle).abort();
                     }
-                    ConnEvent::Ended(how) if how == "connection refused" => found.push((*port, "closed", "conn-refused")),
+                    ConnEvent::Ended(how) if how == "connection refused" => {
+                        found.push((*port, "closed", "conn-refused"))
+                    }
                     ConnEvent::Ended(_) => {}
                 }
             }
@@ -398,5 +401,52 @@ mod test {
         assert!(parse_ports("0").is_err());
         assert!(parse_ports("90-80").is_err());
         assert!(parse_ports("http").is_err());
+    }
+}
+
+#[cfg(test)]
+mod scenario_test {
+    use crate::scenario::{Options, parse, run};
+
+    fn scan_log(rules: &str, scan: &str, seed: u64) -> Vec<String> {
+        let text = format!(
+            "host s eth0 10.0.0.1/24\nhost t eth0 10.0.0.2/24\n{rules}at 0 t tcp listen 22\nat 1ms s {scan}\nrun 10s\n"
+        );
+        let s = parse::parse(&text, "t.nfs").expect("parses");
+        let out = run::run(&s, &Options { seed: Some(seed), ..Options::default() }).expect("runs");
+        out.world.nodes[0].app_log.clone()
+    }
+
+    #[test]
+    fn syn_scan_reads_answers_as_nmap_does() {
+        let rules = "on t iptables -A INPUT -p tcp --dport 23 -j DROP\n\
+                     on t iptables -A INPUT -p tcp --dport 24 -j REJECT --reject-with icmp-host-prohibited\n";
+        let log = scan_log(rules, "scan syn 10.0.0.2 ports 21-24", 1);
+        assert_eq!(
+            log,
+            [
+                "scan syn 10.0.0.2: 21/tcp closed (reset)",
+                "scan syn 10.0.0.2: 22/tcp open (syn-ack)",
+                "scan syn 10.0.0.2: 23/tcp filtered (no-response)",
+                "scan syn 10.0.0.2: 24/tcp filtered (admin-prohibited)",
+                "scan syn 10.0.0.2: 4 ports scanned in 2.020s: 1 open, 1 closed, 2 filtered",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_probe_order_is_random_but_seeded() {
+        let order = |seed| {
+            let text = "host s eth0 10.0.0.1/24\nhost t eth0 10.0.0.2/24\n\
+                        at 0 s scan udp 10.0.0.2 ports 1-20 rate 1000/s\nrun 5s\nexpect t saw udp\n";
+            let s = parse::parse(text, "t.nfs").unwrap();
+            let out = run::run(&s, &Options { seed: Some(seed), ..Options::default() }).unwrap();
+            out.world.nodes[1].saw.clone().unwrap().into_iter().take(20).collect::<Vec<_>>()
+        };
+        let a = order(1);
+        assert_eq!(a.len(), 20);
+        assert_eq!(a, order(1));
+        assert_ne!(a, order(2));
+        assert!(!a[0].contains(":1 len") || !a[1].contains(":2 len"), "not in ascending order: {a:?}");
     }
 }

@@ -96,10 +96,7 @@ fn proto_by_name(s: &str) -> Option<u8> {
 
 /// True when `proto` has ports for `--sport` and its kin.
 fn has_ports(proto: Option<u8>) -> bool {
-    matches!(
-        proto,
-        Some(proto_num::TCP | proto_num::UDP | proto_num::UDPLITE | proto_num::SCTP | proto_num::DCCP)
-    )
+    matches!(proto, Some(proto_num::TCP | proto_num::UDP | proto_num::UDPLITE | proto_num::SCTP | proto_num::DCCP))
 }
 
 /// conntrack-tools' `Try ...` line, after every usage error.
@@ -124,15 +121,33 @@ impl Filter {
             let takes = matches!(
                 opt,
                 "-p" | "--proto"
-                    | "-s" | "--src" | "--orig-src"
-                    | "-d" | "--dst" | "--orig-dst"
-                    | "-r" | "--reply-src"
-                    | "-q" | "--reply-dst"
-                    | "--sport" | "--orig-port-src"
-                    | "--dport" | "--orig-port-dst"
-                    | "--reply-port-src" | "--reply-port-dst"
-                    | "--state" | "-u" | "--status" | "-m" | "--mark" | "-e" | "--event-mask"
-                    | "-o" | "--output" | "-f" | "--family"
+                    | "-s"
+                    | "--src"
+                    | "--orig-src"
+                    | "-d"
+                    | "--dst"
+                    | "--orig-dst"
+                    | "-r"
+                    | "--reply-src"
+                    | "-q"
+                    | "--reply-dst"
+                    | "--sport"
+                    | "--orig-port-src"
+                    | "--dport"
+                    | "--orig-port-dst"
+                    | "--reply-port-src"
+                    | "--reply-port-dst"
+                    | "--state"
+                    | "-u"
+                    | "--status"
+                    | "-m"
+                    | "--mark"
+                    | "-e"
+                    | "--event-mask"
+                    | "-o"
+                    | "--output"
+                    | "-f"
+                    | "--family"
             );
             if !takes || (!has_ports(f.proto) && is_port_option(opt)) || (f.proto != Some(6) && opt == "--state") {
                 return Err(format!("unknown option `{opt}'"));

@@ -81,8 +81,10 @@ pub fn conntrack(host: &mut Host, args: &[String], now: Instant, seed: u64) -> S
             format!("{PREFIX}connection tracking table has been emptied.\n")
         }
         "-E" | "--event" => match Filter::parse(rest) {
-            Ok(_) => "nfsim: `conntrack -E' runs until it is killed: start it in the background (`on HOST conntrack -E &')\n"
-                .into(),
+            Ok(_) => {
+                "nfsim: `conntrack -E' runs until it is killed: start it in the background (`on HOST conntrack -E &')\n"
+                    .into()
+            }
             Err(e) => usage(&e),
         },
         other => format!("{PREFIX}option `{other}' is not supported here\n"),
@@ -132,5 +134,72 @@ pub fn sync_listener(world: &mut World, node: usize) {
         && ct.listening() != on
     {
         ct.listen(on);
+    }
+}
+
+#[cfg(test)]
+mod test {
+    use crate::scenario::{Options, ast::Action, parse, run};
+    use crate::world::{Kind, Record};
+
+    fn records(text: &str) -> Vec<Record> {
+        let s = parse::parse(text, "t.nfs").expect("parses");
+        run::run(&s, &Options::default()).expect("runs").records
+    }
+
+    fn outputs(r: &[Record]) -> Vec<&str> {
+        r.iter().filter(|r| r.kind == Kind::Output).map(|r| r.text.as_str()).collect()
+    }
+
+    const NET: &str = "host a eth0 10.0.0.1/24\nhost b eth0 10.0.0.2/24\n\
+                       on b iptables -A INPUT -m state --state NEW -j ACCEPT\nat 0 b udp listen 53 echo\n";
+
+    #[test]
+    fn an_ampersand_makes_a_background_job() {
+        let s = parse::parse(&format!("{NET}on b conntrack -E -p udp &\n"), "t.nfs").unwrap();
+        let Action::Background { host, argv } = &s.statements.last().unwrap().action else { panic!("a job") };
+        assert_eq!((host.as_str(), argv.join(" ").as_str()), ("b", "conntrack -E -p udp"));
+        assert!(parse::parse(&format!("{NET}on b &\n"), "t.nfs").is_err());
+    }
+
+    #[test]
+    fn a_job_prints_events_while_it_runs_and_its_count_when_killed() {
+        let r = records(&format!(
+            "{NET}on b conntrack -E &\nat 1ms a udp send 10.0.0.2:53 from-port 4000\nrun 10ms\non b kill %1\n\
+             at 15ms a udp send 10.0.0.2:53 from-port 4001\nrun 10ms\non b kill %1\n"
+        ));
+        let jobs: Vec<&str> = r.iter().filter(|r| r.kind == Kind::Job).map(|r| r.text.as_str()).collect();
+        assert_eq!(jobs.len(), 2, "{jobs:?}");
+        assert!(jobs[0].starts_with("%1:     [NEW] udp      17 30 src=10.0.0.1 dst=10.0.0.2 sport=4000"));
+        assert!(jobs[1].starts_with("%1:  [UPDATE] udp      17 30 src=10.0.0.1"), "the echo is the reply");
+        let out = outputs(&r);
+        assert!(out.contains(&"conntrack v1.4.7 (conntrack-tools): 2 flow events have been shown."));
+        assert!(out.contains(&"sh: kill: %1: no such job"), "killed once only: {out:?}");
+    }
+
+    #[test]
+    fn delete_prints_what_it_deleted_and_fails_when_nothing_matched() {
+        let r = records(&format!(
+            "{NET}at 1ms a udp send 10.0.0.2:53 from-port 4000\nrun 10ms\non b conntrack -D -p udp --sport 4000\n\
+             on b conntrack -D -p udp\non b conntrack -D --sport 1\non b conntrack -E\n"
+        ));
+        let out = outputs(&r);
+        assert!(out[0].starts_with("udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=4000 dport=53 src="), "{out:?}");
+        assert_eq!(out[1], "conntrack v1.4.7 (conntrack-tools): 1 flow entries have been deleted.");
+        assert_eq!(&out[2..4], ["conntrack v1.4.7 (conntrack-tools): 0 flow entries have been deleted.", "(exit 1)"]);
+        assert_eq!(out[4], "conntrack v1.4.7 (conntrack-tools): unknown option `--sport'");
+        assert_eq!(out[6], "(exit 2)");
+        assert!(out[7].contains("start it in the background"), "{out:?}");
+    }
+
+    #[test]
+    fn flush_reports_every_entry_destroyed_to_a_listener() {
+        let r = records(&format!(
+            "{NET}on b conntrack -E -e DESTROY &\nat 1ms a udp send 10.0.0.2:53 from-port 4000\nrun 10ms\n\
+             on b conntrack -F\nat 15ms a udp send 10.0.0.2:53 from-port 4001\nrun 10ms\non b conntrack -F\n"
+        ));
+        let jobs: Vec<&str> = r.iter().filter(|r| r.kind == Kind::Job).map(|r| r.text.as_str()).collect();
+        assert_eq!(jobs.len(), 2, "the listener survives the first flush: {jobs:?}");
+        assert!(jobs.iter().all(|j| j.starts_with("%1: [DESTROY] udp      17 ") && j.contains("[USERSPACE] portid=")));
     }
 }

@@ -208,7 +208,10 @@ impl Parser<'_> {
                     Some(a) if is_app(&a.text) => Ok(Action::App { host, app: self.app(&w[1..])? }),
                     Some(a) => self.err(
                         a,
-                        &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp, irc, mcast, scan)", a.text),
+                        &format!(
+                            "unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp, irc, mcast, scan)",
+                            a.text
+                        ),
                     ),
                     None => self.err(&self.after(w), "expected an app after the host name"),
                 }
