@@ -96,7 +96,6 @@ struct Verdict {
 #[derive(Default)]
 struct Probe {
     tries: u8,
-    deadline: Option<Instant>,
     verdict: Option<Verdict>,
 }
 
@@ -109,6 +108,11 @@ pub struct Scan {
     fresh: VecDeque<u16>,
     retry: VecDeque<u16>,
     probes: BTreeMap<u16, Probe>,
+    /// Ports still without a verdict.
+    undecided: usize,
+    /// Probes waiting for their answer, `(deadline, port, tries)`: sent in
+    /// time order with one timeout, so their deadlines come in order too.
+    waiting: VecDeque<(Instant, u16, u8)>,
     next_send: Option<Instant>,
     started: Instant,
     stack: Option<Stack>,
@@ -126,6 +130,8 @@ impl Scan {
             fresh: VecDeque::new(),
             retry: VecDeque::new(),
             probes: BTreeMap::new(),
+            undecided: 0,
+            waiting: VecDeque::new(),
             next_send: None,
             started: Instant::ZERO,
             stack: None,
@@ -148,7 +154,7 @@ impl Scan {
             && p.verdict.is_none()
         {
             p.verdict = Some(Verdict { state, reason });
-            p.deadline = None;
+            self.undecided -= 1;
         }
     }
 
@@ -189,22 +195,25 @@ impl Scan {
         let tries = if self.spec.kind == ScanKind::Connect { 2 } else { 1 };
         if let Some(p) = self.probes.get_mut(&port) {
             p.tries += tries;
-            p.deadline = p.verdict.is_none().then_some(cx.now + wait);
+            if p.verdict.is_none() {
+                self.waiting.push_back((cx.now + wait, port, p.tries));
+            }
         }
     }
 
     /// Ports whose wait is over: a retransmission, or no answer at all.
     fn expire(&mut self, cx: &mut Cx<'_>) {
         let silent = if self.spec.kind == ScanKind::Udp { "open|filtered" } else { "filtered" };
-        let due: Vec<(u16, u8)> = self
-            .probes
-            .iter()
-            .filter(|(_, p)| p.verdict.is_none() && p.deadline.is_some_and(|d| d <= cx.now))
-            .map(|(port, p)| (*port, p.tries))
-            .collect();
-        for (port, tries) in due {
+        while let Some(&(at, port, tries)) = self.waiting.front() {
+            if at > cx.now {
+                break;
+            }
+            self.waiting.pop_front();
+            // Answered meanwhile, or probed again since: nothing to do.
+            if self.probes.get(&port).is_none_or(|p| p.verdict.is_some() || p.tries != tries) {
+                continue;
+            }
             if tries < 2 {
-                self.probes.get_mut(&port).expect("listed").deadline = None;
                 self.retry.push_back(port);
             } else {
                 self.decide(port, silent, "no-response");
@@ -324,6 +333,7 @@ impl App for Scan {
         }
         self.fresh = order.into();
         self.probes = self.spec.ports.iter().map(|p| (*p, Probe::default())).collect();
+        self.undecided = self.probes.len();
         if self.spec.kind != ScanKind::Connect {
             let proto = if self.spec.kind == ScanKind::Syn { SockProto::Tcp } else { SockProto::Udp };
             match cx.ephemeral_port(proto) {
@@ -376,7 +386,7 @@ impl App for Scan {
             self.next_send = Some(self.next_send.expect("checked") + self.interval());
         }
         self.connect_step(cx);
-        if self.probes.values().all(|p| p.verdict.is_some()) && self.conns.is_empty() {
+        if self.undecided == 0 && self.conns.is_empty() {
             self.report(cx);
         }
     }
@@ -385,7 +395,14 @@ impl App for Scan {
         if self.done {
             return None;
         }
-        let deadline = self.probes.values().filter_map(|p| p.deadline).min();
+        // Skip what no longer waits, so the wake-up is a real one.
+        while let Some(&(_, port, tries)) = self.waiting.front() {
+            if self.probes.get(&port).is_some_and(|p| p.verdict.is_none() && p.tries == tries) {
+                break;
+            }
+            self.waiting.pop_front();
+        }
+        let deadline = self.waiting.front().map(|w| w.0);
         let stack = self.stack.as_mut().and_then(|s| s.poll_at(now));
         [self.next_send, deadline, stack].into_iter().flatten().min()
     }
