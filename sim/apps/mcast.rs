@@ -80,7 +80,8 @@ impl App for McastJoin {
         self.dev = Some(dev);
         let ifname = cx.host.iface(dev).map_or("?", |i| i.name.as_str()).to_string();
         cx.say(format!("{}: joined on {ifname}", self.name()));
-        if cx.host.mc_join(dev, g) {
+        // All hosts is never reported (`igmp_group_added` skips it).
+        if cx.host.mc_join(dev, g) && g != crate::net::mcast::ALL_HOSTS {
             // igmp_qrv 2: a report now and one more within the unsolicited
             // report interval (1 s for IGMPv3, 10 s for v2).
             self.report(cx);
