@@ -193,6 +193,19 @@ mod test {
     }
 
     #[test]
+    fn list_takes_the_same_filters() {
+        let r = records(&format!(
+            "{NET}at 1ms a udp send 10.0.0.2:53 from-port 4000\nrun 10ms\non b conntrack -L -p tcp\n\
+             on b conntrack -L -p udp --sport 4000 -u SEEN_REPLY\non b conntrack -L -s 10.0.0.9\n"
+        ));
+        let out = outputs(&r);
+        assert_eq!(out[0], "conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.");
+        assert!(out[1].starts_with("udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=4000"), "{out:?}");
+        assert_eq!(out[2], "conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.");
+        assert_eq!(out[3], "conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.");
+    }
+
+    #[test]
     fn flush_reports_every_entry_destroyed_to_a_listener() {
         let r = records(&format!(
             "{NET}on b conntrack -E -e DESTROY &\nat 1ms a udp send 10.0.0.2:53 from-port 4000\nrun 10ms\n\
