@@ -19,7 +19,9 @@ pub mod flood;
 pub mod ftp;
 pub mod http;
 pub mod irc;
+pub mod mcast;
 pub mod ping;
+pub mod scan;
 pub mod tcp;
 pub mod udp;
 

@@ -82,6 +82,8 @@ pub struct Host {
     /// Kernel modules loaded by `modprobe` (module parameters apply only
     /// at a module's first load).
     pub modules: Vec<String>,
+    /// Multicast groups joined, per interface.
+    pub(super) mc: super::mcast::Memberships,
     /// Files the box's programs read, by path (`/etc/resolv.conf`,
     /// `/etc/hosts`), as the scenario's shell wrote them; a missing one
     /// reads as the program's default.
@@ -139,6 +141,7 @@ impl Host {
         Ok(Host {
             bridge,
             modules: Vec::new(),
+            mc: Default::default(),
             files: Default::default(),
             name: config.name.clone(),
             local: LocalTable::new(&ifaces),
@@ -445,8 +448,9 @@ impl Host {
             if is_multicast(src) || src.is_broadcast() {
                 return self.martian(DropReason::MartianSource);
             }
-            // Only the all-hosts group is joined: no sockets, no mrouted.
-            if dst == Ipv4Addr::new(224, 0, 0, 1) {
+            // ip_check_mc_rcu: a group joined on the ingress interface (all
+            // hosts always) is delivered; without mrouted nothing is forwarded.
+            if self.mc.joined(iif, dst) {
                 return self.local_deliver(skb, now, true, tx);
             }
             return Outcome::drop(DropReason::MulticastNotJoined);

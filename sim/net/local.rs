@@ -47,7 +47,9 @@ impl Host {
         }
         self.stats.ip.in_delivers += 1;
         // A socket that wants it takes it; the answers below are for the rest.
-        if !to_broadcast
+        // Sockets take multicast (their group was joined to get here), never
+        // broadcast: nothing here listens for it.
+        if (!to_broadcast || super::addr::is_multicast(Ipv4Packet::new_unchecked(skb.data()).dst_addr()))
             && !self.sockets.is_empty()
             && let Some(owner) = self.sockets.owner_of(skb.data())
         {

@@ -61,6 +61,13 @@ pub enum Action {
         /// Its standard input (a heredoc).
         stdin: Option<String>,
     },
+    /// `on HOST COMMAND... &`: a background job (`conntrack -E`).
+    Background {
+        /// The host.
+        host: String,
+        /// The command's words, without the `&`.
+        argv: Vec<String>,
+    },
     /// An application started on a host.
     App {
         /// The host.
@@ -122,6 +129,12 @@ pub enum AppSpec {
     IrcServer(u16),
     /// `irc client`.
     IrcClient(crate::apps::irc::client::ClientSpec),
+    /// `mcast join GROUP PORT [iface IF]`.
+    McastJoin(crate::apps::mcast::JoinSpec),
+    /// `mcast send GROUP:PORT ...`.
+    McastSend(crate::apps::mcast::SendSpec),
+    /// `scan syn|connect|udp ADDR ports ...`.
+    Scan(crate::apps::scan::ScanSpec),
     /// `http server`.
     HttpServer(crate::apps::http::server::ServerSpec),
     /// `http get`.

@@ -45,6 +45,7 @@
 //! writes the transcript, [`shell`] answers the commands.
 
 pub mod ast;
+pub mod conntrack_cmd;
 pub mod error;
 mod files;
 pub mod job;

@@ -23,6 +23,8 @@ use crate::world::LinkParams;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+mod mcast_scan;
+
 /// A whole scenario.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -185,7 +187,14 @@ impl Parser<'_> {
                 if is_app(&w[2].text) {
                     return Ok(Action::App { host, app: self.app(&w[2..])? });
                 }
-                let argv = w[2..].iter().map(|x| x.text.clone()).collect();
+                let mut argv: Vec<String> = w[2..].iter().map(|x| x.text.clone()).collect();
+                if argv.last().is_some_and(|a| a == "&") {
+                    argv.pop();
+                    if argv.is_empty() {
+                        return self.err(&w[2], "`&' needs a command before it");
+                    }
+                    return Ok(Action::Background { host, argv });
+                }
                 Ok(Action::Shell { host, argv, stdin })
             }
             "run" => match w.get(1).map(|x| x.text.as_str()) {
@@ -202,7 +211,7 @@ impl Parser<'_> {
                     Some(a) => self.err(
                         a,
                         &format!(
-                            "unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp, irc, http, dns)",
+                            "unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp, irc, http, dns, mcast, scan)",
                             a.text
                         ),
                     ),
@@ -578,6 +587,9 @@ impl Parser<'_> {
                 Ok(AppSpec::IrcServer(port))
             }
             ("irc", Some("client")) => self.irc_client(w),
+            ("mcast", Some("join")) => self.mcast_join(w),
+            ("mcast", Some("send")) => self.mcast_send(w),
+            ("scan", Some(_)) => self.scan(w),
             ("http", Some("server" | "get" | "proxy")) => self.http(w),
             ("dns", Some("server")) => self.dns_server(w),
             (_, Some(_)) => self.err(&w[1], "unknown app command"),
@@ -803,7 +815,10 @@ impl Opts<'_, '_> {
 }
 
 fn is_app(word: &str) -> bool {
-    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood" | "ftp" | "irc" | "http" | "dns")
+    matches!(
+        word,
+        "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood" | "ftp" | "irc" | "http" | "dns" | "mcast" | "scan"
+    )
 }
 
 /// A decimal with up to `frac` fraction digits, scaled by 10^frac.

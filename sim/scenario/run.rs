@@ -235,10 +235,13 @@ impl Runner<'_> {
                 let node = self.world.node_index(host).expect("checked");
                 let heredoc = if stdin.is_some() { " <<EOF" } else { "" };
                 self.world.note(Kind::Command, host, format!("{}{heredoc}", shell_words(argv)));
+                let before = self.world.records.len();
                 // A command waiting for the network lets the world run on
                 // until it is done; its output comes at that time.
                 let reply = shell::start(&mut self.world, node, argv, stdin.as_deref(), self.load);
                 let out = super::job::finish(&mut self.world, reply);
+                // What background jobs printed meanwhile follows the command's own output.
+                let jobs = take_job_lines(&mut self.world.records, before);
                 let now = self.world.now();
                 self.last_output.insert(host.clone(), out.clone());
                 for line in out.lines() {
@@ -248,6 +251,17 @@ impl Runner<'_> {
                         host: host.clone(),
                         text: line.to_string(),
                     });
+                }
+                self.world.records.extend(jobs);
+            }
+            Action::Background { host, argv } => {
+                let node = self.world.node_index(host).expect("checked");
+                self.world.note(Kind::Command, host, format!("{} &", shell_words(argv)));
+                let out = super::conntrack_cmd::start_job(&mut self.world, node, argv);
+                let now = self.world.now();
+                for line in out.lines() {
+                    let (kind, host, text) = (Kind::Output, host.clone(), line.to_string());
+                    self.world.records.push(Record { at: now, kind, host, text });
                 }
             }
             Action::Expect { negate, host, check } => self.expect(st, *negate, host, check),
@@ -288,6 +302,17 @@ impl Runner<'_> {
     }
 }
 
+/// Removes the job lines recorded since `from`, in order.
+fn take_job_lines(records: &mut Vec<Record>, from: usize) -> Vec<Record> {
+    if !records[from..].iter().any(|r| r.kind == Kind::Job) {
+        return Vec::new();
+    }
+    let tail = records.split_off(from);
+    let (jobs, rest): (Vec<Record>, Vec<Record>) = tail.into_iter().partition(|r| r.kind == Kind::Job);
+    records.extend(rest);
+    jobs
+}
+
 /// Words as a shell would need them quoted.
 fn shell_words(argv: &[String]) -> String {
     argv.iter()
@@ -311,6 +336,9 @@ fn make_app(spec: &AppSpec) -> Box<dyn App> {
         AppSpec::FtpGet(s) => Box::new(ftp::FtpClient::new(s.clone())),
         AppSpec::IrcServer(port) => Box::new(irc::IrcServer::new(*port)),
         AppSpec::IrcClient(s) => Box::new(irc::IrcClient::new(s.clone())),
+        AppSpec::McastJoin(s) => Box::new(crate::apps::mcast::McastJoin::new(s.clone())),
+        AppSpec::McastSend(s) => Box::new(crate::apps::mcast::McastSend::new(s.clone())),
+        AppSpec::Scan(s) => Box::new(crate::apps::scan::Scan::new(s.clone())),
         AppSpec::HttpServer(s) => Box::new(crate::apps::http::HttpServer::new(s.clone())),
         AppSpec::HttpGet(s) => Box::new(crate::apps::http::HttpClient::new(s.clone())),
         AppSpec::HttpProxy(s) => Box::new(crate::apps::http::HttpProxy::new(s.clone())),

@@ -8,7 +8,6 @@
 //! script without `set -e` does.
 
 use super::job::Reply;
-use crate::conntrack::{Conntrack, CtConfig};
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::net::{Host, RouteSpec};
@@ -71,6 +70,9 @@ fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         (None, None) => None,
     };
     let Some(cmd) = argv.first() else { return String::new() };
+    if cmd == "kill" {
+        return super::conntrack_cmd::kill(world, node, &argv[1..]);
+    }
     let seed = world.seed;
     let out = world.with_host(node, |host, now, _tx| match cmd.as_str() {
         "iptables" | "iptables-legacy" | "iptables-nft" => iptables(host, &argv[1..], seed, now),
@@ -79,7 +81,7 @@ fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         "sysctl" => sysctl(host, &argv[1..]),
         "echo" => echo(host, &argv[1..]),
         "cat" => super::files::cat(host, &argv[1..], stdin.as_deref()).unwrap_or_else(|| cat(host, &argv[1..], now)),
-        "conntrack" => conntrack(host, &argv[1..], now, seed),
+        "conntrack" => super::conntrack_cmd::conntrack(host, &argv[1..], now, seed),
         "conntrack-chains" => chains(host, &argv[1..]),
         "dmesg" => dmesg(host, &argv[1..]),
         "console" => console(host),
@@ -93,6 +95,10 @@ fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         "nstat" | "netstat" => host.stats.render(),
         other => format!("sh: {other}: command not found\n"),
     });
+    if !world.nodes[node].jobs.is_empty() {
+        // The command may have made or replaced the table a job listens to.
+        super::conntrack_cmd::sync_listener(world, node);
+    }
     world.touched(node);
     out
 }
@@ -333,38 +339,6 @@ fn chains(host: &mut Host, args: &[String]) -> String {
         Some(_) => return "conntrack-chains: --buckets takes a positive number\n".into(),
     };
     ct.chains_text(hash, buckets)
-}
-
-fn conntrack(host: &mut Host, args: &[String], now: Instant, seed: u64) -> String {
-    let op = args.first().map_or("-L", String::as_str);
-    let Some(ct) = &mut host.netfilter.conntrack else {
-        // No rule loaded the module: the table exists and is empty.
-        return match op {
-            "-C" | "--count" => "0\n".into(),
-            _ => crate::conntrack::text::flow_entries_shown(0),
-        };
-    };
-    match op {
-        "-L" | "--dump" if args.get(1).is_some_and(|t| t == "expect") => {
-            let text = ct.list_expect(now);
-            format!("{text}{}", crate::conntrack::expect::expectations_shown(text.lines().count()))
-        }
-        "-L" | "--dump" => {
-            let text = if args.iter().any(|a| a == "extended") { ct.list_extended(now) } else { ct.list(now) };
-            let n = text.lines().count();
-            format!("{text}{}", crate::conntrack::text::flow_entries_shown(n))
-        }
-        "-S" | "--stats" => ct.stats_text(),
-        "-C" | "--count" => format!("{}\n", ct.count()),
-        "-F" | "--flush" => {
-            // A fresh table with the same settings: every entry goes.
-            let rng = crate::engine::Rng::new(seed).fork(&format!("host:{}", host.name));
-            let hash_seed = rng.fork("conntrack-hash").next_u64();
-            host.netfilter.conntrack = Some(Conntrack::new(CtConfig::from_sysctls(&host.sysctl, hash_seed)));
-            "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n".into()
-        }
-        other => format!("conntrack v1.4.7 (conntrack-tools): option `{other}' is not supported here\n"),
-    }
 }
 
 /// `modprobe MODULE [PARAM=VALUE...]`. Conntrack's module (`nf_conntrack`;

@@ -235,6 +235,9 @@ impl World {
             }
         }
         self.report_host(node);
+        if !self.nodes[node].jobs.is_empty() {
+            self.job_events(at, node);
+        }
         let n = &mut self.nodes[node];
         if let Some(t) = n.host.next_timer()
             && n.timer_at.is_none_or(|s| t < s || s < at)
