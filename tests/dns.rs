@@ -163,7 +163,10 @@ fn getent_hosts_waits_like_any_lookup() {
 fn dns_server_and_output_expectations_are_checked_where_written() {
     let err = |text: &str| scenario::parse(text, "t.nfs").unwrap_err().to_string();
     let host = "host ns eth0 192.0.2.53/24\n";
-    assert!(err(&format!("{host}ns dns server ptr 192.0.2.1\n")).starts_with("t.nfs:2:29: `ptr' needs a name after the address"));
+    assert!(
+        err(&format!("{host}ns dns server ptr 192.0.2.1\n"))
+            .starts_with("t.nfs:2:29: `ptr' needs a name after the address")
+    );
     assert!(err(&format!("{host}ns dns server a www 192.0.2.300\n")).starts_with("t.nfs:2:21: invalid IPv4 address"));
     assert!(err(&format!("{host}ns dns server mx a b\n")).starts_with("t.nfs:2:15: expected `ptr ADDR NAME'"));
     assert!(err(&format!("{host}ns dns server delay soon\n")).starts_with("t.nfs:2:21: expected a time"));

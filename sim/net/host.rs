@@ -74,6 +74,9 @@ pub struct Host {
     pub(super) ipid: IpIdents,
     /// The packet being received; kept to reuse its buffer.
     pub(super) skb: Skb,
+    /// The datagram the last received fragment completed, if it completed
+    /// one (empty otherwise): what the hooks saw in its stead.
+    pub reassembled: Vec<u8>,
     /// Scratch for packets the box originates (replies, errors, fragments).
     pub(super) out: Skb,
     pub(super) frag: Skb,
@@ -160,6 +163,7 @@ impl Host {
             defrag_ct: Defrag::default(),
             ipid: IpIdents::new(rng.fork("ip-ident")),
             skb: Skb::default(),
+            reassembled: Vec::new(),
             out: Skb::default(),
             frag: Skb::default(),
         })
@@ -200,6 +204,7 @@ impl Host {
     /// consequence (the forwarded packet, ICMP errors, replies) goes to `tx`.
     pub fn receive(&mut self, now: Instant, iif: IfIndex, frame: &[u8], tx: &mut dyn Tx) -> Outcome {
         self.netfilter.begin_packet();
+        self.reassembled.clear();
         let mut skb = std::mem::take(&mut self.skb);
         let outcome = self.receive_into(&mut skb, now, iif, frame, tx);
         self.netfilter.packet_done(&mut skb);
@@ -339,6 +344,7 @@ impl Host {
                 Reasm::Queued => return Outcome { fate: Fate::Queued, reply: None },
                 Reasm::Dropped { why } => return Outcome::drop(DropReason::Reassembly(why)),
                 Reasm::Complete { datagram, frag_max_size } => {
+                    self.reassembled.extend_from_slice(&datagram);
                     let (iif, pkt_type, src_mac, dst_mac, vlan) =
                         (skb.iif, skb.pkt_type, skb.src_mac, skb.dst_mac, skb.vlan);
                     skb.load(now, &datagram);

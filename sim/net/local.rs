@@ -30,6 +30,8 @@ impl Host {
                 Reasm::Queued => return Outcome { fate: Fate::Queued, reply: None },
                 Reasm::Dropped { why } => return Outcome::drop(DropReason::Reassembly(why)),
                 Reasm::Complete { datagram, .. } => {
+                    self.reassembled.clear();
+                    self.reassembled.extend_from_slice(&datagram);
                     // The datagram keeps the first fragment's compiled options
                     // (known here when that fragment completed it).
                     let first = ip.frag_offset() == 0;

@@ -120,7 +120,7 @@ pub enum AppSpec {
     /// `syn-flood` / `udp-flood`.
     Flood(FloodSpec),
     /// `send PACKET-SPEC`.
-    Send(Vec<u8>),
+    Send(Vec<Vec<u8>>),
     /// `ftp server`.
     FtpServer(crate::apps::ftp::server::ServerSpec),
     /// `ftp get`.

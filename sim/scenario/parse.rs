@@ -578,7 +578,7 @@ impl Parser<'_> {
             ("send", _) => {
                 let spec = w[1..].iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(" ");
                 let c = crate::wire::spec::craft(&spec).or_else(|e| self.err(w.get(1).unwrap_or(&w[0]), &e))?;
-                Ok(AppSpec::Send(c.ip))
+                Ok(AppSpec::Send(c.datagrams()))
             }
             ("ftp", Some("server")) => self.ftp_server(w),
             ("ftp", Some("get")) => self.ftp_get(w),

@@ -157,7 +157,11 @@ impl World {
         }
         let n = &mut self.nodes[node];
         let host = &n.host;
-        let what = spec::describe(&frame[l2.payload_offset..]);
+        let mut what = spec::describe(&frame[l2.payload_offset..]);
+        if !host.reassembled.is_empty() {
+            // The hooks saw the datagram this fragment completed.
+            what = format!("{what} completing {}", spec::describe(&host.reassembled));
+        }
         let name = |i: IfIndex| host.iface(i).map_or("?", |f| f.name.as_str()).to_string();
         if let Some(saw) = &mut n.saw {
             saw.push(format!("{} {what}", name(iface)));
