@@ -179,3 +179,21 @@ fn dns_server_and_output_expectations_are_checked_where_written() {
     .unwrap();
     assert!(scenario::run(&s, &Options::default()).unwrap().failures.is_empty());
 }
+
+#[test]
+fn statements_due_while_a_command_waits_run_at_their_time() {
+    // `at 5s` was queued before the listing started at 1 s; the listing
+    // waits 10 s; the queued command runs at 5 s, not after the listing.
+    let s = "seed 3\nhost fw eth0 192.0.2.1/24\nhost ns1 eth0 192.0.2.53/24\n\
+             on ns1 iptables -A INPUT -p udp --dport 53 -j DROP\n\
+             on fw echo \"nameserver 192.0.2.53\" > /etc/resolv.conf\n\
+             on fw iptables -A INPUT -s 198.51.100.80 -j DROP\n\
+             at 5s on fw conntrack -C\n\
+             at 1s on fw time iptables -L INPUT\nrun 20s\n";
+    let parsed = scenario::parse(s, "dns.nfs").expect("parses");
+    let out = scenario::run(&parsed, &Options::default()).expect("runs");
+    let t = render_text(&out.records);
+    let count = t.lines().position(|l| l.starts_with("[5.000000] fw# conntrack -C")).expect("conntrack -C at 5 s");
+    let listing = t.lines().position(|l| l.starts_with("real\t0m10.000s")).expect("the listing's time");
+    assert!(count < listing, "{t}");
+}

@@ -16,7 +16,7 @@ use crate::world::World;
 
 /// How long a command may wait before the runner gives up on it: far
 /// beyond any resolver timeout, a guard against a wait nothing ends.
-const WAIT_MAX: Duration = Duration::from_secs(86_400);
+pub(crate) const WAIT_MAX: Duration = Duration::from_secs(86_400);
 
 /// What a command answers when started.
 pub enum Reply {

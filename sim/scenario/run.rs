@@ -5,6 +5,7 @@
 //! happens at the current time. Every step goes into the transcript.
 
 use super::ast::{Action, AppSpec, Check, Statement};
+use super::job::{Blocked, Reply};
 use super::parse::Scenario;
 use super::shell::{self, Loader};
 use crate::apps::App;
@@ -229,6 +230,31 @@ impl Runner<'_> {
         }
     }
 
+    /// Lets the world run until the command's `reply` is done (see
+    /// [`super::job`]); statements waiting for a time inside the wait run
+    /// at that time, as another terminal's would, not after the command.
+    fn finish(&mut self, reply: Reply) -> String {
+        let mut reply = reply;
+        loop {
+            match reply {
+                Reply::Done(out) => return out,
+                Reply::Blocked(Blocked { ready, then }) => {
+                    let limit = self.world.now() + super::job::WAIT_MAX;
+                    while !ready() {
+                        let next = self.world.next_event_at().filter(|t| *t <= limit);
+                        let due = self.pending.first().map(|(t, _)| *t).filter(|t| *t <= limit);
+                        match (next, due) {
+                            (n, Some(d)) if n.is_none_or(|n| d <= n) => self.run_first(),
+                            (Some(n), _) => self.world.run_until(n),
+                            _ => break,
+                        }
+                    }
+                    reply = then(&mut self.world);
+                }
+            }
+        }
+    }
+
     fn exec(&mut self, st: &Statement) {
         match &st.action {
             Action::Shell { host, argv, stdin } => {
@@ -239,7 +265,7 @@ impl Runner<'_> {
                 // A command waiting for the network lets the world run on
                 // until it is done; its output comes at that time.
                 let reply = shell::start(&mut self.world, node, argv, stdin.as_deref(), self.load);
-                let out = super::job::finish(&mut self.world, reply);
+                let out = self.finish(reply);
                 // What background jobs printed meanwhile follows the command's own output.
                 let jobs = take_job_lines(&mut self.world.records, before);
                 let now = self.world.now();
