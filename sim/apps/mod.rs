@@ -1,5 +1,6 @@
 //! What runs on virtual hosts: TCP clients and servers, UDP senders and
-//! receivers, ping, traffic generators, crafted packets, FTP, IRC with DCC.
+//! receivers, ping, traffic generators, crafted packets, FTP, IRC with DCC,
+//! HTTP with a transparent proxy.
 //!
 //! An [`App`] lives on one host. It sends IPv4 datagrams through the host's
 //! OUTPUT path ([`Cx::send`], so the host's own netfilter sees them), binds
@@ -13,10 +14,14 @@
 //! backoff, delayed ACKs, FIN and RST, driven by our clock.
 
 pub mod craft;
+pub mod dns;
 pub mod flood;
 pub mod ftp;
+pub mod http;
 pub mod irc;
+pub mod mcast;
 pub mod ping;
+pub mod scan;
 pub mod tcp;
 pub mod udp;
 

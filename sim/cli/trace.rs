@@ -86,13 +86,20 @@ pub fn run(args: &TraceArgs) -> Result<ExitCode> {
     }
     for (i, text) in args.before.iter().enumerate() {
         let c = spec::craft(text).map_err(|e| anyhow::anyhow!("--before #{}: {e}", i + 1))?;
-        now = step(now, i > 0 || args.after.is_some());
-        feed(&mut replay, &c.ip, c.iface.as_deref(), now, &mut sent)?;
+        for (j, ip) in c.datagrams().iter().enumerate() {
+            now = step(now, i > 0 || j > 0 || args.after.is_some());
+            feed(&mut replay, ip, c.iface.as_deref(), now, &mut sent)?;
+        }
     }
     // The traced packet: its bytes (for the header line) and the outcome.
     let traced = match (&args.spec, args.packet, &args.capture) {
         (Some(text), _, _) => {
             let c = spec::craft(text).map_err(|e| anyhow::anyhow!("packet: {e}"))?;
+            if c.fragment.is_some() {
+                anyhow::bail!(
+                    "packet: `fragment` splits packets sent --before the traced one; trace one fragment with `mf` and `frag`"
+                );
+            }
             now = step(now, !args.before.is_empty() || args.after.is_some());
             start_trace(&mut replay, &mut sent);
             let (ingress, outcome) = feed(&mut replay, &c.ip, c.iface.as_deref(), now, &mut sent)?;

@@ -21,14 +21,18 @@
 //! early drop), `slab` (chunked arrays), `timer` (expiry wheel), `proto/` (trackers), `track` (the
 //! per-packet algorithm and confirmation), `manip` (what NAT asks of the
 //! table), `stats` and `text` (what `conntrack -S`, `conntrack -L` and
-//! /proc print).
+//! /proc print), `filter` (the entry filters `-L`, `-D` and `-E` share),
+//! `event` (the optional sink of NEW/UPDATE/DESTROY events, `conntrack -E`).
 
 pub mod census;
 mod chains;
 pub mod conn;
+pub mod event;
 pub mod expect;
+pub mod filter;
 pub mod helper;
 mod manip;
+pub mod origdst;
 pub mod proto;
 mod related;
 pub mod seqadj;

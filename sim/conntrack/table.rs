@@ -65,6 +65,8 @@ pub struct Table {
     pub(crate) expect: Expectations,
     /// Absolute jiffies of the latest clock reading (for `u32` → `u64`).
     pub(crate) now_abs: u64,
+    /// The event sink, when `conntrack -E` asked for one (see `event`).
+    pub(crate) events: Option<Box<super::event::Events>>,
 }
 
 #[inline]
@@ -94,6 +96,7 @@ impl Table {
             masters: FxHashMap::default(),
             expect: Expectations::default(),
             now_abs: 0,
+            events: None,
         }
     }
 
@@ -248,6 +251,9 @@ impl Table {
 
     /// Removes a confirmed entry from the table and frees it (`nf_ct_delete`).
     pub fn delete(&mut self, slot: u32) {
+        if self.events.is_some() {
+            self.note_destroy(slot);
+        }
         self.slab[slot as usize].status |= status::DYING;
         self.unlink(slot);
         self.timers.remove(&mut SlabTimes { slab: &mut self.slab, now_abs: self.now_abs }, slot);

@@ -274,6 +274,9 @@ impl Conntrack {
     pub fn confirm(&mut self, ct: CtRef, now: Instant) -> Result<CtRef, ConfirmError> {
         self.clock(now);
         if ct.dir() == CtDir::Reply || self.get(ct).is_confirmed() {
+            if self.table.events.is_some() {
+                self.deliver_events(ct.slot, false);
+            }
             return Ok(ct);
         }
         let max_chainlen = 50 + self.rng.below(30) as usize;
@@ -308,6 +311,9 @@ impl Conntrack {
         c.status |= status::CONFIRMED;
         self.table.link(ct.slot);
         self.work.confirmed += 1;
+        if self.table.events.is_some() {
+            self.deliver_events(ct.slot, true);
+        }
         Ok(ct)
     }
 

@@ -145,17 +145,28 @@ impl Sysctl {
         TABLE[self as usize].2
     }
 
-    /// Looks a key up by its dotted or slashed name (`net/ipv4/ip_forward`).
-    /// `net.ipv4.conf.all.forwarding` is an alias of `net.ipv4.ip_forward`, as in Linux.
+    /// Looks a key up by its dotted or slashed name (`net/ipv4/ip_forward`)
+    /// as today's kernel names it. `net.ipv4.conf.all.forwarding` is an
+    /// alias of `net.ipv4.ip_forward`, as in Linux.
     pub fn from_name(key: &str) -> Option<Sysctl> {
+        Sysctl::lookup(key, Profile::Linux6)
+    }
+
+    /// Looks a key up as a box of `profile` names it: a 2.4 box also knows
+    /// its own names (`net.ipv4.ip_conntrack_max`), which today's kernel
+    /// no longer has (`cannot stat`), as scripts of the FAQ's era find.
+    pub fn lookup(key: &str, profile: Profile) -> Option<Sysctl> {
         let key = key.trim().trim_start_matches("/proc/sys/");
         let dotted: String = key.chars().map(|c| if c == '/' { '.' } else { c }).collect();
+        let old_name = || super::linux24::SYSCTL_NAMES.iter().find(|(old, _)| *old == dotted).map(|(_, new)| *new);
         let dotted = match dotted.as_str() {
             "net.ipv4.conf.all.forwarding" | "net.ipv4.conf.default.forwarding" => "net.ipv4.ip_forward",
             // The init-netns alias Linux keeps from the ip_conntrack days.
             "net.nf_conntrack_max" => "net.netfilter.nf_conntrack_max",
-            // 2.4's names (scripts of the FAQ's era write them).
-            d => super::linux24::SYSCTL_NAMES.iter().find(|(old, _)| *old == d).map_or(d, |(_, new)| new),
+            d => match profile {
+                Profile::Linux24 => old_name().unwrap_or(d),
+                Profile::Linux6 => d,
+            },
         };
         TABLE.iter().find(|row| row.1 == dotted).map(|row| row.0)
     }
@@ -260,7 +271,7 @@ impl Sysctls {
         });
         let (key, value) = line.split_once('=').ok_or_else(|| SysctlError::Syntax(line.to_string()))?;
         let (key, value) = (key.trim(), value.trim());
-        let sysctl = Sysctl::from_name(key).ok_or_else(|| SysctlError::UnknownKey(key.to_string()))?;
+        let sysctl = Sysctl::lookup(key, self.profile).ok_or_else(|| SysctlError::UnknownKey(key.to_string()))?;
         let value: i64 = value.parse().map_err(|_| SysctlError::InvalidValue(sysctl.name().to_string()))?;
         self.set(sysctl, value)?;
         Ok(sysctl)
@@ -270,6 +281,22 @@ impl Sysctls {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn names_of_2_4_exist_only_on_a_2_4_box() {
+        let old = "net/ipv4/ip_conntrack_max";
+        assert_eq!(Sysctl::lookup(old, Profile::Linux24), Some(Sysctl::NfConntrackMax));
+        assert_eq!(Sysctl::lookup(old, Profile::Linux6), None);
+        let mut today = Sysctls::default();
+        assert_eq!(
+            today.apply("net.ipv4.ip_conntrack_max=9").unwrap_err().to_string(),
+            "sysctl: cannot stat /proc/sys/net/ipv4/ip_conntrack_max: No such file or directory"
+        );
+        let mut old_box = Sysctls::default();
+        old_box.set_profile(Profile::Linux24);
+        assert_eq!(old_box.apply("net.ipv4.ip_conntrack_max=9"), Ok(Sysctl::NfConntrackMax));
+        assert_eq!(old_box.get(Sysctl::NfConntrackMax), 9);
+    }
 
     #[test]
     fn defaults_are_linuxs() {

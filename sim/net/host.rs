@@ -74,6 +74,9 @@ pub struct Host {
     pub(super) ipid: IpIdents,
     /// The packet being received; kept to reuse its buffer.
     pub(super) skb: Skb,
+    /// The datagram the last received fragment completed, if it completed
+    /// one (empty otherwise): what the hooks saw in its stead.
+    pub reassembled: Vec<u8>,
     /// Scratch for packets the box originates (replies, errors, fragments).
     pub(super) out: Skb,
     pub(super) frag: Skb,
@@ -82,6 +85,12 @@ pub struct Host {
     /// Kernel modules loaded by `modprobe` (module parameters apply only
     /// at a module's first load).
     pub modules: Vec<String>,
+    /// Multicast groups joined, per interface.
+    pub(super) mc: super::mcast::Memberships,
+    /// Files the box's programs read, by path (`/etc/resolv.conf`,
+    /// `/etc/hosts`), as the scenario's shell wrote them; a missing one
+    /// reads as the program's default.
+    pub files: std::collections::BTreeMap<String, String>,
 }
 
 impl Host {
@@ -135,6 +144,8 @@ impl Host {
         Ok(Host {
             bridge,
             modules: Vec::new(),
+            mc: Default::default(),
+            files: Default::default(),
             name: config.name.clone(),
             local: LocalTable::new(&ifaces),
             ifaces,
@@ -152,6 +163,7 @@ impl Host {
             defrag_ct: Defrag::default(),
             ipid: IpIdents::new(rng.fork("ip-ident")),
             skb: Skb::default(),
+            reassembled: Vec::new(),
             out: Skb::default(),
             frag: Skb::default(),
         })
@@ -192,6 +204,7 @@ impl Host {
     /// consequence (the forwarded packet, ICMP errors, replies) goes to `tx`.
     pub fn receive(&mut self, now: Instant, iif: IfIndex, frame: &[u8], tx: &mut dyn Tx) -> Outcome {
         self.netfilter.begin_packet();
+        self.reassembled.clear();
         let mut skb = std::mem::take(&mut self.skb);
         let outcome = self.receive_into(&mut skb, now, iif, frame, tx);
         self.netfilter.packet_done(&mut skb);
@@ -331,6 +344,7 @@ impl Host {
                 Reasm::Queued => return Outcome { fate: Fate::Queued, reply: None },
                 Reasm::Dropped { why } => return Outcome::drop(DropReason::Reassembly(why)),
                 Reasm::Complete { datagram, frag_max_size } => {
+                    self.reassembled.extend_from_slice(&datagram);
                     let (iif, pkt_type, src_mac, dst_mac, vlan) =
                         (skb.iif, skb.pkt_type, skb.src_mac, skb.dst_mac, skb.vlan);
                     skb.load(now, &datagram);
@@ -440,8 +454,9 @@ impl Host {
             if is_multicast(src) || src.is_broadcast() {
                 return self.martian(DropReason::MartianSource);
             }
-            // Only the all-hosts group is joined: no sockets, no mrouted.
-            if dst == Ipv4Addr::new(224, 0, 0, 1) {
+            // ip_check_mc_rcu: a group joined on the ingress interface (all
+            // hosts always) is delivered; without mrouted nothing is forwarded.
+            if self.mc.joined(iif, dst) {
                 return self.local_deliver(skb, now, true, tx);
             }
             return Outcome::drop(DropReason::MulticastNotJoined);

@@ -58,15 +58,23 @@ impl Host {
         if src.is_unspecified() || super::addr::is_multicast(src) || src.is_broadcast() {
             return None;
         }
-        // The route back decides the source address and the path.
-        let route = self.routes.lookup(src)?.clone();
-        let back_dev = route.dev?;
+        // The route back decides the source address and the path; back to
+        // one of the box's own addresses it is the local table's, via lo.
+        let (back_dev, next_hop) = if self.is_local_addr(src) {
+            (super::iface::LOOPBACK, src)
+        } else {
+            let route = self.routes.lookup(src)?;
+            (route.dev?, route.next_hop(src))
+        };
         let saddr = if self.is_local_addr(dst) {
             dst
+        } else if back_dev == super::iface::LOOPBACK {
+            // A local route with no preferred source: the destination itself.
+            src
         } else if self.sysctl.enabled(Sysctl::IcmpErrorsUseInboundIfaddr) {
             skb.iif.and_then(|i| self.iface(i)).and_then(|i| i.primary_addr())?
         } else {
-            self.iface(back_dev)?.select_addr(route.next_hop(src))?
+            self.iface(back_dev)?.select_addr(next_hop)?
         };
         if !self.icmp_allowed(now, src, msg_type, code, back_dev == super::iface::LOOPBACK) {
             return Some(Reply::RateLimited);

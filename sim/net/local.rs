@@ -30,6 +30,8 @@ impl Host {
                 Reasm::Queued => return Outcome { fate: Fate::Queued, reply: None },
                 Reasm::Dropped { why } => return Outcome::drop(DropReason::Reassembly(why)),
                 Reasm::Complete { datagram, .. } => {
+                    self.reassembled.clear();
+                    self.reassembled.extend_from_slice(&datagram);
                     // The datagram keeps the first fragment's compiled options
                     // (known here when that fragment completed it).
                     let first = ip.frag_offset() == 0;
@@ -47,7 +49,9 @@ impl Host {
         }
         self.stats.ip.in_delivers += 1;
         // A socket that wants it takes it; the answers below are for the rest.
-        if !to_broadcast
+        // Sockets take multicast (their group was joined to get here), never
+        // broadcast: nothing here listens for it.
+        if (!to_broadcast || super::addr::is_multicast(Ipv4Packet::new_unchecked(skb.data()).dst_addr()))
             && !self.sockets.is_empty()
             && let Some(owner) = self.sockets.owner_of(skb.data())
         {

@@ -25,6 +25,7 @@ pub mod iface;
 mod ipid;
 mod local;
 mod masq;
+pub mod mcast;
 pub mod neigh;
 mod options;
 mod outcome;

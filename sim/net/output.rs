@@ -153,6 +153,12 @@ impl Host {
             return Some((super::iface::LOOPBACK, dst));
         }
         let route = self.routes.lookup(dst)?;
+        // A group is its own next hop (its MAC derives from it): a route to
+        // it through a gateway, the default route say, lends only its
+        // device (`__mkroute_output`).
+        if super::addr::is_multicast(dst) {
+            return Some((route.dev?, dst));
+        }
         Some((route.dev?, route.next_hop(dst)))
     }
 }

@@ -358,6 +358,8 @@ impl Netfilter {
         let (Nfct::Tracked(r), Some(ct)) = (skb.nfct, &mut self.conntrack) else { return HookVerdict::Accept };
         // Only the original direction confirms (a REJECT reply does not).
         if r.dir() != crate::conntrack::CtDir::Original || !ct.is_live(r) || ct.get(r).is_confirmed() {
+            // nf_ct_deliver_cached_events: what this packet changed.
+            ct.deliver_cached_events(r);
             return HookVerdict::Accept;
         }
         match ct.confirm(r, now) {

@@ -1,7 +1,17 @@
 //! `iptables -L` text with `-n`, `-v`, `-x` and `--line-numbers`, column for
 //! column as iptables 1.8.9 prints it (widths from its printf formats).
+//!
+//! Without `-n`, iptables names every source and destination it prints
+//! (not `anywhere`): `xtables_ipaddr_to_anyname` asks `gethostbyaddr`,
+//! then `getnetbyaddr`, for the address as stored (a network's address
+//! for `/24`), and appends the mask (`name/24`). Asking takes a resolver,
+//! which only a host in a running world has: [`Names`] is how the caller
+//! answers, once per address printed, in print order (iptables keeps no
+//! cache, so a repeated address is asked again). Without one, only
+//! `127.0.0.1` is named (`localhost`, from every box's `/etc/hosts`).
 
 use std::fmt::Write;
+use std::net::Ipv4Addr;
 
 use super::argv::ListOpts;
 use super::model::{Addr, Chain, Iface, Rule, Ruleset, Table, TableRules, Verdict};
@@ -78,18 +88,31 @@ fn iface(i: &Iface, numeric: bool) -> String {
     format!("{}{}", if i.inv { "!" } else { "" }, i.name)
 }
 
-fn addr(a: &Addr, numeric: bool) -> String {
+/// Names addresses for `-L` without `-n`: called once per address printed,
+/// in print order; `None` prints the address.
+pub type Names<'a> = dyn FnMut(Ipv4Addr) -> Option<String> + 'a;
+
+/// The names every box has without asking anyone (`/etc/hosts`' loopback line).
+fn localhost(a: Ipv4Addr) -> Option<String> {
+    (a == Ipv4Addr::LOCALHOST).then(|| "localhost".to_string())
+}
+
+fn addr(a: &Addr, numeric: bool, names: &mut Names<'_>) -> String {
     if u32::from(a.mask) == 0 && !numeric {
         return "anywhere".into();
     }
-    let host =
-        if !numeric && a.addr == std::net::Ipv4Addr::LOCALHOST { "localhost".to_string() } else { a.addr.to_string() };
+    let host = if numeric { a.addr.to_string() } else { names(a.addr).unwrap_or_else(|| a.addr.to_string()) };
     let mask = a.mask_text();
     if mask == "/32" { host } else { format!("{host}{mask}") }
 }
 
 /// One rule's line (with newline).
 pub fn rule_row(num_: usize, r: &Rule, o: &ListOpts) -> String {
+    rule_row_named(num_, r, o, &mut localhost)
+}
+
+/// One rule's line, its addresses named by `names` unless `-n`.
+pub fn rule_row_named(num_: usize, r: &Rule, o: &ListOpts, names: &mut Names<'_>) -> String {
     let mut s = String::new();
     if o.line_numbers {
         let _ = write!(s, "{num_:<4} ");
@@ -124,7 +147,7 @@ pub fn rule_row(num_: usize, r: &Rule, o: &ListOpts) -> String {
     }
     for a in [&r.src, &r.dst] {
         s.push(if a.inv { '!' } else { ' ' });
-        let _ = write!(s, "{:<19} ", addr(a, o.numeric));
+        let _ = write!(s, "{:<19} ", addr(a, o.numeric, names));
     }
     if matches!(r.verdict, Verdict::Goto(_)) {
         s.push_str("[goto] ");
@@ -159,7 +182,14 @@ pub fn rule_echo(r: &Rule) -> String {
         if i.name.is_empty() { "*".to_string() } else { format!("{}{}", if i.inv { "!" } else { "" }, i.name) }
     };
     let _ = write!(s, "{target} {}{proto} opt {frag} in {} out {} ", inv(r.proto_inv), name(&r.iif), name(&r.oif));
-    let _ = write!(s, "{}{} {}-> {}  ", inv(r.src.inv), addr(&r.src, true), inv(r.dst.inv), addr(&r.dst, true));
+    let _ = write!(
+        s,
+        "{}{} {}-> {}  ",
+        inv(r.src.inv),
+        addr(&r.src, true, &mut localhost),
+        inv(r.dst.inv),
+        addr(&r.dst, true, &mut localhost)
+    );
     if matches!(r.verdict, Verdict::Goto(_)) {
         s.push_str("[goto] ");
     }
@@ -173,17 +203,15 @@ pub fn rule_echo(r: &Rule) -> String {
     s
 }
 
-fn list_chain(t: &TableRules, c: &Chain, rulenum: Option<u32>, o: &ListOpts) -> String {
+fn list_chain(t: &TableRules, c: &Chain, rulenum: Option<u32>, o: &ListOpts, names: &mut Names<'_>) -> String {
     if let Some(n) = rulenum {
         // `-L CHAIN N` prints the rule's row alone, or nothing (observed).
-        return c.rules.get(n as usize - 1).map(|r| rule_row(n as usize, r, o)).unwrap_or_default();
+        return c.rules.get(n as usize - 1).map(|r| rule_row_named(n as usize, r, o, names)).unwrap_or_default();
     }
     let mut s = header(c, t.references(&c.name), o);
     s.push_str(&columns(o));
     for (i, r) in c.rules.iter().enumerate() {
-        if rulenum.is_none_or(|n| n as usize == i + 1) {
-            s.push_str(&rule_row(i + 1, r, o));
-        }
+        s.push_str(&rule_row_named(i + 1, r, o, names));
     }
     s
 }
@@ -196,6 +224,18 @@ impl Ruleset {
 
     /// `-L CHAIN N`: one rule of one chain.
     pub fn list_rule(&self, table: Table, chain: Option<&str>, rulenum: Option<u32>, opts: ListOpts) -> String {
+        self.list_rule_named(table, chain, rulenum, opts, &mut localhost)
+    }
+
+    /// `-L [CHAIN [N]]` with addresses named by `names` (unless `-n`).
+    pub fn list_rule_named(
+        &self,
+        table: Table,
+        chain: Option<&str>,
+        rulenum: Option<u32>,
+        opts: ListOpts,
+        names: &mut Names<'_>,
+    ) -> String {
         let fresh;
         let t = match self.table(table) {
             Some(t) => t,
@@ -208,7 +248,7 @@ impl Ruleset {
             .chains
             .iter()
             .filter(|c| chain.is_none_or(|n| n == c.name))
-            .map(|c| list_chain(t, c, rulenum, &opts))
+            .map(|c| list_chain(t, c, rulenum, &opts, names))
             .filter(|p| !p.is_empty())
             .collect();
         parts.join("\n")

@@ -61,6 +61,13 @@ pub enum Action {
         /// Its standard input (a heredoc).
         stdin: Option<String>,
     },
+    /// `on HOST COMMAND... &`: a background job (`conntrack -E`).
+    Background {
+        /// The host.
+        host: String,
+        /// The command's words, without the `&`.
+        argv: Vec<String>,
+    },
     /// An application started on a host.
     App {
         /// The host.
@@ -113,7 +120,7 @@ pub enum AppSpec {
     /// `syn-flood` / `udp-flood`.
     Flood(FloodSpec),
     /// `send PACKET-SPEC`.
-    Send(Vec<u8>),
+    Send(Vec<Vec<u8>>),
     /// `ftp server`.
     FtpServer(crate::apps::ftp::server::ServerSpec),
     /// `ftp get`.
@@ -122,6 +129,20 @@ pub enum AppSpec {
     IrcServer(u16),
     /// `irc client`.
     IrcClient(crate::apps::irc::client::ClientSpec),
+    /// `mcast join GROUP PORT [iface IF]`.
+    McastJoin(crate::apps::mcast::JoinSpec),
+    /// `mcast send GROUP:PORT ...`.
+    McastSend(crate::apps::mcast::SendSpec),
+    /// `scan syn|connect|udp ADDR ports ...`.
+    Scan(crate::apps::scan::ScanSpec),
+    /// `http server`.
+    HttpServer(crate::apps::http::server::ServerSpec),
+    /// `http get`.
+    HttpGet(crate::apps::http::client::GetSpec),
+    /// `http proxy`.
+    HttpProxy(crate::apps::http::proxy::ProxySpec),
+    /// `dns server [port N] [delay T] [ptr ADDR NAME]... [a NAME ADDR]...`.
+    DnsServer(crate::apps::dns::ZoneSpec),
 }
 
 /// What an `expect` checks.
@@ -135,6 +156,9 @@ pub enum Check {
     App(String),
     /// `saw PATTERN`: the host received a matching IPv4 packet.
     Saw(PacketPattern),
+    /// `output TEXT`: the last command run on the host printed a line
+    /// containing TEXT (runs of blanks compare as one space).
+    Output(String),
 }
 
 /// A comparison.

@@ -30,13 +30,27 @@
 //! `link` line names are joined by subnet: all interfaces on the same
 //! prefix share a segment, so small scenarios need no link lines at all.
 //!
+//! Commands: `on HOST COMMAND` runs a shell command on a host at the
+//! current time. One that waits for the network (`iptables -L` without
+//! `-n` looking up each address, `getent hosts ADDR`) holds the script
+//! while the world runs on, and its output comes when it finishes
+//! ([`job`]); `time CMD` prints bash's report of how long that took.
+//! `on HOST echo TEXT > /etc/resolv.conf` (or `>>`, or `cat > FILE <<EOF`)
+//! writes the files the host's resolver reads. `expect HOST output TEXT`
+//! checks the last command's output. `HOST dns server [port N] [delay T]
+//! [ptr ADDR NAME]... [a NAME ADDR]...` runs a nameserver.
+//!
 //! [`lex`] splits lines as a shell does, [`parse`] builds [`ast`]
 //! statements with positions, [`run`] drives a [`crate::world::World`] and
 //! writes the transcript, [`shell`] answers the commands.
 
 pub mod ast;
+pub mod conntrack_cmd;
 pub mod error;
+mod files;
+pub mod job;
 pub mod lex;
+mod names;
 pub mod parse;
 mod pipe;
 pub mod run;

@@ -23,6 +23,8 @@ use crate::world::LinkParams;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+mod mcast_scan;
+
 /// A whole scenario.
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -185,7 +187,14 @@ impl Parser<'_> {
                 if is_app(&w[2].text) {
                     return Ok(Action::App { host, app: self.app(&w[2..])? });
                 }
-                let argv = w[2..].iter().map(|x| x.text.clone()).collect();
+                let mut argv: Vec<String> = w[2..].iter().map(|x| x.text.clone()).collect();
+                if argv.last().is_some_and(|a| a == "&") {
+                    argv.pop();
+                    if argv.is_empty() {
+                        return self.err(&w[2], "`&' needs a command before it");
+                    }
+                    return Ok(Action::Background { host, argv });
+                }
                 Ok(Action::Shell { host, argv, stdin })
             }
             "run" => match w.get(1).map(|x| x.text.as_str()) {
@@ -201,7 +210,10 @@ impl Parser<'_> {
                     Some(a) if is_app(&a.text) => Ok(Action::App { host, app: self.app(&w[1..])? }),
                     Some(a) => self.err(
                         a,
-                        &format!("unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp, irc)", a.text),
+                        &format!(
+                            "unknown app `{}' (tcp, udp, ping, send, syn-flood, udp-flood, ftp, irc, http, dns, mcast, scan)",
+                            a.text
+                        ),
                     ),
                     None => self.err(&self.after(w), "expected an app after the host name"),
                 }
@@ -360,8 +372,10 @@ impl Parser<'_> {
             i += 1;
         }
         let host = self.host_word(w.get(i), w)?;
-        let what =
-            w.get(i + 1).ok_or(()).or_else(|_| self.err(&self.after(w), "expected conntrack, log, app or saw"))?;
+        let what = w
+            .get(i + 1)
+            .ok_or(())
+            .or_else(|_| self.err(&self.after(w), "expected conntrack, log, app, saw or output"))?;
         let rest = &w[i + 2..];
         let joined = rest.iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(" ");
         let check = match what.text.as_str() {
@@ -383,8 +397,9 @@ impl Parser<'_> {
             "log" if !rest.is_empty() => Check::Log(joined),
             "app" if !rest.is_empty() => Check::App(joined),
             "saw" => Check::Saw(self.pattern(rest)?),
-            "log" | "app" => return self.err(&self.after(w), "expected the text to look for"),
-            _ => return self.err(what, "expected conntrack, log, app or saw"),
+            "output" if !rest.is_empty() => Check::Output(joined),
+            "log" | "app" | "output" => return self.err(&self.after(w), "expected the text to look for"),
+            _ => return self.err(what, "expected conntrack, log, app, saw or output"),
         };
         Ok(Action::Expect { negate, host, check })
     }
@@ -563,7 +578,7 @@ impl Parser<'_> {
             ("send", _) => {
                 let spec = w[1..].iter().map(|x| x.text.as_str()).collect::<Vec<_>>().join(" ");
                 let c = crate::wire::spec::craft(&spec).or_else(|e| self.err(w.get(1).unwrap_or(&w[0]), &e))?;
-                Ok(AppSpec::Send(c.ip))
+                Ok(AppSpec::Send(c.datagrams()))
             }
             ("ftp", Some("server")) => self.ftp_server(w),
             ("ftp", Some("get")) => self.ftp_get(w),
@@ -572,6 +587,11 @@ impl Parser<'_> {
                 Ok(AppSpec::IrcServer(port))
             }
             ("irc", Some("client")) => self.irc_client(w),
+            ("mcast", Some("join")) => self.mcast_join(w),
+            ("mcast", Some("send")) => self.mcast_send(w),
+            ("scan", Some(_)) => self.scan(w),
+            ("http", Some("server" | "get" | "proxy")) => self.http(w),
+            ("dns", Some("server")) => self.dns_server(w),
             (_, Some(_)) => self.err(&w[1], "unknown app command"),
             _ => self.err(&self.after(w), "incomplete app command"),
         }
@@ -662,6 +682,94 @@ impl Parser<'_> {
         Ok(AppSpec::IrcClient(spec))
     }
 
+    /// `http server [PORT] [file PATH SIZE]...`, `http get URL [host
+    /// NAME]`, `http proxy PORT [resolve NAME ADDR]...`.
+    fn http(&self, w: &[Word]) -> R<AppSpec> {
+        use crate::apps::http::{Url, client::GetSpec, proxy::ProxySpec, server::ServerSpec};
+        let word = |i: usize, what: &str| w.get(i).ok_or(()).or_else(|_| self.err(&self.after(w), what));
+        let expect = |i: usize, key: &str| match w.get(i) {
+            Some(k) if k.text == key => Ok(()),
+            Some(k) => self.err(k, &format!("expected `{key}'")),
+            None => Ok(()),
+        };
+        match w[1].text.as_str() {
+            "server" => {
+                let mut spec = ServerSpec { port: 80, files: Vec::new() };
+                let mut i = 2;
+                if w.get(2).is_some_and(|x| x.text.starts_with(|c: char| c.is_ascii_digit())) {
+                    spec.port = self.port(w.get(2), w)?;
+                    i = 3;
+                }
+                while i < w.len() {
+                    expect(i, "file")?;
+                    let path = word(i + 1, "`file' needs a path")?;
+                    if !path.text.starts_with('/') {
+                        return self.err(path, "a path starts with `/'");
+                    }
+                    spec.files.push((path.text.clone(), self.number(word(i + 2, "`file' needs a size")?)?));
+                    i += 3;
+                }
+                Ok(AppSpec::HttpServer(spec))
+            }
+            "get" => {
+                let u = word(2, "expected a URL (http://ADDR[:PORT]/PATH)")?;
+                let url = Url::parse(&u.text).or_else(|e| self.err(u, &e))?;
+                let mut spec = GetSpec { url, host: None };
+                if w.len() > 3 {
+                    expect(3, "host")?;
+                    spec.host = Some(word(4, "`host' needs a name")?.text.clone());
+                    if let Some(x) = w.get(5) {
+                        return self.err(x, "nothing may follow `host NAME'");
+                    }
+                }
+                Ok(AppSpec::HttpGet(spec))
+            }
+            _ => {
+                let mut spec = ProxySpec { port: self.port(w.get(2), w)?, resolve: Vec::new() };
+                let mut i = 3;
+                while i < w.len() {
+                    expect(i, "resolve")?;
+                    let name = word(i + 1, "`resolve' needs a name")?.text.clone();
+                    let a = word(i + 2, "`resolve' needs an address")?;
+                    let addr = a.text.parse().ok().ok_or(()).or_else(|_| self.err(a, "invalid IPv4 address"))?;
+                    spec.resolve.push((name, addr));
+                    i += 3;
+                }
+                Ok(AppSpec::HttpProxy(spec))
+            }
+        }
+    }
+
+    /// `dns server [port N] [delay T] [ptr ADDR|NAME NAME]... [a NAME ADDR]...`.
+    fn dns_server(&self, w: &[Word]) -> R<AppSpec> {
+        use crate::apps::dns::wire::Rdata;
+        let mut zone = crate::apps::dns::ZoneSpec { port: 53, delay: Duration::ZERO, records: Vec::new() };
+        let word = |i: usize, what: &str| w.get(i).ok_or(()).or_else(|_| self.err(&self.after(w), what));
+        let mut i = 2;
+        while let Some(k) = w.get(i) {
+            match k.text.as_str() {
+                "port" => zone.port = self.port(w.get(i + 1), w)?,
+                "delay" => zone.delay = self.duration(word(i + 1, "`delay' needs a time")?)?,
+                "ptr" => {
+                    let owner = word(i + 1, "`ptr' needs an address (or name) and a name")?;
+                    let target = word(i + 2, "`ptr' needs a name after the address")?;
+                    zone.add_ptr(&owner.text, &target.text);
+                    i += 1;
+                }
+                "a" => {
+                    let name = word(i + 1, "`a' needs a name and an address")?;
+                    let a = word(i + 2, "`a' needs an address after the name")?;
+                    let addr = a.text.parse().ok().ok_or(()).or_else(|_| self.err(a, "invalid IPv4 address"))?;
+                    zone.records.push((name.text.trim_end_matches('.').to_string(), Rdata::A(addr)));
+                    i += 1;
+                }
+                _ => return self.err(k, "expected `ptr ADDR NAME', `a NAME ADDR', `port N' or `delay T'"),
+            }
+            i += 2;
+        }
+        Ok(AppSpec::DnsServer(zone))
+    }
+
     fn endpoint(&self, w: Option<&Word>, all: &[Word]) -> R<(Ipv4Addr, u16)> {
         let w = w.ok_or(()).or_else(|_| self.err(&self.after(all), "expected ADDR:PORT"))?;
         parse_endpoint(&w.text).or_else(|e| self.err(w, &e))
@@ -707,7 +815,10 @@ impl Opts<'_, '_> {
 }
 
 fn is_app(word: &str) -> bool {
-    matches!(word, "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood" | "ftp" | "irc")
+    matches!(
+        word,
+        "tcp" | "udp" | "ping" | "send" | "syn-flood" | "udp-flood" | "ftp" | "irc" | "http" | "dns" | "mcast" | "scan"
+    )
 }
 
 /// A decimal with up to `frac` fraction digits, scaled by 10^frac.
@@ -773,6 +884,24 @@ mod test {
         assert!(e.starts_with("t.nfs:2:41: expected `to NICK'"), "{e}");
         let ok =
             parse("host a eth0 10.0.0.1/24\na ftp server file x 5\na ftp get 10.0.0.2:2121 x epsv think 1s\n", "t");
+        assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn http_commands_name_their_bad_word() {
+        let e = err("host a eth0 10.0.0.1/24\na http get http://www.example/\n");
+        assert!(e.starts_with("t.nfs:2:12: \"www.example\" is not ADDR[:PORT]"), "{e}");
+        let e = err("host a eth0 10.0.0.1/24\na http server 8080 file index.html 5\n");
+        assert!(e.starts_with("t.nfs:2:25: a path starts with `/'"), "{e}");
+        let e = err("host a eth0 10.0.0.1/24\na http proxy 3128 resolve www\n");
+        assert!(e.contains("`resolve' needs an address"), "{e}");
+        let e = err("host a eth0 10.0.0.1/24\na http get http://10.0.0.2/ hots x\n");
+        assert!(e.starts_with("t.nfs:2:29: expected `host'"), "{e}");
+        let ok = parse(
+            "host a eth0 10.0.0.1/24\na http server file /x 5\na http proxy 3128 resolve www 10.0.0.2\n\
+             a http get http://10.0.0.2:8080/x host www\n",
+            "t",
+        );
         assert!(ok.is_ok());
     }
 

@@ -5,6 +5,7 @@
 //! happens at the current time. Every step goes into the transcript.
 
 use super::ast::{Action, AppSpec, Check, Statement};
+use super::job::{Blocked, Reply};
 use super::parse::Scenario;
 use super::shell::{self, Loader};
 use crate::apps::App;
@@ -140,7 +141,8 @@ pub fn run_world(s: &Scenario, mut world: World, opts: &Options<'_>) -> Outcome 
             }
         }
     }
-    let mut r = Runner { world, pending: Vec::new(), failures: Vec::new(), load: opts.load };
+    let mut r =
+        Runner { world, pending: Vec::new(), failures: Vec::new(), load: opts.load, last_output: BTreeMap::new() };
     for st in &s.statements {
         r.statement(st);
     }
@@ -159,6 +161,8 @@ struct Runner<'a> {
     pending: Vec<(Instant, Statement)>,
     failures: Vec<String>,
     load: Option<Loader<'a>>,
+    /// What the last command on each host printed (`expect HOST output`).
+    last_output: BTreeMap<String, String>,
 }
 
 impl Runner<'_> {
@@ -226,14 +230,46 @@ impl Runner<'_> {
         }
     }
 
+    /// Lets the world run until the command's `reply` is done (see
+    /// [`super::job`]); statements waiting for a time inside the wait run
+    /// at that time, as another terminal's would, not after the command.
+    fn finish(&mut self, reply: Reply) -> String {
+        let mut reply = reply;
+        loop {
+            match reply {
+                Reply::Done(out) => return out,
+                Reply::Blocked(Blocked { ready, then }) => {
+                    let limit = self.world.now() + super::job::WAIT_MAX;
+                    while !ready() {
+                        let next = self.world.next_event_at().filter(|t| *t <= limit);
+                        let due = self.pending.first().map(|(t, _)| *t).filter(|t| *t <= limit);
+                        match (next, due) {
+                            (n, Some(d)) if n.is_none_or(|n| d <= n) => self.run_first(),
+                            (Some(n), _) => self.world.run_until(n),
+                            _ => break,
+                        }
+                    }
+                    reply = then(&mut self.world);
+                }
+            }
+        }
+    }
+
     fn exec(&mut self, st: &Statement) {
         match &st.action {
             Action::Shell { host, argv, stdin } => {
                 let node = self.world.node_index(host).expect("checked");
                 let heredoc = if stdin.is_some() { " <<EOF" } else { "" };
                 self.world.note(Kind::Command, host, format!("{}{heredoc}", shell_words(argv)));
-                let out = shell::run(&mut self.world, node, argv, stdin.as_deref(), self.load);
+                let before = self.world.records.len();
+                // A command waiting for the network lets the world run on
+                // until it is done; its output comes at that time.
+                let reply = shell::start(&mut self.world, node, argv, stdin.as_deref(), self.load);
+                let out = self.finish(reply);
+                // What background jobs printed meanwhile follows the command's own output.
+                let jobs = take_job_lines(&mut self.world.records, before);
                 let now = self.world.now();
+                self.last_output.insert(host.clone(), out.clone());
                 for line in out.lines() {
                     self.world.records.push(Record {
                         at: now,
@@ -241,6 +277,17 @@ impl Runner<'_> {
                         host: host.clone(),
                         text: line.to_string(),
                     });
+                }
+                self.world.records.extend(jobs);
+            }
+            Action::Background { host, argv } => {
+                let node = self.world.node_index(host).expect("checked");
+                self.world.note(Kind::Command, host, format!("{} &", shell_words(argv)));
+                let out = super::conntrack_cmd::start_job(&mut self.world, node, argv);
+                let now = self.world.now();
+                for line in out.lines() {
+                    let (kind, host, text) = (Kind::Output, host.clone(), line.to_string());
+                    self.world.records.push(Record { at: now, kind, host, text });
                 }
             }
             Action::Expect { negate, host, check } => self.expect(st, *negate, host, check),
@@ -260,6 +307,11 @@ impl Runner<'_> {
                 (node.host.klog.records().iter().any(|r| r.text.contains(text.as_str())), "no such log line".into())
             }
             Check::App(text) => (node.app_log.iter().any(|l| l.contains(text.as_str())), "no such app event".into()),
+            Check::Output(text) => {
+                let blanks = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+                let out = self.last_output.get(host).map_or("", String::as_str);
+                (out.lines().any(|l| blanks(l).contains(&blanks(text))), "no such line in its last output".into())
+            }
             Check::Saw(p) => {
                 let saw = node.saw.as_deref().unwrap_or_default();
                 (saw.iter().any(|l| p.matches(l)), format!("{} packets seen, none matching", saw.len()))
@@ -274,6 +326,17 @@ impl Runner<'_> {
             self.failures.push(format!("line {}: expect {what} ({why})", st.line));
         }
     }
+}
+
+/// Removes the job lines recorded since `from`, in order.
+fn take_job_lines(records: &mut Vec<Record>, from: usize) -> Vec<Record> {
+    if !records[from..].iter().any(|r| r.kind == Kind::Job) {
+        return Vec::new();
+    }
+    let tail = records.split_off(from);
+    let (jobs, rest): (Vec<Record>, Vec<Record>) = tail.into_iter().partition(|r| r.kind == Kind::Job);
+    records.extend(rest);
+    jobs
 }
 
 /// Words as a shell would need them quoted.
@@ -299,5 +362,12 @@ fn make_app(spec: &AppSpec) -> Box<dyn App> {
         AppSpec::FtpGet(s) => Box::new(ftp::FtpClient::new(s.clone())),
         AppSpec::IrcServer(port) => Box::new(irc::IrcServer::new(*port)),
         AppSpec::IrcClient(s) => Box::new(irc::IrcClient::new(s.clone())),
+        AppSpec::McastJoin(s) => Box::new(crate::apps::mcast::McastJoin::new(s.clone())),
+        AppSpec::McastSend(s) => Box::new(crate::apps::mcast::McastSend::new(s.clone())),
+        AppSpec::Scan(s) => Box::new(crate::apps::scan::Scan::new(s.clone())),
+        AppSpec::HttpServer(s) => Box::new(crate::apps::http::HttpServer::new(s.clone())),
+        AppSpec::HttpGet(s) => Box::new(crate::apps::http::HttpClient::new(s.clone())),
+        AppSpec::HttpProxy(s) => Box::new(crate::apps::http::HttpProxy::new(s.clone())),
+        AppSpec::DnsServer(z) => Box::new(crate::apps::dns::DnsServer::new(z.clone())),
     }
 }

@@ -1,12 +1,13 @@
 //! The commands a scenario runs on a host, answering with the text the
 //! real tools print: `iptables`, `iptables-restore`, `iptables-save`,
 //! `sysctl`, `echo N > /proc/sys/...`, `cat /proc/...`, `conntrack`,
-//! `dmesg`, `ip link`, `ip route`, `nstat`.
+//! `dmesg`, `ip link`, `ip route`, `nstat`; `time CMD`; `getent hosts
+//! ADDR`; `echo`/`cat` on files under `/etc`.
 //!
 //! A failing command prints its error and the scenario goes on, as a shell
 //! script without `set -e` does.
 
-use crate::conntrack::{Conntrack, CtConfig};
+use super::job::Reply;
 use crate::engine::Instant;
 use crate::kernel::Sysctl;
 use crate::net::{Host, RouteSpec};
@@ -16,18 +17,44 @@ use crate::world::World;
 /// Reads `iptables-restore < FILE` inputs (files beside the scenario).
 pub type Loader<'a> = &'a dyn Fn(&str) -> Result<String, String>;
 
-/// Runs `argv` on host `node`; returns what it printed. `A | B` feeds
-/// A's output to B (a text filter, or a host command reading stdin).
+/// Runs `argv` on host `node` to its end (the world runs on while it
+/// waits); returns what it printed.
 pub fn run(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>, load: Option<Loader<'_>>) -> String {
-    let stages = super::pipe::stages(argv);
-    let mut out = run_one(world, node, stages[0], stdin, load);
-    for stage in &stages[1..] {
-        out = match super::pipe::filter(stage, &out) {
-            Some(filtered) => filtered,
-            None => run_one(world, node, stage, Some(&out), load),
-        };
+    let reply = start(world, node, argv, stdin, load);
+    super::job::finish(world, reply)
+}
+
+/// Starts `argv` on host `node`: its output, or what it waits for.
+/// `A | B` feeds A's output to B (a text filter, or a host command reading
+/// stdin); `time CMD` reports how long CMD took, as bash's keyword does.
+pub fn start(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>, load: Option<Loader<'_>>) -> Reply {
+    if argv.first().is_some_and(|w| w == "time") {
+        let posix = argv.get(1).is_some_and(|w| w == "-p");
+        let rest = &argv[if posix { 2 } else { 1 }..];
+        let began = world.now();
+        let reply = if rest.is_empty() { Reply::Done(String::new()) } else { start(world, node, rest, stdin, load) };
+        return reply.map(move |w, out| out + &super::job::time_report(w.now().saturating_since(began), posix));
     }
-    out
+    let stages = super::pipe::stages(argv);
+    let mut reply = start_one(world, node, stages[0], stdin, load);
+    for stage in &stages[1..] {
+        let stage = stage.to_vec();
+        reply = reply.and_then(move |w, out| match super::pipe::filter(&stage, &out) {
+            Some(filtered) => Reply::Done(filtered),
+            // Its input comes from the pipe, so it reads no file.
+            None => start_one(w, node, &stage, Some(&out), None),
+        });
+    }
+    reply
+}
+
+/// Starts one command of a pipeline: those that wait for the network
+/// answer [`Reply::Blocked`], the others run at once.
+fn start_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>, load: Option<Loader<'_>>) -> Reply {
+    if let Some(r) = super::names::list_with_names(world, node, argv) {
+        return r;
+    }
+    Reply::Done(run_one(world, node, argv, stdin, load))
 }
 
 /// Runs one command of a pipeline.
@@ -43,6 +70,9 @@ fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         (None, None) => None,
     };
     let Some(cmd) = argv.first() else { return String::new() };
+    if cmd == "kill" {
+        return super::conntrack_cmd::kill(world, node, &argv[1..]);
+    }
     let seed = world.seed;
     let out = world.with_host(node, |host, now, _tx| match cmd.as_str() {
         "iptables" | "iptables-legacy" | "iptables-nft" => iptables(host, &argv[1..], seed, now),
@@ -50,8 +80,8 @@ fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         "iptables-save" | "iptables-legacy-save" => save(host, &argv[1..]),
         "sysctl" => sysctl(host, &argv[1..]),
         "echo" => echo(host, &argv[1..]),
-        "cat" => cat(host, &argv[1..], now),
-        "conntrack" => conntrack(host, &argv[1..], now, seed),
+        "cat" => super::files::cat(host, &argv[1..], stdin.as_deref()).unwrap_or_else(|| cat(host, &argv[1..], now)),
+        "conntrack" => super::conntrack_cmd::conntrack(host, &argv[1..], now, seed),
         "conntrack-chains" => chains(host, &argv[1..]),
         "dmesg" => dmesg(host, &argv[1..]),
         "console" => console(host),
@@ -65,6 +95,10 @@ fn run_one(world: &mut World, node: usize, argv: &[String], stdin: Option<&str>,
         "nstat" | "netstat" => host.stats.render(),
         other => format!("sh: {other}: command not found\n"),
     });
+    if !world.nodes[node].jobs.is_empty() {
+        // The command may have made or replaced the table a job listens to.
+        super::conntrack_cmd::sync_listener(world, node);
+    }
     world.touched(node);
     out
 }
@@ -213,7 +247,7 @@ fn sysctl(host: &mut Host, args: &[String]) -> String {
                 Err(e) => out.push_str(&format!("{e}\n")),
             }
         } else {
-            match Sysctl::from_name(a) {
+            match Sysctl::lookup(a, host.sysctl.profile()) {
                 Some(k) => out.push_str(&format!("{} = {}\n", k.name(), host.sysctl.get(k))),
                 None => out.push_str(&format!(
                     "sysctl: cannot stat /proc/sys/{}: No such file or directory\n",
@@ -227,15 +261,24 @@ fn sysctl(host: &mut Host, args: &[String]) -> String {
 
 /// `echo N > /proc/sys/a/b`: a sysctl by its file.
 fn echo(host: &mut Host, args: &[String]) -> String {
+    if let Some(out) = super::files::echo_to_file(host, args) {
+        return out;
+    }
     let Some(gt) = args.iter().position(|a| a == ">") else { return format!("{}\n", args.join(" ")) };
     let (value, path) = (args[..gt].join(" "), args.get(gt + 1).map_or("", String::as_str));
     let Some(key) = path.strip_prefix("/proc/sys/") else { return format!("sh: {path}: Permission denied\n") };
+    // dash's words: a file procfs does not have cannot be created; a value
+    // the kernel refuses fails the write (EINVAL).
+    const WRITE_FAILED: &str = "sh: 1: echo: echo: I/O error\n";
     if let Some(r) = set_printk(host, &format!("kernel.printk={value}")).filter(|_| key == "kernel/printk") {
-        return r.map_or_else(|_| format!("sh: echo: I/O error writing {path}\n"), |_| String::new());
+        return r.map_or_else(|_| WRITE_FAILED.to_string(), |_| String::new());
+    }
+    if Sysctl::lookup(key, host.sysctl.profile()).is_none() {
+        return format!("sh: 1: cannot create {path}: Directory nonexistent\n");
     }
     match set_sysctl(host, &format!("{}={value}", key.replace('/', "."))) {
         Ok(_) => String::new(),
-        Err(_) => format!("sh: echo: I/O error writing {path}\n"),
+        Err(_) => WRITE_FAILED.to_string(),
     }
 }
 
@@ -257,7 +300,7 @@ fn cat(host: &mut Host, args: &[String], now: Instant) -> String {
             "/proc/sys/net/netfilter/nf_conntrack_count" => {
                 format!("{}\n", host.netfilter.conntrack.as_ref().map_or(0, |c| c.count()))
             }
-            p => match p.strip_prefix("/proc/sys/").and_then(|k| Sysctl::from_name(&k.replace('/', "."))) {
+            p => match p.strip_prefix("/proc/sys/").and_then(|k| Sysctl::lookup(k, host.sysctl.profile())) {
                 Some(k) => format!("{}\n", host.sysctl.get(k)),
                 None => format!("cat: {p}: No such file or directory\n"),
             },
@@ -296,38 +339,6 @@ fn chains(host: &mut Host, args: &[String]) -> String {
         Some(_) => return "conntrack-chains: --buckets takes a positive number\n".into(),
     };
     ct.chains_text(hash, buckets)
-}
-
-fn conntrack(host: &mut Host, args: &[String], now: Instant, seed: u64) -> String {
-    let op = args.first().map_or("-L", String::as_str);
-    let Some(ct) = &mut host.netfilter.conntrack else {
-        // No rule loaded the module: the table exists and is empty.
-        return match op {
-            "-C" | "--count" => "0\n".into(),
-            _ => crate::conntrack::text::flow_entries_shown(0),
-        };
-    };
-    match op {
-        "-L" | "--dump" if args.get(1).is_some_and(|t| t == "expect") => {
-            let text = ct.list_expect(now);
-            format!("{text}{}", crate::conntrack::expect::expectations_shown(text.lines().count()))
-        }
-        "-L" | "--dump" => {
-            let text = if args.iter().any(|a| a == "extended") { ct.list_extended(now) } else { ct.list(now) };
-            let n = text.lines().count();
-            format!("{text}{}", crate::conntrack::text::flow_entries_shown(n))
-        }
-        "-S" | "--stats" => ct.stats_text(),
-        "-C" | "--count" => format!("{}\n", ct.count()),
-        "-F" | "--flush" => {
-            // A fresh table with the same settings: every entry goes.
-            let rng = crate::engine::Rng::new(seed).fork(&format!("host:{}", host.name));
-            let hash_seed = rng.fork("conntrack-hash").next_u64();
-            host.netfilter.conntrack = Some(Conntrack::new(CtConfig::from_sysctls(&host.sysctl, hash_seed)));
-            "conntrack v1.4.7 (conntrack-tools): connection tracking table has been emptied.\n".into()
-        }
-        other => format!("conntrack v1.4.7 (conntrack-tools): option `{other}' is not supported here\n"),
-    }
 }
 
 /// `modprobe MODULE [PARAM=VALUE...]`. Conntrack's module (`nf_conntrack`;

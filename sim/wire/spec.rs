@@ -21,7 +21,9 @@
 //!   `dest-unreachable`, `time-exceeded`...), `code N`, `id N`, `seq N`;
 //! - payload: `len N` (zero bytes), `data "TEXT"` or `hex HEX`;
 //! - `badsum`: a wrong layer-4 checksum;
-//! - placement (not part of the packet): `in IFACE`.
+//! - placement (not part of the packet): `in IFACE`, and `fragment N`: the
+//!   datagram leaves as IP fragments of N payload bytes each (a multiple
+//!   of 8), the way fragroute splits a request to slip it past a filter.
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
@@ -35,6 +37,8 @@ pub struct Crafted {
     pub ip: Vec<u8>,
     /// `in IFACE`, when given.
     pub iface: Option<String>,
+    /// `fragment N`: payload bytes per fragment, when given.
+    pub fragment: Option<usize>,
 }
 
 /// TCP flag letters in header bit order (FIN first), as the spec spells them.
@@ -113,6 +117,7 @@ pub fn craft(text: &str) -> Result<Crafted, String> {
         payload: Vec::new(),
         iface: None,
     };
+    let mut fragment = None;
     let proto_word = w.next().ok_or("empty packet spec")?;
     f.proto = match proto_word {
         "tcp" => 6,
@@ -140,6 +145,13 @@ pub fn craft(text: &str) -> Result<Crafted, String> {
             "ipbadsum" => f.ipbadsum = true,
             "badsum" => f.badsum = true,
             "in" => f.iface = Some(arg(word)?.to_string()),
+            "fragment" => {
+                let n: usize = number(Some(arg(word)?), word)?;
+                if n == 0 || n % 8 != 0 {
+                    return Err(format!("`fragment {n}`: fragments carry a positive multiple of 8 bytes"));
+                }
+                fragment = Some(n);
+            }
             "len" => f.payload = vec![0; number::<usize>(Some(arg(word)?), word)?],
             "data" => f.payload = arg(word)?.as_bytes().to_vec(),
             "hex" => f.payload = hex(arg(word)?)?,
@@ -188,7 +200,56 @@ pub fn craft(text: &str) -> Result<Crafted, String> {
     if f.options.len() > 40 {
         return Err("TCP options longer than 40 bytes".into());
     }
-    Ok(Crafted { ip: lay_out(&f), iface: f.iface.take() })
+    Ok(Crafted { ip: lay_out(&f), iface: f.iface.take(), fragment })
+}
+
+impl Crafted {
+    /// What goes on the wire, in order: the datagram, or its fragments.
+    pub fn datagrams(&self) -> Vec<Vec<u8>> {
+        match self.fragment {
+            Some(size) => fragments(&self.ip, size),
+            None => vec![self.ip.clone()],
+        }
+    }
+}
+
+/// Splits a datagram into fragments of `size` payload bytes (a multiple
+/// of 8), in order, as `ip_fragment` lays them out: each a copy of the
+/// header with its offset, MF on all but the last, and a fresh header
+/// checksum. IP options go only into the first fragment (crafted ones
+/// carry none a router must copy). A datagram that fits is sent whole.
+pub fn fragments(ip: &[u8], size: usize) -> Vec<Vec<u8>> {
+    let ihl = usize::from(ip[0] & 0x0f) * 4;
+    let payload = &ip[ihl..];
+    if payload.len() <= size {
+        return vec![ip.to_vec()];
+    }
+    let word = u16::from_be_bytes([ip[6], ip[7]]);
+    let (base, more) = (word & 0x1fff, word & 0x2000 != 0);
+    let chunks: Vec<&[u8]> = payload.chunks(size).collect();
+    let last = chunks.len() - 1;
+    let mut at = 0;
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            let head = if i == 0 { &ip[..ihl] } else { &ip[..20] };
+            let mut f = Vec::with_capacity(head.len() + chunk.len());
+            f.extend_from_slice(head);
+            f[0] = 0x40 | (head.len() / 4) as u8;
+            f.extend_from_slice(chunk);
+            let total = f.len() as u16;
+            f[2..4].copy_from_slice(&total.to_be_bytes());
+            let mf = if i < last || more { 0x2000 } else { 0 };
+            let off = (word & 0x4000) | mf | (base + (at / 8) as u16);
+            f[6..8].copy_from_slice(&off.to_be_bytes());
+            f[10..12].copy_from_slice(&[0, 0]);
+            let sum = checksum::finish(checksum::sum(&f[..head.len()]));
+            f[10..12].copy_from_slice(&sum.to_be_bytes());
+            at += chunk.len();
+            f
+        })
+        .collect()
 }
 
 /// The datagram's bytes.
@@ -483,6 +544,26 @@ fn describe_options(mut o: &[u8], s: &mut String) {
 
 #[cfg(test)]
 mod test {
+
+    #[test]
+    fn fragments_split_the_payload_in_order_and_keep_the_datagram() {
+        let c = craft("tcp 192.168.1.10:40000 > 203.0.113.20:80 flags AP seq 1 ack 1 ipid 9 data \"/default.ida?NNNN\" fragment 24").unwrap();
+        let f = c.datagrams();
+        // 20 TCP + 17 data bytes: 24 in the first fragment, 13 in the second.
+        assert_eq!(f.len(), 2);
+        assert_eq!((f[0].len(), f[1].len()), (44, 33));
+        assert_eq!(u16::from_be_bytes([f[0][6], f[0][7]]), 0x2000, "MF, offset 0");
+        assert_eq!(u16::from_be_bytes([f[1][6], f[1][7]]), 3, "offset 3 units, last");
+        for x in &f {
+            assert_eq!(checksum::data(&x[..20]), 0xffff, "header checksum");
+            assert_eq!((x[4], x[5]), (0, 9), "same IP ID");
+        }
+        let mut joined = f[0][20..].to_vec();
+        joined.extend_from_slice(&f[1][20..]);
+        assert_eq!(joined, c.ip[20..]);
+        assert!(craft("udp 1.1.1.1:1 > 2.2.2.2:2 fragment 12").is_err());
+        assert_eq!(craft("udp 1.1.1.1:1 > 2.2.2.2:2 fragment 8").unwrap().datagrams().len(), 1);
+    }
     use super::*;
     use proptest::prelude::*;
 

@@ -14,6 +14,7 @@
 //! host's netfilter drops, kernel log lines, app events, link losses and
 //! neighbour failures.
 
+pub mod job;
 pub mod link;
 pub mod report;
 mod run;
@@ -62,6 +63,8 @@ pub struct Node {
     timer_at: Option<Instant>,
     /// `(link, port index)` by interface index.
     ports: Vec<Option<(usize, usize)>>,
+    /// Background jobs of the host's shell (`conntrack -E &`).
+    pub jobs: Vec<job::Job>,
 }
 
 /// Frames a host sent during one call, with their time and interface.
@@ -161,6 +164,7 @@ impl World {
             klog_seen: 0,
             timer_at: None,
             ports,
+            jobs: Vec::new(),
         });
         Ok(n)
     }

@@ -27,6 +27,8 @@ pub enum Kind {
     Expect,
     /// A step of a packet's way through a router's hooks (`nfsim run --trace`).
     Trace,
+    /// A line a background job printed (`conntrack -E &`), `%N: ` first.
+    Job,
 }
 
 impl Kind {
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Neigh => "neigh",
             Kind::Expect => "expect",
             Kind::Trace => "trace",
+            Kind::Job => "job",
         }
     }
 }
@@ -76,6 +79,7 @@ pub fn render_text(records: &[Record]) -> String {
             Kind::Kernel => writeln!(out, "{t} {} kernel: {}", r.host, r.text),
             Kind::Link => writeln!(out, "{t} link {}: {}", r.host, r.text),
             Kind::Expect => writeln!(out, "{t} expect {}", r.text),
+            Kind::Job => writeln!(out, "{t} {} {}", r.host, r.text),
             // Under the packet line they explain, indented.
             Kind::Trace => writeln!(out, "{t} {}:   {}", r.host, r.text.replace('\n', "\n    ")),
             _ => writeln!(out, "{t} {}: {}", r.host, r.text),

@@ -25,6 +25,13 @@ impl World {
         }
     }
 
+    /// When the next event is due, if any: a caller waiting for something
+    /// the world will do (a shell command blocked on the network) runs it
+    /// event by event, checking after each.
+    pub fn next_event_at(&self) -> Option<Instant> {
+        self.queue.peek_time()
+    }
+
     /// Runs until nothing but host timers (conntrack expiry) is pending, or
     /// until `limit`. Returns false when the limit stopped it.
     pub fn run_until_idle(&mut self, limit: Instant) -> bool {
@@ -150,7 +157,11 @@ impl World {
         }
         let n = &mut self.nodes[node];
         let host = &n.host;
-        let what = spec::describe(&frame[l2.payload_offset..]);
+        let mut what = spec::describe(&frame[l2.payload_offset..]);
+        if !host.reassembled.is_empty() {
+            // The hooks saw the datagram this fragment completed.
+            what = format!("{what} completing {}", spec::describe(&host.reassembled));
+        }
         let name = |i: IfIndex| host.iface(i).map_or("?", |f| f.name.as_str()).to_string();
         if let Some(saw) = &mut n.saw {
             saw.push(format!("{} {what}", name(iface)));
@@ -228,6 +239,9 @@ impl World {
             }
         }
         self.report_host(node);
+        if !self.nodes[node].jobs.is_empty() {
+            self.job_events(at, node);
+        }
         let n = &mut self.nodes[node];
         if let Some(t) = n.host.next_timer()
             && n.timer_at.is_none_or(|s| t < s || s < at)

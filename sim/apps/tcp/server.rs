@@ -102,6 +102,9 @@ impl TcpServer {
             }
             let label = c.label.clone().unwrap_or_default();
             match state {
+                // A half-open connection reset by its peer: the listener
+                // waits again, for someone else.
+                State::Listen => c.label = None,
                 State::Established => {
                     s.set_timeout(None);
                     cx.say(format!("tcp {label}: accepted"));

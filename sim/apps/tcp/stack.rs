@@ -91,6 +91,34 @@ pub struct Stack {
     /// The sockets.
     pub sockets: SocketSet<'static>,
     wire: Wire,
+    /// Handshakes in progress: (local port, remote, initial sequence, sends
+    /// with the [`SYNACK`] mark); few at a time, so a short list.
+    handshakes: Vec<(u16, [u8; 6], u32, u8)>,
+}
+
+/// `tcp_syn_retries` and `tcp_synack_retries`: Linux sends a SYN at most
+/// 1 + 6 times (0, 1, 3, 7, 15, 31 and 63 s, giving up at 127 s) and a
+/// SYN-ACK 1 + 5 times. smoltcp caps its backoff at 60 s and would send an
+/// eighth SYN at 123 s before the socket's 127 s timeout ends it; those
+/// extra handshakes are not sent.
+const SYN_SENDS: u8 = 1 + 6;
+const SYNACK_SENDS: u8 = 1 + 5;
+/// Marks a SYN-ACK's entry in [`Stack::handshakes`] (the rest is a count).
+const SYNACK: u8 = 0x80;
+
+/// A TCP segment's flags, our end's (local port, remote address and port)
+/// and its sequence number; `outgoing` tells which end is ours.
+fn handshake_key(ip: &[u8], outgoing: bool) -> Option<(u8, (u16, [u8; 6]), u32)> {
+    let flags = tcp_flags(ip)?;
+    let p = crate::wire::Ipv4Packet::new_checked(ip).ok()?;
+    let l4 = p.payload();
+    let (ports, seq) = (l4.get(0..4)?, l4.get(4..8)?);
+    let (ours, theirs, addr) =
+        if outgoing { (&ports[0..2], &ports[2..4], p.dst_addr()) } else { (&ports[2..4], &ports[0..2], p.src_addr()) };
+    let mut remote = [0u8; 6];
+    remote[..4].copy_from_slice(&addr.octets());
+    remote[4..].copy_from_slice(theirs);
+    Some((flags, (u16::from_be_bytes([ours[0], ours[1]]), remote), u32::from_be_bytes(seq.try_into().ok()?)))
 }
 
 /// Options every socket gets.
@@ -119,7 +147,7 @@ impl Stack {
         });
         iface.routes_mut().add_default_ipv4_route(placeholder).expect("room for one route");
         iface.set_any_ip(true);
-        Stack { iface, sockets: SocketSet::new(Vec::new()), wire }
+        Stack { iface, sockets: SocketSet::new(Vec::new()), wire, handshakes: Vec::new() }
     }
 
     /// A new socket as Linux would open one: delayed ACKs of 40 ms
@@ -153,6 +181,7 @@ impl Stack {
 
     /// A datagram our stack delivered.
     pub fn input(&mut self, ip: &[u8]) {
+        self.handshake_seen(ip);
         self.wire.rx.push_back(ip.to_vec());
     }
 
@@ -161,10 +190,63 @@ impl Stack {
         NOW_MS.with(|c| c.set((cx.now.as_nanos() / 1_000_000) as u32));
         self.iface.poll(sm_time(cx.now), &mut self.wire, &mut self.sockets);
         for p in std::mem::take(&mut self.wire.tx) {
-            cx.send(&p);
+            if self.handshake_allowed(&p) {
+                cx.send(&p);
+            }
         }
     }
 
+    /// False for what Linux would not send: a SYN or SYN-ACK beyond its
+    /// retry count, or the RST smoltcp sends when it abandons a connection
+    /// still in SYN-SENT (Linux resets only synchronised connections:
+    /// `tcp_need_reset`).
+    fn handshake_allowed(&mut self, ip: &[u8]) -> bool {
+        let Some((flags, key, seq)) = handshake_key(ip, true) else { return true };
+        if flags & 0x04 != 0 {
+            let pending = self.handshakes.iter().position(|h| (h.0, h.1) == key && h.3 & SYNACK == 0);
+            return match pending {
+                Some(i) => {
+                    self.handshakes.swap_remove(i);
+                    false
+                }
+                None => true,
+            };
+        }
+        if flags & 0x02 == 0 {
+            return true;
+        }
+        let kind = if flags & 0x10 != 0 { SYNACK } else { 0 };
+        let limit = if kind == SYNACK { SYNACK_SENDS } else { SYN_SENDS };
+        // A new initial sequence is a new connection on the same ends.
+        self.handshakes.retain(|h| (h.0, h.1) != key || h.2 == seq);
+        match self.handshakes.iter_mut().find(|h| (h.0, h.1) == key) {
+            Some(h) if h.3 & !SYNACK >= limit => false,
+            Some(h) => {
+                h.3 += 1;
+                true
+            }
+            None => {
+                self.handshakes.push((key.0, key.1, seq, kind | 1));
+                true
+            }
+        }
+    }
+
+    /// A segment for our sockets: a SYN-ACK ends our SYN's handshake, an
+    /// ACK without SYN ends our SYN-ACK's.
+    fn handshake_seen(&mut self, ip: &[u8]) {
+        if self.handshakes.is_empty() {
+            return;
+        }
+        let Some((flags, key, _)) = handshake_key(ip, false) else { return };
+        let done = |h: &(u16, [u8; 6], u32, u8)| {
+            (h.0, h.1) == key
+                && (flags & 0x04 != 0
+                    || (h.3 & SYNACK == 0 && flags & 0x12 == 0x12)
+                    || (h.3 & SYNACK != 0 && flags & 0x12 == 0x10))
+        };
+        self.handshakes.retain(|h| !done(h));
+    }
     /// When smoltcp next wants [`Stack::poll`].
     pub fn poll_at(&mut self, now: Instant) -> Option<Instant> {
         self.iface.poll_at(sm_time(now), &self.sockets).map(our_time)
@@ -204,4 +286,45 @@ pub fn dial(cx: &mut Cx<'_>, server: (std::net::Ipv4Addr, u16)) -> Result<(Stack
     stack.get(handle).set_timeout(Some(smoltcp::time::Duration::from_secs(127)));
     stack.connect(handle, server, (src, port)).map_err(|e| e.to_string())?;
     Ok((stack, Sock { handle, port, remote: Some(server) }))
+}
+
+#[cfg(test)]
+mod test {
+    use crate::scenario::{Options, parse, run};
+
+    /// The box's packet lines of a connection whose SYNs a firewall drops.
+    fn lines_of_a_dropped_connect(script: &str) -> Vec<String> {
+        let text = format!(
+            "host lan1 eth0 192.168.1.10/24 via 192.168.1.1\n\
+             router fw eth0 192.168.1.1/24 eth1 198.51.100.2/24\n\
+             host web eth0 198.51.100.80/24 via 198.51.100.2\n{script}"
+        );
+        let s = parse(&text, "t.nfs").expect("the test scenario parses");
+        let out = run(&s, &Options::default()).expect("runs");
+        out.world.records.iter().filter(|r| r.host == "fw").map(|r| r.text.clone()).collect()
+    }
+
+    #[test]
+    fn a_syn_is_sent_seven_times_and_given_up_without_a_reset() {
+        let l = lines_of_a_dropped_connect(
+            "on fw iptables -A FORWARD -p tcp --dport 80 -j DROP\n\
+             at 0 lan1 tcp connect 198.51.100.80:80\nrun 300s\n",
+        );
+        let syns = l.iter().filter(|t| t.contains(" flags S ")).count();
+        assert_eq!(syns, 7, "{l:#?}");
+        assert!(!l.iter().any(|t| t.contains(" flags AR ") || t.contains(" flags R ")), "{l:#?}");
+    }
+
+    #[test]
+    fn a_syn_ack_is_sent_six_times() {
+        // The server's SYN-ACKs are dropped on the way back.
+        let l = lines_of_a_dropped_connect(
+            "on fw iptables -A FORWARD -p tcp --sport 80 -j DROP\n\
+             at 0 web tcp listen 80\nat 10ms lan1 tcp connect 198.51.100.80:80\nrun 300s\n",
+        );
+        let syn_acks: Vec<&String> = l.iter().filter(|t| t.contains(" flags SA ")).collect();
+        let first = syn_acks.first().map(|t| t.split(" flags SA seq ").nth(1).unwrap().split(' ').next().unwrap());
+        let same = syn_acks.iter().filter(|t| first.is_some_and(|s| t.contains(&format!("flags SA seq {s} ")))).count();
+        assert_eq!(same, 6, "one SYN-ACK is sent 1 + tcp_synack_retries times: {syn_acks:#?}");
+    }
 }
