@@ -23,7 +23,12 @@ impl Host {
         if !ours || source_hardware_addr.is_multicast() {
             return Outcome { fate: Fate::Arp, reply: None };
         }
-        self.neigh.learn(source_protocol_addr, source_hardware_addr);
+        if self.neigh.arp {
+            let reply = operation == ArpOperation::Reply;
+            self.neigh.update(source_protocol_addr, source_hardware_addr, iif, reply, now);
+        } else {
+            self.neigh.learn(source_protocol_addr, source_hardware_addr);
+        }
         self.neigh_flush(source_protocol_addr, now, tx);
         let iface = self.iface(iif).expect("looked up above");
         if operation != ArpOperation::Request {

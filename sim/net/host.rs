@@ -139,6 +139,7 @@ impl Host {
             neigh.add_permanent(*ip, *mac);
         }
         let rng = Rng::new(config.seed).fork(&format!("host:{}", config.name));
+        neigh.rng = Some(rng.fork("neigh-reachable"));
         let netfilter = Netfilter::new(config.ruleset.clone(), &sysctl, &rng, config.netns);
         let bridge = config.bridge.as_ref().map(|b| super::bridge::Bridge::new(b, &ifaces)).transpose()?;
         Ok(Host {

@@ -15,6 +15,20 @@ use crate::skb::{PktType, Skb};
 use crate::wire::{IcmpPacket, IpProtocol, Ipv4Packet, TcpFlags, TcpPacket, UdpPacket, icmp};
 
 impl Host {
+    /// A TCP segment acknowledging what a local socket sent proves the
+    /// neighbour on the way to its sender works (`tcp_ack` calls
+    /// `sk_dst_confirm`): it stays REACHABLE without ARP.
+    fn confirm_tcp_path(&mut self, ip: &[u8], now: Instant) {
+        let p = Ipv4Packet::new_unchecked(ip);
+        if !self.neigh.arp || p.next_header() != IpProtocol::Tcp || p.payload().get(13).is_none_or(|f| f & 0x10 == 0) {
+            return;
+        }
+        let peer = p.src_addr();
+        if let Some(next_hop) = self.routes().lookup(peer).map(|r| r.next_hop(peer)) {
+            self.neigh.confirm(next_hop, now);
+        }
+    }
+
     /// `ip_local_deliver`: INPUT, then the transport.
     pub(super) fn local_deliver(
         &mut self,
@@ -55,6 +69,7 @@ impl Host {
             && !self.sockets.is_empty()
             && let Some(owner) = self.sockets.owner_of(skb.data())
         {
+            self.confirm_tcp_path(skb.data(), now);
             self.sockets.delivered.push((owner, skb.data().to_vec()));
             return Outcome { fate: Fate::Local, reply: None };
         }

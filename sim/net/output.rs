@@ -90,7 +90,7 @@ impl Host {
         let dst_mac = if iface.is_loopback() {
             iface.mac
         } else if self.neigh.arp {
-            match self.static_mac(oif, next_hop) {
+            match self.static_mac(oif, next_hop).or_else(|| self.neigh.use_entry(next_hop, now)) {
                 Some(mac) => mac,
                 None => return self.neigh_queue(skb, now, oif, next_hop, tx),
             }

@@ -10,12 +10,14 @@
 //! dropped. The next packet starts over. The queue holds at most
 //! `unres_qlen_bytes`; beyond it the oldest packets go.
 //!
-//! Resolved entries do not age here (no `STALE`/`PROBE` cycle yet).
+//! Resolved entries age ([`super::neigh::Nud`]): the probes of PROBE are
+//! unicast requests to the MAC the box has, and their failure is reported
+//! like a failed resolution.
 //!
 //! [`Neighbours::arp`]: super::neigh::Neighbours::arp
 
 use super::host::Host;
-use super::neigh::{Incomplete, Queued};
+use super::neigh::{Incomplete, NeighStep, Queued};
 use super::outcome::Tx;
 use crate::engine::Instant;
 use crate::skb::{IfIndex, PktType, Skb};
@@ -36,7 +38,7 @@ impl Host {
             let o = next_hop.octets();
             return Some(EthernetAddress([0x01, 0x00, 0x5e, o[1] & 0x7f, o[2], o[3]]));
         }
-        self.neigh.lookup(next_hop)
+        None
     }
 
     /// Queues `skb` until `next_hop` is resolved, soliciting it if this is
@@ -61,14 +63,23 @@ impl Host {
         }
         if new {
             let src = Ipv4Packet::new_unchecked(skb.data()).src_addr();
-            self.arp_solicit(now, oif, next_hop, src, tx);
+            self.arp_solicit(now, oif, next_hop, src, None, tx);
             self.neigh.incomplete.get_mut(&next_hop).expect("just added").probes = 1;
         }
     }
 
-    /// Broadcasts "who has `target`", from `src` when that is one of our
-    /// addresses (`arp_announce` 0), else from the interface's address.
-    fn arp_solicit(&mut self, now: Instant, oif: IfIndex, target: Ipv4Addr, src: Ipv4Addr, tx: &mut dyn Tx) {
+    /// Asks "who has `target`", from `src` when that is one of our
+    /// addresses (`arp_announce` 0), else from the interface's address:
+    /// broadcast, or sent to `known` (a PROBE's unicast request).
+    fn arp_solicit(
+        &mut self,
+        now: Instant,
+        oif: IfIndex,
+        target: Ipv4Addr,
+        src: Ipv4Addr,
+        known: Option<EthernetAddress>,
+        tx: &mut dyn Tx,
+    ) {
         let Some(iface) = self.iface(oif) else { return };
         let saddr = if self.is_local_addr(src) { Some(src) } else { iface.select_addr(target) };
         let Some(saddr) = saddr else { return };
@@ -80,7 +91,7 @@ impl Host {
             target_protocol_addr: target,
         };
         let mut frame = [0u8; 14 + 28];
-        frame[..6].copy_from_slice(&[0xff; 6]);
+        frame[..6].copy_from_slice(&known.map_or([0xff; 6], |m| m.0));
         frame[6..12].copy_from_slice(&iface.mac.0);
         frame[12..14].copy_from_slice(&u16::from(EtherType::Arp).to_be_bytes());
         request.emit(&mut ArpPacket::new_unchecked(&mut frame[14..]));
@@ -103,8 +114,20 @@ impl Host {
         }
     }
 
-    /// Runs resolution timers due by `now`: another request, or failure.
+    /// Runs resolution timers due by `now`: another request, or failure;
+    /// and the ageing of resolved neighbours.
     pub(super) fn neigh_timers(&mut self, now: Instant, tx: &mut dyn Tx) {
+        for step in self.neigh.age(now) {
+            match step {
+                NeighStep::Probe { ip, mac, oif } => {
+                    self.arp_solicit(now, oif, ip, Ipv4Addr::UNSPECIFIED, Some(mac), tx);
+                }
+                NeighStep::Failed(ip) => {
+                    self.stats.link.neigh_failures += 1;
+                    self.neigh.failures.push((now, ip));
+                }
+            }
+        }
         let due: Vec<Ipv4Addr> =
             self.neigh.incomplete.iter().filter(|(_, n)| n.next_at <= now).map(|(ip, _)| *ip).collect();
         for ip in due {
@@ -114,7 +137,7 @@ impl Host {
                 n.probes += 1;
                 n.next_at = at + self.neigh.parms.retrans;
                 let (oif, src) = (n.oif, n.queue.front().map(|q| Ipv4Packet::new_unchecked(&q.packet[..]).src_addr()));
-                self.arp_solicit(at, oif, ip, src.unwrap_or(Ipv4Addr::UNSPECIFIED), tx);
+                self.arp_solicit(at, oif, ip, src.unwrap_or(Ipv4Addr::UNSPECIFIED), None, tx);
                 continue;
             }
             let failed = self.neigh.incomplete.remove(&ip).expect("listed above");
