@@ -159,6 +159,8 @@ pub struct Conntrack {
     /// Entries allocated and entries confirmed so far (benchmarks' figures;
     /// the kernel prints neither).
     work: Work,
+    /// 2.4's `drop_next`: the chain its early drop tries first.
+    drop_next: u32,
 }
 
 /// How many entries a table has made: allocated (a NEW packet's unconfirmed
@@ -186,6 +188,7 @@ impl Conntrack {
             stats: Stats::default(),
             rng: Rng::new(config.seed).fork("conntrack/chainlen"),
             work: Work::default(),
+            drop_next: 0,
         }
     }
 

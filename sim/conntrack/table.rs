@@ -333,6 +333,18 @@ impl Table {
         0
     }
 
+    /// 2.4's early drop of one chain (`early_drop` of ip_conntrack_core):
+    /// the first entry met from the head (the newest) that is confirmed and
+    /// not ASSURED goes; expired entries are left to their timers. True
+    /// when one went.
+    pub fn early_drop_one(&mut self, b: u32) -> bool {
+        let victim = self.chain(b).map(|(s, _)| s).find(|&s| {
+            let c = self.conn(s);
+            c.live() && c.is_confirmed() && c.status & status::ASSURED == 0
+        });
+        victim.map(|s| self.delete(s)).is_some()
+    }
+
     /// Runs the clock to absolute jiffies `now`: deletes the entries that
     /// have expired, in order of expiry then slot, and re-links those met
     /// whose expiry was moved later. Returns the number deleted.

@@ -197,7 +197,19 @@ impl Conntrack {
     fn init(&mut self, t: Tuple, zone: u16, sysctls: &Sysctls) -> Result<(u32, Option<Expected>), InitError> {
         let reply = proto::tracker(t.proto).invert(&t).ok_or(InitError::Uninvertible)?;
         if self.max != 0 && self.table.count() + 1 > self.max {
-            let drops = self.table.early_drop(self.table.hash(&t, zone));
+            let drops = if sysctls.profile().early_drop_round_robin() {
+                // A chain in turn, else the new entry's own chain.
+                let n = self.table.buckets();
+                if self.drop_next >= n {
+                    self.drop_next = 0;
+                }
+                let next = self.drop_next;
+                self.drop_next += 1;
+                let own = self.table.bucket(&t, zone);
+                u32::from(self.table.early_drop_one(next) || self.table.early_drop_one(own))
+            } else {
+                self.table.early_drop(self.table.hash(&t, zone))
+            };
             if drops == 0 {
                 return Err(InitError::TableFull);
             }
@@ -629,6 +641,29 @@ mod test {
         let v = pass(&mut t, &udp(C, S, 4, 9), secs(0), &s);
         assert_eq!((v.info, v.drop), (CtInfo::New, false));
         assert_eq!((t.stats().early_drop, t.count()), (3, 1));
+    }
+
+    #[test]
+    fn early_drop_under_2_4_evicts_one_entry_the_newest_of_its_chain() {
+        let mut t = Conntrack::new(CtConfig { buckets: 1, max: 3, seed: 1, netns: None });
+        let mut s = Sysctls::default();
+        s.set_profile(crate::kernel::Profile::Linux24);
+        let first = pass(&mut t, &udp(C, S, 1, 9), secs(0), &s).ct.unwrap();
+        for port in 2..=3 {
+            pass(&mut t, &udp(C, S, port, 9), secs(0), &s);
+        }
+        let v = pass(&mut t, &udp(C, S, 4, 9), secs(0), &s);
+        assert_eq!((v.info, v.drop), (CtInfo::New, false));
+        assert_eq!((t.stats().early_drop, t.count()), (1, 3), "the table stays full");
+        assert!(
+            v.log.is_some_and(|l| l.contains("maximum limit of 3 entries exceeded")),
+            "2.4 warns even when it made room"
+        );
+        // The chain is walked from its head: port 3's entry went, the oldest stays.
+        let again = pass(&mut t, &udp(C, S, 1, 9), secs(0), &s);
+        let same = |c: Option<CtRef>| c.map(|c| (c.slot, c.generation));
+        assert_eq!(same(again.ct), same(Some(first)), "port 1's entry is still there");
+        assert_eq!(pass(&mut t, &udp(C, S, 3, 9), secs(0), &s).info, CtInfo::New, "port 3's was dropped");
     }
 
     #[test]

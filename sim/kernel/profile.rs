@@ -105,6 +105,14 @@ impl Profile {
         self == Profile::Linux24
     }
 
+    /// Early drop over the limit takes one unreplied entry from a chain in
+    /// round-robin turn, else from the new entry's chain (2.4: a static
+    /// `drop_next`), rather than every unassured entry of the first of
+    /// eight chains from the new entry's (6.x).
+    pub fn early_drop_round_robin(self) -> bool {
+        self == Profile::Linux24
+    }
+
     /// Conntrack tracks packets to multicast addresses (2.4 did not: FAQ 3.1).
     pub fn tracks_multicast(self) -> bool {
         self == Profile::Linux6
