@@ -40,6 +40,27 @@
 //! checks the last command's output. `HOST dns server [port N] [delay T]
 //! [ptr ADDR NAME]... [a NAME ADDR]...` runs a nameserver.
 //!
+//! Apps: `at T HOST APP...` (or `HOST APP...` now) starts one on a host;
+//! it reports its events as transcript lines `expect HOST app TEXT` finds.
+//! - TCP: `tcp listen PORT [backlog N] [echo] [buffer N]`, `tcp connect
+//!   ADDR:PORT [from-port N] [send N] [keep-open]`, `tcp clients N to
+//!   ADDR:PORT [rate R] [send N] [buffer N]`;
+//! - UDP and ICMP: `udp listen PORT [echo]`, `udp send ADDR:PORT
+//!   [from-port N] [len N] [count N] [interval T]`, `ping ADDR [count N]
+//!   [interval T]`;
+//! - generators: `syn-flood|udp-flood ADDR:PORT [rate R] [count N] [len N]
+//!   [from CIDR]`, `scan syn|connect|udp ADDR ports A-B[,C...] [rate R/s]
+//!   [timeout T]`, `send PACKET-SPEC` (every field explicit, see
+//!   [`crate::wire::spec`]; `fragment N` sends it as IP fragments);
+//! - protocols: `ftp server PORT file NAME SIZE...`, `ftp get ADDR FILE
+//!   [active|passive|epsv] [think T]`, `irc server [PORT]`, `irc client
+//!   ...` with `dcc send|chat|resume`, `http server [PORT] [file /PATH
+//!   SIZE]...`, `http get URL [host NAME]`, `http proxy PORT [resolve NAME
+//!   ADDR]...` (an intercepting proxy reading SO_ORIGINAL_DST), `dns
+//!   server ...`;
+//! - multicast: `mcast join GROUP PORT [iface IF]`, `mcast send
+//!   GROUP:PORT [count N] [interval T] [ttl N] [len N] [from-port N]`.
+//!
 //! [`lex`] splits lines as a shell does, [`parse`] builds [`ast`]
 //! statements with positions, [`run`] drives a [`crate::world::World`] and
 //! writes the transcript, [`shell`] answers the commands.
