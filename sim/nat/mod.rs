@@ -1,7 +1,7 @@
 //! NAT as Linux 6.x does it (`nf_nat`): bindings made on a connection's
 //! first packet, applied to every later packet of both directions.
 //!
-//! At each NAT hook a tracked packet goes through [`Nat::hook`]'s caller in
+//! At each NAT hook a tracked packet goes through the nat step of
 //! netfilter (the kernel's `nf_nat_inet_fn`):
 //! - an ICMP error RELATED to a connection is translated, outer and quoted
 //!   headers ([`icmp`]), and nothing else happens;

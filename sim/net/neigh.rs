@@ -7,7 +7,7 @@
 //! always yields complete, deterministic frames.
 //!
 //! In a simulated network ([`Neighbours::arp`] on) an unknown neighbour is
-//! resolved by ARP instead, as [`super::resolve`] describes, and only ARP
+//! resolved by ARP instead, as `net::resolve` describes, and only ARP
 //! teaches the box MACs. A resolved neighbour then ages as Linux's does
 //! ([`Nud`]): REACHABLE for `reachable_time` after its last confirmation
 //! (an ARP reply, or a TCP peer behind it acknowledging), then STALE; the
@@ -84,7 +84,7 @@ pub struct Neighbours {
     /// Draws `reachable_time`; set by the host (absent: its midpoint).
     pub rng: Option<Rng>,
     /// Resolve by ARP (a simulated network) instead of deriving MACs (a
-    /// replay, where no one would answer). See [`super::resolve`].
+    /// replay, where no one would answer). See `net::resolve`.
     pub arp: bool,
     /// Neighbours being resolved (`NUD_INCOMPLETE`), by address.
     pub(super) incomplete: BTreeMap<Ipv4Addr, Incomplete>,

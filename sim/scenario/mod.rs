@@ -61,8 +61,8 @@
 //! - multicast: `mcast join GROUP PORT [iface IF]`, `mcast send
 //!   GROUP:PORT [count N] [interval T] [ttl N] [len N] [from-port N]`.
 //!
-//! [`lex`] splits lines as a shell does, [`parse`] builds [`ast`]
-//! statements with positions, [`run`] drives a [`crate::world::World`] and
+//! [`lex`] splits lines as a shell does, [`parse()`] builds [`ast`]
+//! statements with positions, [`run()`] drives a [`crate::world::World`] and
 //! writes the transcript, [`shell`] answers the commands.
 
 pub mod ast;

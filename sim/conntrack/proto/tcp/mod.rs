@@ -2,7 +2,7 @@
 //! reference tcp.md).
 //!
 //! Per packet, in order: the header checks ([`segment::parse`]); for a new
-//! entry, whether its first packet may start one ([`new_entry`]); the
+//! entry, whether its first packet may start one (`new_entry`); the
 //! transition table ([`state`]) with the special cases it cannot express
 //! (reopening a closed connection, resyncing after an ignored SYN,
 //! simultaneous open, RST acceptance); the window check ([`window`]); then
