@@ -17,8 +17,8 @@
 
 use super::tuple::Tuple;
 
-/// Clock ticks per second of the modelled kernel (observed HZ on 6.18 x86_64).
-pub const HZ: u32 = 250;
+/// [`crate::kernel::HZ`], in the width of the entries' jiffies stamps.
+pub const HZ: u32 = crate::kernel::HZ as u32;
 
 /// Direction of a packet relative to its connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -5,6 +5,12 @@
 pub mod linux24;
 mod profile;
 mod sysctl;
+pub mod timer;
+
+/// `CONFIG_HZ` of the reference kernel (Linux 6.18 on x86_64 here, as
+/// most distributions build it): jiffies per second, the unit of its
+/// timers, timeouts and rate limits.
+pub const HZ: u64 = 250;
 
 pub use profile::{Profile, TcpWording};
 pub use sysctl::{Sysctl, SysctlError, Sysctls};

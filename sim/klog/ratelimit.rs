@@ -17,9 +17,7 @@
 use super::{Klog, Level};
 use crate::engine::Instant;
 
-/// Clock ticks per second of the modelled kernel (the reference machine's
-/// `CONFIG_HZ`, the same value `net::ratelimit` counts in).
-pub const HZ: u64 = 250;
+pub use crate::kernel::HZ;
 
 /// `DEFAULT_RATELIMIT_INTERVAL`: 5 s.
 pub const DEFAULT_INTERVAL_JIFFIES: u64 = 5 * HZ;

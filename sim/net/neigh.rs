@@ -18,6 +18,7 @@
 
 use super::iface::derived_mac;
 use crate::engine::{Duration, Instant, Rng};
+use crate::kernel::timer::{fires_at, fires_at_jiffy};
 use crate::skb::IfIndex;
 use crate::wire::EthernetAddress;
 use rustc_hash::FxHashMap;
@@ -126,6 +127,19 @@ impl Default for NeighParms {
     }
 }
 
+/// `t` rounded down to its jiffy, as the kernel stamps `confirmed` and `used`.
+fn jiffy(t: Instant) -> Instant {
+    let j = 1_000_000_000 / crate::kernel::HZ;
+    Instant::from_nanos(t.as_nanos() / j * j)
+}
+
+/// When a timer armed at `now` for the absolute time `deadline` (a jiffy)
+/// fires, through the kernel's timer wheel.
+fn fires_by(now: Instant, deadline: Instant) -> Instant {
+    let j = 1_000_000_000 / crate::kernel::HZ;
+    Instant::from_nanos(fires_at_jiffy(now.as_nanos() / j, deadline.as_nanos() / j) * j)
+}
+
 /// `neigh_periodic_work` draws `reachable_time` again this often.
 const REDRAW: Duration = Duration::from_secs(300);
 
@@ -214,7 +228,7 @@ impl Neighbours {
         self.set_timer(ip, None);
         self.entries.insert(ip, e);
         if reply {
-            let at = now + self.reachable_time(oif, now);
+            let at = fires_at(now, self.reachable_time(oif, now));
             self.set_timer(ip, Some(at));
         }
     }
@@ -236,7 +250,7 @@ impl Neighbours {
         let mac = e.mac;
         if e.nud == Nud::Stale && e.source == NeighSource::Learned {
             e.nud = Nud::Delay;
-            self.set_timer(ip, Some(now + delay));
+            self.set_timer(ip, Some(fires_at(now, delay)));
         }
         Some(mac)
     }
@@ -270,19 +284,21 @@ impl Neighbours {
             let reachable = self.reachable_time(oif, at);
             let Some(e) = self.entries.get_mut(&ip) else { continue };
             e.timer = None;
+            // The handler compares in jiffies, the deadlines included.
+            let (confirmed, used) = (jiffy(e.confirmed), jiffy(e.used));
             let next = match e.nud {
-                Nud::Reachable if at < e.confirmed + reachable => Some(e.confirmed + reachable),
-                Nud::Reachable if at < e.used + p.delay_probe => {
+                Nud::Reachable if at <= confirmed + reachable => Some(fires_by(at, confirmed + reachable)),
+                Nud::Reachable if at <= used + p.delay_probe => {
                     e.nud = Nud::Delay;
-                    Some(at + p.delay_probe)
+                    Some(fires_at(at, p.delay_probe))
                 }
                 Nud::Reachable => {
                     e.nud = Nud::Stale;
                     None
                 }
-                Nud::Delay if at < e.confirmed + p.delay_probe => {
+                Nud::Delay if at <= confirmed + p.delay_probe => {
                     e.nud = Nud::Reachable;
-                    Some(e.confirmed + reachable)
+                    Some(fires_by(at, confirmed + reachable))
                 }
                 Nud::Delay | Nud::Probe(_) => {
                     let sent = if let Nud::Probe(n) = e.nud { n } else { 0 };
@@ -293,7 +309,7 @@ impl Neighbours {
                     }
                     e.nud = Nud::Probe(sent + 1);
                     steps.push(NeighStep::Probe { ip, mac: e.mac, oif: e.oif });
-                    Some(at + p.retrans)
+                    Some(fires_at(at, p.retrans))
                 }
                 Nud::Stale => None,
             };
@@ -367,24 +383,38 @@ mod test {
     const IP: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
     const MAC: EthernetAddress = EthernetAddress([2, 0, 0, 0, 0, 2]);
 
+    /// Runs the table to its next timer; returns that time and the steps.
+    fn next(n: &mut Neighbours) -> (Instant, Vec<NeighStep>) {
+        let t = n.next_timer().expect("a timer is pending");
+        (t, n.age(t))
+    }
+
     #[test]
     fn a_confirmed_neighbour_goes_stale_then_delay_then_probes_and_fails() {
         let mut n = resolving();
         n.update(IP, MAC, 1, true, at(0.0));
         assert_eq!(n.state(IP), Some(Nud::Reachable));
-        assert_eq!(n.next_timer(), Some(at(30.0)));
-        assert!(n.age(at(30.0)).is_empty());
+        // 30 s is 7500 jiffies: the wheel's level of 512-jiffy units.
+        assert_eq!(next(&mut n), (at(30.72), vec![]));
         assert_eq!(n.state(IP), Some(Nud::Stale), "unused for reachable_time");
         assert_eq!(n.next_timer(), None, "STALE has no timer");
-        // A packet goes out at once, with the MAC it has; DELAY for 5 s.
+        // A packet goes out at once, with the MAC it has; DELAY for 5 s
+        // (1250 jiffies, in 64-jiffy units).
         assert_eq!(n.use_entry(IP, at(100.0)), Some(MAC));
-        assert_eq!((n.state(IP), n.next_timer()), (Some(Nud::Delay), Some(at(105.0))));
+        let delay_ends = fires_at(at(100.0), Duration::from_secs(5));
+        assert_eq!(delay_ends, at(105.216), "26250 jiffies, rounded up to 64");
+        assert_eq!((n.state(IP), n.next_timer()), (Some(Nud::Delay), Some(delay_ends)));
         let probe = NeighStep::Probe { ip: IP, mac: MAC, oif: 1 };
-        assert_eq!(n.age(at(105.0)), vec![probe]);
-        assert_eq!(n.age(at(106.0)), vec![probe]);
-        assert_eq!(n.age(at(107.0)), vec![probe]);
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            let (t, steps) = next(&mut n);
+            assert_eq!(steps, vec![probe]);
+            times.push(t);
+        }
+        let second = fires_at(times[0], Duration::from_secs(1));
+        assert_eq!(times, [delay_ends, second, fires_at(second, Duration::from_secs(1))], "a probe every ~1.024 s");
         assert_eq!(n.state(IP), Some(Nud::Probe(3)));
-        assert_eq!(n.age(at(108.0)), vec![NeighStep::Failed(IP)]);
+        assert_eq!(next(&mut n), (fires_at(times[2], Duration::from_secs(1)), vec![NeighStep::Failed(IP)]));
         assert_eq!((n.state(IP), n.lookup(IP)), (None, None), "FAILED is forgotten");
     }
 
@@ -393,18 +423,25 @@ mod test {
         let mut n = resolving();
         n.update(IP, MAC, 1, true, at(0.0));
         n.use_entry(IP, at(28.0));
-        assert!(n.age(at(30.0)).is_empty());
-        assert_eq!((n.state(IP), n.next_timer()), (Some(Nud::Delay), Some(at(35.0))));
+        let (t, steps) = next(&mut n);
+        assert!(steps.is_empty());
+        assert_eq!(t, at(30.72));
+        assert_eq!(n.state(IP), Some(Nud::Delay), "used in the last 5 s");
         // A TCP peer's acknowledgement in DELAY: back to REACHABLE, no probe.
         n.confirm(IP, at(33.0));
-        assert!(n.age(at(35.0)).is_empty());
-        assert_eq!((n.state(IP), n.next_timer()), (Some(Nud::Reachable), Some(at(63.0))));
+        let (t, steps) = next(&mut n);
+        assert!(steps.is_empty() && t > at(35.0) && t < at(36.0), "{t:?}");
+        assert_eq!(n.state(IP), Some(Nud::Reachable));
+        let deadline = n.next_timer().unwrap();
+        assert!(deadline > at(63.0) && deadline <= at(65.048), "confirmed + 30 s, rounded up: {deadline:?}");
         // While probing, the unicast request's reply ends it.
-        n.use_entry(IP, at(62.0));
-        n.age(at(63.0));
-        assert_eq!(n.age(at(68.0)).len(), 1);
-        n.update(IP, MAC, 1, true, at(68.1));
-        assert_eq!((n.state(IP), n.next_timer()), (Some(Nud::Reachable), Some(at(98.1))));
+        n.use_entry(IP, deadline);
+        let _ = next(&mut n);
+        assert_eq!(n.state(IP), Some(Nud::Delay));
+        assert_eq!(next(&mut n).1.len(), 1);
+        n.update(IP, MAC, 1, true, at(80.0));
+        assert_eq!(n.state(IP), Some(Nud::Reachable));
+        assert_eq!(n.next_timer(), Some(fires_at(at(80.0), Duration::from_secs(30))));
     }
 
     #[test]

@@ -17,8 +17,7 @@ use crate::engine::{Instant, Rng};
 use rustc_hash::FxHashMap;
 use std::net::Ipv4Addr;
 
-/// Clock ticks per second of the modelled kernel.
-pub const HZ: u64 = 250;
+pub use crate::kernel::HZ;
 
 /// Virtual time in jiffies.
 #[inline]

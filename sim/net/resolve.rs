@@ -3,7 +3,8 @@
 //!
 //! A packet for a next hop with no MAC is queued on the neighbour, which
 //! enters `NUD_INCOMPLETE` and broadcasts a request at once, then one every
-//! `retrans_time` (1 s) until `mcast_solicit` (3) went unanswered. A reply
+//! `retrans_time` (1 s, which the kernel's timer wheel makes 1.024 s:
+//! [`crate::kernel::timer`]) until `mcast_solicit` (3) went unanswered. A reply
 //! (or a request from it) sends the queue on its way; silence fails the
 //! neighbour one `retrans_time` after the last request: every queued packet
 //! is answered with ICMP host unreachable (`ipv4_link_failure`) and
@@ -50,7 +51,7 @@ impl Host {
         let entry = self.neigh.incomplete.entry(next_hop).or_insert_with(|| Incomplete {
             oif,
             probes: 0,
-            next_at: now + retrans,
+            next_at: crate::kernel::timer::fires_at(now, retrans),
             queue: VecDeque::new(),
             queued_bytes: 0,
         });
@@ -135,7 +136,7 @@ impl Host {
             let at = n.next_at;
             if n.probes < self.neigh.parms.mcast_solicit {
                 n.probes += 1;
-                n.next_at = at + self.neigh.parms.retrans;
+                n.next_at = crate::kernel::timer::fires_at(at, self.neigh.parms.retrans);
                 let (oif, src) = (n.oif, n.queue.front().map(|q| Ipv4Packet::new_unchecked(&q.packet[..]).src_addr()));
                 self.arp_solicit(at, oif, ip, src.unwrap_or(Ipv4Addr::UNSPECIFIED), None, tx);
                 continue;

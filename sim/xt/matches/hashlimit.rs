@@ -21,7 +21,7 @@ use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::{PacketView, l4, ports};
 use crate::xt::{CheckCtx, Match, Refusal, RuleInfo};
 
-const HZ: u64 = 250;
+use crate::kernel::HZ;
 /// XT_HASHLIMIT_SCALE_v2: packet rates are periods in µs.
 const SCALE: u64 = 1_000_000;
 /// The 64-bit CREDITS_PER_JIFFY: the power of two below 2^64 / (HZ * 86400).

@@ -12,8 +12,7 @@ use crate::xt::{CheckCtx, Match, Refusal, RuleInfo};
 
 /// XT_LIMIT_SCALE: periods are in 1/10000 s.
 const SCALE: u64 = 10_000;
-/// The kernel's tick rate.
-const HZ: u64 = 250;
+use crate::kernel::HZ;
 /// CREDITS_PER_JIFFY for HZ=250: the power of two below 2^32/(HZ*86400).
 const CPJ: u64 = 128;
 

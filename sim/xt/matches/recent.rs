@@ -19,7 +19,7 @@ use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::{PacketView, ipv4};
 use crate::xt::{CheckCtx, Hook, Match, Refusal, RuleInfo};
 
-const HZ: u64 = 250;
+use crate::kernel::HZ;
 /// Addresses per list (`ip_list_tot`).
 const LIST_MAX: usize = 100;
 /// Default time stamps per address (`ip_pkt_list_tot`).
