@@ -125,7 +125,7 @@ impl Defrag {
                 return Reasm::Dropped { why: "reassembly memory exhausted" };
             }
             self.seq += 1;
-            let expires = (now + IPFRAG_TIME, self.seq);
+            let expires = (crate::kernel::timer::fires_at(now, IPFRAG_TIME), self.seq);
             self.timers.insert(expires, key);
             let q = Queue {
                 frags: Vec::new(),
@@ -337,8 +337,10 @@ mod test {
         Ipv4Packet::new_unchecked(&mut other[..]).fill_checksum();
         d.queue(&other, Some(3), T, &mut stats());
         let mut st = stats();
-        assert!(d.expire(T + Duration::from_secs(29), &mut st).is_empty());
-        let expired = d.expire(T + Duration::from_secs(30), &mut st);
+        assert!(d.expire(T + Duration::from_secs(30), &mut st).is_empty(), "the timer wheel fires it later");
+        let at = crate::kernel::timer::fires_at(T, Duration::from_secs(30));
+        assert!(at > T + Duration::from_secs(30) && at <= T + Duration::from_millis(32_048), "{at:?}");
+        let expired = d.expire(at, &mut st);
         assert_eq!(expired.len(), 1);
         assert_eq!(expired[0].first.len(), 36);
         assert_eq!(expired[0].iif, Some(3));
