@@ -38,6 +38,7 @@
 //! | JSON escape check as a vector loop | 7,847 | 12,307 |
 //! | (re-measured at 14d11ed, `--toggle-collect='*Replay*run*'`) | 7,853 | 12,309 |
 //! | rule index: address/port/protocol candidates by binary search over steps | 7,782 | 11,601 |
+//! | base chain found once per hook, kept with the rule index | 7,781 | 11,544 |
 //!
 //! On synflood-1m (callgrind's cache simulation, one run), the wheel and
 //! smaller entries took LL misses from 949k to 626k and D1 misses from 23.3M

@@ -26,9 +26,10 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
+use super::eval::base_chain as find_base;
 use super::model::{Addr, Chain, Iface, Rule, Table};
-use crate::xt::Match;
 use crate::xt::packet::{self, Ipv4Fields, PacketView};
+use crate::xt::{Hook, Match};
 
 /// Chains shorter than this are walked rule by rule: the lookups would cost
 /// more than the rules they skip. (Both limits only trade speed; the tests
@@ -463,6 +464,20 @@ struct Scratch {
 #[derive(Debug, Default)]
 struct TableIndex {
     chains: Vec<Slot>,
+    /// Each hook's built-in chain position, once found (`Some(None)`: the
+    /// table has no chain for that hook).
+    bases: [Option<Option<u32>>; 5],
+}
+
+impl TableIndex {
+    /// Starts over if the table's chain count changed behind the index's back.
+    fn fit(&mut self, chains: &[Chain]) {
+        if self.chains.len() != chains.len() {
+            self.chains.clear();
+            self.chains.resize_with(chains.len(), Slot::default);
+            self.bases = [None; 5];
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -501,17 +516,24 @@ impl RuleIndex {
     pub(crate) fn invalidate(&mut self) {
         for t in &mut self.tables {
             t.chains.clear();
+            t.bases = [None; 5];
         }
+    }
+
+    /// The position of `hook`'s built-in chain in `table`'s `chains`, found
+    /// once per ruleset version rather than by name on every packet.
+    pub(super) fn base_chain(&mut self, table: Table, hook: Hook, chains: &[Chain]) -> Option<usize> {
+        let t = &mut self.tables[table as usize];
+        t.fit(chains);
+        let base = t.bases[hook as usize].get_or_insert_with(|| find_base(chains, table, hook).map(|b| b as u32));
+        base.map(|b| b as usize)
     }
 
     /// A walker over `table`, whose chains are `chains`, for a packet whose
     /// IPv4 header is `ip`.
     pub(super) fn cursor(&mut self, table: Table, chains: &[Chain], ip: Ipv4Fields) -> Cursor<'_> {
         let t = &mut self.tables[table as usize];
-        if t.chains.len() != chains.len() {
-            t.chains.clear();
-            t.chains.resize_with(chains.len(), Slot::default);
-        }
+        t.fit(chains);
         self.scratch.slices.clear();
         self.scratch.groups.clear();
         Cursor { ix: Some(Indexed { t, scratch: &mut self.scratch, ip, query: None }) }
