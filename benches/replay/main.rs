@@ -39,6 +39,7 @@
 //! | (re-measured at 14d11ed, `--toggle-collect='*Replay*run*'`) | 7,853 | 12,309 |
 //! | rule index: address/port/protocol candidates by binary search over steps | 7,782 | 11,601 |
 //! | base chain found once per hook, kept with the rule index | 7,781 | 11,544 |
+//! | verdict line: nanoseconds two digits at a time, the rule's JSON kept while it repeats | 7,704 | 11,432 |
 //!
 //! On synflood-1m (callgrind's cache simulation, one run), the wheel and
 //! smaller entries took LL misses from 949k to 626k and D1 misses from 23.3M
