@@ -259,7 +259,13 @@ struct Dim {
     /// In a masked chain, on a numeric field (addresses, ports, protocol):
     /// the same answer as the probes give, as a step function of the value.
     steps: Option<Steps>,
+    /// In a masked chain, each key with its mask when there are at most
+    /// [`SCAN_KEYS`] (interfaces, mostly): compared in turn, no hashing.
+    few: Option<Vec<(Key, u64)>>,
 }
+
+/// Up to this many keys, a field's keys are scanned rather than hashed.
+const SCAN_KEYS: usize = 4;
 
 /// A numeric field's candidates as a step function: every prefix or port
 /// block is an interval of values, so the value space cuts into runs over
@@ -359,7 +365,8 @@ impl ChainIndex {
             }
             let numeric = !matches!(field, Field::Iif | Field::Oif);
             let steps = (small && numeric).then(|| Steps::build(wild_mask, &keyed));
-            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps });
+            let few = (small && steps.is_none() && keyed.len() <= SCAN_KEYS).then(|| keyed.clone());
+            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few });
         }
         ChainIndex { rules: chain.rules.len(), small, dims, ids }
     }
@@ -664,10 +671,28 @@ fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
         }
         all &= match &d.steps {
             Some(steps) => steps.at(q.value(d.field)),
-            None => probe_mask(d, q),
+            None => match &d.few {
+                Some(few) => scan_mask(d, few, q),
+                None => probe_mask(d, q),
+            },
         };
     }
     all
+}
+
+/// [`probe_mask`] for a field of few keys: each compared with the packet's.
+fn scan_mask(d: &Dim, few: &[(Key, u64)], q: &Query) -> u64 {
+    let mut m = d.wild_mask;
+    for &p in &d.probes {
+        if let Some(k) = q.key(d.field, p) {
+            for &(key, mask) in few {
+                if key == k {
+                    m |= mask;
+                }
+            }
+        }
+    }
+    m
 }
 
 /// One field's candidates in a masked chain, a hash probe per prefix length.
