@@ -36,6 +36,11 @@
 //! | whole-array chunks, inlined push, idle jiffy returns at once | 8,018 | 12,472 |
 //! | pcap header fields with one range check | 7,960 | 12,414 |
 //! | JSON escape check as a vector loop | 7,847 | 12,307 |
+//! | (re-measured at 14d11ed, `--toggle-collect='*Replay*run*'`) | 7,853 | 12,309 |
+//! | rule index: address/port/protocol candidates by binary search over steps | 7,782 | 11,601 |
+//! | base chain found once per hook, kept with the rule index | 7,781 | 11,544 |
+//! | verdict line: nanoseconds two digits at a time, the rule's JSON kept while it repeats | 7,704 | 11,432 |
+//! | rule index: a field of at most 4 keys (interfaces) scanned, not hashed | 7,652 | 11,316 |
 //!
 //! On synflood-1m (callgrind's cache simulation, one run), the wheel and
 //! smaller entries took LL misses from 949k to 626k and D1 misses from 23.3M

@@ -28,6 +28,9 @@ pub(super) struct VerdictLine {
     out: Vec<u8>,
     text: String,
     secs: Option<(u64, Vec<u8>)>,
+    /// The last deciding rule's text and its JSON string: most packets in a
+    /// row are decided by the same rule, so it is escaped once per run.
+    rule: (String, Vec<u8>),
 }
 
 impl VerdictLine {
@@ -123,7 +126,14 @@ impl VerdictLine {
         }
         if let Some(rule) = rule {
             out.extend_from_slice(b",\"rule\":");
-            push_str(out, rule);
+            let (text, json) = &mut self.rule;
+            if text != rule || json.is_empty() {
+                text.clear();
+                text.push_str(rule);
+                json.clear();
+                push_str(json, rule);
+            }
+            out.extend_from_slice(json);
         }
         if let Some(e) = nat {
             // Digits straight into the line: this runs for every NATed packet.
@@ -218,12 +228,17 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&buf[i..]);
 }
 
-fn push_padded9(out: &mut Vec<u8>, mut n: u32) {
+fn push_padded9(out: &mut Vec<u8>, n: u32) {
+    // Two digits per division; the leading one alone. Nanoseconds are below
+    // 10^9, so nine digits hold them (larger values keep their last nine).
     let mut digits = [b'0'; 9];
-    for d in digits.iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
-        n /= 10;
+    let mut n = n % 1_000_000_000;
+    for at in [7, 5, 3, 1] {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        digits[at..at + 2].copy_from_slice(&DIGITS[d..d + 2]);
     }
+    digits[0] = b'0' + n as u8;
     out.extend_from_slice(&digits);
 }
 
@@ -298,6 +313,11 @@ mod test {
         let mut out = Vec::new();
         push_padded9(&mut out, 5_000_000);
         assert_eq!(out, b"005000000");
+        for n in [0u32, 1, 9, 10, 99, 100, 12_345_678, 999_999_999] {
+            out.clear();
+            push_padded9(&mut out, n);
+            assert_eq!(String::from_utf8(out.clone()).unwrap(), format!("{n:09}"));
+        }
     }
 
     #[test]

@@ -150,7 +150,7 @@ fn iface_hit<'p>(sel: &super::model::Iface, dev: &DevName, full: impl FnOnce() -
 /// The position of `hook`'s built-in chain in `chains`: where the model's
 /// invariant puts it (built-in chains first, in hook order), checked, else
 /// searched for.
-fn base_chain(chains: &[Chain], table: Table, hook: Hook) -> Option<usize> {
+pub(super) fn base_chain(chains: &[Chain], table: Table, hook: Hook) -> Option<usize> {
     let want = hook.chain_name().as_bytes();
     if let Some(k) = table.hooks().iter().position(|&h| h == hook)
         && chains.get(k).is_some_and(|c| same_bytes(c.name.as_bytes(), want))
@@ -211,7 +211,12 @@ fn walk<O: Observer>(
     let Some(t) = tables.iter_mut().find(|t| t.table == table) else {
         return (Decision::Accept, None);
     };
-    let Some(base) = base_chain(&t.chains, table, hook) else {
+    let mut index = index;
+    let base = match index.as_deref_mut() {
+        Some(ix) => ix.base_chain(table, hook, &t.chains),
+        None => base_chain(&t.chains, table, hook),
+    };
+    let Some(base) = base else {
         return (Decision::Accept, None);
     };
     let Some(ip) = packet::ipv4(pkt.ip()) else {

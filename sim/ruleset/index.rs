@@ -26,9 +26,10 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
+use super::eval::base_chain as find_base;
 use super::model::{Addr, Chain, Iface, Rule, Table};
-use crate::xt::Match;
 use crate::xt::packet::{self, Ipv4Fields, PacketView};
+use crate::xt::{Hook, Match};
 
 /// Chains shorter than this are walked rule by rule: the lookups would cost
 /// more than the rules they skip. (Both limits only trade speed; the tests
@@ -44,7 +45,10 @@ const HEAD_RULES: usize = if cfg!(test) { 2 } else { 8 };
 /// Chains of at most this many rules keep each list as a bitmask of rule
 /// numbers too: a packet's candidates are then one AND per field, and the
 /// next one a count of trailing zeros, where longer chains leapfrog over
-/// sorted lists. (The tests lower it so that both ways are exercised.)
+/// sorted lists. A numeric field's masks are also laid out as a step
+/// function of the value ([`Steps`]), found by one binary search instead of
+/// a hash probe per prefix length. (The tests lower it so that both ways are
+/// exercised.)
 const MASK_RULES: usize = if cfg!(test) { 20 } else { 64 };
 
 /// The fields the index knows, in the order their lists are intersected
@@ -252,6 +256,55 @@ struct Dim {
     /// (bit `i` for rule `i`), and each key's rules as a mask.
     wild_mask: u64,
     masks: FxHashMap<Key, u64>,
+    /// In a masked chain, on a numeric field (addresses, ports, protocol):
+    /// the same answer as the probes give, as a step function of the value.
+    steps: Option<Steps>,
+    /// In a masked chain, each key with its mask when there are at most
+    /// [`SCAN_KEYS`] (interfaces, mostly): compared in turn, no hashing.
+    few: Option<Vec<(Key, u64)>>,
+}
+
+/// Up to this many keys, a field's keys are scanned rather than hashed.
+const SCAN_KEYS: usize = 4;
+
+/// A numeric field's candidates as a step function: every prefix or port
+/// block is an interval of values, so the value space cuts into runs over
+/// which the answer (wild rules plus every listed block holding the value)
+/// is one mask. One binary search replaces a hash probe per prefix length.
+#[derive(Debug)]
+struct Steps {
+    /// Where each run starts, ascending; the first is 0.
+    starts: Vec<u32>,
+    /// Each run's mask.
+    masks: Vec<u64>,
+}
+
+impl Steps {
+    /// The runs of a field whose keys, each `(probe, value >> probe)`, map to `masks`.
+    fn build(wild: u64, masks: &[(Key, u64)]) -> Steps {
+        // Each key's values, [lo, hi) in u64 so a /1 or a whole port space fits.
+        let mut blocks: Vec<(u64, u64, u64)> = Vec::with_capacity(masks.len());
+        for &(k, m) in masks {
+            let probe = (k >> 120) as u32;
+            let lo = ((k & ((1u128 << 120) - 1)) as u64) << probe;
+            blocks.push((lo, lo + (1u64 << probe), m));
+        }
+        let mut cuts: Vec<u64> = blocks.iter().flat_map(|b| [b.0, b.1]).filter(|&c| c <= u32::MAX as u64).collect();
+        cuts.push(0);
+        cuts.sort_unstable();
+        cuts.dedup();
+        // Every run lies inside or outside each block: OR the blocks holding its start.
+        let masks =
+            cuts.iter().map(|&c| blocks.iter().filter(|b| b.0 <= c && c < b.1).fold(wild, |m, b| m | b.2)).collect();
+        Steps { starts: cuts.into_iter().map(|c| c as u32).collect(), masks }
+    }
+
+    /// The mask of the run holding `v`.
+    #[inline]
+    fn at(&self, v: u32) -> u64 {
+        // `starts[0]` is 0, so at least one start is <= v.
+        self.masks[self.starts.partition_point(|&s| s <= v) - 1]
+    }
 }
 
 /// The index of one chain.
@@ -297,6 +350,7 @@ impl ChainIndex {
             let wild = push_list(&mut ids, wild.into_iter());
             let mut lists = FxHashMap::default();
             let mut masks = FxHashMap::default();
+            let mut keyed = Vec::new();
             let mut probes: Vec<u8> = pairs.iter().map(|p| (p.0 >> 120) as u8).collect();
             probes.sort_unstable();
             probes.dedup();
@@ -304,10 +358,15 @@ impl ChainIndex {
                 let list = push_list(&mut ids, run.iter().map(|p| p.1));
                 lists.insert(run[0].0, list);
                 if small {
-                    masks.insert(run[0].0, mask(&ids[list.0 as usize..list.1 as usize]));
+                    let m = mask(&ids[list.0 as usize..list.1 as usize]);
+                    masks.insert(run[0].0, m);
+                    keyed.push((run[0].0, m));
                 }
             }
-            dims.push(Dim { field, probes, wild, lists, wild_mask, masks });
+            let numeric = !matches!(field, Field::Iif | Field::Oif);
+            let steps = (small && numeric).then(|| Steps::build(wild_mask, &keyed));
+            let few = (small && steps.is_none() && keyed.len() <= SCAN_KEYS).then(|| keyed.clone());
+            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few });
         }
         ChainIndex { rules: chain.rules.len(), small, dims, ids }
     }
@@ -346,6 +405,20 @@ impl Query {
             iif: (iif.len(), pack(iif.as_bytes())),
             oif: (oif.len(), pack(oif.as_bytes())),
             ports,
+        }
+    }
+
+    /// The packet's value of numeric `field` (not an interface; ports known).
+    #[inline]
+    fn value(&self, field: Field) -> u32 {
+        let (sport, dport) = self.ports.unwrap_or_default();
+        match field {
+            Field::Proto => self.proto as u32,
+            Field::Src => self.src,
+            Field::Dst => self.dst,
+            Field::Sport => sport as u32,
+            Field::Dport => dport as u32,
+            Field::Iif | Field::Oif => unreachable!("interfaces have no steps"),
         }
     }
 
@@ -398,6 +471,20 @@ struct Scratch {
 #[derive(Debug, Default)]
 struct TableIndex {
     chains: Vec<Slot>,
+    /// Each hook's built-in chain position, once found (`Some(None)`: the
+    /// table has no chain for that hook).
+    bases: [Option<Option<u32>>; 5],
+}
+
+impl TableIndex {
+    /// Starts over if the table's chain count changed behind the index's back.
+    fn fit(&mut self, chains: &[Chain]) {
+        if self.chains.len() != chains.len() {
+            self.chains.clear();
+            self.chains.resize_with(chains.len(), Slot::default);
+            self.bases = [None; 5];
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -436,17 +523,24 @@ impl RuleIndex {
     pub(crate) fn invalidate(&mut self) {
         for t in &mut self.tables {
             t.chains.clear();
+            t.bases = [None; 5];
         }
+    }
+
+    /// The position of `hook`'s built-in chain in `table`'s `chains`, found
+    /// once per ruleset version rather than by name on every packet.
+    pub(super) fn base_chain(&mut self, table: Table, hook: Hook, chains: &[Chain]) -> Option<usize> {
+        let t = &mut self.tables[table as usize];
+        t.fit(chains);
+        let base = t.bases[hook as usize].get_or_insert_with(|| find_base(chains, table, hook).map(|b| b as u32));
+        base.map(|b| b as usize)
     }
 
     /// A walker over `table`, whose chains are `chains`, for a packet whose
     /// IPv4 header is `ip`.
     pub(super) fn cursor(&mut self, table: Table, chains: &[Chain], ip: Ipv4Fields) -> Cursor<'_> {
         let t = &mut self.tables[table as usize];
-        if t.chains.len() != chains.len() {
-            t.chains.clear();
-            t.chains.resize_with(chains.len(), Slot::default);
-        }
+        t.fit(chains);
         self.scratch.slices.clear();
         self.scratch.groups.clear();
         Cursor { ix: Some(Indexed { t, scratch: &mut self.scratch, ip, query: None }) }
@@ -575,15 +669,41 @@ fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
         if matches!(d.field, Field::Sport | Field::Dport) && q.ports.is_none() {
             continue;
         }
-        let mut m = d.wild_mask;
-        for &p in &d.probes {
-            if let Some(mask) = q.key(d.field, p).and_then(|k| d.masks.get(&k)) {
-                m |= mask;
-            }
-        }
-        all &= m;
+        all &= match &d.steps {
+            Some(steps) => steps.at(q.value(d.field)),
+            None => match &d.few {
+                Some(few) => scan_mask(d, few, q),
+                None => probe_mask(d, q),
+            },
+        };
     }
     all
+}
+
+/// [`probe_mask`] for a field of few keys: each compared with the packet's.
+fn scan_mask(d: &Dim, few: &[(Key, u64)], q: &Query) -> u64 {
+    let mut m = d.wild_mask;
+    for &p in &d.probes {
+        if let Some(k) = q.key(d.field, p) {
+            for &(key, mask) in few {
+                if key == k {
+                    m |= mask;
+                }
+            }
+        }
+    }
+    m
+}
+
+/// One field's candidates in a masked chain, a hash probe per prefix length.
+fn probe_mask(d: &Dim, q: &Query) -> u64 {
+    let mut m = d.wild_mask;
+    for &p in &d.probes {
+        if let Some(mask) = q.key(d.field, p).and_then(|k| d.masks.get(&k)) {
+            m |= mask;
+        }
+    }
+    m
 }
 
 /// The least rule number `>= i` present in one slice of every group, or
@@ -862,6 +982,42 @@ mod test {
             packets in prop::collection::vec(packet(), 1..40),
         ) {
             same_everywhere(&ruleset(policy_drop, &chains), &packets)?;
+        }
+    }
+
+    #[test]
+    fn steps_give_what_the_probes_give() {
+        let text = "*filter\n:FORWARD DROP [0:0]\n\
+            -A FORWARD -s 10.0.0.0/8 -p tcp --dport 1000:2000 -j ACCEPT\n\
+            -A FORWARD -s 10.1.0.0/16 -d 192.168.1.0/26 -p udp --dport 53 -j ACCEPT\n\
+            -A FORWARD -s 0.0.0.0/1 -p tcp -m multiport --dports 0:79,81:65535 -j ACCEPT\n\
+            -A FORWARD -d 255.255.255.255 -p tcp --sport 65535 -j ACCEPT\n\
+            -A FORWARD -s 128.0.0.0/1 -p icmp -j ACCEPT\n\
+            -A FORWARD -s 10.1.2.3 -p udp --dport 0 -j ACCEPT\n\
+            COMMIT\n";
+        let rs = load(text, "t").unwrap();
+        let chains = &rs.table(Table::Filter).unwrap().chains;
+        let c = ChainIndex::build(chains.iter().find(|c| c.name == "FORWARD").unwrap());
+        assert!(c.small);
+        let mut rng = crate::engine::Rng::new(7);
+        let edges = [0u32, 1, 52, 53, 54, 79, 80, 81, 999, 1000, 2000, 2001, 65535, 0x7fff_ffff, 0x8000_0000];
+        for d in c.dims.iter().filter(|d| d.steps.is_some()) {
+            for i in 0..3000u32 {
+                let v = match i as usize {
+                    i if i < edges.len() => edges[i],
+                    _ => rng.next_u32() >> (rng.next_u32() % 32),
+                };
+                let v = if matches!(d.field, Field::Sport | Field::Dport) { v & 0xffff } else { v };
+                let q = Query {
+                    proto: v as u8,
+                    src: v,
+                    dst: v,
+                    iif: (0, 0),
+                    oif: (0, 0),
+                    ports: Some((v as u16, v as u16)),
+                };
+                assert_eq!(d.steps.as_ref().unwrap().at(q.value(d.field)), probe_mask(d, &q), "{:?} {v:#x}", d.field);
+            }
         }
     }
 
