@@ -162,6 +162,14 @@ impl Expectations {
 
     /// Stores `e`; returns its id.
     pub fn insert(&mut self, e: Expectation) -> u32 {
+        let due = e.expires;
+        self.insert_due(e, due)
+    }
+
+    /// [`Expectations::insert`], the timer firing at jiffy `due` rather
+    /// than at the expiry it shows (the kernel's timer wheel files it in
+    /// the first slot after: [`crate::kernel::timer`]).
+    pub fn insert_due(&mut self, e: Expectation, due: u64) -> u32 {
         self.created += 1;
         let id = match self.free.pop() {
             Some(id) => id,
@@ -172,7 +180,7 @@ impl Expectations {
         };
         self.slab[id as usize] = Some((e, self.created));
         self.by_key.entry(e.key()).or_default().push(id);
-        self.timers.push(Reverse((e.expires, id, self.created)));
+        self.timers.push(Reverse((due, id, self.created)));
         self.count += 1;
         id
     }
@@ -237,9 +245,16 @@ impl Expectations {
     }
 }
 
-/// Whole seconds left, as both listings print them.
+/// Whole seconds left, as `conntrack -L expect` prints them: none once the
+/// expiry has passed, while the timer has yet to fire.
 fn secs_left(e: &Expectation, now: u64) -> u64 {
     e.expires.saturating_sub(now) / u64::from(HZ)
+}
+
+/// Whole seconds left as /proc prints them: C's signed division, so a
+/// passed expiry whose timer has not fired shows as negative.
+fn secs_left_signed(e: &Expectation, now: u64) -> i64 {
+    (e.expires as i64 - now as i64) / i64::from(HZ)
 }
 
 /// One `conntrack -L expect` line (conntrack-tools 1.4.7), with its newline.
@@ -275,7 +290,7 @@ pub fn proc_line(e: &Expectation, now: u64) -> String {
     let t = &e.tuple;
     format!(
         "{} l3proto = 2 proto={} src={} dst={} sport={} dport={} {}\n",
-        secs_left(e, now),
+        secs_left_signed(e, now),
         { t.proto },
         t.src_addr(),
         t.dst_addr(),
@@ -313,6 +328,16 @@ mod test {
         assert_eq!(x.find(&t, 3), None, "another zone");
         let any = Expectation::new(6, None, e.tuple.dst, 5000, Helper::Irc);
         assert!(any.matches(&Tuple { src: 77, sport: 1, dport: 5000, ..e.tuple }, 0));
+    }
+
+    #[test]
+    fn proc_counts_down_past_zero_until_the_timer_fires() {
+        let e = Expectation { expires: 1000, ..ftp(1, 1) };
+        assert!(proc_line(&e, 750).starts_with("1 l3proto = 2 "));
+        // Expired but not yet fired (the wheel files timers late): /proc's
+        // signed division shows it, conntrack -L expect shows 0.
+        assert!(proc_line(&e, 1600).starts_with("-2 l3proto = 2 "));
+        assert_eq!(secs_left(&e, 1600), 0);
     }
 
     #[test]

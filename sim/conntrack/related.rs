@@ -126,7 +126,8 @@ impl Conntrack {
             return ExpectOutcome { result: Err(ExpectError::TableFull), log };
         }
         e.expires = self.table.now_abs + u64::from(helper.policy().timeout_secs) * u64::from(HZ);
-        let id = self.table.expect.insert(e);
+        let due = crate::kernel::timer::fires_at_jiffy(self.table.now_abs, e.expires);
+        let id = self.table.expect.insert_due(e, due);
         if let Some(h) = self.table.help.get_mut(&master.slot) {
             h.expecting += 1;
         }
@@ -281,10 +282,18 @@ mod test {
         assert!(t.list_expect(secs(100)).starts_with("300 proto=17 "), "renewed for 300 s");
         t.expire(secs(399));
         assert_eq!(t.expect_count(), 1);
+        // 300 s is 75000 jiffies: the timer wheel's level of 4096-jiffy
+        // units files it to fire at jiffy 102400 (409.6 s); until then
+        // `conntrack -L expect` shows 0 s left.
         t.expire(secs(400));
+        assert_eq!(t.expect_count(), 1, "not yet fired");
+        assert!(t.list_expect(secs(405)).starts_with("0 proto=17 "));
+        t.expire(secs(409));
+        assert_eq!(t.expect_count(), 1);
+        t.expire(Instant::from_nanos(409_600_000_000));
         assert_eq!(t.expect_count(), 0, "expired in virtual time");
-        assert_eq!(t.list_expect(secs(400)), "");
-        assert_eq!(t.next_expiry().map(|i| i > secs(400)), Some(true), "only the master's timer is left");
+        assert_eq!(t.list_expect(secs(410)), "");
+        assert_eq!(t.next_expiry().map(|i| i > secs(410)), Some(true), "only the master's timer is left");
     }
 
     #[test]
