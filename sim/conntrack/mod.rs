@@ -54,7 +54,7 @@ pub use track::ConfirmError;
 pub use tuple::Tuple;
 
 use crate::engine::{Instant, Rng};
-use crate::kernel::{Sysctl, Sysctls};
+use crate::kernel::{Sysctl, Sysctls, jiffies};
 use crate::xt::packet::{CtFacts, CtState, CtTuple};
 use table::Table;
 use text::Format;
@@ -173,11 +173,6 @@ pub struct Work {
     pub confirmed: u64,
 }
 
-/// Absolute jiffies at `now`.
-fn jiffies(now: Instant) -> u64 {
-    now.as_nanos() / (1_000_000_000 / u64::from(HZ))
-}
-
 impl Conntrack {
     /// An empty table.
     pub fn new(config: CtConfig) -> Conntrack {
@@ -213,7 +208,7 @@ impl Conntrack {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b)?,
         };
-        Some(Instant::from_nanos(j.saturating_mul(1_000_000_000 / u64::from(HZ))))
+        Some(crate::kernel::jiffy_start(j))
     }
 
     /// The entry `ct` refers to.

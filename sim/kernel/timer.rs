@@ -9,7 +9,7 @@
 //! timer, up to 2 s for a thirty-second one. This is why a box's ARP
 //! retries come 1.024 s apart, not 1.000 s (measured on Linux 6.18).
 
-use super::HZ;
+use super::{JIFFY_NS, jiffies, jiffy_start};
 use crate::engine::{Duration, Instant};
 
 /// Bits per level step (`LVL_CLK_SHIFT`).
@@ -18,9 +18,6 @@ const SHIFT: u32 = 3;
 const SPAN: u64 = 63;
 /// Levels of the wheel (`LVL_DEPTH` for HZ above 100).
 const DEPTH: u32 = 9;
-
-/// Nanoseconds per jiffy.
-const JIFFY_NS: u64 = 1_000_000_000 / HZ;
 
 /// The jiffy at which a timer armed at jiffy `clk` for jiffy `expires`
 /// fires (`calc_wheel_index`'s bucket expiry).
@@ -35,9 +32,15 @@ pub fn fires_at_jiffy(clk: u64, expires: u64) -> u64 {
 /// clock is `now` rounded down, the delay rounded up to whole jiffies (as
 /// `msecs_to_jiffies` rounds), and the wheel adds its rounding.
 pub fn fires_at(now: Instant, after: Duration) -> Instant {
-    let clk = now.as_nanos() / JIFFY_NS;
+    let clk = jiffies(now);
     let expires = clk + after.as_nanos().div_ceil(JIFFY_NS);
-    Instant::from_nanos(fires_at_jiffy(clk, expires) * JIFFY_NS)
+    jiffy_start(fires_at_jiffy(clk, expires))
+}
+
+/// When a timer armed at `now` for the jiffy `deadline` falls in fires
+/// (a deadline kept as a time, such as a confirmation stamp plus a delay).
+pub fn fires_by(now: Instant, deadline: Instant) -> Instant {
+    jiffy_start(fires_at_jiffy(jiffies(now), jiffies(deadline)))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 
 use super::{Klog, Level};
 use crate::engine::Instant;
+use crate::kernel::jiffies;
 
 pub use crate::kernel::HZ;
 
@@ -23,11 +24,6 @@ pub use crate::kernel::HZ;
 pub const DEFAULT_INTERVAL_JIFFIES: u64 = 5 * HZ;
 /// `DEFAULT_RATELIMIT_BURST`: 10.
 pub const DEFAULT_BURST: u32 = 10;
-
-/// Virtual time in jiffies.
-fn jiffies(now: Instant) -> u64 {
-    now.as_nanos() / (1_000_000_000 / HZ)
-}
 
 /// One `struct ratelimit_state`.
 #[derive(Clone, Debug)]

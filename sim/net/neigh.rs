@@ -18,7 +18,8 @@
 
 use super::iface::derived_mac;
 use crate::engine::{Duration, Instant, Rng};
-use crate::kernel::timer::{fires_at, fires_at_jiffy};
+use crate::kernel::timer::{fires_at, fires_by};
+use crate::kernel::{jiffies, jiffy_start};
 use crate::skb::IfIndex;
 use crate::wire::EthernetAddress;
 use rustc_hash::FxHashMap;
@@ -129,15 +130,7 @@ impl Default for NeighParms {
 
 /// `t` rounded down to its jiffy, as the kernel stamps `confirmed` and `used`.
 fn jiffy(t: Instant) -> Instant {
-    let j = 1_000_000_000 / crate::kernel::HZ;
-    Instant::from_nanos(t.as_nanos() / j * j)
-}
-
-/// When a timer armed at `now` for the absolute time `deadline` (a jiffy)
-/// fires, through the kernel's timer wheel.
-fn fires_by(now: Instant, deadline: Instant) -> Instant {
-    let j = 1_000_000_000 / crate::kernel::HZ;
-    Instant::from_nanos(fires_at_jiffy(now.as_nanos() / j, deadline.as_nanos() / j) * j)
+    jiffy_start(jiffies(t))
 }
 
 /// `neigh_periodic_work` draws `reachable_time` again this often.
@@ -209,19 +202,16 @@ impl Neighbours {
     /// a reply to us confirms it (REACHABLE); a request from it makes a
     /// new or changed entry STALE and leaves a known one as it is.
     pub fn update(&mut self, ip: Ipv4Addr, mac: EthernetAddress, oif: IfIndex, reply: bool, now: Instant) {
-        if self.entries.get(&ip).is_some_and(|e| e.source == NeighSource::Permanent) {
-            return;
-        }
-        let known = self.entries.get(&ip).is_some_and(|e| e.mac == mac);
-        if !reply && known {
+        let prev = self.entries.get(&ip).copied();
+        if prev.is_some_and(|e| e.source == NeighSource::Permanent || (!reply && e.mac == mac)) {
             return;
         }
         let e = Entry {
             mac,
             source: NeighSource::Learned,
             nud: if reply { Nud::Reachable } else { Nud::Stale },
-            confirmed: if reply { now } else { self.entries.get(&ip).map_or(Instant::ZERO, |e| e.confirmed) },
-            used: self.entries.get(&ip).map_or(now, |e| e.used),
+            confirmed: if reply { now } else { prev.map_or(Instant::ZERO, |e| e.confirmed) },
+            used: prev.map_or(now, |e| e.used),
             timer: None,
             oif,
         };

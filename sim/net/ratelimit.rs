@@ -19,11 +19,7 @@ use std::net::Ipv4Addr;
 
 pub use crate::kernel::HZ;
 
-/// Virtual time in jiffies.
-#[inline]
-pub fn jiffies(now: Instant) -> u64 {
-    now.as_nanos() / (1_000_000_000 / HZ)
-}
+pub use crate::kernel::jiffies;
 
 /// Converts a sysctl in milliseconds to jiffies as `proc_dointvec_ms_jiffies` does.
 pub fn ms_to_jiffies(ms: i64) -> u64 {

@@ -147,7 +147,7 @@ pub fn craft(text: &str) -> Result<Crafted, String> {
             "in" => f.iface = Some(arg(word)?.to_string()),
             "fragment" => {
                 let n: usize = number(Some(arg(word)?), word)?;
-                if n == 0 || n % 8 != 0 {
+                if n == 0 || !n.is_multiple_of(8) {
                     return Err(format!("`fragment {n}`: fragments carry a positive multiple of 8 bytes"));
                 }
                 fragment = Some(n);

@@ -269,11 +269,7 @@ impl FtpServer {
 
 impl App for FtpServer {
     fn start(&mut self, cx: &mut Cx<'_>) {
-        if !cx.bind(SockProto::Tcp, self.spec.port, None) {
-            cx.say(format!("ftp server {}: Address already in use", self.spec.port));
-            return;
-        }
-        let mut stack = Stack::new(cx.rng.next_u64(), cx.now);
+        let Some(mut stack) = crate::apps::tcp::stack::listen(cx, self.spec.port, "ftp server") else { return };
         self.replenish(&mut stack);
         self.stack = Some(stack);
     }

@@ -324,11 +324,7 @@ fn listener(stack: &mut Stack, port: u16) -> Session {
 
 impl App for HttpProxy {
     fn start(&mut self, cx: &mut Cx<'_>) {
-        if !cx.bind(SockProto::Tcp, self.spec.port, None) {
-            cx.say(format!("http proxy {}: Address already in use", self.spec.port));
-            return;
-        }
-        let mut stack = Stack::new(cx.rng.next_u64(), cx.now);
+        let Some(mut stack) = crate::apps::tcp::stack::listen(cx, self.spec.port, "http proxy") else { return };
         self.sessions.push(listener(&mut stack, self.spec.port));
         self.stack = Some(stack);
     }

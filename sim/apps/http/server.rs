@@ -13,7 +13,6 @@ use super::{Outbox, path_key, recv_all, send_body};
 use crate::apps::tcp::stack::{SockOpts, Stack};
 use crate::apps::{App, Cx};
 use crate::engine::Instant;
-use crate::net::sockets::SockProto;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
 
@@ -207,11 +206,7 @@ fn listener(stack: &mut Stack, port: u16) -> Conn {
 
 impl App for HttpServer {
     fn start(&mut self, cx: &mut Cx<'_>) {
-        if !cx.bind(SockProto::Tcp, self.spec.port, None) {
-            cx.say(format!("http server {}: Address already in use", self.spec.port));
-            return;
-        }
-        let mut stack = Stack::new(cx.rng.next_u64(), cx.now);
+        let Some(mut stack) = crate::apps::tcp::stack::listen(cx, self.spec.port, "http server") else { return };
         self.conns.push(listener(&mut stack, self.spec.port));
         self.stack = Some(stack);
     }

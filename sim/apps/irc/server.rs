@@ -8,7 +8,6 @@ use crate::apps::tcp::lines::{self, Lines};
 use crate::apps::tcp::stack::{SockOpts, Stack};
 use crate::apps::{App, Cx};
 use crate::engine::Instant;
-use crate::net::sockets::SockProto;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
 
@@ -111,10 +110,7 @@ fn command(s: &mut Session, line: &str, cx: &mut Cx<'_>) -> Vec<(String, String)
 
 impl App for IrcServer {
     fn start(&mut self, cx: &mut Cx<'_>) {
-        if !cx.bind(SockProto::Tcp, self.port, None) {
-            return cx.say(format!("irc server {}: Address already in use", self.port));
-        }
-        self.stack = Some(Stack::new(cx.rng.next_u64(), cx.now));
+        self.stack = crate::apps::tcp::stack::listen(cx, self.port, "irc server");
         self.pump(cx);
     }
 

@@ -12,7 +12,6 @@
 use super::stack::{SockOpts, Stack, tcp_flags};
 use crate::apps::{App, Cx};
 use crate::engine::Instant;
-use crate::net::sockets::SockProto;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
 
@@ -132,11 +131,7 @@ impl TcpServer {
 
 impl App for TcpServer {
     fn start(&mut self, cx: &mut Cx<'_>) {
-        if !cx.bind(SockProto::Tcp, self.spec.port, None) {
-            cx.say(format!("tcp listen {}: Address already in use", self.spec.port));
-            return;
-        }
-        let mut stack = Stack::new(cx.rng.next_u64(), cx.now);
+        let Some(mut stack) = super::stack::listen(cx, self.spec.port, "tcp listen") else { return };
         self.replenish(&mut stack);
         self.stack = Some(stack);
     }

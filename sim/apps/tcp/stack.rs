@@ -203,14 +203,9 @@ impl Stack {
     fn handshake_allowed(&mut self, ip: &[u8]) -> bool {
         let Some((flags, key, seq)) = handshake_key(ip, true) else { return true };
         if flags & 0x04 != 0 {
-            let pending = self.handshakes.iter().position(|h| (h.0, h.1) == key && h.3 & SYNACK == 0);
-            return match pending {
-                Some(i) => {
-                    self.handshakes.swap_remove(i);
-                    false
-                }
-                None => true,
-            };
+            // A reset ends the handshake either way; only SYN-SENT's is not sent.
+            let Some(i) = self.handshakes.iter().position(|h| (h.0, h.1) == key) else { return true };
+            return self.handshakes.swap_remove(i).3 & SYNACK != 0;
         }
         if flags & 0x02 == 0 {
             return true;
@@ -270,6 +265,17 @@ pub struct Sock {
     pub port: u16,
     /// The peer, for a connected claim.
     pub remote: Option<(std::net::Ipv4Addr, u16)>,
+}
+
+/// Claims `port` for a server app and gives it a fresh stack, as
+/// `bind()` then `listen()` do; a taken port is reported in the app's
+/// words (`WHAT PORT: Address already in use`) and gives no stack.
+pub fn listen(cx: &mut Cx<'_>, port: u16, what: &str) -> Option<Stack> {
+    if !cx.bind(crate::net::sockets::SockProto::Tcp, port, None) {
+        cx.say(format!("{what} {port}: Address already in use"));
+        return None;
+    }
+    Some(Stack::new(cx.rng.next_u64(), cx.now))
 }
 
 /// Opens a client's control connection (FTP, IRC) to `server` from an

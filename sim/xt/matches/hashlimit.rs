@@ -410,7 +410,7 @@ impl Match for Hashlimit {
             key.2 = if self.mode & MODE_SPT != 0 { sp } else { 0 };
             key.3 = if self.mode & MODE_DPT != 0 { dp } else { 0 };
         }
-        let now = pkt.now().as_nanos() / (1_000_000_000 / HZ);
+        let now = crate::kernel::jiffies(pkt.now());
         let expire = self.expire_ms() * HZ / 1000;
         let len = pkt.ip().len() as u64;
         self.flows.retain(|_, b| now < b.expires);

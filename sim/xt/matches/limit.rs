@@ -6,13 +6,13 @@
 //! Debian kernel's), time is the virtual clock.
 
 use crate::engine::Instant;
+use crate::kernel::HZ;
 use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::PacketView;
 use crate::xt::{CheckCtx, Match, Refusal, RuleInfo};
 
 /// XT_LIMIT_SCALE: periods are in 1/10000 s.
 const SCALE: u64 = 10_000;
-use crate::kernel::HZ;
 /// CREDITS_PER_JIFFY for HZ=250: the power of two below 2^32/(HZ*86400).
 const CPJ: u64 = 128;
 
@@ -125,7 +125,7 @@ impl Match for Limit {
         let now = pkt.now();
         let cost = credits(self.avg as u64);
         let cap = credits(self.avg as u64 * self.burst as u64);
-        let jiffies = |t: Instant| t.as_nanos() / (1_000_000_000 / HZ);
+        let jiffies = crate::kernel::jiffies;
         match self.prev {
             None => self.credit = cap,
             Some(p) => {

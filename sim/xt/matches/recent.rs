@@ -312,7 +312,7 @@ impl Match for Recent {
         let addr = Ipv4Addr::from(u32::from(if self.rdest { ip.dst } else { ip.src }) & u32::from(self.mask));
         // A forwarded packet is seen before the TTL decrement it will get.
         let ttl = if pkt.hook() == Hook::Forward { ip.ttl.wrapping_add(1) } else { ip.ttl };
-        let now = (pkt.now().as_nanos() / (1_000_000_000 / HZ)) as i64;
+        let now = crate::kernel::jiffies(pkt.now()) as i64;
         if let Some(tables) = pkt.recent_tables() {
             return self.run(tables.entry(self.list.clone()).or_default(), addr, ttl, now);
         }
