@@ -16,25 +16,31 @@ use std::net::Ipv4Addr;
 /// words; an odd trailing byte is padded with a zero byte (RFC 1071 §4.1).
 pub fn sum(data: &[u8]) -> u32 {
     // RFC 1071 §2(B): the sum is byte-order independent, so the bulk is added
-    // as little-endian 32-bit words (no byte swaps; the compiler vectorises
-    // the independent lanes) and the folded result swapped back. No carries
-    // are needed in the u64 lanes: 2^16 ≡ 1 and 2^32 ≡ 1 (mod 0xffff), so the
-    // folds below keep the one's-complement sum.
-    let mut lanes = [0u64; 8];
+    // as little-endian 64-bit words (no byte swaps) and the folded result
+    // swapped back. The words go into a 128-bit accumulator: one add and one
+    // add-with-carry per 8 bytes, and no carry can be lost for any length a
+    // slice can have. Folding keeps the one's-complement sum because 2^16,
+    // 2^32 and 2^64 are all ≡ 1 (mod 0xffff).
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes")) as u128;
+    let mut acc: u128 = 0;
     let mut chunks = data.chunks_exact(32);
-    for chunk in &mut chunks {
-        for (lane, word) in lanes.iter_mut().zip(chunk.chunks_exact(4)) {
-            *lane += u32::from_le_bytes([word[0], word[1], word[2], word[3]]) as u64;
-        }
+    for c in &mut chunks {
+        acc += word(&c[..8]);
+        acc += word(&c[8..16]);
+        acc += word(&c[16..24]);
+        acc += word(&c[24..]);
     }
-    let mut rest = chunks.remainder();
-    let mut le: u64 = lanes.iter().sum();
-    while rest.len() >= 4 {
+    let mut words = chunks.remainder().chunks_exact(8);
+    for w in &mut words {
+        acc += word(w);
+    }
+    let mut rest = words.remainder();
+    let mut le = fold_to_32(acc) as u64;
+    if rest.len() >= 4 {
         le += u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
         rest = &rest[4..];
     }
-    let le = fold_to_16(le).swap_bytes() as u64;
-    let mut acc = le;
+    let mut acc = fold_to_16(le).swap_bytes() as u64;
     if rest.len() >= 2 {
         acc += u16::from_be_bytes([rest[0], rest[1]]) as u64;
         rest = &rest[2..];
@@ -43,6 +49,17 @@ pub fn sum(data: &[u8]) -> u32 {
         acc += (last as u64) << 8;
     }
     fold_to_16(acc) as u32
+}
+
+/// Folds a 128-bit one's-complement accumulator to 32 bits (congruent mod 0xffff).
+#[inline]
+fn fold_to_32(acc: u128) -> u32 {
+    let acc = (acc as u64 as u128) + (acc >> 64);
+    let acc = (acc as u64 as u128) + (acc >> 64);
+    let acc = acc as u64;
+    let acc = (acc & 0xffff_ffff) + (acc >> 32);
+    let acc = (acc & 0xffff_ffff) + (acc >> 32);
+    acc as u32
 }
 
 /// Folds a wide one's-complement accumulator to 16 bits (congruent mod 0xffff).
@@ -198,13 +215,13 @@ mod test {
 
     proptest! {
         #[test]
-        fn fast_sum_matches_slow(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        fn fast_sum_matches_slow(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
             prop_assert_eq!(data(&bytes), fold(slow_sum(&bytes)));
             prop_assert!(sum(&bytes) <= 0x1_ffff);
         }
 
         #[test]
-        fn all_ones_words_fold_consistently(n in 0usize..40) {
+        fn all_ones_words_fold_consistently(n in 0usize..4000) {
             let bytes = vec![0xffu8; n * 2];
             prop_assert_eq!(data(&bytes), fold(slow_sum(&bytes)));
         }
