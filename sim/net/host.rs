@@ -382,6 +382,16 @@ impl Host {
             addrs: Some(&super::masq::Addrs { ifaces: &self.ifaces, routes: &self.routes }),
         };
         let verdict = self.netfilter.run(hook, skb, &ctx);
+        let effects = &self.netfilter.effects;
+        // Most hooks leave no effect behind: three tests instead of emptying each.
+        if effects.ct_log.is_some() || !effects.logs.is_empty() || effects.reject.is_some() {
+            self.nf_effects(hook, verdict, skb, now, tx);
+        }
+        verdict
+    }
+
+    /// What a hook left to do besides its verdict: log lines, a REJECT's answer.
+    fn nf_effects(&mut self, hook: Hook, verdict: HookVerdict, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) {
         if let Some(line) = self.netfilter.effects.ct_log.take()
             && self.net_ratelimit.net_ratelimit(now, 5, 10, &mut self.klog)
         {
@@ -396,7 +406,6 @@ impl Host {
         {
             self.pending_reply = self.send_reject(skb, hook, with, now, tx);
         }
-        verdict
     }
 
     /// The outcome of a packet a hook dropped, with what a REJECT sent.
