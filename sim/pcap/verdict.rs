@@ -46,24 +46,14 @@ pub(super) struct VerdictLine {
 /// Up to 20 decimal digits and their count.
 type Digits = ([u8; 24], usize);
 
-/// The line being laid out: `buf[..n]`. `buf` always has [`FIXED`] bytes
-/// beyond `n` more than the pieces of unbounded length laid out so far
-/// (each asks for its own room first).
+/// The line being laid out: `buf[..n]`, with `buf` long enough for the
+/// whole line (its length is reckoned first).
 struct Out<'a> {
-    buf: &'a mut Vec<u8>,
+    buf: &'a mut [u8],
     n: usize,
 }
 
 impl Out<'_> {
-    /// Makes room for `len` bytes of unbounded pieces and the fixed rest.
-    #[inline(always)]
-    fn room(&mut self, len: usize) {
-        let need = self.n + len + FIXED;
-        if self.buf.len() < need {
-            self.buf.resize(need, 0);
-        }
-    }
-
     /// A piece of known length.
     #[inline(always)]
     fn lit<const N: usize>(&mut self, s: &[u8; N]) {
@@ -74,8 +64,7 @@ impl Out<'_> {
     /// A piece of any length: a short one as two overlapping stores of a
     /// fixed size (as the rule index copies interface names), no call.
     #[inline(always)]
-    fn put_long(&mut self, s: &[u8]) {
-        self.room(s.len());
+    fn put(&mut self, s: &[u8]) {
         let (n, len) = (self.n, s.len());
         let at = &mut self.buf[n..];
         match len {
@@ -97,6 +86,10 @@ impl Out<'_> {
                 at[..16].copy_from_slice(&s[..16]);
                 at[len - 16..len].copy_from_slice(&s[len - 16..]);
             }
+            33..=64 => {
+                at[..32].copy_from_slice(&s[..32]);
+                at[len - 32..len].copy_from_slice(&s[len - 32..]);
+            }
             _ => at[..len].copy_from_slice(s),
         }
         self.n += len;
@@ -112,7 +105,7 @@ impl Out<'_> {
     fn ours(&mut self, s: &str) {
         debug_assert!(!needs_escape(s), "{s:?} needs escaping");
         self.byte(b'"');
-        self.put_long(s.as_bytes());
+        self.put(s.as_bytes());
         self.byte(b'"');
     }
 }
@@ -129,75 +122,85 @@ impl VerdictLine {
     ) -> &[u8] {
         let Netfilter { rule, ct, nat } = nf;
         let name = |i: IfIndex| names.get((i as usize).wrapping_sub(1)).map_or(&b"\"?\""[..], |n| n.as_slice());
+        let fate = outcome.map(|o| o.fate);
+        let reply = outcome.and_then(|o| o.reply);
+        let (verdict, egress, reason): (&[u8; 36], Option<IfIndex>, Option<DropReason>) = match (ingress, fate) {
+            (Ingress::Skip(_), _) | (_, None) => (b",\"verdict\":\"skip\",\"fate\":\"skip\"     ", None, None),
+            (_, Some(Fate::Local)) => (b",\"verdict\":\"accept\",\"fate\":\"local\"  ", None, None),
+            (_, Some(Fate::Forwarded { oif })) => (b",\"verdict\":\"accept\",\"fate\":\"forward\"", Some(oif), None),
+            (_, Some(f @ Fate::Bridged { .. })) => {
+                (b",\"verdict\":\"accept\",\"fate\":\"forward\"", f.bridge_ports().next(), None)
+            }
+            (_, Some(Fate::Arp)) => (b",\"verdict\":\"accept\",\"fate\":\"arp\"    ", None, None),
+            (_, Some(Fate::Queued)) => (b",\"verdict\":\"accept\",\"fate\":\"queued\" ", None, None),
+            (_, Some(Fate::Dropped(r))) => (b",\"verdict\":\"drop\",\"fate\":\"drop\"     ", None, Some(r)),
+        };
+        // Texts through `Display` (rare) come first, so that the line's
+        // length is known before it is laid out: the reason's, then the reply's.
+        let text = &mut self.text;
+        text.clear();
+        if let (Ingress::Iface(_), Some(r)) = (ingress, reason)
+            && !matches!(r, DropReason::Netfilter(_))
+        {
+            let _ = write!(text, "{r}");
+        }
+        let reason_len = text.len();
+        if let Some(reply) = reply {
+            let _ = write!(text, "{reply}");
+        }
+        let why = match ingress {
+            Ingress::Skip(why) => why.len(),
+            Ingress::Iface(i) => name(i).len(),
+        };
+        let need = FIXED + why + egress.map_or(0, |i| name(i).len()) + rule.map_or(0, <[u8]>::len) + text.len();
+        if self.buf.len() < need {
+            self.buf.resize(need, 0);
+        }
         let mut o = Out { buf: &mut self.buf, n: 0 };
-        o.room(0);
         o.lit(b"{\"index\":");
         let (digits, len) = digits_of(&mut self.index, record.index);
-        o.put_long(&digits[..*len]);
+        o.put(&digits[..*len]);
         o.lit(b",\"time\":\"");
         let (secs, nanos) = record.ts.secs_nanos();
         let (digits, len) = digits_of(&mut self.secs, secs);
-        o.put_long(&digits[..*len]);
+        o.put(&digits[..*len]);
         o.byte(b'.');
         put_padded9(&mut o, nanos);
         o.lit(b"\",\"ingress\":");
         match ingress {
-            Ingress::Iface(i) => o.put_long(name(i)),
+            Ingress::Iface(i) => o.put(name(i)),
             Ingress::Skip(_) => o.lit(b"null"),
         }
-        let fate = outcome.map(|o| o.fate);
-        let mut reason = None;
-        match (ingress, fate) {
-            (Ingress::Skip(_), _) | (_, None) => o.lit(b",\"verdict\":\"skip\",\"fate\":\"skip\",\"egress\":null"),
-            (_, Some(Fate::Local)) => o.lit(b",\"verdict\":\"accept\",\"fate\":\"local\",\"egress\":null"),
-            (_, Some(Fate::Forwarded { oif })) => {
-                o.lit(b",\"verdict\":\"accept\",\"fate\":\"forward\",\"egress\":");
-                o.put_long(name(oif));
-            }
-            (_, Some(f @ Fate::Bridged { .. })) => {
-                o.lit(b",\"verdict\":\"accept\",\"fate\":\"forward\",\"egress\":");
-                match f.bridge_ports().next() {
-                    Some(i) => o.put_long(name(i)),
-                    None => o.lit(b"null"),
-                }
-            }
-            (_, Some(Fate::Arp)) => o.lit(b",\"verdict\":\"accept\",\"fate\":\"arp\",\"egress\":null"),
-            (_, Some(Fate::Queued)) => o.lit(b",\"verdict\":\"accept\",\"fate\":\"queued\",\"egress\":null"),
-            (_, Some(Fate::Dropped(r))) => {
-                o.lit(b",\"verdict\":\"drop\",\"fate\":\"drop\",\"egress\":null");
-                reason = Some(r);
-            }
+        // The verdict and fate, padded with spaces to one length: a store of
+        // a known size, then the padding given back.
+        o.lit(verdict);
+        o.n -= verdict.iter().rev().take_while(|&&b| b == b' ').count();
+        o.lit(b",\"egress\":");
+        match egress {
+            Some(i) => o.put(name(i)),
+            None => o.lit(b"null"),
         }
-        let reply = outcome.and_then(|o| o.reply);
         if let (Ingress::Iface(_), None, None) = (ingress, reason, reply) {
             // The common case: neither a drop reason nor a reply to tell.
             o.lit(b",\"reason\":null,\"reply\":null");
         } else {
             o.lit(b",\"reason\":");
-            let text = &mut self.text;
+            let text = self.text.as_str();
             match (ingress, reason) {
                 (Ingress::Skip(why), _) => o.ours(why),
                 // The common reason without the formatting machinery; the
                 // same words as its `Display`.
                 (_, Some(DropReason::Netfilter(hook))) => {
                     o.lit(b"\"netfilter ");
-                    o.put_long(hook.chain_name().as_bytes());
+                    o.put(hook.chain_name().as_bytes());
                     o.byte(b'"');
                 }
-                (_, Some(r)) => {
-                    text.clear();
-                    let _ = write!(text, "{r}");
-                    o.ours(text);
-                }
+                (_, Some(_)) => o.ours(&text[..reason_len]),
                 _ => o.lit(b"null"),
             }
             o.lit(b",\"reply\":");
             match reply {
-                Some(reply) => {
-                    text.clear();
-                    let _ = write!(text, "{reply}");
-                    o.ours(text);
-                }
+                Some(_) => o.ours(&text[reason_len..]),
                 None => o.lit(b"null"),
             }
         }
@@ -211,13 +214,12 @@ impl VerdictLine {
         }
         if let Some(rule) = rule {
             o.lit(b",\"rule\":");
-            o.put_long(rule);
+            o.put(rule);
         }
         if let Some(e) = nat {
             o.lit(b",\"nat\":\"");
-            put_endpoint(&mut o, e.src, e.ports.map(|p| p.0));
-            o.lit(b" > ");
-            put_endpoint(&mut o, e.dst, e.ports.map(|p| p.1));
+            let (text, len) = endpoints(e);
+            o.put(&text[..len]);
             o.byte(b'"');
         }
         o.lit(b"}\n");
@@ -233,20 +235,34 @@ const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// `a.b.c.d[:port]`. Each octet is stored whole from a table (4 bytes, of
-/// which its length count), so the address costs no division.
-fn put_endpoint(o: &mut Out<'_>, addr: std::net::Ipv4Addr, port: Option<u16>) {
+/// `src[:port] > dst[:port]`, at most 45 bytes, and its length. Laid out
+/// in a local array at offsets masked to 64, which the text never reaches,
+/// so no store needs a bounds check; each octet is stored whole from a
+/// table (4 bytes, of which its length count): the addresses cost no division.
+fn endpoints(e: crate::netfilter::Endpoints) -> ([u8; 72], usize) {
+    let mut buf = [0u8; 72];
+    let mut n = endpoint(&mut buf, 0, e.src, e.ports.map(|p| p.0));
+    buf[n & 63..(n & 63) + 3].copy_from_slice(b" > ");
+    n = endpoint(&mut buf, n + 3, e.dst, e.ports.map(|p| p.1));
+    (buf, n)
+}
+
+/// `addr[:port]` at `n` in `buf`; returns where it ends.
+#[inline(always)]
+fn endpoint(buf: &mut [u8; 72], mut n: usize, addr: std::net::Ipv4Addr, port: Option<u16>) -> usize {
     let [a, b, c, d] = addr.octets();
-    for (octet, dot) in [(a, true), (b, true), (c, true), (d, false)] {
+    for (i, octet) in [a, b, c, d].into_iter().enumerate() {
         let text = OCTETS[octet as usize];
-        o.buf[o.n..o.n + 4].copy_from_slice(&text);
-        o.n += usize::from(text[3]);
-        if dot {
-            o.byte(b'.');
+        buf[n & 63..(n & 63) + 4].copy_from_slice(&text);
+        n += usize::from(text[3]);
+        if i < 3 {
+            buf[n & 63] = b'.';
+            n += 1;
         }
     }
     if let Some(p) = port {
-        o.byte(b':');
+        buf[n & 63] = b':';
+        n += 1;
         let len = match p {
             10000.. => 5,
             1000.. => 4,
@@ -254,10 +270,12 @@ fn put_endpoint(o: &mut Out<'_>, addr: std::net::Ipv4Addr, port: Option<u16>) {
             10.. => 2,
             _ => 1,
         };
-        let n = o.n;
-        write_digits(&mut o.buf[n..n + len], u64::from(p));
-        o.n += len;
+        let mut digits = [0u8; 5];
+        write_digits(&mut digits[..len], u64::from(p));
+        buf[n & 63..(n & 63) + 5].copy_from_slice(&digits);
+        n += len;
     }
+    n
 }
 
 /// The decimal text of every octet: up to 3 digits, then the digit count in
@@ -283,7 +301,7 @@ const OCTETS: [[u8; 4]; 256] = {
 #[cfg(test)]
 fn put_u64(o: &mut Out<'_>, v: u64) {
     let (digits, len) = decimal(v);
-    o.put_long(&digits[..len]);
+    o.put(&digits[..len]);
 }
 
 /// Writes the last `at.len()` decimal digits of `v` into `at`, from the
@@ -391,9 +409,8 @@ mod test {
 
     /// What `f` lays out, as text.
     fn laid_out(f: impl FnOnce(&mut Out<'_>)) -> String {
-        let mut buf = Vec::new();
+        let mut buf = vec![0; 4 * FIXED];
         let mut o = Out { buf: &mut buf, n: 0 };
-        o.room(0);
         f(&mut o);
         let n = o.n;
         String::from_utf8(buf[..n].to_vec()).unwrap()
@@ -401,17 +418,23 @@ mod test {
 
     #[test]
     fn endpoints_print_as_display_does() {
+        let text = |src: [u8; 4], dst: [u8; 4], ports| {
+            let e = crate::netfilter::Endpoints { src: src.into(), dst: dst.into(), ports };
+            let (buf, n) = endpoints(e);
+            (String::from_utf8(buf[..n].to_vec()).unwrap(), e.to_string())
+        };
         for (a, p) in [([0, 0, 0, 0], Some(0u16)), ([255, 255, 255, 255], Some(65535)), ([10, 0, 0, 1], None)] {
-            let addr = std::net::Ipv4Addr::from(a);
-            let want = p.map_or(addr.to_string(), |p| format!("{addr}:{p}"));
-            assert_eq!(laid_out(|o| put_endpoint(o, addr, p)), want);
+            let (got, want) = text(a, a, p.map(|p| (p, p)));
+            assert_eq!(got, want);
+            assert!(got.contains(" > "));
         }
         // Every octet in every position, and ports of each digit count.
         for o in 0..=255u8 {
             let p = [0u16, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535][usize::from(o) % 10]
                 .saturating_add(u16::from(o % 3));
-            let a = std::net::Ipv4Addr::from([o, 255 - o, o / 3, o.wrapping_mul(7)]);
-            assert_eq!(laid_out(|out| put_endpoint(out, a, Some(p))), format!("{a}:{p}"));
+            let a = [o, 255 - o, o / 3, o.wrapping_mul(7)];
+            let (got, want) = text(a, [a[3], a[2], a[1], a[0]], Some((p, 65535 - p)));
+            assert_eq!(got, want);
         }
     }
 
@@ -439,7 +462,7 @@ mod test {
             let s = &text[..len];
             let got = laid_out(|o| {
                 o.lit(b"<");
-                o.put_long(s);
+                o.put(s);
                 o.lit(b">");
             });
             assert_eq!(got.as_bytes(), [b"<".as_slice(), s, b">"].concat());
