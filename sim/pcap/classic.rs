@@ -78,6 +78,7 @@ impl Classic {
     }
 
     /// Reads the next record, `Ok(None)` at a clean end of file.
+    #[inline]
     pub fn next<R: Read>(&self, win: &mut Window<R>, index: u64) -> Result<Option<Meta>, Error> {
         // Filling never moves the file offset, so errors name `win.offset()`.
         let at = |win: &Window<R>, kind| Error::at(win.offset(), Some(index), kind);
