@@ -72,8 +72,10 @@ pub struct Host {
     /// `nf_defrag_ipv4`'s queues: with conntrack, PREROUTING reassembles first.
     pub(super) defrag_ct: Defrag,
     pub(super) ipid: IpIdents,
-    /// The packet being received; kept to reuse its buffer.
-    pub(super) skb: Skb,
+    /// The packet being received; kept to reuse its buffer. Boxed, so
+    /// lending it out while the box handles it moves a pointer, not the
+    /// whole `Skb` (twice per packet).
+    pub(super) skb: Option<Box<Skb>>,
     /// The datagram the last received fragment completed, if it completed
     /// one (empty otherwise): what the hooks saw in its stead.
     pub reassembled: Vec<u8>,
@@ -163,7 +165,7 @@ impl Host {
             defrag: Defrag::default(),
             defrag_ct: Defrag::default(),
             ipid: IpIdents::new(rng.fork("ip-ident")),
-            skb: Skb::default(),
+            skb: Some(Box::default()),
             reassembled: Vec::new(),
             out: Skb::default(),
             frag: Skb::default(),
@@ -206,10 +208,12 @@ impl Host {
     pub fn receive(&mut self, now: Instant, iif: IfIndex, frame: &[u8], tx: &mut dyn Tx) -> Outcome {
         self.netfilter.begin_packet();
         self.reassembled.clear();
-        let mut skb = std::mem::take(&mut self.skb);
+        // Taken out while the box works on it (a packet the box receives
+        // while handling this one, on `lo`, gets a fresh one).
+        let mut skb = self.skb.take().unwrap_or_default();
         let outcome = self.receive_into(&mut skb, now, iif, frame, tx);
         self.netfilter.packet_done(&mut skb);
-        self.skb = skb;
+        self.skb = Some(skb);
         outcome
     }
 
@@ -229,7 +233,7 @@ impl Host {
         let mut expired = self.defrag.expire(now, &mut self.stats.ip);
         expired.extend(self.defrag_ct.expire(now, &mut self.stats.ip));
         expired.sort_by_key(|e| e.at);
-        let mut skb = std::mem::take(&mut self.skb);
+        let mut skb = self.skb.take().unwrap_or_default();
         for expired in expired {
             skb.load(expired.at, &expired.first);
             skb.iif = expired.iif;
@@ -246,7 +250,7 @@ impl Host {
                 );
             }
         }
-        self.skb = skb;
+        self.skb = Some(skb);
     }
 
     /// When [`Host::advance`] next has work: a connection expiring, a
@@ -382,6 +386,16 @@ impl Host {
             addrs: Some(&super::masq::Addrs { ifaces: &self.ifaces, routes: &self.routes }),
         };
         let verdict = self.netfilter.run(hook, skb, &ctx);
+        let effects = &self.netfilter.effects;
+        // Most hooks leave no effect behind: three tests instead of emptying each.
+        if effects.ct_log.is_some() || !effects.logs.is_empty() || effects.reject.is_some() {
+            self.nf_effects(hook, verdict, skb, now, tx);
+        }
+        verdict
+    }
+
+    /// What a hook left to do besides its verdict: log lines, a REJECT's answer.
+    fn nf_effects(&mut self, hook: Hook, verdict: HookVerdict, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) {
         if let Some(line) = self.netfilter.effects.ct_log.take()
             && self.net_ratelimit.net_ratelimit(now, 5, 10, &mut self.klog)
         {
@@ -396,7 +410,6 @@ impl Host {
         {
             self.pending_reply = self.send_reject(skb, hook, with, now, tx);
         }
-        verdict
     }
 
     /// The outcome of a packet a hook dropped, with what a REJECT sent.

@@ -258,6 +258,10 @@ impl Neighbours {
 
     /// When the next resolution or ageing step is due, if any.
     pub fn next_timer(&self) -> Option<Instant> {
+        // Asked before every replayed packet, where nothing is resolving.
+        if self.incomplete.is_empty() {
+            return self.timers.first().map(|t| t.0);
+        }
         let resolving = self.incomplete.values().map(|n| n.next_at).min();
         let ageing = self.timers.first().map(|t| t.0);
         resolving.into_iter().chain(ageing).min()

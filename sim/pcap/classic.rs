@@ -78,16 +78,21 @@ impl Classic {
     }
 
     /// Reads the next record, `Ok(None)` at a clean end of file.
+    #[inline]
     pub fn next<R: Read>(&self, win: &mut Window<R>, index: u64) -> Result<Option<Meta>, Error> {
-        let off = win.offset();
-        let at = |kind| Error::at(off, Some(index), kind);
+        // Filling never moves the file offset, so errors name `win.offset()`.
+        let at = |win: &Window<R>, kind| Error::at(win.offset(), Some(index), kind);
         let hdr = if self.variant.modified { 24 } else { 16 };
-        let got = win.fill(hdr).map_err(io_at(off, Some(index)))?;
-        if got == 0 {
-            return Ok(None);
-        }
-        if got < hdr {
-            return Err(at(ErrorKind::TruncatedRecordHeader { need: hdr, got }));
+        // The window holds whole records most of the time: it is filled only
+        // when it does not.
+        if win.held() < hdr {
+            let got = win.fill(hdr).map_err(io_at(win.offset(), Some(index)))?;
+            if got == 0 {
+                return Ok(None);
+            }
+            if got < hdr {
+                return Err(at(win, ErrorKind::TruncatedRecordHeader { need: hdr, got }));
+            }
         }
         let h = win.available();
         let e = self.variant.endian;
@@ -95,18 +100,19 @@ impl Classic {
         let (caplen, orig_len) = (e.u32(h, 8), e.u32(h, 12));
         if caplen > MAX_BLOCK_BYTES {
             let claimed = u64::from(caplen);
-            return Err(at(ErrorKind::TooLarge { claimed }));
+            return Err(at(win, ErrorKind::TooLarge { claimed }));
         }
         let total = hdr + caplen as usize;
-        let got = win.fill(total).map_err(io_at(off, Some(index)))?;
-        if got < total {
-            let (claimed, got) = (u64::from(caplen), (got - hdr) as u64);
-            return Err(at(ErrorKind::TruncatedRecord { claimed, got }));
+        if win.held() < total {
+            let got = win.fill(total).map_err(io_at(win.offset(), Some(index)))?;
+            if got < total {
+                let (claimed, got) = (u64::from(caplen), (got - hdr) as u64);
+                return Err(at(win, ErrorKind::TruncatedRecord { claimed, got }));
+            }
         }
         let keep = if self.snaplen != 0 && caplen > self.snaplen { self.snaplen } else { caplen };
-        win.consume(hdr);
-        let data = win.consume(keep as usize);
-        win.consume((caplen - keep) as usize);
+        let record = win.consume(total);
+        let data = record.start + hdr..record.start + hdr + keep as usize;
         let ns = if self.variant.nanos { frac } else { frac * 1000 };
         Ok(Some(Meta {
             ts: Instant::from_nanos(secs * 1_000_000_000 + ns),

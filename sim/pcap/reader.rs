@@ -78,6 +78,7 @@ impl<R: Read> Reader<R> {
     }
 
     /// Parses the next packet's metadata, advancing the index.
+    #[inline]
     fn step(&mut self) -> Result<Option<(u64, Meta)>, Error> {
         if self.failed {
             return Ok(None);

@@ -22,6 +22,7 @@ use super::{Reader, Record};
 use crate::engine::Instant;
 use crate::net::iface::{Iface, derived_mac};
 use crate::net::{DropReason, Fate, Host, Outcome, Reply, Tx};
+use crate::netfilter::Decided;
 use crate::skb::IfIndex;
 use crate::wire::EthernetAddress;
 use rustc_hash::FxHashMap;
@@ -111,6 +112,11 @@ pub struct Replay<'h> {
     line: VerdictLine,
     /// The deciding rule's name, reused.
     rule: String,
+    /// `rule` as a JSON string.
+    rule_json: Vec<u8>,
+    /// The decision `rule` names (a chain's name is the ruleset's to
+    /// change: forgotten whenever the box is lent out mutably).
+    rule_of: Option<Decided>,
     /// Counts not yet added to `tally` (a map update per packet costs more
     /// than the rest of the bookkeeping): frames by interface index, and
     /// the latest drop reason and reply with their runs.
@@ -191,6 +197,8 @@ impl<'h> Replay<'h> {
             stop_after: None,
             line: VerdictLine::default(),
             rule: String::new(),
+            rule_json: Vec::new(),
+            rule_of: None,
             pending: Pending::default(),
         })
     }
@@ -253,13 +261,24 @@ impl<'h> Replay<'h> {
         verdicts: &mut V,
         log: &mut dyn Write,
     ) -> Result<Option<Outcome>, ReplayError> {
-        self.host.netfilter.begin_packet();
         let (ingress, outcome) = self.one(record, capture_name, egress).map_err(ReplayError::Output)?;
-        self.rule.clear();
-        if let Some(d) = self.host.netfilter.decided {
-            self.host.netfilter.describe(&d, &mut self.rule);
+        match self.host.netfilter.decided {
+            // Most packets in a row are decided by the same rule: its text
+            // and JSON string are kept while it repeats.
+            Some(d) if self.rule_of == Some(d) => {}
+            Some(d) => {
+                self.rule.clear();
+                self.host.netfilter.describe(&d, &mut self.rule);
+                self.rule_json.clear();
+                push_str(&mut self.rule_json, &self.rule);
+                self.rule_of = Some(d);
+            }
+            None => {
+                self.rule.clear();
+                self.rule_of = None;
+            }
         }
-        let rule = (!self.rule.is_empty()).then_some(self.rule.as_str());
+        let rule = (!self.rule.is_empty()).then_some(self.rule_json.as_slice());
         let ct = self.host.netfilter.ct_state;
         let left = matches!(outcome.map(|o| o.fate), Some(Fate::Forwarded { .. } | Fate::Local));
         let nat = if left { self.host.netfilter.nat_endpoints() } else { None };
@@ -283,6 +302,7 @@ impl<'h> Replay<'h> {
 
     /// The box.
     pub fn host(&mut self) -> &mut Host {
+        self.rule_of = None;
         self.host
     }
 
@@ -307,7 +327,6 @@ impl<'h> Replay<'h> {
         iface: Option<&str>,
         egress: &mut dyn EgressCapture,
     ) -> io::Result<(Ingress, Option<Outcome>)> {
-        self.host.netfilter.begin_packet();
         let got = self.one(record, iface, egress);
         self.pending.flush(&mut self.tally);
         got
@@ -339,6 +358,9 @@ impl<'h> Replay<'h> {
         let iif = match ingress {
             Ingress::Iface(i) => i,
             Ingress::Skip(why) => {
+                // What the box said of the packet before is not said of this
+                // one (a packet it receives starts afresh in `Host::receive`).
+                self.host.netfilter.begin_packet();
                 *self.tally.skips.entry(why).or_default() += 1;
                 return Ok((ingress, None));
             }

@@ -2,8 +2,11 @@
 //!
 //! Written by hand rather than through serde: it runs once per packet, into
 //! one reused buffer, and every string in it is nfsim's own (interface names
-//! are escaped once, up front). The capture's second changes rarely, so its
-//! digits are kept from one line to the next.
+//! and the deciding rule arrive escaped). The buffer is kept longer than the
+//! line can get, so each piece is one bounds-checked store of a known size
+//! (no capacity check, no call to `memcpy` for a short piece), and numbers
+//! are written digit pairs at a time straight into it. The capture's second
+//! changes rarely, so its digits are kept from one line to the next.
 
 use super::Record;
 use super::replay::Ingress;
@@ -14,23 +17,97 @@ use std::fmt::Write as _;
 /// What netfilter made of the packet, for its line.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Netfilter<'a> {
-    /// The deciding rule (`filter/FORWARD/3`).
-    pub rule: Option<&'a str>,
+    /// The deciding rule as a JSON string (`"filter/FORWARD/3"`).
+    pub rule: Option<&'a [u8]>,
     /// The conntrack state.
     pub ct: Option<crate::xt::CtState>,
     /// A NATed packet's addresses as it left.
     pub nat: Option<crate::netfilter::Endpoints>,
 }
 
+/// Room for every piece of a line but its strings of unbounded length
+/// (interface names, the rule, drop and reply texts): the literals, three
+/// numbers of at most 20 digits, two endpoints, with slack for the 16-byte
+/// stores that overshoot a short piece.
+const FIXED: usize = 512;
+
 /// Reused buffers for verdict lines.
 #[derive(Default)]
 pub(super) struct VerdictLine {
-    out: Vec<u8>,
+    /// Longer than the line; its first `n` bytes are the line.
+    buf: Vec<u8>,
     text: String,
-    secs: Option<(u64, Vec<u8>)>,
-    /// The last deciding rule's text and its JSON string: most packets in a
-    /// row are decided by the same rule, so it is escaped once per run.
-    rule: (String, Vec<u8>),
+    /// The last packet index and its digits.
+    index: Option<(u64, Digits)>,
+    /// The last capture second and its digits.
+    secs: Option<(u64, Digits)>,
+}
+
+/// Up to 20 decimal digits and their count.
+type Digits = ([u8; 24], usize);
+
+/// The line being laid out: `buf[..n]`, with `buf` long enough for the
+/// whole line (its length is reckoned first).
+struct Out<'a> {
+    buf: &'a mut [u8],
+    n: usize,
+}
+
+impl Out<'_> {
+    /// A piece of known length.
+    #[inline(always)]
+    fn lit<const N: usize>(&mut self, s: &[u8; N]) {
+        self.buf[self.n..self.n + N].copy_from_slice(s);
+        self.n += N;
+    }
+
+    /// A piece of any length: a short one as two overlapping stores of a
+    /// fixed size (as the rule index copies interface names), no call.
+    #[inline(always)]
+    fn put(&mut self, s: &[u8]) {
+        let (n, len) = (self.n, s.len());
+        let at = &mut self.buf[n..];
+        match len {
+            0 => {}
+            1..=3 => {
+                at[0] = s[0];
+                at[len / 2] = s[len / 2];
+                at[len - 1] = s[len - 1];
+            }
+            4..=8 => {
+                at[..4].copy_from_slice(&s[..4]);
+                at[len - 4..len].copy_from_slice(&s[len - 4..]);
+            }
+            9..=16 => {
+                at[..8].copy_from_slice(&s[..8]);
+                at[len - 8..len].copy_from_slice(&s[len - 8..]);
+            }
+            17..=32 => {
+                at[..16].copy_from_slice(&s[..16]);
+                at[len - 16..len].copy_from_slice(&s[len - 16..]);
+            }
+            33..=64 => {
+                at[..32].copy_from_slice(&s[..32]);
+                at[len - 32..len].copy_from_slice(&s[len - 32..]);
+            }
+            _ => at[..len].copy_from_slice(s),
+        }
+        self.n += len;
+    }
+
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.buf[self.n] = b;
+        self.n += 1;
+    }
+
+    /// A JSON string made of nfsim's own words, which never need escaping.
+    fn ours(&mut self, s: &str) {
+        debug_assert!(!needs_escape(s), "{s:?} needs escaping");
+        self.byte(b'"');
+        self.put(s.as_bytes());
+        self.byte(b'"');
+    }
 }
 
 impl VerdictLine {
@@ -44,107 +121,110 @@ impl VerdictLine {
         nf: Netfilter<'_>,
     ) -> &[u8] {
         let Netfilter { rule, ct, nat } = nf;
-        let out = &mut self.out;
-        out.clear();
-        let name = |i: IfIndex| names.get(i as usize - 1).map_or(&b"\"?\""[..], |n| n.as_slice());
-        let (secs, nanos) = record.ts.secs_nanos();
-        out.extend_from_slice(b"{\"index\":");
-        push_u64(out, record.index);
-        out.extend_from_slice(b",\"time\":\"");
-        match &self.secs {
-            Some((s, digits)) if *s == secs => out.extend_from_slice(digits),
-            _ => {
-                let mut digits = Vec::new();
-                push_u64(&mut digits, secs);
-                out.extend_from_slice(&digits);
-                self.secs = Some((secs, digits));
+        let name = |i: IfIndex| names.get((i as usize).wrapping_sub(1)).map_or(&b"\"?\""[..], |n| n.as_slice());
+        let fate = outcome.map(|o| o.fate);
+        let reply = outcome.and_then(|o| o.reply);
+        let (verdict, egress, reason): (&[u8; 36], Option<IfIndex>, Option<DropReason>) = match (ingress, fate) {
+            (Ingress::Skip(_), _) | (_, None) => (b",\"verdict\":\"skip\",\"fate\":\"skip\"     ", None, None),
+            (_, Some(Fate::Local)) => (b",\"verdict\":\"accept\",\"fate\":\"local\"  ", None, None),
+            (_, Some(Fate::Forwarded { oif })) => (b",\"verdict\":\"accept\",\"fate\":\"forward\"", Some(oif), None),
+            (_, Some(f @ Fate::Bridged { .. })) => {
+                (b",\"verdict\":\"accept\",\"fate\":\"forward\"", f.bridge_ports().next(), None)
             }
-        }
-        out.push(b'.');
-        push_padded9(out, nanos);
-        out.extend_from_slice(b"\",\"ingress\":");
-        match ingress {
-            Ingress::Iface(i) => out.extend_from_slice(name(i)),
-            Ingress::Skip(_) => out.extend_from_slice(b"null"),
-        }
-        let (verdict, fate, egress, reason): (&str, &str, Option<IfIndex>, Option<DropReason>) =
-            match (ingress, outcome.map(|o| o.fate)) {
-                (Ingress::Skip(_), _) | (_, None) => ("skip", "skip", None, None),
-                (_, Some(Fate::Local)) => ("accept", "local", None, None),
-                (_, Some(Fate::Forwarded { oif })) => ("accept", "forward", Some(oif), None),
-                (_, Some(f @ Fate::Bridged { .. })) => ("accept", "forward", f.bridge_ports().next(), None),
-                (_, Some(Fate::Arp)) => ("accept", "arp", None, None),
-                (_, Some(Fate::Queued)) => ("accept", "queued", None, None),
-                (_, Some(Fate::Dropped(r))) => ("drop", "drop", None, Some(r)),
-            };
-        out.extend_from_slice(b",\"verdict\":\"");
-        out.extend_from_slice(verdict.as_bytes());
-        out.extend_from_slice(b"\",\"fate\":\"");
-        out.extend_from_slice(fate.as_bytes());
-        out.extend_from_slice(b"\",\"egress\":");
-        match egress {
-            Some(i) => out.extend_from_slice(name(i)),
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"reason\":");
+            (_, Some(Fate::Arp)) => (b",\"verdict\":\"accept\",\"fate\":\"arp\"    ", None, None),
+            (_, Some(Fate::Queued)) => (b",\"verdict\":\"accept\",\"fate\":\"queued\" ", None, None),
+            (_, Some(Fate::Dropped(r))) => (b",\"verdict\":\"drop\",\"fate\":\"drop\"     ", None, Some(r)),
+        };
+        // Texts through `Display` (rare) come first, so that the line's
+        // length is known before it is laid out: the reason's, then the reply's.
         let text = &mut self.text;
-        match (ingress, reason) {
-            (Ingress::Skip(why), _) => push_ours(out, why),
-            // The common reason without the formatting machinery; the
-            // same words as its `Display`.
-            (_, Some(DropReason::Netfilter(hook))) => {
-                out.extend_from_slice(b"\"netfilter ");
-                out.extend_from_slice(hook.chain_name().as_bytes());
-                out.push(b'"');
-            }
-            (_, Some(r)) => {
-                text.clear();
-                let _ = write!(text, "{r}");
-                push_ours(out, text);
-            }
-            _ => out.extend_from_slice(b"null"),
+        text.clear();
+        if let (Ingress::Iface(_), Some(r)) = (ingress, reason)
+            && !matches!(r, DropReason::Netfilter(_))
+        {
+            let _ = write!(text, "{r}");
         }
-        out.extend_from_slice(b",\"reply\":");
-        match outcome.and_then(|o| o.reply) {
-            Some(reply) => {
-                text.clear();
-                let _ = write!(text, "{reply}");
-                push_ours(out, text);
-            }
-            None => out.extend_from_slice(b"null"),
+        let reason_len = text.len();
+        if let Some(reply) = reply {
+            let _ = write!(text, "{reply}");
         }
-        if let Some(state) = ct {
-            out.extend_from_slice(b",\"ct\":\"");
-            out.extend_from_slice(match state {
-                crate::xt::CtState::Invalid => b"INVALID".as_slice(),
-                crate::xt::CtState::New => b"NEW",
-                crate::xt::CtState::Established => b"ESTABLISHED",
-                crate::xt::CtState::Related => b"RELATED",
-                crate::xt::CtState::Untracked => b"UNTRACKED",
-            });
-            out.push(b'"');
+        let why = match ingress {
+            Ingress::Skip(why) => why.len(),
+            Ingress::Iface(i) => name(i).len(),
+        };
+        let need = FIXED + why + egress.map_or(0, |i| name(i).len()) + rule.map_or(0, <[u8]>::len) + text.len();
+        if self.buf.len() < need {
+            self.buf.resize(need, 0);
+        }
+        let mut o = Out { buf: &mut self.buf, n: 0 };
+        o.lit(b"{\"index\":");
+        let (digits, len) = digits_of(&mut self.index, record.index);
+        o.put(&digits[..*len]);
+        o.lit(b",\"time\":\"");
+        let (secs, nanos) = record.ts.secs_nanos();
+        let (digits, len) = digits_of(&mut self.secs, secs);
+        o.put(&digits[..*len]);
+        o.byte(b'.');
+        put_padded9(&mut o, nanos);
+        o.lit(b"\",\"ingress\":");
+        match ingress {
+            Ingress::Iface(i) => o.put(name(i)),
+            Ingress::Skip(_) => o.lit(b"null"),
+        }
+        // The verdict and fate, padded with spaces to one length: a store of
+        // a known size, then the padding given back.
+        o.lit(verdict);
+        o.n -= verdict.iter().rev().take_while(|&&b| b == b' ').count();
+        o.lit(b",\"egress\":");
+        match egress {
+            Some(i) => o.put(name(i)),
+            None => o.lit(b"null"),
+        }
+        if let (Ingress::Iface(_), None, None) = (ingress, reason, reply) {
+            // The common case: neither a drop reason nor a reply to tell.
+            o.lit(b",\"reason\":null,\"reply\":null");
+        } else {
+            o.lit(b",\"reason\":");
+            let text = self.text.as_str();
+            match (ingress, reason) {
+                (Ingress::Skip(why), _) => o.ours(why),
+                // The common reason without the formatting machinery; the
+                // same words as its `Display`.
+                (_, Some(DropReason::Netfilter(hook))) => {
+                    o.lit(b"\"netfilter ");
+                    o.put(hook.chain_name().as_bytes());
+                    o.byte(b'"');
+                }
+                (_, Some(_)) => o.ours(&text[..reason_len]),
+                _ => o.lit(b"null"),
+            }
+            o.lit(b",\"reply\":");
+            match reply {
+                Some(_) => o.ours(&text[reason_len..]),
+                None => o.lit(b"null"),
+            }
+        }
+        match ct {
+            None => {}
+            Some(crate::xt::CtState::Invalid) => o.lit(b",\"ct\":\"INVALID\""),
+            Some(crate::xt::CtState::New) => o.lit(b",\"ct\":\"NEW\""),
+            Some(crate::xt::CtState::Established) => o.lit(b",\"ct\":\"ESTABLISHED\""),
+            Some(crate::xt::CtState::Related) => o.lit(b",\"ct\":\"RELATED\""),
+            Some(crate::xt::CtState::Untracked) => o.lit(b",\"ct\":\"UNTRACKED\""),
         }
         if let Some(rule) = rule {
-            out.extend_from_slice(b",\"rule\":");
-            let (text, json) = &mut self.rule;
-            if text != rule || json.is_empty() {
-                text.clear();
-                text.push_str(rule);
-                json.clear();
-                push_str(json, rule);
-            }
-            out.extend_from_slice(json);
+            o.lit(b",\"rule\":");
+            o.put(rule);
         }
         if let Some(e) = nat {
-            // Digits straight into the line: this runs for every NATed packet.
-            out.extend_from_slice(b",\"nat\":\"");
-            push_endpoint(out, e.src, e.ports.map(|p| p.0));
-            out.extend_from_slice(b" > ");
-            push_endpoint(out, e.dst, e.ports.map(|p| p.1));
-            out.push(b'"');
+            o.lit(b",\"nat\":\"");
+            let (text, len) = endpoints(e);
+            o.put(&text[..len]);
+            o.byte(b'"');
         }
-        out.extend_from_slice(b"}\n");
-        out
+        o.lit(b"}\n");
+        let n = o.n;
+        &self.buf[..n]
     }
 }
 
@@ -155,38 +235,47 @@ const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// `a.b.c.d[:port]`, laid out in a stack buffer and appended at once (one
-/// capacity check instead of one per digit group).
-fn push_endpoint(out: &mut Vec<u8>, addr: std::net::Ipv4Addr, port: Option<u16>) {
-    // Each octet is copied whole from a table (4 bytes, of which its length
-    // count), so the address costs no division; the port takes two pairs of
-    // digits from `DIGITS` and a leading digit.
-    let mut buf = [0u8; 24];
-    let mut n = 0;
-    for (i, octet) in addr.octets().into_iter().enumerate() {
+/// `src[:port] > dst[:port]`, at most 45 bytes, and its length. Laid out
+/// in a local array at offsets masked to 64, which the text never reaches,
+/// so no store needs a bounds check; each octet is stored whole from a
+/// table (4 bytes, of which its length count): the addresses cost no division.
+fn endpoints(e: crate::netfilter::Endpoints) -> ([u8; 72], usize) {
+    let mut buf = [0u8; 72];
+    let mut n = endpoint(&mut buf, 0, e.src, e.ports.map(|p| p.0));
+    buf[n & 63..(n & 63) + 3].copy_from_slice(b" > ");
+    n = endpoint(&mut buf, n + 3, e.dst, e.ports.map(|p| p.1));
+    (buf, n)
+}
+
+/// `addr[:port]` at `n` in `buf`; returns where it ends.
+#[inline(always)]
+fn endpoint(buf: &mut [u8; 72], mut n: usize, addr: std::net::Ipv4Addr, port: Option<u16>) -> usize {
+    let [a, b, c, d] = addr.octets();
+    for (i, octet) in [a, b, c, d].into_iter().enumerate() {
         let text = OCTETS[octet as usize];
-        buf[n..n + 4].copy_from_slice(&text);
+        buf[n & 63..(n & 63) + 4].copy_from_slice(&text);
         n += usize::from(text[3]);
         if i < 3 {
-            buf[n] = b'.';
+            buf[n & 63] = b'.';
             n += 1;
         }
     }
     if let Some(p) = port {
-        buf[n] = b':';
+        buf[n & 63] = b':';
         n += 1;
+        let len = match p {
+            10000.. => 5,
+            1000.. => 4,
+            100.. => 3,
+            10.. => 2,
+            _ => 1,
+        };
         let mut digits = [0u8; 5];
-        let hi = usize::from(p / 100);
-        let lo = usize::from(p % 100) * 2;
-        digits[3..5].copy_from_slice(&DIGITS[lo..lo + 2]);
-        digits[1..3].copy_from_slice(&DIGITS[(hi % 100) * 2..(hi % 100) * 2 + 2]);
-        digits[0] = b'0' + (hi / 100) as u8;
-        let lead = digits[..4].iter().take_while(|&&d| d == b'0').count();
-        let len = 5 - lead;
-        buf[n..n + len].copy_from_slice(&digits[lead..]);
+        write_digits(&mut digits[..len], u64::from(p));
+        buf[n & 63..(n & 63) + 5].copy_from_slice(&digits);
         n += len;
     }
-    out.extend_from_slice(&buf[..n]);
+    n
 }
 
 /// The decimal text of every octet: up to 3 digits, then the digit count in
@@ -208,46 +297,81 @@ const OCTETS: [[u8; 4]; 256] = {
     t
 };
 
-fn push_u64(out: &mut Vec<u8>, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    while n >= 100 {
-        let d = (n % 100) as usize * 2;
-        n /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
-    }
-    if n >= 10 {
-        let d = n as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
-    } else {
-        i -= 1;
-        buf[i] = b'0' + n as u8;
-    }
-    out.extend_from_slice(&buf[i..]);
+/// `v` in decimal.
+#[cfg(test)]
+fn put_u64(o: &mut Out<'_>, v: u64) {
+    let (digits, len) = decimal(v);
+    o.put(&digits[..len]);
 }
 
-fn push_padded9(out: &mut Vec<u8>, n: u32) {
-    // Two digits per division; the leading one alone. Nanoseconds are below
-    // 10^9, so nine digits hold them (larger values keep their last nine).
-    let mut digits = [b'0'; 9];
+/// Writes the last `at.len()` decimal digits of `v` into `at`, from the
+/// last digit pair back.
+#[inline(always)]
+fn write_digits(at: &mut [u8], v: u64) {
+    let (mut v, mut i) = (v, at.len());
+    while i >= 2 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        at[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    }
+    if i == 1 {
+        at[0] = b'0' + (v % 10) as u8;
+    }
+}
+
+/// `v`'s decimal digits.
+fn decimal(v: u64) -> Digits {
+    let mut d = [0u8; 24];
+    let len = v.checked_ilog10().map_or(1, |l| l as usize + 1);
+    write_digits(&mut d[..len], v);
+    (d, len)
+}
+
+/// `v`'s digits through `cache`: kept while `v` repeats (a capture's
+/// second), counted on in place when `v` is one more (a packet index),
+/// else written afresh.
+fn digits_of(cache: &mut Option<(u64, Digits)>, v: u64) -> &Digits {
+    let fresh = match cache {
+        Some((last, _)) if *last == v => false,
+        Some((last, digits)) if last.checked_add(1) == Some(v) => {
+            *last = v;
+            !count_on(digits)
+        }
+        _ => true,
+    };
+    if fresh {
+        *cache = Some((v, decimal(v)));
+    }
+    &cache.as_ref().expect("filled just above").1
+}
+
+/// Adds one to decimal digits in place; false when the carry runs out of
+/// the first digit (one more digit is needed).
+fn count_on((digits, len): &mut Digits) -> bool {
+    for d in digits[..*len].iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return true;
+        }
+    }
+    false
+}
+
+/// Nine digits, zero-padded. Nanoseconds are below 10^9, so nine digits
+/// hold them (larger values keep their last nine).
+fn put_padded9(o: &mut Out<'_>, n: u32) {
+    let at = &mut o.buf[o.n..o.n + 9];
     let mut n = n % 1_000_000_000;
-    for at in [7, 5, 3, 1] {
+    for i in [7, 5, 3, 1] {
         let d = (n % 100) as usize * 2;
         n /= 100;
-        digits[at..at + 2].copy_from_slice(&DIGITS[d..d + 2]);
+        at[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
     }
-    digits[0] = b'0' + n as u8;
-    out.extend_from_slice(&digits);
-}
-
-/// A JSON string made of nfsim's own words, which never need escaping.
-fn push_ours(out: &mut Vec<u8>, s: &str) {
-    debug_assert!(!s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20), "{s:?} needs escaping");
-    out.push(b'"');
-    out.extend_from_slice(s.as_bytes());
-    out.push(b'"');
+    at[0] = b'0' + n as u8;
+    o.n += 9;
 }
 
 /// Whether `s` holds a byte JSON escapes. No early exit: a fold over every
@@ -283,40 +407,65 @@ pub(super) fn push_str(out: &mut Vec<u8>, s: &str) {
 mod test {
     use super::*;
 
+    /// What `f` lays out, as text.
+    fn laid_out(f: impl FnOnce(&mut Out<'_>)) -> String {
+        let mut buf = vec![0; 4 * FIXED];
+        let mut o = Out { buf: &mut buf, n: 0 };
+        f(&mut o);
+        let n = o.n;
+        String::from_utf8(buf[..n].to_vec()).unwrap()
+    }
+
     #[test]
     fn endpoints_print_as_display_does() {
+        let text = |src: [u8; 4], dst: [u8; 4], ports| {
+            let e = crate::netfilter::Endpoints { src: src.into(), dst: dst.into(), ports };
+            let (buf, n) = endpoints(e);
+            (String::from_utf8(buf[..n].to_vec()).unwrap(), e.to_string())
+        };
         for (a, p) in [([0, 0, 0, 0], Some(0u16)), ([255, 255, 255, 255], Some(65535)), ([10, 0, 0, 1], None)] {
-            let mut out = Vec::new();
-            push_endpoint(&mut out, a.into(), p);
-            let addr = std::net::Ipv4Addr::from(a);
-            let want = p.map_or(addr.to_string(), |p| format!("{addr}:{p}"));
-            assert_eq!(String::from_utf8(out).unwrap(), want);
+            let (got, want) = text(a, a, p.map(|p| (p, p)));
+            assert_eq!(got, want);
+            assert!(got.contains(" > "));
         }
         // Every octet in every position, and ports of each digit count.
         for o in 0..=255u8 {
             let p = [0u16, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535][usize::from(o) % 10]
                 .saturating_add(u16::from(o % 3));
             let a = [o, 255 - o, o / 3, o.wrapping_mul(7)];
-            let mut out = Vec::new();
-            push_endpoint(&mut out, a.into(), Some(p));
-            assert_eq!(String::from_utf8(out).unwrap(), format!("{}:{p}", std::net::Ipv4Addr::from(a)));
+            let (got, want) = text(a, [a[3], a[2], a[1], a[0]], Some((p, 65535 - p)));
+            assert_eq!(got, want);
         }
     }
 
     #[test]
     fn numbers_print_as_decimal() {
         for n in [0u64, 7, 10, 99, 100, 101, 12345, 1_767_225_600, u64::MAX] {
-            let mut out = Vec::new();
-            push_u64(&mut out, n);
-            assert_eq!(String::from_utf8(out).unwrap(), n.to_string());
+            assert_eq!(laid_out(|o| put_u64(o, n)), n.to_string());
         }
-        let mut out = Vec::new();
-        push_padded9(&mut out, 5_000_000);
-        assert_eq!(out, b"005000000");
+        // Counted on one at a time, across every carry; kept; jumped.
+        let mut cache = None;
+        for n in (0..1200u64).chain([1200, 99_999, 100_000, 7, u64::MAX - 1, u64::MAX, 0]) {
+            let (d, len) = digits_of(&mut cache, n);
+            assert_eq!(&d[..*len], n.to_string().as_bytes());
+        }
+        assert_eq!(laid_out(|o| put_padded9(o, 5_000_000)), "005000000");
         for n in [0u32, 1, 9, 10, 99, 100, 12_345_678, 999_999_999] {
-            out.clear();
-            push_padded9(&mut out, n);
-            assert_eq!(String::from_utf8(out.clone()).unwrap(), format!("{n:09}"));
+            assert_eq!(laid_out(|o| put_padded9(o, n)), format!("{n:09}"));
+        }
+    }
+
+    #[test]
+    fn pieces_of_every_length_are_copied_whole() {
+        let text: Vec<u8> = (0..100u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..=text.len() {
+            let s = &text[..len];
+            let got = laid_out(|o| {
+                o.lit(b"<");
+                o.put(s);
+                o.lit(b">");
+            });
+            assert_eq!(got.as_bytes(), [b"<".as_slice(), s, b">"].concat());
         }
     }
 

@@ -41,6 +41,12 @@ impl<R: Read> Window<R> {
         self.base + self.start as u64
     }
 
+    /// How many unconsumed bytes are held now.
+    #[inline]
+    pub fn held(&self) -> usize {
+        self.end - self.start
+    }
+
     /// The unconsumed bytes held now.
     pub fn available(&self) -> &[u8] {
         &self.buf[self.start..self.end]
