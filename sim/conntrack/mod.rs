@@ -194,6 +194,7 @@ impl Conntrack {
 
     /// Runs the timers due at `now`; returns how many entries expired
     /// (expectations that expired are not counted).
+    #[inline]
     pub fn expire(&mut self, now: Instant) -> u32 {
         let n = self.table.expire(jiffies(now));
         if self.table.expect.count() != 0 {

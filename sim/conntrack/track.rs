@@ -295,8 +295,9 @@ impl Conntrack {
         let c = self.get(ct);
         let (zone, orig, reply) = (c.zone, *c.orig(), *c.reply());
         let mut clash = None;
-        for t in [orig, reply] {
-            let b = self.table.bucket(&t, zone);
+        // Each tuple is hashed once: the buckets walked here are the ones linked into.
+        let buckets = [self.table.bucket(&orig, zone), self.table.bucket(&reply, zone)];
+        for (t, b) in [orig, reply].into_iter().zip(buckets) {
             for (i, (s, d)) in self.table.chain(b).enumerate() {
                 let other = self.table.conn(s);
                 if other.tuple(d) == &t && other.zone == zone {
@@ -321,7 +322,7 @@ impl Conntrack {
         let c = self.table.conn_mut(ct.slot);
         c.timeout = now32.wrapping_add(c.timeout);
         c.status |= status::CONFIRMED;
-        self.table.link(ct.slot);
+        self.table.link_at(ct.slot, buckets);
         self.work.confirmed += 1;
         if self.table.events.is_some() {
             self.deliver_events(ct.slot, true);
