@@ -33,6 +33,25 @@ pub enum ConfirmError {
     ChainTooLong,
 }
 
+/// The least chain length a confirmation refuses beyond (`MIN_CHAINLEN`).
+const MIN_CHAINLEN: usize = 50;
+
+/// How many more the random limit may add (`MAX_CHAINLEN`, exclusive).
+const MAX_CHAINLEN: u32 = 30;
+
+/// This confirmation's chain-length limit (`MIN_CHAINLEN +
+/// get_random_u32_below(MAX_CHAINLEN)`), drawn after the `owed` limits of
+/// the confirmations that did not need theirs.
+#[cold]
+fn draw_chainlen(rng: &mut crate::engine::Rng, owed: &mut u64) -> usize {
+    let mut limit = MIN_CHAINLEN;
+    for _ in 0..*owed {
+        limit = MIN_CHAINLEN + rng.below(MAX_CHAINLEN) as usize;
+    }
+    *owed = 0;
+    limit
+}
+
 /// How allocation of a new entry failed.
 enum InitError {
     /// The tuple has no inverse (`init_conntrack` returns NULL).
@@ -291,7 +310,8 @@ impl Conntrack {
             }
             return Ok(ct);
         }
-        let max_chainlen = 50 + self.rng.below(30) as usize;
+        self.chainlen_owed += 1;
+        let mut max_chainlen = None;
         let c = self.get(ct);
         let (zone, orig, reply) = (c.zone, *c.orig(), *c.reply());
         let mut clash = None;
@@ -304,7 +324,7 @@ impl Conntrack {
                     clash = Some(s);
                     break;
                 }
-                if i > max_chainlen {
+                if i > MIN_CHAINLEN && i > *max_chainlen.get_or_insert_with(|| draw_chainlen(&mut self.rng, &mut self.chainlen_owed)) {
                     self.stats.chaintoolong += 1;
                     self.stats.insert_failed += 1;
                     self.table.free(ct.slot);

@@ -160,7 +160,8 @@ impl Nat {
         if c.is_confirmed() {
             return None;
         }
-        let current = invert(c.reply());
+        // The ORIGINAL tuple and zone stay as they are: read them once.
+        let (current, orig, zone) = (invert(c.reply()), *c.orig(), c.zone());
         let new = select::Chooser { ct: &mut *ct, me: r, rng: &mut self.rng, bysrc: &mut self.bysrc }
             .unique(&current, range, manip);
         let mut bits = manip.done_bit();
@@ -169,9 +170,7 @@ impl Nat {
             bits |= manip.nat_bit();
         }
         if manip == Manip::Src {
-            let c = ct.conn(r);
-            let (orig, zone, buckets) = (*c.orig(), c.zone(), ct.buckets());
-            self.bysrc.insert(r.slot(), ct.generation(r), &orig, zone, buckets);
+            self.bysrc.insert(r.slot(), ct.generation(r), &orig, zone, ct.buckets());
         }
         ct.set_status(r, bits);
         Some(Binding { manip, from: current, to: new, null: false })
