@@ -297,15 +297,18 @@ impl Table {
         loop {
             let now = self.now32();
             let mut reap = None;
-            for (s, d) in self.chain(b) {
-                let c = self.conn(s);
+            let mut n = self.heads[b as usize];
+            while n != NIL {
+                let (s, d) = node_parts(n);
+                let c = &self.slab[s as usize];
                 if c.is_expired(now) {
                     reap = Some(s);
                     break;
                 }
-                if c.tuple(d) == t && c.zone == zone {
+                if c.tuple(d).same(t) && c.zone == zone {
                     return Some((s, d));
                 }
+                n = c.next[d as usize];
             }
             // The walk restarts after a reap: the reaped entry's other node
             // may have been the next link.

@@ -189,6 +189,7 @@ impl Nat {
     /// entry `r` for `manip`, if the entry's bindings changed that side in
     /// the packet's direction. Returns whether it was rewritten; `Err` when
     /// the packet is too short to rewrite (the kernel drops it).
+    #[inline]
     pub fn packet(ct: &Conntrack, r: CtRef, manip: Manip, data: &mut [u8]) -> Result<bool, mangle::Truncated> {
         let c = ct.conn(r);
         let dir = r.dir();
