@@ -324,7 +324,9 @@ impl Conntrack {
                     clash = Some(s);
                     break;
                 }
-                if i > MIN_CHAINLEN && i > *max_chainlen.get_or_insert_with(|| draw_chainlen(&mut self.rng, &mut self.chainlen_owed)) {
+                if i > MIN_CHAINLEN
+                    && i > *max_chainlen.get_or_insert_with(|| draw_chainlen(&mut self.rng, &mut self.chainlen_owed))
+                {
                     self.stats.chaintoolong += 1;
                     self.stats.insert_failed += 1;
                     self.table.free(ct.slot);

@@ -135,7 +135,10 @@ impl Tuple {
     #[inline]
     pub fn same(&self, other: &Tuple) -> bool {
         let (a, b) = (*self, *other);
-        ((a.src ^ b.src) | (a.dst ^ b.dst) | u32::from(a.sport ^ b.sport) | u32::from(a.dport ^ b.dport)
+        ((a.src ^ b.src)
+            | (a.dst ^ b.dst)
+            | u32::from(a.sport ^ b.sport)
+            | u32::from(a.dport ^ b.dport)
             | u32::from(a.proto ^ b.proto))
             == 0
     }
