@@ -214,7 +214,9 @@ impl Conntrack {
     /// Allocates an unconfirmed entry for `t` (`init_conntrack` and
     /// `__nf_conntrack_alloc`), making room by early drop when over the limit.
     fn init(&mut self, t: Tuple, zone: u16, sysctls: &Sysctls) -> Result<(u32, Option<Expected>), InitError> {
-        let reply = proto::tracker(t.proto).invert(&t).ok_or(InitError::Uninvertible)?;
+        // No tracker inverts differently from the tuple's own rule (the
+        // trait's default): no call through the tracker table.
+        let reply = t.invert().ok_or(InitError::Uninvertible)?;
         if self.max != 0 && self.table.count() + 1 > self.max {
             let drops = if sysctls.profile().early_drop_round_robin() {
                 // A chain in turn, else the new entry's own chain.
