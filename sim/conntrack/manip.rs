@@ -30,11 +30,26 @@ impl Conntrack {
             (c.zone, *c.orig())
         };
         let b = self.table.bucket(t, zone);
-        self.table.reap_bucket(b);
-        let taken = self.table.chain(b).any(|(s, d)| {
-            let c = self.table.conn(s);
+        let now = self.table.now32();
+        let holds = |table: &super::table::Table, s: u32, d: CtDir| {
+            let c = table.conn(s);
             s != ignored.slot && c.zone == zone && c.tuple(d) == t && c.orig() != &orig
-        });
+        };
+        // One walk when the chain holds nothing expired (the common case);
+        // else reap first, as the kernel's walk does, and look again.
+        let mut expired = false;
+        let mut taken = false;
+        for (s, d) in self.table.chain(b) {
+            if self.table.conn(s).is_expired(now) {
+                expired = true;
+                break;
+            }
+            taken = taken || holds(&self.table, s, d);
+        }
+        if expired {
+            self.table.reap_bucket(b);
+            taken = self.table.chain(b).any(|(s, d)| holds(&self.table, s, d));
+        }
         if taken {
             self.stats.found += 1;
         }

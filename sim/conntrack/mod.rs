@@ -156,6 +156,10 @@ pub struct Conntrack {
     stats: Stats,
     /// Draws the confirm chain-length limit (50..79), as `get_random_u32_below`.
     rng: Rng,
+    /// Limits owed to `rng`: every confirmation draws one, but only a chain
+    /// longer than the least limit needs its value, so draws are made when
+    /// one is needed, the owed ones first (the stream stays the same).
+    chainlen_owed: u64,
     /// Entries allocated and entries confirmed so far (benchmarks' figures;
     /// the kernel prints neither).
     work: Work,
@@ -182,6 +186,7 @@ impl Conntrack {
             netns: config.netns,
             stats: Stats::default(),
             rng: Rng::new(config.seed).fork("conntrack/chainlen"),
+            chainlen_owed: 0,
             work: Work::default(),
             drop_next: 0,
         }
@@ -194,6 +199,7 @@ impl Conntrack {
 
     /// Runs the timers due at `now`; returns how many entries expired
     /// (expectations that expired are not counted).
+    #[inline]
     pub fn expire(&mut self, now: Instant) -> u32 {
         let n = self.table.expire(jiffies(now));
         if self.table.expect.count() != 0 {

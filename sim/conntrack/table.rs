@@ -209,9 +209,17 @@ impl Table {
     /// Links a confirmed entry into both chains (heads first) and schedules
     /// its expiry at its absolute `timeout`.
     pub fn link(&mut self, slot: u32) {
-        for dir in [CtDir::Original, CtDir::Reply] {
-            let c = &self.slab[slot as usize];
-            let b = self.bucket(c.tuple(dir), c.zone) as usize;
+        let c = &self.slab[slot as usize];
+        let buckets = [self.bucket(c.orig(), c.zone), self.bucket(c.reply(), c.zone)];
+        self.link_at(slot, buckets);
+    }
+
+    /// [`Table::link`] with the buckets of the entry's ORIGINAL and REPLY
+    /// tuples already known.
+    pub fn link_at(&mut self, slot: u32, buckets: [u32; 2]) {
+        debug_assert_eq!(buckets[1], self.bucket(self.slab[slot as usize].reply(), self.slab[slot as usize].zone));
+        for (dir, b) in [CtDir::Original, CtDir::Reply].into_iter().zip(buckets) {
+            let b = b as usize;
             self.slab[slot as usize].next[dir as usize] = self.heads[b];
             self.heads[b] = node(slot, dir);
         }
@@ -289,15 +297,18 @@ impl Table {
         loop {
             let now = self.now32();
             let mut reap = None;
-            for (s, d) in self.chain(b) {
-                let c = self.conn(s);
+            let mut n = self.heads[b as usize];
+            while n != NIL {
+                let (s, d) = node_parts(n);
+                let c = &self.slab[s as usize];
                 if c.is_expired(now) {
                     reap = Some(s);
                     break;
                 }
-                if c.tuple(d) == t && c.zone == zone {
+                if c.tuple(d).same(t) && c.zone == zone {
                     return Some((s, d));
                 }
+                n = c.next[d as usize];
             }
             // The walk restarts after a reap: the reaped entry's other node
             // may have been the next link.
@@ -348,8 +359,19 @@ impl Table {
     /// Runs the clock to absolute jiffies `now`: deletes the entries that
     /// have expired, in order of expiry then slot, and re-links those met
     /// whose expiry was moved later. Returns the number deleted.
+    #[inline]
     pub fn expire(&mut self, now: u64) -> u32 {
         self.now_abs = self.now_abs.max(now);
+        // Packets come many to a jiffy: most calls find this jiffy done.
+        if self.timers.idle_through(self.now_abs) {
+            return 0;
+        }
+        self.expire_due()
+    }
+
+    /// [`Table::expire`]'s work once the wheel has a jiffy to run.
+    #[inline(never)]
+    fn expire_due(&mut self) -> u32 {
         let now32 = self.now32();
         let mut dead: Vec<(u64, u32)> = Vec::new();
         let mut e = SlabTimes { slab: &mut self.slab, now_abs: self.now_abs };

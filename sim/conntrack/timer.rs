@@ -45,6 +45,9 @@ pub struct Wheel {
     occupied: [u64; LEVELS],
     /// The next jiffy not yet run: every list time before it is done.
     cur: u64,
+    /// No work before this jiffy: a lower bound of [`Wheel::next_due`],
+    /// kept so a clock step with nothing due costs one comparison.
+    idle_until: u64,
     /// Entries met by the clock (expired, re-linked or cascaded): the work
     /// expiry has done.
     pub(crate) visits: u64,
@@ -52,7 +55,7 @@ pub struct Wheel {
 
 impl Default for Wheel {
     fn default() -> Self {
-        Wheel { heads: [[NIL; SLOTS]; LEVELS], occupied: [0; LEVELS], cur: 0, visits: 0 }
+        Wheel { heads: [[NIL; SLOTS]; LEVELS], occupied: [0; LEVELS], cur: 0, idle_until: u64::MAX, visits: 0 }
     }
 }
 
@@ -71,6 +74,10 @@ impl Wheel {
         }
         self.heads[level][index] = slot;
         self.occupied[level] |= 1 << index;
+        // The list's work time: `at` at level 0, else the start of its span
+        // (at least one span ahead of the clock, so never before it).
+        let shift = BITS * level as u32;
+        self.idle_until = self.idle_until.min(at >> shift << shift);
     }
 
     /// Unlinks `slot` if it is in a list.
@@ -123,6 +130,21 @@ impl Wheel {
         self.next_work()
     }
 
+    /// Runs the clock to `now` when no list is due by then, as
+    /// [`Wheel::take_due`] would (returning `None`), and says so; false
+    /// when `take_due` has work to do.
+    #[inline]
+    pub fn idle_through(&mut self, now: u64) -> bool {
+        if now < self.cur {
+            return true;
+        }
+        if now < self.idle_until {
+            self.cur = self.cur.max(now.saturating_add(1));
+            return true;
+        }
+        false
+    }
+
     /// Runs the clock towards `now`: cascades what comes due and returns the
     /// first due level-0 list, unlinked from the wheel, as its first entry
     /// (the rest follow by `next` links; each entry's `prev` is [`NIL`]), or
@@ -133,8 +155,11 @@ impl Wheel {
             return None; // this jiffy is done (packets come many to a jiffy)
         }
         loop {
-            let Some(t) = self.next_work().filter(|&t| t <= now) else {
+            let next = self.next_work();
+            let Some(t) = next.filter(|&t| t <= now) else {
                 self.cur = self.cur.max(now.saturating_add(1));
+                // A later clock only moves coarse lists' work later.
+                self.idle_until = next.unwrap_or(u64::MAX);
                 return None;
             };
             self.cur = t;

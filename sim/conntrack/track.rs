@@ -33,6 +33,25 @@ pub enum ConfirmError {
     ChainTooLong,
 }
 
+/// The least chain length a confirmation refuses beyond (`MIN_CHAINLEN`).
+const MIN_CHAINLEN: usize = 50;
+
+/// How many more the random limit may add (`MAX_CHAINLEN`, exclusive).
+const MAX_CHAINLEN: u32 = 30;
+
+/// This confirmation's chain-length limit (`MIN_CHAINLEN +
+/// get_random_u32_below(MAX_CHAINLEN)`), drawn after the `owed` limits of
+/// the confirmations that did not need theirs.
+#[cold]
+fn draw_chainlen(rng: &mut crate::engine::Rng, owed: &mut u64) -> usize {
+    let mut limit = MIN_CHAINLEN;
+    for _ in 0..*owed {
+        limit = MIN_CHAINLEN + rng.below(MAX_CHAINLEN) as usize;
+    }
+    *owed = 0;
+    limit
+}
+
 /// How allocation of a new entry failed.
 enum InitError {
     /// The tuple has no inverse (`init_conntrack` returns NULL).
@@ -195,7 +214,9 @@ impl Conntrack {
     /// Allocates an unconfirmed entry for `t` (`init_conntrack` and
     /// `__nf_conntrack_alloc`), making room by early drop when over the limit.
     fn init(&mut self, t: Tuple, zone: u16, sysctls: &Sysctls) -> Result<(u32, Option<Expected>), InitError> {
-        let reply = proto::tracker(t.proto).invert(&t).ok_or(InitError::Uninvertible)?;
+        // No tracker inverts differently from the tuple's own rule (the
+        // trait's default): no call through the tracker table.
+        let reply = t.invert().ok_or(InitError::Uninvertible)?;
         if self.max != 0 && self.table.count() + 1 > self.max {
             let drops = if sysctls.profile().early_drop_round_robin() {
                 // A chain in turn, else the new entry's own chain.
@@ -291,19 +312,23 @@ impl Conntrack {
             }
             return Ok(ct);
         }
-        let max_chainlen = 50 + self.rng.below(30) as usize;
+        self.chainlen_owed += 1;
+        let mut max_chainlen = None;
         let c = self.get(ct);
         let (zone, orig, reply) = (c.zone, *c.orig(), *c.reply());
         let mut clash = None;
-        for t in [orig, reply] {
-            let b = self.table.bucket(&t, zone);
+        // Each tuple is hashed once: the buckets walked here are the ones linked into.
+        let buckets = [self.table.bucket(&orig, zone), self.table.bucket(&reply, zone)];
+        for (t, b) in [orig, reply].into_iter().zip(buckets) {
             for (i, (s, d)) in self.table.chain(b).enumerate() {
                 let other = self.table.conn(s);
                 if other.tuple(d) == &t && other.zone == zone {
                     clash = Some(s);
                     break;
                 }
-                if i > max_chainlen {
+                if i > MIN_CHAINLEN
+                    && i > *max_chainlen.get_or_insert_with(|| draw_chainlen(&mut self.rng, &mut self.chainlen_owed))
+                {
                     self.stats.chaintoolong += 1;
                     self.stats.insert_failed += 1;
                     self.table.free(ct.slot);
@@ -321,7 +346,7 @@ impl Conntrack {
         let c = self.table.conn_mut(ct.slot);
         c.timeout = now32.wrapping_add(c.timeout);
         c.status |= status::CONFIRMED;
-        self.table.link(ct.slot);
+        self.table.link_at(ct.slot, buckets);
         self.work.confirmed += 1;
         if self.table.events.is_some() {
             self.deliver_events(ct.slot, true);

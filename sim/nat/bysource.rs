@@ -51,7 +51,10 @@ impl BySource {
     /// if it belonged to an earlier entry in that slot.
     fn node(&mut self, slot: u32, generation: u32) -> &mut Node {
         if self.nodes.len() <= slot as usize {
-            self.nodes.resize(slot as usize + 1, EMPTY);
+            // Fill what the vector holds already: slots are handed out in
+            // order, so this resizes once per growth, not once per entry.
+            let len = (slot as usize + 1).max(self.nodes.capacity());
+            self.nodes.resize(len, EMPTY);
         }
         let n = self.nodes[slot as usize];
         if n.generation != generation {

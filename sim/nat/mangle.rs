@@ -34,88 +34,100 @@ fn put_word(data: &mut [u8], at: usize, v: u16) {
     data[at..at + 2].copy_from_slice(&v.to_be_bytes());
 }
 
-fn addr_at(data: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]])
+/// The `N` bytes at `at`, which the caller has checked are there (one
+/// bounds check for the whole field instead of one per byte).
+#[inline(always)]
+fn field<const N: usize>(data: &mut [u8], at: usize) -> &mut [u8; N] {
+    (&mut data[at..at + N]).try_into().expect("the caller checked the length")
 }
 
 /// Rewrites the `manip` side (source or destination address and port) of
 /// the IPv4 packet whose header starts at `ip_off` in `data` to `target`'s.
 /// `data` runs to the end of the outermost packet: whether a header is
 /// "whole" is judged against it, as the kernel judges against `skb->len`.
+///
+/// Fields are read and written in the kernel's order even where a broken
+/// header length makes the L4 header overlap the IP header.
 pub fn manip_pkt(data: &mut [u8], ip_off: usize, target: &Tuple, manip: Manip) -> Result<(), Truncated> {
     if data.len() < ip_off + 20 {
         return Err(Truncated);
     }
     let l4 = ip_off + usize::from(data[ip_off] & 0x0f) * 4;
-    let addr_off = ip_off + if manip == Manip::Src { 12 } else { 16 };
-    let old_addr = addr_at(data, addr_off);
-    let new_addr = if manip == Manip::Src { target.src } else { target.dst };
-    let new_port = if manip == Manip::Src { target.sport } else { target.dport };
+    let src = manip == Manip::Src;
+    let addr_off = ip_off + if src { 12 } else { 16 };
+    let old_addr = u32::from_be_bytes(*field(data, addr_off));
+    let (new_addr, new_port) = if src { (target.src, target.sport) } else { (target.dst, target.dport) };
     // Offset of the port in the L4 header: source first, destination second.
-    let port_off = l4 + if manip == Manip::Src { 0 } else { 2 };
+    let port_off = if src { 0 } else { 2 };
+    let ports = Ports { l4, port_off, old_addr, new_addr, new_port };
     match target.proto {
-        proto_num::TCP => transport(data, l4, port_off, l4 + 16, 20, old_addr, new_addr, new_port, false)?,
-        proto_num::DCCP => transport(data, l4, port_off, l4 + 6, 16, old_addr, new_addr, new_port, false)?,
+        proto_num::TCP => ports.rewrite(data, 16, 20, false)?,
+        proto_num::DCCP => ports.rewrite(data, 6, 16, false)?,
         proto_num::UDP => {
             if data.len() < l4 + 8 {
                 return Err(Truncated);
             }
-            let csum = word(data, l4 + 6);
-            if csum == 0 {
-                put_word(data, port_off, new_port);
+            if word(data, l4 + 6) == 0 {
+                put_word(data, l4 + port_off, new_port);
             } else {
-                transport(data, l4, port_off, l4 + 6, 8, old_addr, new_addr, new_port, true)?;
+                ports.rewrite(data, 6, 8, true)?;
             }
         }
-        proto_num::UDPLITE => transport(data, l4, port_off, l4 + 6, 8, old_addr, new_addr, new_port, true)?,
+        proto_num::UDPLITE => ports.rewrite(data, 6, 8, true)?,
         proto_num::SCTP => {
             if data.len() < l4 + 8 {
                 return Err(Truncated);
             }
             // FIXME: the kernel recomputes SCTP's CRC32c over the chunk; nfsim
             // rewrites the port and leaves the CRC stale.
-            put_word(data, port_off, new_port);
+            put_word(data, l4 + port_off, new_port);
         }
         proto_num::ICMP => icmp_id(data, l4, target.sport)?,
         _ => {}
     }
-    let ip_csum = checksum::update32(word(data, ip_off + 10), old_addr, new_addr);
-    put_word(data, ip_off + 10, ip_csum);
-    data[addr_off..addr_off + 4].copy_from_slice(&new_addr.to_be_bytes());
+    let ip_csum = field::<2>(data, ip_off + 10);
+    *ip_csum = checksum::update32(u16::from_be_bytes(*ip_csum), old_addr, new_addr).to_be_bytes();
+    *field(data, addr_off) = new_addr.to_be_bytes();
     Ok(())
 }
 
-/// A port rewrite with the checksum at `csum_off` patched for the port and,
-/// through the pseudo-header, the address. The checksum is touched only
-/// when `whole` bytes of header are present (TCP: 20, DCCP: 16).
-#[allow(clippy::too_many_arguments)]
-fn transport(
-    data: &mut [u8],
+/// A port rewrite: where the L4 header is, which port, and the address
+/// change the checksum's pseudo-header sees.
+struct Ports {
     l4: usize,
     port_off: usize,
-    csum_off: usize,
-    whole: usize,
     old_addr: u32,
     new_addr: u32,
     new_port: u16,
-    udp: bool,
-) -> Result<(), Truncated> {
-    if data.len() < l4 + 8 {
-        return Err(Truncated);
+}
+
+impl Ports {
+    /// Rewrites the port and patches the checksum at `csum_off` (from the
+    /// L4 header) for the port and, through the pseudo-header, the address.
+    /// The checksum is touched only when `whole` bytes of header are
+    /// present (TCP: 20, DCCP: 16).
+    #[inline(always)]
+    fn rewrite(&self, data: &mut [u8], csum_off: usize, whole: usize, udp: bool) -> Result<(), Truncated> {
+        let l4 = self.l4;
+        if data.len() < l4 + 8 {
+            return Err(Truncated);
+        }
+        let port = field::<2>(data, l4 + self.port_off);
+        let old_port = u16::from_be_bytes(*port);
+        *port = self.new_port.to_be_bytes();
+        if data.len() < l4 + whole {
+            return Ok(());
+        }
+        let field = field::<2>(data, l4 + csum_off);
+        let csum = checksum::update32(u16::from_be_bytes(*field), self.old_addr, self.new_addr);
+        let mut csum = checksum::update16(csum, old_port, self.new_port);
+        if udp && csum == 0 {
+            // CSUM_MANGLED_0: zero would read as "no checksum".
+            csum = 0xffff;
+        }
+        *field = csum.to_be_bytes();
+        Ok(())
     }
-    let old_port = word(data, port_off);
-    put_word(data, port_off, new_port);
-    if data.len() < l4 + whole {
-        return Ok(());
-    }
-    let csum = checksum::update32(word(data, csum_off), old_addr, new_addr);
-    let mut csum = checksum::update16(csum, old_port, new_port);
-    if udp && csum == 0 {
-        // CSUM_MANGLED_0: zero would read as "no checksum".
-        csum = 0xffff;
-    }
-    put_word(data, csum_off, csum);
-    Ok(())
 }
 
 /// ICMP queries carry the tuple's id; errors are translated elsewhere.

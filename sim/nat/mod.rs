@@ -160,7 +160,8 @@ impl Nat {
         if c.is_confirmed() {
             return None;
         }
-        let current = invert(c.reply());
+        // The ORIGINAL tuple and zone stay as they are: read them once.
+        let (current, orig, zone) = (invert(c.reply()), *c.orig(), c.zone());
         let new = select::Chooser { ct: &mut *ct, me: r, rng: &mut self.rng, bysrc: &mut self.bysrc }
             .unique(&current, range, manip);
         let mut bits = manip.done_bit();
@@ -169,9 +170,7 @@ impl Nat {
             bits |= manip.nat_bit();
         }
         if manip == Manip::Src {
-            let c = ct.conn(r);
-            let (orig, zone, buckets) = (*c.orig(), c.zone(), ct.buckets());
-            self.bysrc.insert(r.slot(), ct.generation(r), &orig, zone, buckets);
+            self.bysrc.insert(r.slot(), ct.generation(r), &orig, zone, ct.buckets());
         }
         ct.set_status(r, bits);
         Some(Binding { manip, from: current, to: new, null: false })
@@ -190,6 +189,7 @@ impl Nat {
     /// entry `r` for `manip`, if the entry's bindings changed that side in
     /// the packet's direction. Returns whether it was rewritten; `Err` when
     /// the packet is too short to rewrite (the kernel drops it).
+    #[inline]
     pub fn packet(ct: &Conntrack, r: CtRef, manip: Manip, data: &mut [u8]) -> Result<bool, mangle::Truncated> {
         let c = ct.conn(r);
         let dir = r.dir();

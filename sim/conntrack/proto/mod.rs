@@ -100,6 +100,7 @@ pub trait L4Tracker: Sync {
 }
 
 /// Reads the two 16-bit port fields at the start of a TCP/UDP/SCTP/DCCP header.
+#[inline]
 pub(crate) fn ports(l4: &[u8], t: &mut Tuple) -> bool {
     if l4.len() < 4 {
         return false;
@@ -126,7 +127,9 @@ pub fn pkt_to_tuple(proto: u8, l4: &[u8], t: &mut Tuple) -> bool {
     match proto {
         // Port-based protocols without a tracker of their own yet still key
         // by ports, as the kernel does (nf_ct_get_tuple_ports).
-        proto_num::SCTP | proto_num::DCCP => ports(l4, t),
+        // So do TCP and UDP(-Lite), whose trackers read just that: no call
+        // through the tracker table for the common packets.
+        proto_num::TCP | proto_num::UDP | proto_num::UDPLITE | proto_num::SCTP | proto_num::DCCP => ports(l4, t),
         p => tracker(p).pkt_to_tuple(l4, t),
     }
 }

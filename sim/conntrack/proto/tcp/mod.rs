@@ -89,9 +89,11 @@ pub fn packet(ctx: &PacketCtx<'_>, t: &mut TcpConn, state: &mut u8, expires: u32
         }
     };
     let reopen = new == TcpState::SynSent && old >= TcpState::TimeWait;
-    let closed_by_us = (t.flags[0] | t.flags[1]) & F_CLOSE_INIT != 0
-        || (usize::from(t.last_dir) == dir && t.last_index == Class::Rst as u8);
-    if reopen && closed_by_us {
+    let closed_by_us = || {
+        (t.flags[0] | t.flags[1]) & F_CLOSE_INIT != 0
+            || (usize::from(t.last_dir) == dir && t.last_index == Class::Rst as u8)
+    };
+    if reopen && closed_by_us() {
         // A new connection on a closed (or aborted) one's tuple: the old
         // entry dies and the packet is looked up again.
         return L4Verdict::Repeat;

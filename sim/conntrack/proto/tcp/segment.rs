@@ -77,9 +77,18 @@ fn be32(b: &[u8], at: usize) -> u32 {
 /// aside (`tcp_valid_flags`): SYN, SYN+URG, SYN+ACK, RST, RST+ACK, FIN+ACK,
 /// FIN+ACK+URG, ACK, ACK+URG.
 fn valid_flags(flags: u8) -> bool {
+    // With ECE, CWR and PSH cleared a flags byte is below 64: one bit each.
+    const OK: u64 = 1 << SYN
+        | 1 << (SYN | URG)
+        | 1 << (SYN | ACK)
+        | 1 << RST
+        | 1 << (RST | ACK)
+        | 1 << (FIN | ACK)
+        | 1 << (FIN | ACK | URG)
+        | 1 << ACK
+        | 1 << (ACK | URG);
     let f = flags & !(ECE | CWR | PSH);
-    const OK: [u8; 9] = [SYN, SYN | URG, SYN | ACK, RST, RST | ACK, FIN | ACK, FIN | ACK | URG, ACK, ACK | URG];
-    OK.contains(&f)
+    OK >> f & 1 != 0
 }
 
 /// Reads the segment and runs the kernel's checks in its order (fixed
