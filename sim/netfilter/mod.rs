@@ -205,11 +205,15 @@ impl Netfilter {
 
     /// Runs every step registered at `hook` on `skb`, in priority order.
     pub fn run(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
-        if self.ruleset.tables.is_empty() {
+        // A table that does not exist registered nothing at the hook: its
+        // step costs a bit test, not a call.
+        let present = self.ruleset.present();
+        if present == 0 {
             return HookVerdict::Accept;
         }
         for &step in steps(hook) {
             let verdict = match step {
+                Step::Table(table) if present & 1 << table as u8 == 0 => continue,
                 Step::Table(Table::Nat) => self.nat_step(hook, skb, ctx),
                 Step::Table(table) => self.table(table, hook, skb, ctx),
                 Step::Conntrack => self.conntrack_in(hook, skb, ctx),
@@ -220,7 +224,7 @@ impl Netfilter {
             };
             if verdict == HookVerdict::Drop {
                 if !matches!(step, Step::Table(_)) {
-                    self.record(TraceEvent::Dropped { hook, step });
+                    self.record(|| TraceEvent::Dropped { hook, step });
                 }
                 return HookVerdict::Drop;
             }
@@ -275,7 +279,7 @@ impl Netfilter {
         if verdict == HookVerdict::Drop || (rule.is_some() && !mapping_only) || table == Table::Filter {
             self.decided = Some(decided);
         }
-        self.record(TraceEvent::Table(decided));
+        self.record(|| TraceEvent::Table(decided));
         verdict
     }
 
@@ -326,29 +330,24 @@ impl Netfilter {
             Some(r) => {
                 skb.nfct = Nfct::Tracked(r);
                 self.ct_ref.get_or_insert(r);
-                match r.info {
-                    CtInfo::New => CtState::New,
-                    CtInfo::Established | CtInfo::EstablishedReply => CtState::Established,
-                    CtInfo::Related | CtInfo::RelatedReply => CtState::Related,
-                    CtInfo::Untracked => CtState::Untracked,
-                    CtInfo::Invalid => CtState::Invalid,
-                }
+                view::state_of(r.info)
             }
             None => CtState::Invalid,
         };
         self.ct_state.get_or_insert(state);
         if self.trace.is_some() {
             let entry = v.ct.map(|r| trace::entry_line(self.conntrack.as_mut().expect("tracking"), r, ctx.now));
-            self.record(TraceEvent::Conntrack { hook, state, entry });
+            self.record(|| TraceEvent::Conntrack { hook, state, entry });
         }
         HookVerdict::Accept
     }
 
-    /// Appends `event` when tracing is on.
+    /// Appends the event `event` makes when tracing is on (and when it is
+    /// off, neither builds nor drops one).
     #[inline]
-    fn record(&mut self, event: TraceEvent) {
+    fn record(&mut self, event: impl FnOnce() -> TraceEvent) {
         if let Some(trace) = &mut self.trace {
-            trace.push(event);
+            trace.push(event());
         }
     }
 

@@ -5,7 +5,7 @@
 //! line goes to the box's log, a REJECT is remembered for the box to send
 //! once the hook has dropped the packet.
 
-use crate::conntrack::{Conntrack, CtRef};
+use crate::conntrack::{Conntrack, CtInfo, CtRef};
 use crate::engine::{Instant, Rng};
 use crate::klog::{LinkInfo, format_log_line};
 use crate::net::route::LocalTable;
@@ -13,7 +13,7 @@ use crate::skb::Skb;
 use crate::wire::{Ipv4Packet, checksum};
 use crate::xt::packet::BridgePorts;
 use crate::xt::targets::reject::RejectWith;
-use crate::xt::{Action, CtFacts, Hook, PacketView};
+use crate::xt::{Action, CtFacts, CtState, Hook, PacketView};
 use std::cell::OnceCell;
 use std::net::Ipv4Addr;
 
@@ -111,6 +111,15 @@ impl PacketView for SkbView<'_> {
             CtSource::Lazy { table, ct, facts } => Some(facts.get_or_init(|| table.facts(*ct, self.now))),
         }
     }
+    fn ct_state(&self) -> Option<(CtState, u32)> {
+        match &self.ct {
+            CtSource::None => None,
+            CtSource::Facts(f) => Some((f.state, f.status)),
+            // Straight from the entry: what `facts` would hold, as the
+            // entry does not change during the traversal.
+            CtSource::Lazy { table, ct, .. } => Some((state_of(ct.info), u32::from(table.get(*ct).status()))),
+        }
+    }
     fn link_header(&self) -> Option<&[u8]> {
         self.link.as_ref().map(|h| &h[..])
     }
@@ -151,6 +160,17 @@ impl PacketView for SkbView<'_> {
             // NFLOG, priority and NAT arrive with the layers that own them.
             Action::Nflog(_) | Action::SetPriority(_) | Action::Target(_) => {}
         }
+    }
+}
+
+/// What `-m state` calls a packet of conntrack info `info`.
+pub(super) fn state_of(info: CtInfo) -> CtState {
+    match info {
+        CtInfo::New => CtState::New,
+        CtInfo::Established | CtInfo::EstablishedReply => CtState::Established,
+        CtInfo::Related | CtInfo::RelatedReply => CtState::Related,
+        CtInfo::Untracked => CtState::Untracked,
+        CtInfo::Invalid => CtState::Invalid,
     }
 }
 

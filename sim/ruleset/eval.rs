@@ -190,6 +190,13 @@ impl Ruleset {
         walk(&mut self.tables, table, hook, pkt, None, &mut self.stack, &mut ())
     }
 
+    /// The tables that exist, bit `1 << table as u8` each: those a hook
+    /// has registered.
+    #[inline]
+    pub fn present(&self) -> u8 {
+        self.tables.iter().fold(0, |m, t| m | 1 << t.table as u8)
+    }
+
     /// The name of chain `chain` (an index from [`DecidedBy`]) of `table`.
     pub fn chain_name(&self, table: Table, chain: usize) -> Option<&str> {
         self.tables.iter().find(|t| t.table == table)?.chains.get(chain).map(|c| c.name.as_str())
@@ -211,24 +218,20 @@ fn walk<O: Observer>(
     let Some(t) = tables.iter_mut().find(|t| t.table == table) else {
         return (Decision::Accept, None);
     };
-    let mut index = index;
-    let base = match index.as_deref_mut() {
-        Some(ix) => ix.base_chain(table, hook, &t.chains),
-        None => base_chain(&t.chains, table, hook),
+    let data = pkt.ip();
+    let (ip, len) = (packet::ipv4(data), data.len() as u64);
+    let (base, mut cur) = match index {
+        Some(ix) => ix.start(table, hook, &t.chains, ip),
+        None => (base_chain(&t.chains, table, hook), Cursor::LINEAR),
     };
     let Some(base) = base else {
         return (Decision::Accept, None);
     };
-    let Some(ip) = packet::ipv4(pkt.ip()) else {
+    let Some(ip) = ip else {
         // The kernel's ip_rcv drops such packets before any hook.
         return (Decision::Drop, None);
     };
-    let len = pkt.ip().len() as u64;
     let (iif, oif) = (DevName::of(pkt.in_iface()), DevName::of(pkt.out_iface()));
-    let mut cur = match index {
-        Some(ix) => ix.cursor(table, &t.chains, ip),
-        None => Cursor::LINEAR,
-    };
     stack.clear();
     let mut ci = base;
     let mut mark = cur.enter(ci);

@@ -527,23 +527,25 @@ impl RuleIndex {
         }
     }
 
-    /// The position of `hook`'s built-in chain in `table`'s `chains`, found
-    /// once per ruleset version rather than by name on every packet.
-    pub(super) fn base_chain(&mut self, table: Table, hook: Hook, chains: &[Chain]) -> Option<usize> {
+    /// The position of `hook`'s built-in chain in `table`'s `chains` (found
+    /// once per ruleset version rather than by name on every packet), and a walker over `table`, whose chains
+    /// are `chains`, for a packet whose IPv4 header is `ip` (none: a packet
+    /// the walk drops before any rule, walked without the index).
+    pub(super) fn start(
+        &mut self,
+        table: Table,
+        hook: Hook,
+        chains: &[Chain],
+        ip: Option<Ipv4Fields>,
+    ) -> (Option<usize>, Cursor<'_>) {
         let t = &mut self.tables[table as usize];
         t.fit(chains);
         let base = t.bases[hook as usize].get_or_insert_with(|| find_base(chains, table, hook).map(|b| b as u32));
-        base.map(|b| b as usize)
-    }
-
-    /// A walker over `table`, whose chains are `chains`, for a packet whose
-    /// IPv4 header is `ip`.
-    pub(super) fn cursor(&mut self, table: Table, chains: &[Chain], ip: Ipv4Fields) -> Cursor<'_> {
-        let t = &mut self.tables[table as usize];
-        t.fit(chains);
+        let base = base.map(|b| b as usize);
+        let Some(ip) = ip else { return (base, Cursor::LINEAR) };
         self.scratch.slices.clear();
         self.scratch.groups.clear();
-        Cursor { ix: Some(Indexed { t, scratch: &mut self.scratch, ip, query: None }) }
+        (base, Cursor { ix: Some(Indexed { t, scratch: &mut self.scratch, ip, query: None }) })
     }
 }
 
