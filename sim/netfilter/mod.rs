@@ -16,6 +16,7 @@
 
 mod helper;
 mod nat;
+mod plan;
 mod trace;
 mod view;
 
@@ -70,7 +71,7 @@ pub struct Decided {
 }
 
 /// A hook's steps, in priority order.
-pub fn steps(hook: Hook) -> &'static [Step] {
+pub const fn steps(hook: Hook) -> &'static [Step] {
     use Step::{Confirm, Conntrack as Ct, Table as T};
     match hook {
         Hook::PreRouting => &[T(Table::Raw), Ct, T(Table::Mangle), T(Table::Nat)],
@@ -205,22 +206,17 @@ impl Netfilter {
 
     /// Runs every step registered at `hook` on `skb`, in priority order.
     pub fn run(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
-        // A table that does not exist registered nothing at the hook: its
-        // step costs a bit test, not a call.
+        // A table that does not exist registered nothing at the hook.
         let present = self.ruleset.present();
         if present == 0 {
             return HookVerdict::Accept;
         }
-        for &step in steps(hook) {
+        for &step in plan::plan(hook, present).steps() {
             let verdict = match step {
-                Step::Table(table) if present & 1 << table as u8 == 0 => continue,
                 Step::Table(Table::Nat) => self.nat_step(hook, skb, ctx),
                 Step::Table(table) => self.table(table, hook, skb, ctx),
                 Step::Conntrack => self.conntrack_in(hook, skb, ctx),
-                Step::Confirm => match self.help(hook, skb, ctx) {
-                    HookVerdict::Accept => self.confirm(skb, ctx.now),
-                    drop => drop,
-                },
+                Step::Confirm => self.help_and_confirm(hook, skb, ctx),
             };
             if verdict == HookVerdict::Drop {
                 if !matches!(step, Step::Table(_)) {
@@ -232,10 +228,20 @@ impl Netfilter {
         HookVerdict::Accept
     }
 
-    fn table(&mut self, table: Table, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
-        if self.ruleset.table(table).is_none() {
-            return HookVerdict::Accept;
+    /// The last step of INPUT and POSTROUTING: the helper, then confirm.
+    /// Each step is a call of its own, out of line: inlined, their state
+    /// made `run` set up for all of them on every call.
+    #[inline(never)]
+    fn help_and_confirm(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
+        match self.help(hook, skb, ctx) {
+            HookVerdict::Accept => self.confirm(skb, ctx.now),
+            drop => drop,
         }
+    }
+
+    /// Traverses `table`, which exists (callers test it: [`Netfilter::run`]
+    /// through its bit, the nat step by being called at all).
+    fn table(&mut self, table: Table, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
         let ct = match (skb.nfct, &self.conntrack) {
             (Nfct::Untracked, _) => CtSource::Facts(&UNTRACKED),
             (Nfct::Tracked(ct), Some(table)) if table.is_live(ct) => {
@@ -302,6 +308,7 @@ impl Netfilter {
     }
 
     /// `nf_conntrack_in`.
+    #[inline(never)]
     fn conntrack_in(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
         let Some(ct) = &mut self.conntrack else { return HookVerdict::Accept };
         match skb.nfct {

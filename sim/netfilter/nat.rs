@@ -32,6 +32,7 @@ pub trait NatAddrs {
 impl Netfilter {
     /// The nat table's step at `hook`.
     /// [`Netfilter::run`] calls it only when the box has a nat table.
+    #[inline(never)]
     pub(super) fn nat_step(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
         if skb.nfct == Nfct::None && ctx.sysctls.profile().nat_drops_untracked() {
             return self.untracked_drop(hook, skb);

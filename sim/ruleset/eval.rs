@@ -45,20 +45,23 @@ pub enum RuleVerdict {
 pub type DecidedBy = Option<(usize, usize)>;
 
 /// Whether the generic part of a rule (`-s -d -i -o -p -f`) selects the
-/// packet, whose interface names were copied out once per traversal.
+/// packet, whose interface names are copied out once per traversal, when
+/// the first rule naming an interface asks.
 #[inline(always)]
 fn generic_hit(
     r: &super::model::Rule,
     ip: &packet::Ipv4Fields,
-    iif: &DevName,
-    oif: &DevName,
+    devs: &mut Option<(DevName, DevName)>,
     pkt: &dyn PacketView,
 ) -> bool {
     if !r.src.hit(ip.src) || !r.dst.hit(ip.dst) {
         return false;
     }
-    if !iface_hit(&r.iif, iif, || pkt.in_iface()) || !iface_hit(&r.oif, oif, || pkt.out_iface()) {
-        return false;
+    if !r.iif.name.is_empty() || !r.oif.name.is_empty() {
+        let (iif, oif) = devs.get_or_insert_with(|| (DevName::of(pkt.in_iface()), DevName::of(pkt.out_iface())));
+        if !iface_hit(&r.iif, iif, || pkt.in_iface()) || !iface_hit(&r.oif, oif, || pkt.out_iface()) {
+            return false;
+        }
     }
     if r.proto != 0 && (ip.proto == r.proto) == r.proto_inv {
         return false;
@@ -231,7 +234,7 @@ fn walk<O: Observer>(
         // The kernel's ip_rcv drops such packets before any hook.
         return (Decision::Drop, None);
     };
-    let (iif, oif) = (DevName::of(pkt.in_iface()), DevName::of(pkt.out_iface()));
+    let mut devs = None;
     stack.clear();
     let mut ci = base;
     let mut mark = cur.enter(ci);
@@ -251,7 +254,7 @@ fn walk<O: Observer>(
             }
         }
         let rule = &mut t.chains[ci].rules[ri];
-        if !generic_hit(rule, &ip, &iif, &oif, pkt) {
+        if !generic_hit(rule, &ip, &mut devs, pkt) {
             if O::ON {
                 let why = super::explain::generic_miss(rule, &ip, pkt.in_iface(), pkt.out_iface());
                 seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: why.unwrap_or(Miss::Src) });

@@ -262,6 +262,9 @@ struct Dim {
     /// In a masked chain, each key with its mask when there are at most
     /// [`SCAN_KEYS`] (interfaces, mostly): compared in turn, no hashing.
     few: Option<Vec<(Key, u64)>>,
+    /// In a masked chain, on the protocol: the steps' answer for each of
+    /// the 256 values, read without a search.
+    by_proto: Option<Box<[u64; 256]>>,
 }
 
 /// Up to this many keys, a field's keys are scanned rather than hashed.
@@ -366,7 +369,11 @@ impl ChainIndex {
             let numeric = !matches!(field, Field::Iif | Field::Oif);
             let steps = (small && numeric).then(|| Steps::build(wild_mask, &keyed));
             let few = (small && steps.is_none() && keyed.len() <= SCAN_KEYS).then(|| keyed.clone());
-            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few });
+            let by_proto = match (&steps, field) {
+                (Some(st), Field::Proto) => Some(Box::new(std::array::from_fn(|v| st.at(v as u32)))),
+                _ => None,
+            };
+            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few, by_proto });
         }
         ChainIndex { rules: chain.rules.len(), small, dims, ids }
     }
@@ -531,6 +538,7 @@ impl RuleIndex {
     /// once per ruleset version rather than by name on every packet), and a walker over `table`, whose chains
     /// are `chains`, for a packet whose IPv4 header is `ip` (none: a packet
     /// the walk drops before any rule, walked without the index).
+    #[inline]
     pub(super) fn start(
         &mut self,
         table: Table,
@@ -669,6 +677,10 @@ fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
     let mut all = u64::MAX;
     for d in &c.dims {
         if matches!(d.field, Field::Sport | Field::Dport) && q.ports.is_none() {
+            continue;
+        }
+        if let Some(by_proto) = &d.by_proto {
+            all &= by_proto[q.proto as usize];
             continue;
         }
         all &= match &d.steps {
