@@ -197,7 +197,9 @@ impl Ruleset {
     /// has registered.
     #[inline]
     pub fn present(&self) -> u8 {
-        self.tables.iter().fold(0, |m, t| m | 1 << t.table as u8)
+        // Bounded by the five tables there are: a short loop, not a
+        // vectorised one.
+        self.tables.iter().take(Table::ALL.len()).fold(0, |m, t| m | 1 << t.table as u8)
     }
 
     /// The name of chain `chain` (an index from [`DecidedBy`]) of `table`.

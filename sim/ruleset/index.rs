@@ -472,6 +472,11 @@ pub(super) struct Mark {
 struct Scratch {
     slices: Vec<(u32, u32)>,
     groups: Vec<(u32, u32)>,
+    /// The traversal's packet: its IPv4 header, and its values once a
+    /// lookup needed them (kept here, not in the cursor, so that the
+    /// cursor stays two pointers).
+    ip: Option<Ipv4Fields>,
+    query: Option<Query>,
 }
 
 /// One table's chain indexes, by chain position.
@@ -550,10 +555,14 @@ impl RuleIndex {
         t.fit(chains);
         let base = t.bases[hook as usize].get_or_insert_with(|| find_base(chains, table, hook).map(|b| b as u32));
         let base = base.map(|b| b as usize);
-        let Some(ip) = ip else { return (base, Cursor::LINEAR) };
-        self.scratch.slices.clear();
-        self.scratch.groups.clear();
-        (base, Cursor { ix: Some(Indexed { t, scratch: &mut self.scratch, ip, query: None }) })
+        if ip.is_none() {
+            return (base, Cursor::LINEAR);
+        }
+        let scratch = &mut self.scratch;
+        scratch.slices.clear();
+        scratch.groups.clear();
+        (scratch.ip, scratch.query) = (ip, None);
+        (base, Cursor { ix: Some(Indexed { t, scratch }) })
     }
 }
 
@@ -565,10 +574,8 @@ pub(super) struct Cursor<'a> {
 
 struct Indexed<'a> {
     t: &'a mut TableIndex,
+    /// Its query is made at the first lookup: most packets are decided before one.
     scratch: &'a mut Scratch,
-    ip: Ipv4Fields,
-    /// Made at the first lookup: most packets are decided before one.
-    query: Option<Query>,
 }
 
 impl Cursor<'_> {
@@ -607,20 +614,22 @@ impl Cursor<'_> {
     /// so that the head's rules pay only the test above.
     #[inline(never)]
     fn lookup_next(&mut self, mark: &mut Mark, from: usize, chain: &Chain, pkt: &dyn PacketView) -> usize {
-        let Some(Indexed { t, scratch, ip, query }) = &mut self.ix else {
+        let Some(Indexed { t, scratch }) = &mut self.ix else {
             return from;
         };
+        let Scratch { slices, groups, ip, query } = &mut **scratch;
+        let Some(ip) = ip else { return from };
         let slot = &mut t.chains[mark.chain as usize];
         if !mark.looked_up {
             refresh(slot, chain);
             if let Slot::Built(c) = slot {
                 // The chain's callees have returned: the top of `scratch` is ours.
-                debug_assert_eq!(scratch.groups.len(), mark.groups as usize);
+                debug_assert_eq!(groups.len(), mark.groups as usize);
                 let q = query.get_or_insert_with(|| Query::new(ip, pkt));
                 if c.small {
                     mark.mask = lookup_mask(c, q);
                 } else {
-                    lookup(c, q, scratch);
+                    lookup(c, q, slices, groups);
                 }
             }
             mark.looked_up = true;
@@ -632,8 +641,8 @@ impl Cursor<'_> {
             let rest = if from < 64 { mark.mask & (u64::MAX << from) } else { 0 };
             return if rest == 0 { usize::MAX } else { rest.trailing_zeros() as usize };
         }
-        let groups = &scratch.groups[mark.groups as usize..];
-        leapfrog(&c.ids, groups, &mut scratch.slices, from as u32).map_or(usize::MAX, |i| i as usize)
+        let groups = &groups[mark.groups as usize..];
+        leapfrog(&c.ids, groups, slices, from as u32).map_or(usize::MAX, |i| i as usize)
     }
 }
 
@@ -652,22 +661,22 @@ fn refresh(slot: &mut Slot, chain: &Chain) {
 }
 
 /// Pushes the packet's lists of `c`, one group per field.
-fn lookup(c: &ChainIndex, q: &Query, scratch: &mut Scratch) {
+fn lookup(c: &ChainIndex, q: &Query, slices: &mut Vec<(u32, u32)>, groups: &mut Vec<(u32, u32)>) {
     for d in &c.dims {
         if matches!(d.field, Field::Sport | Field::Dport) && q.ports.is_none() {
             // Unknown ports: no port predicate was trusted for this packet.
             continue;
         }
-        let first = scratch.slices.len() as u32;
+        let first = slices.len() as u32;
         if d.wild.0 < d.wild.1 {
-            scratch.slices.push(d.wild);
+            slices.push(d.wild);
         }
         for &p in &d.probes {
             if let Some(list) = q.key(d.field, p).and_then(|k| d.lists.get(&k)) {
-                scratch.slices.push(*list);
+                slices.push(*list);
             }
         }
-        scratch.groups.push((first, scratch.slices.len() as u32));
+        groups.push((first, slices.len() as u32));
     }
 }
 
