@@ -242,11 +242,10 @@ impl Netfilter {
     /// Traverses `table`, which exists (callers test it: [`Netfilter::run`]
     /// through its bit, the nat step by being called at all).
     fn table(&mut self, table: Table, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
+        let facts = std::cell::OnceCell::new();
         let ct = match (skb.nfct, &self.conntrack) {
             (Nfct::Untracked, _) => CtSource::Facts(&UNTRACKED),
-            (Nfct::Tracked(ct), Some(table)) if table.is_live(ct) => {
-                CtSource::Lazy { table, ct, facts: std::cell::OnceCell::new() }
-            }
+            (Nfct::Tracked(ct), Some(table)) if table.is_live(ct) => CtSource::Lazy { table, ct, facts: &facts },
             _ => CtSource::None,
         };
         let mut view = SkbView {
@@ -291,6 +290,9 @@ impl Netfilter {
 
     /// Applies what targets asked of conntrack: untracking, the zone, the mark.
     fn apply_ct_effects(&mut self, skb: &mut Skb) {
+        if !std::mem::take(&mut self.effects.ct_changes) {
+            return;
+        }
         if std::mem::take(&mut self.effects.untrack) && skb.nfct == Nfct::None {
             skb.nfct = Nfct::Untracked;
         }

@@ -36,6 +36,9 @@ pub struct Effects {
     pub nat: Option<crate::nat::Request>,
     /// The helper `CT --helper` attaches to the connection being created.
     pub helper: Option<crate::conntrack::helper::Helper>,
+    /// One of `untrack`, `zone`, `ct_mark`, `helper` was set: conntrack
+    /// has something to apply after the traversal (most never do).
+    pub ct_changes: bool,
 }
 
 /// Where a traversal's connection facts come from.
@@ -52,8 +55,8 @@ pub enum CtSource<'a> {
         table: &'a Conntrack,
         /// The packet's entry.
         ct: CtRef,
-        /// The facts, once asked for.
-        facts: OnceCell<CtFacts>,
+        /// The facts, once asked for (kept by the caller: the view stays small).
+        facts: &'a OnceCell<CtFacts>,
     },
 }
 
@@ -152,11 +155,11 @@ impl PacketView for SkbView<'_> {
             Action::Reject(with) => self.effects.reject = Some(with),
             Action::SetTtl(ttl) => rewrite_word(self.skb, 8, |w| (w & 0x00ff) | (ttl as u16) << 8),
             Action::SetTos(tos) => rewrite_word(self.skb, 0, |w| (w & 0xff00) | tos as u16),
-            Action::Untrack => self.effects.untrack = true,
-            Action::SetZone(zone) => self.effects.zone = Some(zone),
-            Action::SetCtMark(mark) => self.effects.ct_mark = Some(mark),
+            Action::Untrack => (self.effects.untrack, self.effects.ct_changes) = (true, true),
+            Action::SetZone(zone) => (self.effects.zone, self.effects.ct_changes) = (Some(zone), true),
+            Action::SetCtMark(mark) => (self.effects.ct_mark, self.effects.ct_changes) = (Some(mark), true),
             Action::Nat(req) => self.effects.nat = Some(req),
-            Action::SetHelper(h) => self.effects.helper = Some(h),
+            Action::SetHelper(h) => (self.effects.helper, self.effects.ct_changes) = (Some(h), true),
             // NFLOG, priority and NAT arrive with the layers that own them.
             Action::Nflog(_) | Action::SetPriority(_) | Action::Target(_) => {}
         }

@@ -699,6 +699,10 @@ fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
                 None => probe_mask(d, q),
             },
         };
+        if all == 0 {
+            // No rule left: the other fields cannot add one.
+            break;
+        }
     }
     all
 }
