@@ -194,12 +194,21 @@ impl Ruleset {
     }
 
     /// The tables that exist, bit `1 << table as u8` each: those a hook
-    /// has registered.
+    /// has registered. Worked out once per ruleset version (a table is
+    /// only ever added, through `table_mut`, which invalidates the index;
+    /// the count guards against a push behind its back).
     #[inline]
-    pub fn present(&self) -> u8 {
-        // Bounded by the five tables there are: a short loop, not a
-        // vectorised one.
-        self.tables.iter().take(Table::ALL.len()).fold(0, |m, t| m | 1 << t.table as u8)
+    pub fn present(&mut self) -> u8 {
+        let n = self.tables.len();
+        match self.index.present {
+            Some((set, len)) if len == n => set,
+            _ => {
+                // Bounded by the five tables there are.
+                let set = self.tables.iter().take(Table::ALL.len()).fold(0, |m, t| m | 1 << t.table as u8);
+                self.index.present = Some((set, n));
+                set
+            }
+        }
     }
 
     /// The name of chain `chain` (an index from [`DecidedBy`]) of `table`.

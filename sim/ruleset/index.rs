@@ -515,6 +515,9 @@ enum Slot {
 pub(crate) struct RuleIndex {
     tables: [TableIndex; 5],
     scratch: Scratch,
+    /// The set of existing tables and how many there were, once asked
+    /// ([`super::Ruleset::present`]).
+    pub(super) present: Option<(u8, usize)>,
 }
 
 impl fmt::Debug for RuleIndex {
@@ -533,6 +536,7 @@ impl Clone for RuleIndex {
 impl RuleIndex {
     /// Forgets every chain's index (the ruleset is about to change).
     pub(crate) fn invalidate(&mut self) {
+        self.present = None;
         for t in &mut self.tables {
             t.chains.clear();
             t.bases = [None; 5];
@@ -561,7 +565,8 @@ impl RuleIndex {
         let scratch = &mut self.scratch;
         scratch.slices.clear();
         scratch.groups.clear();
-        (scratch.ip, scratch.query) = (ip, None);
+        scratch.ip = ip;
+        scratch.query = None;
         (base, Cursor { ix: Some(Indexed { t, scratch }) })
     }
 }
