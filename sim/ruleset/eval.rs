@@ -235,7 +235,7 @@ fn walk<O: Observer>(
     let data = pkt.ip();
     let (ip, len) = (packet::ipv4(data), data.len() as u64);
     let (base, mut cur) = match index {
-        Some(ix) => ix.start(table, hook, &t.chains, ip),
+        Some(ix) => ix.start(table, hook, &t.chains, ip.is_some()),
         None => (base_chain(&t.chains, table, hook), Cursor::LINEAR),
     };
     let Some(base) = base else {
@@ -249,7 +249,7 @@ fn walk<O: Observer>(
     stack.clear();
     let mut ci = base;
     let mut mark = cur.enter(ci);
-    let mut ri = cur.next(&mut mark, 0, &t.chains[ci], pkt);
+    let mut ri = cur.next(&mut mark, 0, &t.chains[ci], &ip, pkt);
     loop {
         if ri >= t.chains[ci].rules.len() {
             // End of chain: an implicit RETURN, or the policy.
@@ -258,7 +258,7 @@ fn walk<O: Observer>(
                     seen.step(RuleStep::Return { from: ci, to: c });
                     cur.leave(mark);
                     (ci, mark) = (c, m);
-                    ri = cur.next(&mut mark, r, &t.chains[ci], pkt);
+                    ri = cur.next(&mut mark, r, &t.chains[ci], &ip, pkt);
                     continue;
                 }
                 _ => return policy(t, base, len, seen),
@@ -270,7 +270,7 @@ fn walk<O: Observer>(
                 let why = super::explain::generic_miss(rule, &ip, pkt.in_iface(), pkt.out_iface());
                 seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: why.unwrap_or(Miss::Src) });
             }
-            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
+            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt);
             continue;
         }
         let mut hotdrop = false;
@@ -287,7 +287,7 @@ fn walk<O: Observer>(
         }
         if let Some(k) = failed {
             seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: Miss::Match(k) });
-            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
+            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt);
             continue;
         }
         seen.step(RuleStep::Matched { chain: ci, rule: ri + 1 });
@@ -310,7 +310,7 @@ fn walk<O: Observer>(
                 let name = verdict.chain().unwrap_or_default().as_bytes();
                 let found = t.chains.iter().position(|c| same_bytes(c.name.as_bytes(), name));
                 let Some(to) = found else {
-                    ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
+                    ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt);
                     continue;
                 };
                 if goto {
@@ -320,12 +320,12 @@ fn walk<O: Observer>(
                 }
                 ci = to;
                 mark = cur.enter(ci);
-                ri = cur.next(&mut mark, 0, &t.chains[ci], pkt);
+                ri = cur.next(&mut mark, 0, &t.chains[ci], &ip, pkt);
                 continue;
             }
         };
         match next {
-            RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt),
+            RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt),
             RuleVerdict::Accept => {
                 return (Decision::Accept, Some((ci, ri + 1)));
             }
@@ -337,7 +337,7 @@ fn walk<O: Observer>(
                     seen.step(RuleStep::Return { from: ci, to: c });
                     cur.leave(mark);
                     (ci, mark) = (c, m);
-                    ri = cur.next(&mut mark, r, &t.chains[ci], pkt);
+                    ri = cur.next(&mut mark, r, &t.chains[ci], &ip, pkt);
                 }
                 _ => return policy(t, base, len, seen),
             },

@@ -472,10 +472,8 @@ pub(super) struct Mark {
 struct Scratch {
     slices: Vec<(u32, u32)>,
     groups: Vec<(u32, u32)>,
-    /// The traversal's packet: its IPv4 header, and its values once a
-    /// lookup needed them (kept here, not in the cursor, so that the
-    /// cursor stays two pointers).
-    ip: Option<Ipv4Fields>,
+    /// The traversal's packet's values, once a lookup needed them (kept
+    /// here, not in the cursor, so that the cursor stays two pointers).
     query: Option<Query>,
 }
 
@@ -544,28 +542,28 @@ impl RuleIndex {
     }
 
     /// The position of `hook`'s built-in chain in `table`'s `chains` (found
-    /// once per ruleset version rather than by name on every packet), and a walker over `table`, whose chains
-    /// are `chains`, for a packet whose IPv4 header is `ip` (none: a packet
-    /// the walk drops before any rule, walked without the index).
+    /// once per ruleset version rather than by name on every packet), and
+    /// a walker over `table`, whose chains are `chains`; without an IPv4
+    /// header (`has_ip` false) the walk drops the packet before any rule,
+    /// and its walker is the linear one.
     #[inline]
     pub(super) fn start(
         &mut self,
         table: Table,
         hook: Hook,
         chains: &[Chain],
-        ip: Option<Ipv4Fields>,
+        has_ip: bool,
     ) -> (Option<usize>, Cursor<'_>) {
         let t = &mut self.tables[table as usize];
         t.fit(chains);
         let base = t.bases[hook as usize].get_or_insert_with(|| find_base(chains, table, hook).map(|b| b as u32));
         let base = base.map(|b| b as usize);
-        if ip.is_none() {
+        if !has_ip {
             return (base, Cursor::LINEAR);
         }
         let scratch = &mut self.scratch;
         scratch.slices.clear();
         scratch.groups.clear();
-        scratch.ip = ip;
         scratch.query = None;
         (base, Cursor { ix: Some(Indexed { t, scratch }) })
     }
@@ -608,22 +606,35 @@ impl Cursor<'_> {
     /// match; the chain's length or more if there is none. `from` must not
     /// decrease between calls for the same entry.
     #[inline(always)]
-    pub(super) fn next(&mut self, mark: &mut Mark, from: usize, chain: &Chain, pkt: &dyn PacketView) -> usize {
+    pub(super) fn next(
+        &mut self,
+        mark: &mut Mark,
+        from: usize,
+        chain: &Chain,
+        ip: &Ipv4Fields,
+        pkt: &dyn PacketView,
+    ) -> usize {
         if from < HEAD_RULES || from >= chain.rules.len() || self.ix.is_none() {
             return from;
         }
-        self.lookup_next(mark, from, chain, pkt)
+        self.lookup_next(mark, from, chain, ip, pkt)
     }
 
     /// [`Cursor::next`] past the chain's head, with an index: out of line,
     /// so that the head's rules pay only the test above.
     #[inline(never)]
-    fn lookup_next(&mut self, mark: &mut Mark, from: usize, chain: &Chain, pkt: &dyn PacketView) -> usize {
+    fn lookup_next(
+        &mut self,
+        mark: &mut Mark,
+        from: usize,
+        chain: &Chain,
+        ip: &Ipv4Fields,
+        pkt: &dyn PacketView,
+    ) -> usize {
         let Some(Indexed { t, scratch }) = &mut self.ix else {
             return from;
         };
-        let Scratch { slices, groups, ip, query } = &mut **scratch;
-        let Some(ip) = ip else { return from };
+        let Scratch { slices, groups, query } = &mut **scratch;
         let slot = &mut t.chains[mark.chain as usize];
         if !mark.looked_up {
             refresh(slot, chain);
