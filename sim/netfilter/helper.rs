@@ -39,12 +39,12 @@ impl Netfilter {
                 Helper::Tftp => self.help_tftp(r, skb, ctx),
             };
             if let Some(note) = self.helper_note.take() {
-                self.record(TraceEvent::Helper { hook, helper: h.name(), note });
+                self.record(|| TraceEvent::Helper { hook, helper: h.name(), note });
             }
             if let Err(reason) = outcome {
                 self.helper_log(h, reason, skb);
                 if self.trace.is_some() {
-                    self.record(TraceEvent::Helper { hook, helper: h.name(), note: format!("dropped: {reason}") });
+                    self.record(|| TraceEvent::Helper { hook, helper: h.name(), note: format!("dropped: {reason}") });
                 }
                 return HookVerdict::Drop;
             }
@@ -223,9 +223,9 @@ impl Netfilter {
             let bindings = x.follow.map(|f| self.nat.follow_master(ct, r, x.master, f));
             if self.trace.is_some() {
                 let master = master.trim_end().to_string();
-                self.record(TraceEvent::Expected { hook, helper: x.helper.name(), master });
+                self.record(|| TraceEvent::Expected { hook, helper: x.helper.name(), master });
                 for b in bindings.into_iter().flatten().flatten() {
-                    self.record(TraceEvent::Nat { hook, binding: b });
+                    self.record(|| TraceEvent::Nat { hook, binding: b });
                 }
             }
             return;
@@ -236,7 +236,7 @@ impl Netfilter {
         };
         if let Some(h) = pending.or_else(by_port).filter(|h| h.proto() == proto) {
             ct.set_helper(r, h);
-            self.record(TraceEvent::Helper { hook, helper: h.name(), note: "attached".into() });
+            self.record(|| TraceEvent::Helper { hook, helper: h.name(), note: "attached".into() });
         }
     }
 }

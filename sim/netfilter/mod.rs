@@ -16,6 +16,7 @@
 
 mod helper;
 mod nat;
+mod plan;
 mod trace;
 mod view;
 
@@ -70,7 +71,7 @@ pub struct Decided {
 }
 
 /// A hook's steps, in priority order.
-pub fn steps(hook: Hook) -> &'static [Step] {
+pub const fn steps(hook: Hook) -> &'static [Step] {
     use Step::{Confirm, Conntrack as Ct, Table as T};
     match hook {
         Hook::PreRouting => &[T(Table::Raw), Ct, T(Table::Mangle), T(Table::Nat)],
@@ -205,22 +206,21 @@ impl Netfilter {
 
     /// Runs every step registered at `hook` on `skb`, in priority order.
     pub fn run(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
-        if self.ruleset.tables.is_empty() {
+        // A table that does not exist registered nothing at the hook.
+        let present = self.ruleset.present();
+        if present == 0 {
             return HookVerdict::Accept;
         }
-        for &step in steps(hook) {
+        for &step in plan::plan(hook, present).steps() {
             let verdict = match step {
                 Step::Table(Table::Nat) => self.nat_step(hook, skb, ctx),
                 Step::Table(table) => self.table(table, hook, skb, ctx),
                 Step::Conntrack => self.conntrack_in(hook, skb, ctx),
-                Step::Confirm => match self.help(hook, skb, ctx) {
-                    HookVerdict::Accept => self.confirm(skb, ctx.now),
-                    drop => drop,
-                },
+                Step::Confirm => self.help_and_confirm(hook, skb, ctx),
             };
             if verdict == HookVerdict::Drop {
                 if !matches!(step, Step::Table(_)) {
-                    self.record(TraceEvent::Dropped { hook, step });
+                    self.record(|| TraceEvent::Dropped { hook, step });
                 }
                 return HookVerdict::Drop;
             }
@@ -228,15 +228,24 @@ impl Netfilter {
         HookVerdict::Accept
     }
 
-    fn table(&mut self, table: Table, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
-        if self.ruleset.table(table).is_none() {
-            return HookVerdict::Accept;
+    /// The last step of INPUT and POSTROUTING: the helper, then confirm.
+    /// Each step is a call of its own, out of line: inlined, their state
+    /// made `run` set up for all of them on every call.
+    #[inline(never)]
+    fn help_and_confirm(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
+        match self.help(hook, skb, ctx) {
+            HookVerdict::Accept => self.confirm(skb, ctx.now),
+            drop => drop,
         }
+    }
+
+    /// Traverses `table`, which exists (callers test it: [`Netfilter::run`]
+    /// through its bit, the nat step by being called at all).
+    fn table(&mut self, table: Table, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
+        let facts = std::cell::OnceCell::new();
         let ct = match (skb.nfct, &self.conntrack) {
             (Nfct::Untracked, _) => CtSource::Facts(&UNTRACKED),
-            (Nfct::Tracked(ct), Some(table)) if table.is_live(ct) => {
-                CtSource::Lazy { table, ct, facts: std::cell::OnceCell::new() }
-            }
+            (Nfct::Tracked(ct), Some(table)) if table.is_live(ct) => CtSource::Lazy { table, ct, facts: &facts },
             _ => CtSource::None,
         };
         let mut view = SkbView {
@@ -275,12 +284,15 @@ impl Netfilter {
         if verdict == HookVerdict::Drop || (rule.is_some() && !mapping_only) || table == Table::Filter {
             self.decided = Some(decided);
         }
-        self.record(TraceEvent::Table(decided));
+        self.record(|| TraceEvent::Table(decided));
         verdict
     }
 
     /// Applies what targets asked of conntrack: untracking, the zone, the mark.
     fn apply_ct_effects(&mut self, skb: &mut Skb) {
+        if !std::mem::take(&mut self.effects.ct_changes) {
+            return;
+        }
         if std::mem::take(&mut self.effects.untrack) && skb.nfct == Nfct::None {
             skb.nfct = Nfct::Untracked;
         }
@@ -298,6 +310,7 @@ impl Netfilter {
     }
 
     /// `nf_conntrack_in`.
+    #[inline(never)]
     fn conntrack_in(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
         let Some(ct) = &mut self.conntrack else { return HookVerdict::Accept };
         match skb.nfct {
@@ -326,29 +339,24 @@ impl Netfilter {
             Some(r) => {
                 skb.nfct = Nfct::Tracked(r);
                 self.ct_ref.get_or_insert(r);
-                match r.info {
-                    CtInfo::New => CtState::New,
-                    CtInfo::Established | CtInfo::EstablishedReply => CtState::Established,
-                    CtInfo::Related | CtInfo::RelatedReply => CtState::Related,
-                    CtInfo::Untracked => CtState::Untracked,
-                    CtInfo::Invalid => CtState::Invalid,
-                }
+                view::state_of(r.info)
             }
             None => CtState::Invalid,
         };
         self.ct_state.get_or_insert(state);
         if self.trace.is_some() {
             let entry = v.ct.map(|r| trace::entry_line(self.conntrack.as_mut().expect("tracking"), r, ctx.now));
-            self.record(TraceEvent::Conntrack { hook, state, entry });
+            self.record(|| TraceEvent::Conntrack { hook, state, entry });
         }
         HookVerdict::Accept
     }
 
-    /// Appends `event` when tracing is on.
+    /// Appends the event `event` makes when tracing is on (and when it is
+    /// off, neither builds nor drops one).
     #[inline]
-    fn record(&mut self, event: TraceEvent) {
+    fn record(&mut self, event: impl FnOnce() -> TraceEvent) {
         if let Some(trace) = &mut self.trace {
-            trace.push(event);
+            trace.push(event());
         }
     }
 

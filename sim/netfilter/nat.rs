@@ -31,10 +31,9 @@ pub trait NatAddrs {
 
 impl Netfilter {
     /// The nat table's step at `hook`.
+    /// [`Netfilter::run`] calls it only when the box has a nat table.
+    #[inline(never)]
     pub(super) fn nat_step(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
-        if self.ruleset.table(Table::Nat).is_none() {
-            return HookVerdict::Accept;
-        }
         if skb.nfct == Nfct::None && ctx.sysctls.profile().nat_drops_untracked() {
             return self.untracked_drop(hook, skb);
         }
@@ -100,7 +99,7 @@ impl Netfilter {
             binding = self.nat.null_binding(ct, r, manip);
         }
         if let Some(binding) = binding {
-            self.record(TraceEvent::Nat { hook, binding });
+            self.record(|| TraceEvent::Nat { hook, binding });
         }
         HookVerdict::Accept
     }

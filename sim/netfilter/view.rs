@@ -5,7 +5,7 @@
 //! line goes to the box's log, a REJECT is remembered for the box to send
 //! once the hook has dropped the packet.
 
-use crate::conntrack::{Conntrack, CtRef};
+use crate::conntrack::{Conntrack, CtInfo, CtRef};
 use crate::engine::{Instant, Rng};
 use crate::klog::{LinkInfo, format_log_line};
 use crate::net::route::LocalTable;
@@ -13,7 +13,7 @@ use crate::skb::Skb;
 use crate::wire::{Ipv4Packet, checksum};
 use crate::xt::packet::BridgePorts;
 use crate::xt::targets::reject::RejectWith;
-use crate::xt::{Action, CtFacts, Hook, PacketView};
+use crate::xt::{Action, CtFacts, CtState, Hook, PacketView};
 use std::cell::OnceCell;
 use std::net::Ipv4Addr;
 
@@ -36,6 +36,9 @@ pub struct Effects {
     pub nat: Option<crate::nat::Request>,
     /// The helper `CT --helper` attaches to the connection being created.
     pub helper: Option<crate::conntrack::helper::Helper>,
+    /// One of `untrack`, `zone`, `ct_mark`, `helper` was set: conntrack
+    /// has something to apply after the traversal (most never do).
+    pub ct_changes: bool,
 }
 
 /// Where a traversal's connection facts come from.
@@ -52,8 +55,8 @@ pub enum CtSource<'a> {
         table: &'a Conntrack,
         /// The packet's entry.
         ct: CtRef,
-        /// The facts, once asked for.
-        facts: OnceCell<CtFacts>,
+        /// The facts, once asked for (kept by the caller: the view stays small).
+        facts: &'a OnceCell<CtFacts>,
     },
 }
 
@@ -111,6 +114,15 @@ impl PacketView for SkbView<'_> {
             CtSource::Lazy { table, ct, facts } => Some(facts.get_or_init(|| table.facts(*ct, self.now))),
         }
     }
+    fn ct_state(&self) -> Option<(CtState, u32)> {
+        match &self.ct {
+            CtSource::None => None,
+            CtSource::Facts(f) => Some((f.state, f.status)),
+            // Straight from the entry: what `facts` would hold, as the
+            // entry does not change during the traversal.
+            CtSource::Lazy { table, ct, .. } => Some((state_of(ct.info), u32::from(table.get(*ct).status()))),
+        }
+    }
     fn link_header(&self) -> Option<&[u8]> {
         self.link.as_ref().map(|h| &h[..])
     }
@@ -143,14 +155,25 @@ impl PacketView for SkbView<'_> {
             Action::Reject(with) => self.effects.reject = Some(with),
             Action::SetTtl(ttl) => rewrite_word(self.skb, 8, |w| (w & 0x00ff) | (ttl as u16) << 8),
             Action::SetTos(tos) => rewrite_word(self.skb, 0, |w| (w & 0xff00) | tos as u16),
-            Action::Untrack => self.effects.untrack = true,
-            Action::SetZone(zone) => self.effects.zone = Some(zone),
-            Action::SetCtMark(mark) => self.effects.ct_mark = Some(mark),
+            Action::Untrack => (self.effects.untrack, self.effects.ct_changes) = (true, true),
+            Action::SetZone(zone) => (self.effects.zone, self.effects.ct_changes) = (Some(zone), true),
+            Action::SetCtMark(mark) => (self.effects.ct_mark, self.effects.ct_changes) = (Some(mark), true),
             Action::Nat(req) => self.effects.nat = Some(req),
-            Action::SetHelper(h) => self.effects.helper = Some(h),
+            Action::SetHelper(h) => (self.effects.helper, self.effects.ct_changes) = (Some(h), true),
             // NFLOG, priority and NAT arrive with the layers that own them.
             Action::Nflog(_) | Action::SetPriority(_) | Action::Target(_) => {}
         }
+    }
+}
+
+/// What `-m state` calls a packet of conntrack info `info`.
+pub(super) fn state_of(info: CtInfo) -> CtState {
+    match info {
+        CtInfo::New => CtState::New,
+        CtInfo::Established | CtInfo::EstablishedReply => CtState::Established,
+        CtInfo::Related | CtInfo::RelatedReply => CtState::Related,
+        CtInfo::Untracked => CtState::Untracked,
+        CtInfo::Invalid => CtState::Invalid,
     }
 }
 

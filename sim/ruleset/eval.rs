@@ -45,20 +45,23 @@ pub enum RuleVerdict {
 pub type DecidedBy = Option<(usize, usize)>;
 
 /// Whether the generic part of a rule (`-s -d -i -o -p -f`) selects the
-/// packet, whose interface names were copied out once per traversal.
+/// packet, whose interface names are copied out once per traversal, when
+/// the first rule naming an interface asks.
 #[inline(always)]
 fn generic_hit(
     r: &super::model::Rule,
     ip: &packet::Ipv4Fields,
-    iif: &DevName,
-    oif: &DevName,
+    devs: &mut Option<(DevName, DevName)>,
     pkt: &dyn PacketView,
 ) -> bool {
     if !r.src.hit(ip.src) || !r.dst.hit(ip.dst) {
         return false;
     }
-    if !iface_hit(&r.iif, iif, || pkt.in_iface()) || !iface_hit(&r.oif, oif, || pkt.out_iface()) {
-        return false;
+    if !r.iif.name.is_empty() || !r.oif.name.is_empty() {
+        let (iif, oif) = devs.get_or_insert_with(|| (DevName::of(pkt.in_iface()), DevName::of(pkt.out_iface())));
+        if !iface_hit(&r.iif, iif, || pkt.in_iface()) || !iface_hit(&r.oif, oif, || pkt.out_iface()) {
+            return false;
+        }
     }
     if r.proto != 0 && (ip.proto == r.proto) == r.proto_inv {
         return false;
@@ -190,6 +193,24 @@ impl Ruleset {
         walk(&mut self.tables, table, hook, pkt, None, &mut self.stack, &mut ())
     }
 
+    /// The tables that exist, bit `1 << table as u8` each: those a hook
+    /// has registered. Worked out once per ruleset version (a table is
+    /// only ever added, through `table_mut`, which invalidates the index;
+    /// the count guards against a push behind its back).
+    #[inline]
+    pub fn present(&mut self) -> u8 {
+        let n = self.tables.len();
+        match self.index.present {
+            Some((set, len)) if len == n => set,
+            _ => {
+                // Bounded by the five tables there are.
+                let set = self.tables.iter().take(Table::ALL.len()).fold(0, |m, t| m | 1 << t.table as u8);
+                self.index.present = Some((set, n));
+                set
+            }
+        }
+    }
+
     /// The name of chain `chain` (an index from [`DecidedBy`]) of `table`.
     pub fn chain_name(&self, table: Table, chain: usize) -> Option<&str> {
         self.tables.iter().find(|t| t.table == table)?.chains.get(chain).map(|c| c.name.as_str())
@@ -211,28 +232,24 @@ fn walk<O: Observer>(
     let Some(t) = tables.iter_mut().find(|t| t.table == table) else {
         return (Decision::Accept, None);
     };
-    let mut index = index;
-    let base = match index.as_deref_mut() {
-        Some(ix) => ix.base_chain(table, hook, &t.chains),
-        None => base_chain(&t.chains, table, hook),
+    let data = pkt.ip();
+    let (ip, len) = (packet::ipv4(data), data.len() as u64);
+    let (base, mut cur) = match index {
+        Some(ix) => ix.start(table, hook, &t.chains, ip.is_some()),
+        None => (base_chain(&t.chains, table, hook), Cursor::LINEAR),
     };
     let Some(base) = base else {
         return (Decision::Accept, None);
     };
-    let Some(ip) = packet::ipv4(pkt.ip()) else {
+    let Some(ip) = ip else {
         // The kernel's ip_rcv drops such packets before any hook.
         return (Decision::Drop, None);
     };
-    let len = pkt.ip().len() as u64;
-    let (iif, oif) = (DevName::of(pkt.in_iface()), DevName::of(pkt.out_iface()));
-    let mut cur = match index {
-        Some(ix) => ix.cursor(table, &t.chains, ip),
-        None => Cursor::LINEAR,
-    };
+    let mut devs = None;
     stack.clear();
     let mut ci = base;
     let mut mark = cur.enter(ci);
-    let mut ri = cur.next(&mut mark, 0, &t.chains[ci], pkt);
+    let mut ri = cur.next(&mut mark, 0, &t.chains[ci], &ip, pkt);
     loop {
         if ri >= t.chains[ci].rules.len() {
             // End of chain: an implicit RETURN, or the policy.
@@ -241,19 +258,19 @@ fn walk<O: Observer>(
                     seen.step(RuleStep::Return { from: ci, to: c });
                     cur.leave(mark);
                     (ci, mark) = (c, m);
-                    ri = cur.next(&mut mark, r, &t.chains[ci], pkt);
+                    ri = cur.next(&mut mark, r, &t.chains[ci], &ip, pkt);
                     continue;
                 }
                 _ => return policy(t, base, len, seen),
             }
         }
         let rule = &mut t.chains[ci].rules[ri];
-        if !generic_hit(rule, &ip, &iif, &oif, pkt) {
+        if !generic_hit(rule, &ip, &mut devs, pkt) {
             if O::ON {
                 let why = super::explain::generic_miss(rule, &ip, pkt.in_iface(), pkt.out_iface());
                 seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: why.unwrap_or(Miss::Src) });
             }
-            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
+            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt);
             continue;
         }
         let mut hotdrop = false;
@@ -270,7 +287,7 @@ fn walk<O: Observer>(
         }
         if let Some(k) = failed {
             seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: Miss::Match(k) });
-            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
+            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt);
             continue;
         }
         seen.step(RuleStep::Matched { chain: ci, rule: ri + 1 });
@@ -293,7 +310,7 @@ fn walk<O: Observer>(
                 let name = verdict.chain().unwrap_or_default().as_bytes();
                 let found = t.chains.iter().position(|c| same_bytes(c.name.as_bytes(), name));
                 let Some(to) = found else {
-                    ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt);
+                    ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt);
                     continue;
                 };
                 if goto {
@@ -303,12 +320,12 @@ fn walk<O: Observer>(
                 }
                 ci = to;
                 mark = cur.enter(ci);
-                ri = cur.next(&mut mark, 0, &t.chains[ci], pkt);
+                ri = cur.next(&mut mark, 0, &t.chains[ci], &ip, pkt);
                 continue;
             }
         };
         match next {
-            RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, &t.chains[ci], pkt),
+            RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt),
             RuleVerdict::Accept => {
                 return (Decision::Accept, Some((ci, ri + 1)));
             }
@@ -320,7 +337,7 @@ fn walk<O: Observer>(
                     seen.step(RuleStep::Return { from: ci, to: c });
                     cur.leave(mark);
                     (ci, mark) = (c, m);
-                    ri = cur.next(&mut mark, r, &t.chains[ci], pkt);
+                    ri = cur.next(&mut mark, r, &t.chains[ci], &ip, pkt);
                 }
                 _ => return policy(t, base, len, seen),
             },

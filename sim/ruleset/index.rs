@@ -262,6 +262,9 @@ struct Dim {
     /// In a masked chain, each key with its mask when there are at most
     /// [`SCAN_KEYS`] (interfaces, mostly): compared in turn, no hashing.
     few: Option<Vec<(Key, u64)>>,
+    /// In a masked chain, on the protocol: the steps' answer for each of
+    /// the 256 values, read without a search.
+    by_proto: Option<Box<[u64; 256]>>,
 }
 
 /// Up to this many keys, a field's keys are scanned rather than hashed.
@@ -366,7 +369,11 @@ impl ChainIndex {
             let numeric = !matches!(field, Field::Iif | Field::Oif);
             let steps = (small && numeric).then(|| Steps::build(wild_mask, &keyed));
             let few = (small && steps.is_none() && keyed.len() <= SCAN_KEYS).then(|| keyed.clone());
-            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few });
+            let by_proto = match (&steps, field) {
+                (Some(st), Field::Proto) => Some(Box::new(std::array::from_fn(|v| st.at(v as u32)))),
+                _ => None,
+            };
+            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few, by_proto });
         }
         ChainIndex { rules: chain.rules.len(), small, dims, ids }
     }
@@ -465,6 +472,9 @@ pub(super) struct Mark {
 struct Scratch {
     slices: Vec<(u32, u32)>,
     groups: Vec<(u32, u32)>,
+    /// The traversal's packet's values, once a lookup needed them (kept
+    /// here, not in the cursor, so that the cursor stays two pointers).
+    query: Option<Query>,
 }
 
 /// One table's chain indexes, by chain position.
@@ -503,6 +513,9 @@ enum Slot {
 pub(crate) struct RuleIndex {
     tables: [TableIndex; 5],
     scratch: Scratch,
+    /// The set of existing tables and how many there were, once asked
+    /// ([`super::Ruleset::present`]).
+    pub(super) present: Option<(u8, usize)>,
 }
 
 impl fmt::Debug for RuleIndex {
@@ -521,29 +534,38 @@ impl Clone for RuleIndex {
 impl RuleIndex {
     /// Forgets every chain's index (the ruleset is about to change).
     pub(crate) fn invalidate(&mut self) {
+        self.present = None;
         for t in &mut self.tables {
             t.chains.clear();
             t.bases = [None; 5];
         }
     }
 
-    /// The position of `hook`'s built-in chain in `table`'s `chains`, found
-    /// once per ruleset version rather than by name on every packet.
-    pub(super) fn base_chain(&mut self, table: Table, hook: Hook, chains: &[Chain]) -> Option<usize> {
+    /// The position of `hook`'s built-in chain in `table`'s `chains` (found
+    /// once per ruleset version rather than by name on every packet), and
+    /// a walker over `table`, whose chains are `chains`; without an IPv4
+    /// header (`has_ip` false) the walk drops the packet before any rule,
+    /// and its walker is the linear one.
+    #[inline]
+    pub(super) fn start(
+        &mut self,
+        table: Table,
+        hook: Hook,
+        chains: &[Chain],
+        has_ip: bool,
+    ) -> (Option<usize>, Cursor<'_>) {
         let t = &mut self.tables[table as usize];
         t.fit(chains);
         let base = t.bases[hook as usize].get_or_insert_with(|| find_base(chains, table, hook).map(|b| b as u32));
-        base.map(|b| b as usize)
-    }
-
-    /// A walker over `table`, whose chains are `chains`, for a packet whose
-    /// IPv4 header is `ip`.
-    pub(super) fn cursor(&mut self, table: Table, chains: &[Chain], ip: Ipv4Fields) -> Cursor<'_> {
-        let t = &mut self.tables[table as usize];
-        t.fit(chains);
-        self.scratch.slices.clear();
-        self.scratch.groups.clear();
-        Cursor { ix: Some(Indexed { t, scratch: &mut self.scratch, ip, query: None }) }
+        let base = base.map(|b| b as usize);
+        if !has_ip {
+            return (base, Cursor::LINEAR);
+        }
+        let scratch = &mut self.scratch;
+        scratch.slices.clear();
+        scratch.groups.clear();
+        scratch.query = None;
+        (base, Cursor { ix: Some(Indexed { t, scratch }) })
     }
 }
 
@@ -555,10 +577,8 @@ pub(super) struct Cursor<'a> {
 
 struct Indexed<'a> {
     t: &'a mut TableIndex,
+    /// Its query is made at the first lookup: most packets are decided before one.
     scratch: &'a mut Scratch,
-    ip: Ipv4Fields,
-    /// Made at the first lookup: most packets are decided before one.
-    query: Option<Query>,
 }
 
 impl Cursor<'_> {
@@ -586,31 +606,46 @@ impl Cursor<'_> {
     /// match; the chain's length or more if there is none. `from` must not
     /// decrease between calls for the same entry.
     #[inline(always)]
-    pub(super) fn next(&mut self, mark: &mut Mark, from: usize, chain: &Chain, pkt: &dyn PacketView) -> usize {
+    pub(super) fn next(
+        &mut self,
+        mark: &mut Mark,
+        from: usize,
+        chain: &Chain,
+        ip: &Ipv4Fields,
+        pkt: &dyn PacketView,
+    ) -> usize {
         if from < HEAD_RULES || from >= chain.rules.len() || self.ix.is_none() {
             return from;
         }
-        self.lookup_next(mark, from, chain, pkt)
+        self.lookup_next(mark, from, chain, ip, pkt)
     }
 
     /// [`Cursor::next`] past the chain's head, with an index: out of line,
     /// so that the head's rules pay only the test above.
     #[inline(never)]
-    fn lookup_next(&mut self, mark: &mut Mark, from: usize, chain: &Chain, pkt: &dyn PacketView) -> usize {
-        let Some(Indexed { t, scratch, ip, query }) = &mut self.ix else {
+    fn lookup_next(
+        &mut self,
+        mark: &mut Mark,
+        from: usize,
+        chain: &Chain,
+        ip: &Ipv4Fields,
+        pkt: &dyn PacketView,
+    ) -> usize {
+        let Some(Indexed { t, scratch }) = &mut self.ix else {
             return from;
         };
+        let Scratch { slices, groups, query } = &mut **scratch;
         let slot = &mut t.chains[mark.chain as usize];
         if !mark.looked_up {
             refresh(slot, chain);
             if let Slot::Built(c) = slot {
                 // The chain's callees have returned: the top of `scratch` is ours.
-                debug_assert_eq!(scratch.groups.len(), mark.groups as usize);
+                debug_assert_eq!(groups.len(), mark.groups as usize);
                 let q = query.get_or_insert_with(|| Query::new(ip, pkt));
                 if c.small {
                     mark.mask = lookup_mask(c, q);
                 } else {
-                    lookup(c, q, scratch);
+                    lookup(c, q, slices, groups);
                 }
             }
             mark.looked_up = true;
@@ -622,8 +657,8 @@ impl Cursor<'_> {
             let rest = if from < 64 { mark.mask & (u64::MAX << from) } else { 0 };
             return if rest == 0 { usize::MAX } else { rest.trailing_zeros() as usize };
         }
-        let groups = &scratch.groups[mark.groups as usize..];
-        leapfrog(&c.ids, groups, &mut scratch.slices, from as u32).map_or(usize::MAX, |i| i as usize)
+        let groups = &groups[mark.groups as usize..];
+        leapfrog(&c.ids, groups, slices, from as u32).map_or(usize::MAX, |i| i as usize)
     }
 }
 
@@ -642,22 +677,22 @@ fn refresh(slot: &mut Slot, chain: &Chain) {
 }
 
 /// Pushes the packet's lists of `c`, one group per field.
-fn lookup(c: &ChainIndex, q: &Query, scratch: &mut Scratch) {
+fn lookup(c: &ChainIndex, q: &Query, slices: &mut Vec<(u32, u32)>, groups: &mut Vec<(u32, u32)>) {
     for d in &c.dims {
         if matches!(d.field, Field::Sport | Field::Dport) && q.ports.is_none() {
             // Unknown ports: no port predicate was trusted for this packet.
             continue;
         }
-        let first = scratch.slices.len() as u32;
+        let first = slices.len() as u32;
         if d.wild.0 < d.wild.1 {
-            scratch.slices.push(d.wild);
+            slices.push(d.wild);
         }
         for &p in &d.probes {
             if let Some(list) = q.key(d.field, p).and_then(|k| d.lists.get(&k)) {
-                scratch.slices.push(*list);
+                slices.push(*list);
             }
         }
-        scratch.groups.push((first, scratch.slices.len() as u32));
+        groups.push((first, slices.len() as u32));
     }
 }
 
@@ -669,6 +704,10 @@ fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
         if matches!(d.field, Field::Sport | Field::Dport) && q.ports.is_none() {
             continue;
         }
+        if let Some(by_proto) = &d.by_proto {
+            all &= by_proto[q.proto as usize];
+            continue;
+        }
         all &= match &d.steps {
             Some(steps) => steps.at(q.value(d.field)),
             None => match &d.few {
@@ -676,6 +715,10 @@ fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
                 None => probe_mask(d, q),
             },
         };
+        if all == 0 {
+            // No rule left: the other fields cannot add one.
+            break;
+        }
     }
     all
 }

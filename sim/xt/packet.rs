@@ -180,6 +180,12 @@ pub trait PacketView {
     fn ct(&self) -> Option<&CtFacts> {
         None
     }
+    /// The two facts `-m state` and `--ctstate` read, the state and the
+    /// entry's status bits, as [`PacketView::ct`] gives them: a view may
+    /// answer without gathering the rest of the entry's facts.
+    fn ct_state(&self) -> Option<(CtState, u32)> {
+        self.ct().map(|c| (c.state, c.status))
+    }
     /// The link-layer header (Ethernet: 14 bytes), if any.
     fn link_header(&self) -> Option<&[u8]> {
         None

@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 
 use super::state::{self, names, parse_states};
 use crate::xt::opts::{self, Error, Opt};
-use crate::xt::packet::PacketView;
+use crate::xt::packet::{CtState, PacketView};
 use crate::xt::{Match, RuleInfo};
 
 const STATUS: [(&str, u32); 4] = [("EXPECTED", 1), ("SEEN_REPLY", 2), ("ASSURED", 4), ("CONFIRMED", 8)];
@@ -104,6 +104,15 @@ fn addr_hit(want: &Inv<(Ipv4Addr, u8)>, a: Ipv4Addr) -> bool {
 }
 
 impl Conntrack {
+    /// Whether an option reads more of the entry than its state and status.
+    fn reads_entry(&self) -> bool {
+        self.proto.is_some()
+            || self.expire.is_some()
+            || self.dir_reply.is_some()
+            || self.addrs.iter().any(Option::is_some)
+            || self.ports.iter().any(Option::is_some)
+    }
+
     /// Each given option as (name, inverted, value text), in iptables' order.
     fn parts(&self) -> Vec<(&'static str, bool, String)> {
         let mut v = Vec::new();
@@ -215,24 +224,35 @@ impl Match for Conntrack {
         }
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, _: &mut bool) -> bool {
-        let bit = state::state_bit(pkt);
-        let Some(ct) = pkt.ct() else {
-            // No entry: only a state test can say anything.
-            let only_state = self.parts().len() == 1 && self.state.is_some();
-            return only_state && self.state.is_some_and(|s| (s.v & bit != 0) != s.inv);
+        // State and status first, without the entry's other facts: most
+        // rules (`--ctstate ESTABLISHED,RELATED`) ask nothing else.
+        let Some((st, status)) = pkt.ct_state() else {
+            // No entry: only a state test can say anything (INVALID).
+            let only_state = !self.reads_entry() && self.status.is_none();
+            return only_state && self.state.is_some_and(|s| (s.v & state::bit_of(CtState::Invalid) != 0) != s.inv);
         };
         if let Some(s) = self.state {
-            let mut bits = bit;
-            if ct.status & 16 != 0 {
+            let mut bits = state::bit_of(st);
+            if status & 16 != 0 {
                 bits |= 32;
             }
-            if ct.status & 32 != 0 {
+            if status & 32 != 0 {
                 bits |= 64;
             }
             if (s.v & bits != 0) == s.inv {
                 return false;
             }
         }
+        if let Some(s) = self.status {
+            let hit = if s.v == 0 { status & 0xf == 0 } else { status & s.v != 0 };
+            if hit == s.inv {
+                return false;
+            }
+        }
+        if !self.reads_entry() {
+            return true;
+        }
+        let Some(ct) = pkt.ct() else { return false };
         if let Some(p) = self.proto
             && (ct.proto == p.v) == p.inv
         {
@@ -249,12 +269,6 @@ impl Match for Conntrack {
             if let Some(p) = &self.ports[i]
                 && ((p.v.0 <= tuple_ports[i] && tuple_ports[i] <= p.v.1) == p.inv)
             {
-                return false;
-            }
-        }
-        if let Some(s) = self.status {
-            let hit = if s.v == 0 { ct.status & 0xf == 0 } else { ct.status & s.v != 0 };
-            if hit == s.inv {
                 return false;
             }
         }

@@ -10,7 +10,12 @@ pub const STATES: [(&str, u8); 5] = [("INVALID", 1), ("NEW", 2), ("RELATED", 4),
 
 /// The bit of a packet's state (no conntrack entry = INVALID).
 pub fn state_bit(pkt: &dyn PacketView) -> u8 {
-    match pkt.ct().map(|c| c.state).unwrap_or(CtState::Invalid) {
+    bit_of(pkt.ct_state().map_or(CtState::Invalid, |(state, _)| state))
+}
+
+/// The bit of `state` in a state mask.
+pub fn bit_of(state: CtState) -> u8 {
+    match state {
         CtState::Invalid => 1,
         CtState::New => 2,
         CtState::Related => 4,
