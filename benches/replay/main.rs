@@ -60,7 +60,7 @@ use nfsim::pcap::replay::{IngressRules, Replay};
 use nfsim::ruleset::Ruleset;
 use nfsim::wire::{Ipv4Packet, TcpPacket};
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 #[allow(clippy::disallowed_types)] // a benchmark measures the wall clock
 use std::time::Instant as WallClock;
@@ -117,7 +117,7 @@ fn main() {
             Kind::Synflood => "synflood",
         };
         let wanted = |what: &str| args.wants(&format!("{name} {what}"));
-        if !["norules sink", "norules files", "rules sink", "rules files"].into_iter().any(wanted) {
+        if !["norules", "rules sink", "rules files"].into_iter().any(wanted) {
             continue;
         }
         let path = workload(&dir, kind, size);
@@ -256,7 +256,7 @@ fn timed_bare_loop(path: &Path) -> (f64, Figures) {
 
 /// Reads every record and touches the Ethernet, IPv4 and transport headers.
 fn bare_loop(path: &Path) -> u64 {
-    let mut reader = Reader::open(File::open(path).unwrap()).unwrap();
+    let mut reader = Reader::new(BufReader::with_capacity(0, File::open(path).unwrap())).unwrap();
     let (mut n, mut acc) = (0u64, 0u64);
     while let Some(rec) = reader.next().unwrap() {
         n += 1;
@@ -300,7 +300,7 @@ fn router(ruleset: Option<&Ruleset>) -> Host {
 #[allow(clippy::disallowed_types)] // a benchmark measures the wall clock
 fn replay(path: &Path, ruleset: Option<&Ruleset>, out: Option<&Path>) -> (f64, Figures) {
     let mut host = router(ruleset);
-    let mut reader = Reader::open(File::open(path).unwrap()).unwrap();
+    let mut reader = Reader::new(BufReader::with_capacity(0, File::open(path).unwrap())).unwrap();
     let rules = IngressRules::default();
     let t = WallClock::now();
     let packets = match out {

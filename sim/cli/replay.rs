@@ -89,7 +89,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
     let file = File::open(&args.capture).with_context(|| capture_name.clone())?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader =
-        Reader::open(file).map_err(|e| anyhow::anyhow!("{capture_name}: {e}"))?;
+        Reader::new(std::io::BufReader::with_capacity(0, file)).map_err(|e| anyhow::anyhow!("{capture_name}: {e}"))?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let create = |name: &str| -> Result<BufWriter<File>> {
         let path = args.out.join(name);
@@ -124,7 +124,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitCode> {
         Some(old_host) => {
             let mut old = Replay::new(old_host, &rules).map_err(anyhow::Error::msg)?;
             let file = File::open(&args.capture).with_context(|| capture_name.clone())?;
-            let mut old_reader = Reader::open(file)
+            let mut old_reader = Reader::new(std::io::BufReader::with_capacity(0, file))
                 .map_err(|e| anyhow::anyhow!("{capture_name}: {e}"))?;
             let got = crate::pcap::baseline::compare(
                 &mut replay,

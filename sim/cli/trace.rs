@@ -214,7 +214,7 @@ fn replay_capture(
 ) -> Result<(Instant, Option<Traced>)> {
     let name = path.display().to_string();
     let file = File::open(path).with_context(|| name.clone())?;
-    let mut reader = Reader::open(file).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    let mut reader = Reader::new(io::BufReader::new(file)).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     let tracing = sent.on;
     sent.on = false;
     let before = replay.tally.packets;

@@ -13,7 +13,6 @@ use super::pcapng::{self, PcapNg};
 use super::window::Window;
 use super::{Direction, Interface, LinkType, Record};
 use crate::engine::Instant;
-use std::fs::File;
 use std::io::Read;
 use std::ops::Range;
 
@@ -43,17 +42,6 @@ pub struct Reader<R> {
     failed: bool,
 }
 
-impl Reader<File> {
-    /// A reader of `file`, mapped into memory when it is a regular file
-    /// (no copy of any frame), else read as a stream.
-    ///
-    /// # Errors
-    /// As [`Reader::new`].
-    pub fn open(file: File) -> Result<Reader<File>, Error> {
-        Reader::start(Window::open(file))
-    }
-}
-
 impl<R: Read> Reader<R> {
     /// Detects the format by its magic and reads the file header.
     ///
@@ -61,11 +49,7 @@ impl<R: Read> Reader<R> {
     /// The input is not a capture, is of an unsupported version, is shorter
     /// than its header, has a damaged first section header, or cannot be read.
     pub fn new(inner: R) -> Result<Reader<R>, Error> {
-        Reader::start(Window::new(inner))
-    }
-
-    /// Reads the magic and the file header at the window's start.
-    fn start(mut win: Window<R>) -> Result<Reader<R>, Error> {
+        let mut win = Window::new(inner);
         let got = win.fill(4).map_err(classic::io_at(0, None))?;
         if got < 4 {
             let kind = ErrorKind::TruncatedHeader { need: 4, got };

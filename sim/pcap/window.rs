@@ -8,14 +8,7 @@
 //! the input proves larger, and beyond that only as far as the bytes of one
 //! block actually arrive: a header claiming 200 MiB in a 1 KiB file costs no
 //! 200 MiB buffer. Callers bound every claim by `MAX_BLOCK_BYTES` first.
-//!
-//! A regular file is mapped instead ([`Window::mapped`]): the whole file is
-//! held from the start and records are borrowed from the mapping, so no
-//! frame is ever copied, by the kernel or by us. Reading a capture through
-//! `read` costs more than the 741-byte frames' copy: at 4.4 M frames/s it
-//! was a fifth of a replay's time.
 
-use std::fs::File;
 use std::io::{self, Read};
 
 /// Bytes the buffer starts with.
@@ -23,30 +16,10 @@ const INITIAL: usize = 64 * 1024;
 /// Bytes the buffer grows to once the input is larger than `INITIAL`.
 pub const WINDOW: usize = 1024 * 1024;
 
-/// Where the window's bytes are.
-enum Bytes {
-    /// A buffer refilled from the stream.
-    Owned(Vec<u8>),
-    /// The whole file, mapped.
-    Mapped(memmap2::Mmap),
-}
-
-impl std::ops::Deref for Bytes {
-    type Target = [u8];
-
-    #[inline]
-    fn deref(&self) -> &[u8] {
-        match self {
-            Bytes::Owned(v) => v,
-            Bytes::Mapped(m) => m,
-        }
-    }
-}
-
 /// A reused buffer over a byte stream, tracking file offsets.
 pub struct Window<R> {
     inner: R,
-    buf: Bytes,
+    buf: Vec<u8>,
     /// First unconsumed byte in `buf`.
     start: usize,
     /// One past the last valid byte in `buf`.
@@ -60,7 +33,7 @@ pub struct Window<R> {
 impl<R: Read> Window<R> {
     /// A window over `inner`, nothing read yet.
     pub fn new(inner: R) -> Window<R> {
-        Window { inner, buf: Bytes::Owned(vec![0; INITIAL]), start: 0, end: 0, base: 0, eof: false }
+        Window { inner, buf: vec![0; INITIAL], start: 0, end: 0, base: 0, eof: false }
     }
 
     /// File offset of the first unconsumed byte.
@@ -89,9 +62,7 @@ impl<R: Read> Window<R> {
             if self.end == self.buf.len() {
                 self.make_room(need);
             }
-            // A mapped file is held whole and is at its end from the start.
-            let Bytes::Owned(buf) = &mut self.buf else { break };
-            match self.inner.read(&mut buf[self.end..]) {
+            match self.inner.read(&mut self.buf[self.end..]) {
                 Ok(0) => self.eof = true,
                 Ok(n) => self.end += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -105,14 +76,13 @@ impl<R: Read> Window<R> {
     /// [`WINDOW`] the first time, and beyond it (doubling, at most to
     /// `need`) only when the unconsumed bytes fill it.
     fn make_room(&mut self, need: usize) {
-        let Bytes::Owned(buf) = &mut self.buf else { return };
-        buf.copy_within(self.start..self.end, 0);
+        self.buf.copy_within(self.start..self.end, 0);
         self.base += self.start as u64;
         self.end -= self.start;
         self.start = 0;
-        if self.end == buf.len() || buf.len() < WINDOW {
-            let want = (buf.len() * 2).max(WINDOW).min(need.max(WINDOW));
-            buf.resize(want, 0);
+        if self.end == self.buf.len() || self.buf.len() < WINDOW {
+            let want = (self.buf.len() * 2).max(WINDOW).min(need.max(WINDOW));
+            self.buf.resize(want, 0);
         }
     }
 
@@ -130,29 +100,6 @@ impl<R: Read> Window<R> {
     /// The bytes at a range `consume` returned, until the next `fill`.
     pub fn slice(&self, r: std::ops::Range<usize>) -> &[u8] {
         &self.buf[r]
-    }
-}
-
-impl Window<File> {
-    /// A window holding all of `file`, mapped, when it is a regular,
-    /// non-empty file that can be mapped; else a window reading it.
-    pub fn open(file: File) -> Window<File> {
-        let regular = file.metadata().is_ok_and(|m| m.is_file() && m.len() > 0);
-        // SAFETY: the mapping is read-only and private to this reader. Its
-        // one hazard is another process truncating the capture while it is
-        // replayed, which faults the next read of a page past the new end
-        // (SIGBUS); `read`-based tools see a short file instead. Replaying
-        // a capture that is still being rewritten is not a supported use.
-        let map = regular.then(|| unsafe { memmap2::Mmap::map(&file) }.ok()).flatten();
-        match map {
-            Some(map) => {
-                // Records are read front to back: ask for aggressive readahead.
-                let _ = map.advise(memmap2::Advice::Sequential);
-                let end = map.len();
-                Window { inner: file, buf: Bytes::Mapped(map), start: 0, end, base: 0, eof: true }
-            }
-            None => Window::new(file),
-        }
     }
 }
 
@@ -202,31 +149,5 @@ mod test {
         w.consume(10);
         assert_eq!(w.fill(200 << 20).unwrap(), 990);
         assert!(w.buf.len() <= WINDOW);
-    }
-
-    #[test]
-    fn a_mapped_file_is_held_whole() {
-        let path = std::env::temp_dir().join(format!("nfsim-window-{}", std::process::id()));
-        let data: Vec<u8> = (0..=255u8).cycle().take(3 * WINDOW + 7).collect();
-        std::fs::write(&path, &data).unwrap();
-        let mut w = Window::open(File::open(&path).unwrap());
-        std::fs::remove_file(&path).unwrap();
-        assert!(matches!(w.buf, Bytes::Mapped(_)));
-        assert_eq!(w.fill(10).unwrap(), data.len());
-        let r = w.consume(WINDOW + 3);
-        assert_eq!(w.slice(r), &data[..WINDOW + 3]);
-        assert_eq!(w.offset(), (WINDOW + 3) as u64);
-        assert_eq!(w.fill(usize::MAX).unwrap(), data.len() - WINDOW - 3);
-        assert_eq!(w.available(), &data[WINDOW + 3..]);
-    }
-
-    #[test]
-    fn an_empty_file_is_read_not_mapped() {
-        let path = std::env::temp_dir().join(format!("nfsim-window-empty-{}", std::process::id()));
-        std::fs::write(&path, b"").unwrap();
-        let mut w = Window::open(File::open(&path).unwrap());
-        std::fs::remove_file(&path).unwrap();
-        assert!(matches!(w.buf, Bytes::Owned(_)));
-        assert_eq!(w.fill(4).unwrap(), 0);
     }
 }
