@@ -117,7 +117,7 @@ fn main() {
             Kind::Synflood => "synflood",
         };
         let wanted = |what: &str| args.wants(&format!("{name} {what}"));
-        if !["norules", "rules sink", "rules files"].into_iter().any(wanted) {
+        if !["norules sink", "norules files", "rules sink", "rules files"].into_iter().any(wanted) {
             continue;
         }
         let path = workload(&dir, kind, size);
