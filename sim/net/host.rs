@@ -369,19 +369,11 @@ impl Host {
     /// Runs netfilter's `hook` on `skb`, with the names of its interfaces.
     pub(super) fn nf_hook(&mut self, hook: Hook, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> HookVerdict {
         let name = |i: Option<IfIndex>| i.and_then(|i| self.ifaces.get(i as usize - 1)).map_or("", |x| x.name.as_str());
-        let link = (skb.pkt_type != PktType::Outgoing).then(|| {
-            let mut h = [0u8; 14];
-            h[..6].copy_from_slice(&skb.dst_mac.0);
-            h[6..12].copy_from_slice(&skb.src_mac.0);
-            h[12..].copy_from_slice(&[0x08, 0x00]);
-            h
-        });
         let ctx = HookCtx {
             in_name: name(skb.iif),
             out_name: name(skb.oif),
             local: &self.local,
             now,
-            link,
             sysctls: &self.sysctl,
             addrs: Some(&super::masq::Addrs { ifaces: &self.ifaces, routes: &self.routes }),
         };

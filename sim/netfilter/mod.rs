@@ -92,8 +92,6 @@ pub struct HookCtx<'a> {
     pub local: &'a LocalTable,
     /// The virtual time.
     pub now: Instant,
-    /// The link-layer header the packet arrived with.
-    pub link: Option<[u8; 14]>,
     /// The box's sysctls (conntrack's timeouts and switches).
     pub sysctls: &'a Sysctls,
     /// The box's addresses, for MASQUERADE and REDIRECT (`None`: none known).
@@ -248,6 +246,7 @@ impl Netfilter {
             (Nfct::Tracked(ct), Some(table)) if table.is_live(ct) => CtSource::Lazy { table, ct, facts: &facts },
             _ => CtSource::None,
         };
+        let link = view::link_header(skb);
         let mut view = SkbView {
             skb: &mut *skb,
             hook,
@@ -257,7 +256,7 @@ impl Netfilter {
             local: ctx.local,
             rng: &mut self.rng,
             ct,
-            link: ctx.link,
+            link,
             effects: &mut self.effects,
         };
         let (decision, rule) = match &mut self.trace {
@@ -327,7 +326,8 @@ impl Netfilter {
             self.effects.ct_log = Some(line.clone());
         }
         if !v.invalid_log.is_empty() {
-            v.invalid_log.lines(&mut self.effects.logs, skb.data(), ctx.in_name, ctx.out_name, ctx.link, skb.mark);
+            let link = view::link_header(skb);
+            v.invalid_log.lines(&mut self.effects.logs, skb.data(), ctx.in_name, ctx.out_name, link, skb.mark);
         }
         if v.drop {
             return HookVerdict::Drop;

@@ -17,6 +17,20 @@ use crate::xt::{Action, CtFacts, CtState, Hook, PacketView};
 use std::cell::OnceCell;
 use std::net::Ipv4Addr;
 
+/// The link-layer header `skb` arrived with (`None` for one the box sends),
+/// as LOG's MAC= prints it. Built where a walk needs it, not per hook: most
+/// hooks never look.
+pub(super) fn link_header(skb: &Skb) -> Option<[u8; 14]> {
+    if skb.pkt_type == crate::skb::PktType::Outgoing {
+        return None;
+    }
+    let mut h = [0u8; 14];
+    h[..6].copy_from_slice(&skb.dst_mac.0);
+    h[6..12].copy_from_slice(&skb.src_mac.0);
+    h[12..].copy_from_slice(&[0x08, 0x00]);
+    Some(h)
+}
+
 /// What the targets of one traversal asked for beyond the verdict.
 #[derive(Debug, Default)]
 pub struct Effects {
