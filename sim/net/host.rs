@@ -387,6 +387,9 @@ impl Host {
     }
 
     /// What a hook left to do besides its verdict: log lines, a REJECT's answer.
+    /// Out of line and cold: inlined, its state made every hook call pay.
+    #[cold]
+    #[inline(never)]
     fn nf_effects(&mut self, hook: Hook, verdict: HookVerdict, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) {
         if let Some(line) = self.netfilter.effects.ct_log.take()
             && self.net_ratelimit.net_ratelimit(now, 5, 10, &mut self.klog)
