@@ -53,6 +53,7 @@
 //! | hooks: state without CtFacts; per-hook step plans; no trace events when off; cursor of two pointers | 6,906 | 10,296 |
 //! | all of the above merged (`*Replay*run*`) | 6,010 | 9,282 |
 //! | one codegen unit, fat LTO (`Replay::run` inlined: counted under `replay::replay` in sim/pcap/replay.rs) | 5,577 | 8,738 |
+//! | link header built only where a walk or log reads it; rare hook effects out of line (non-LTO: 6,046 -> 5,949, 9,384 -> 9,264) | 5,550 | 8,743 |
 //!
 //! Tried and dropped: a memory-mapped reader. The bare loop fell from 4.5 to
 //! 2.8-3.5 M pkt/s (a fresh mapping's page faults cost more than read's copy
