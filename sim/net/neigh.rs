@@ -65,6 +65,13 @@ struct Entry {
     oif: IfIndex,
 }
 
+impl Entry {
+    /// An entry no timer ages: a permanent one, or one a replay learned.
+    fn unaged(mac: EthernetAddress, source: NeighSource) -> Entry {
+        Entry { mac, source, nud: Nud::Reachable, confirmed: Instant::ZERO, used: Instant::ZERO, timer: None, oif: 0 }
+    }
+}
+
 /// What a due neighbour timer asks of the box.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NeighStep {
@@ -164,16 +171,7 @@ impl Neighbours {
     /// Adds a permanent entry; it wins over anything learned.
     pub fn add_permanent(&mut self, ip: Ipv4Addr, mac: EthernetAddress) {
         self.set_timer(ip, None);
-        let e = Entry {
-            mac,
-            source: NeighSource::Permanent,
-            nud: Nud::Reachable,
-            confirmed: Instant::ZERO,
-            used: Instant::ZERO,
-            timer: None,
-            oif: 0,
-        };
-        self.entries.insert(ip, e);
+        self.entries.insert(ip, Entry::unaged(mac, NeighSource::Permanent));
     }
 
     /// Records that `ip` was seen sending from `mac` (a replay's frames,
@@ -184,16 +182,7 @@ impl Neighbours {
             Some(Entry { source: NeighSource::Permanent, .. }) => {}
             Some(entry) => entry.mac = mac,
             None => {
-                let e = Entry {
-                    mac,
-                    source: NeighSource::Learned,
-                    nud: Nud::Reachable,
-                    confirmed: Instant::ZERO,
-                    used: Instant::ZERO,
-                    timer: None,
-                    oif: 0,
-                };
-                self.entries.insert(ip, e);
+                self.entries.insert(ip, Entry::unaged(mac, NeighSource::Learned));
             }
         }
     }
