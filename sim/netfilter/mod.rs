@@ -227,10 +227,30 @@ impl Netfilter {
     }
 
     /// The last step of INPUT and POSTROUTING: the helper, then confirm.
-    /// Each step is a call of its own, out of line: inlined, their state
-    /// made `run` set up for all of them on every call.
-    #[inline(never)]
+    /// A packet of a confirmed entry with neither helper nor sequence
+    /// adjustment, most of them, has nothing to do but deliver the entry's
+    /// cached events: that is tested here, in the caller's line, from one
+    /// read of the entry.
+    #[inline]
     fn help_and_confirm(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
+        use crate::conntrack::status::{CONFIRMED, SEQ_ADJUST};
+        if let (Nfct::Tracked(r), Some(ct)) = (skb.nfct, &mut self.conntrack)
+            && ct.is_live(r)
+        {
+            let c = ct.get(r);
+            if c.status() & (CONFIRMED | SEQ_ADJUST) == CONFIRMED && c.helper().is_none() {
+                ct.deliver_cached_events(r);
+                return HookVerdict::Accept;
+            }
+        }
+        self.help_then_confirm(hook, skb, ctx)
+    }
+
+    /// [`Netfilter::help_and_confirm`]'s full way. Each step is a call of
+    /// its own, out of line: inlined, their state made `run` set up for all
+    /// of them on every call.
+    #[inline(never)]
+    fn help_then_confirm(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
         match self.help(hook, skb, ctx) {
             HookVerdict::Accept => self.confirm(skb, ctx.now),
             drop => drop,
@@ -243,10 +263,11 @@ impl Netfilter {
         let facts = std::cell::OnceCell::new();
         let ct = match (skb.nfct, &self.conntrack) {
             (Nfct::Untracked, _) => CtSource::Facts(&UNTRACKED),
-            (Nfct::Tracked(ct), Some(table)) if table.is_live(ct) => CtSource::Lazy { table, ct, facts: &facts },
+            (Nfct::Tracked(ct), Some(table)) if table.is_live(ct) => {
+                CtSource::Lazy { table, ct, status: table.get(ct).status(), facts: &facts }
+            }
             _ => CtSource::None,
         };
-        let link = view::link_header(skb);
         let mut view = SkbView {
             skb: &mut *skb,
             hook,
@@ -256,7 +277,7 @@ impl Netfilter {
             local: ctx.local,
             rng: &mut self.rng,
             ct,
-            link,
+            link: std::cell::OnceCell::new(),
             effects: &mut self.effects,
         };
         let (decision, rule) = match &mut self.trace {

@@ -32,37 +32,69 @@ pub trait NatAddrs {
 impl Netfilter {
     /// The nat table's step at `hook`.
     /// [`Netfilter::run`] calls it only when the box has a nat table.
-    #[inline(never)]
+    ///
+    /// An established packet, most of them, takes `nf_nat_inet_fn`'s
+    /// default case here, in the caller's line: no chain to run, only the
+    /// masquerade check and the rewrite its entry's bindings ask for (often
+    /// none: a masqueraded connection rewrites at one hook of the two).
+    #[inline]
     pub(super) fn nat_step(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
-        if skb.nfct == Nfct::None && ctx.sysctls.profile().nat_drops_untracked() {
-            return self.untracked_drop(hook, skb);
+        let r = match (skb.nfct, &mut self.conntrack) {
+            (Nfct::Tracked(r), Some(ct)) if matches!(r.info, CtInfo::Established | CtInfo::EstablishedReply) => {
+                if !ct.is_live(r) {
+                    return HookVerdict::Accept;
+                }
+                if self.nat.oif_changed(ct, r, hook, skb.oif) {
+                    // nf_ct_kill_acct: the masqueraded entry dies with its packet.
+                    ct.kill(r);
+                    return HookVerdict::Drop;
+                }
+                r
+            }
+            _ => match self.nat_first(hook, skb, ctx) {
+                Ok(r) => r,
+                Err(verdict) => return verdict,
+            },
+        };
+        // One call of the rewrite for both ways: it stays in this line.
+        let ct = self.conntrack.as_ref().expect("tracked");
+        match Nat::packet(ct, r, Manip::of_hook(hook), skb.data_mut()) {
+            Ok(_) => HookVerdict::Accept,
+            Err(_) => HookVerdict::Drop,
         }
-        let (Nfct::Tracked(r), Some(ct)) = (skb.nfct, &mut self.conntrack) else { return HookVerdict::Accept };
+    }
+
+    /// [`Netfilter::nat_step`] for every packet but an established one: a
+    /// connection's first packets (NEW, RELATED), ICMP errors, untracked
+    /// ones. Returns the entry whose bindings rewrite the packet, or the
+    /// step's verdict when nothing is left to do.
+    #[inline(never)]
+    fn nat_first(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> Result<CtRef, HookVerdict> {
+        if skb.nfct == Nfct::None && ctx.sysctls.profile().nat_drops_untracked() {
+            return Err(self.untracked_drop(hook, skb));
+        }
+        let (Nfct::Tracked(r), Some(ct)) = (skb.nfct, &mut self.conntrack) else { return Err(HookVerdict::Accept) };
         if !ct.is_live(r) {
-            return HookVerdict::Accept;
+            return Err(HookVerdict::Accept);
         }
         let manip = Manip::of_hook(hook);
         let related = matches!(r.info, CtInfo::Related | CtInfo::RelatedReply);
         if related && skb.data().get(9) == Some(&proto_num::ICMP) {
-            return match icmp::reply_translation(skb.data_mut(), ct.conn(r), r.dir(), manip) {
+            return Err(match icmp::reply_translation(skb.data_mut(), ct.conn(r), r.dir(), manip) {
                 Ok(_) => HookVerdict::Accept,
                 Err(_) => HookVerdict::Drop,
-            };
+            });
         }
         if (related || r.info == CtInfo::New) && !Nat::initialized(ct, r, manip) {
             if self.bind(hook, manip, r, skb, ctx) == HookVerdict::Drop {
-                return HookVerdict::Drop;
+                return Err(HookVerdict::Drop);
             }
         } else if self.nat.oif_changed(ct, r, hook, skb.oif) {
             // nf_ct_kill_acct: the masqueraded entry dies with its packet.
             ct.kill(r);
-            return HookVerdict::Drop;
+            return Err(HookVerdict::Drop);
         }
-        let ct = self.conntrack.as_ref().expect("tracked");
-        match Nat::packet(ct, r, manip, skb.data_mut()) {
-            Ok(_) => HookVerdict::Accept,
-            Err(_) => HookVerdict::Drop,
-        }
+        Ok(r)
     }
 
     /// 2.4's nat hook without conntrack information: the packet is dropped

@@ -18,8 +18,8 @@ use std::cell::OnceCell;
 use std::net::Ipv4Addr;
 
 /// The link-layer header `skb` arrived with (`None` for one the box sends),
-/// as LOG's MAC= prints it. Built where a walk needs it, not per hook: most
-/// hooks never look.
+/// as LOG's MAC= prints it. Built where a rule asks for it, not per walk:
+/// most walks never look.
 pub(super) fn link_header(skb: &Skb) -> Option<[u8; 14]> {
     if skb.pkt_type == crate::skb::PktType::Outgoing {
         return None;
@@ -69,6 +69,9 @@ pub enum CtSource<'a> {
         table: &'a Conntrack,
         /// The packet's entry.
         ct: CtRef,
+        /// Its status bits, read with its liveness before the traversal:
+        /// what state matches ask, however many rules ask it.
+        status: u16,
         /// The facts, once asked for (kept by the caller: the view stays small).
         facts: &'a OnceCell<CtFacts>,
     },
@@ -93,8 +96,9 @@ pub struct SkbView<'a> {
     /// The connection's facts, if conntrack saw the packet: computed when a
     /// match first asks (most traversals never do).
     pub ct: CtSource<'a>,
-    /// The link-layer header the packet arrived with (14 bytes), if any.
-    pub link: Option<[u8; 14]>,
+    /// The link-layer header the packet arrived with (14 bytes), if any,
+    /// once a rule asked for it.
+    pub link: OnceCell<Option<[u8; 14]>>,
     /// Side effects gathered during the traversal.
     pub effects: &'a mut Effects,
 }
@@ -125,20 +129,20 @@ impl PacketView for SkbView<'_> {
         match &self.ct {
             CtSource::None => None,
             CtSource::Facts(f) => Some(f),
-            CtSource::Lazy { table, ct, facts } => Some(facts.get_or_init(|| table.facts(*ct, self.now))),
+            CtSource::Lazy { table, ct, facts, .. } => Some(facts.get_or_init(|| table.facts(*ct, self.now))),
         }
     }
     fn ct_state(&self) -> Option<(CtState, u32)> {
         match &self.ct {
             CtSource::None => None,
             CtSource::Facts(f) => Some((f.state, f.status)),
-            // Straight from the entry: what `facts` would hold, as the
-            // entry does not change during the traversal.
-            CtSource::Lazy { table, ct, .. } => Some((state_of(ct.info), u32::from(table.get(*ct).status()))),
+            // What `facts` would hold, as the entry does not change
+            // during the traversal.
+            CtSource::Lazy { ct, status, .. } => Some((state_of(ct.info), u32::from(*status))),
         }
     }
     fn link_header(&self) -> Option<&[u8]> {
-        self.link.as_ref().map(|h| &h[..])
+        self.link.get_or_init(|| link_header(self.skb)).as_ref().map(|h| &h[..])
     }
     fn bridge_ports(&self) -> Option<BridgePorts<'_>> {
         self.skb
@@ -155,7 +159,7 @@ impl PacketView for SkbView<'_> {
     fn act(&mut self, action: Action) {
         match action {
             Action::Log(l) => {
-                let link = self.link.map(|h| LinkInfo {
+                let link = self.link.get_or_init(|| link_header(self.skb)).map(|h| LinkInfo {
                     dst_mac: h[..6].try_into().expect("6 bytes"),
                     src_mac: h[6..12].try_into().expect("6 bytes"),
                     ethertype: u16::from_be_bytes([h[12], h[13]]),
