@@ -203,6 +203,9 @@ impl Netfilter {
     }
 
     /// Runs every step registered at `hook` on `skb`, in priority order.
+    /// In the line of its one caller (`Host::nf_hook`): a packet passes
+    /// three hooks, and a call layer less is three frames less per packet.
+    #[inline]
     pub fn run(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
         // A table that does not exist registered nothing at the hook.
         let present = self.ruleset.present();
