@@ -59,7 +59,9 @@ impl Host {
         }
         decrease_ttl(skb);
         let next_hop = route.next_hop(dst);
-        let reply = self.maybe_redirect(skb, now, oif, next_hop, tx);
+        // Only a packet leaving by the interface it came in on can ask for a
+        // redirect: the rest skip the call.
+        let reply = if skb.iif == Some(oif) { self.maybe_redirect(skb, now, oif, next_hop, tx) } else { None };
         skb.oif = Some(oif);
         if self.nf_hook(Hook::Forward, skb, now, tx) == HookVerdict::Drop {
             return self.nf_dropped(Hook::Forward);
@@ -129,12 +131,15 @@ impl Host {
 }
 
 /// `ip_decrease_ttl`: one less hop, checksum patched in place (RFC 1624).
+/// Straight on the header's bytes (TTL and protocol share word 4, the
+/// checksum is word 5): the header was checked at `ip_rcv`.
+#[inline]
 fn decrease_ttl(skb: &mut Skb) {
-    let mut ip = Ipv4Packet::new_unchecked(skb.data_mut());
-    let ttl = ip.ttl();
-    let old_word = u16::from_be_bytes([ttl, ip.protocol_raw()]);
-    let new_word = u16::from_be_bytes([ttl - 1, ip.protocol_raw()]);
-    ip.set_ttl(ttl - 1);
-    let csum = checksum::update16(ip.checksum(), old_word, new_word);
-    ip.set_checksum(csum);
+    let Some(h) = skb.data_mut().get_mut(..12) else { return };
+    let (ttl, proto) = (h[8], h[9]);
+    let old_word = u16::from_be_bytes([ttl, proto]);
+    let new_word = u16::from_be_bytes([ttl - 1, proto]);
+    h[8] = ttl - 1;
+    let csum = checksum::update16(u16::from_be_bytes([h[10], h[11]]), old_word, new_word);
+    h[10..12].copy_from_slice(&csum.to_be_bytes());
 }
