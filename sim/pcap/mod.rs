@@ -24,6 +24,7 @@ mod pcapng;
 mod reader;
 mod record;
 pub mod replay;
+mod rule_names;
 mod summary;
 mod verdict;
 mod window;
