@@ -33,8 +33,8 @@ pub(super) struct Netfilter<'a> {
 
 /// Room for every piece of a line but its strings of unbounded length
 /// (interface names, the rule, drop and reply texts): the literals, three
-/// numbers of at most 20 digits, two endpoints, with slack for the 16-byte
-/// stores that overshoot a short piece.
+/// numbers of at most 20 digits, the 72 bytes the endpoints are laid out in,
+/// with slack for the 16-byte stores that overshoot a short piece.
 const FIXED: usize = 512;
 
 /// Reused buffers for verdict lines.
@@ -342,8 +342,8 @@ fn middle<'n>(o: &mut Out<'_>, p: &Pieces<'_>, name: impl Fn(IfIndex) -> &'n [u8
 fn tail(o: &mut Out<'_>, nat: Option<crate::netfilter::Endpoints>) {
     if let Some(e) = nat {
         o.lit(b",\"nat\":\"");
-        let (text, len) = endpoints(e);
-        o.put(&text[..len]);
+        let at: &mut [u8; 72] = (&mut o.buf[o.n..o.n + 72]).try_into().expect("72 bytes");
+        o.n += endpoints(at, e);
         o.byte(b'"');
     }
     o.lit(b"}\n");
@@ -356,16 +356,16 @@ const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// `src[:port] > dst[:port]`, at most 45 bytes, and its length. Laid out
-/// in a local array at offsets masked to 64, which the text never reaches,
-/// so no store needs a bounds check; each octet is stored whole from a
-/// table (4 bytes, of which its length count): the addresses cost no division.
-fn endpoints(e: crate::netfilter::Endpoints) -> ([u8; 72], usize) {
-    let mut buf = [0u8; 72];
-    let mut n = endpoint(&mut buf, 0, e.src, e.ports.map(|p| p.0));
+/// `src[:port] > dst[:port]`, at most 45 bytes, laid out at the start of
+/// `buf` (straight into the line), and its length. Offsets are masked to
+/// 64, which the text never reaches, so no store needs a bounds check; each
+/// octet is stored whole from a table (4 bytes, of which its length count):
+/// the addresses cost no division.
+#[inline(always)]
+fn endpoints(buf: &mut [u8; 72], e: crate::netfilter::Endpoints) -> usize {
+    let n = endpoint(buf, 0, e.src, e.ports.map(|p| p.0));
     buf[n & 63..(n & 63) + 3].copy_from_slice(b" > ");
-    n = endpoint(&mut buf, n + 3, e.dst, e.ports.map(|p| p.1));
-    (buf, n)
+    endpoint(buf, n + 3, e.dst, e.ports.map(|p| p.1))
 }
 
 /// `addr[:port]` at `n` in `buf`; returns where it ends.
@@ -538,10 +538,61 @@ mod test {
     }
 
     #[test]
+    fn kept_middles_give_the_lines_a_fresh_layout_gives() {
+        use crate::net::Reply;
+        let names = [b"\"lan0\"".to_vec(), b"\"wan0\"".to_vec()];
+        let rules = [b"\"filter/FORWARD/1\"".to_vec(), b"\"filter/FORWARD/10\"".to_vec()];
+        let fates = [
+            Fate::Local,
+            Fate::Forwarded { oif: 1 },
+            Fate::Forwarded { oif: 2 },
+            Fate::Dropped(DropReason::Netfilter(Hook::Forward)),
+            Fate::Dropped(DropReason::Netfilter(Hook::Input)),
+            Fate::Dropped(DropReason::NoRoute),
+        ];
+        let cts = [None, Some(CtState::New), Some(CtState::Established)];
+        let replies = [None, None, None, Some(Reply::TcpReset)];
+        let mut kept = VerdictLine::default();
+        let mut x = 12345u64;
+        for index in 0..2000u64 {
+            // A fixed xorshift draws each piece, so that pieces repeat and differ.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let pick = |shift: u32, n: usize| (x >> shift) as usize % n;
+            let record = Record {
+                index,
+                ts: crate::engine::Instant::from_nanos(1_735_689_600_000_000_000 + index * 7_000),
+                orig_len: 60,
+                data: &[],
+                link: super::super::LinkType::Ethernet,
+                interface: None,
+                direction: None,
+            };
+            let ingress = if pick(1, 16) == 0 { Ingress::Skip("outbound in capture") } else { Ingress::Iface(1 + pick(5, 2) as u32) };
+            let outcome = Some(Outcome { fate: fates[pick(9, fates.len())], reply: replies[pick(13, replies.len())] });
+            let rule = match pick(17, 3) {
+                0 => None,
+                r => Some(RuleName { id: r as u64, json: &rules[r - 1] }),
+            };
+            let nat = (pick(21, 2) == 0).then(|| crate::netfilter::Endpoints {
+                src: [10, 0, 0, (x >> 24) as u8].into(),
+                dst: [192, 0, 2, 1].into(),
+                ports: Some(((x >> 32) as u16, 443)),
+            });
+            let nf = Netfilter { rule, ct: cts[pick(25, cts.len())], nat };
+            let got = kept.render(&record, &names, ingress, outcome, nf).to_vec();
+            let want = VerdictLine::default().render(&record, &names, ingress, outcome, nf).to_vec();
+            assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
+        }
+    }
+
+    #[test]
     fn endpoints_print_as_display_does() {
         let text = |src: [u8; 4], dst: [u8; 4], ports| {
             let e = crate::netfilter::Endpoints { src: src.into(), dst: dst.into(), ports };
-            let (buf, n) = endpoints(e);
+            let mut buf = [0u8; 72];
+            let n = endpoints(&mut buf, e);
             (String::from_utf8(buf[..n].to_vec()).unwrap(), e.to_string())
         };
         for (a, p) in [([0, 0, 0, 0], Some(0u16)), ([255, 255, 255, 255], Some(65535)), ([10, 0, 0, 1], None)] {
