@@ -15,6 +15,7 @@
 
 pub mod baseline;
 mod classic;
+mod digits;
 pub mod egress;
 mod endian;
 mod error;
