@@ -15,6 +15,7 @@
 
 pub mod baseline;
 mod classic;
+mod digits;
 pub mod egress;
 mod endian;
 mod error;
@@ -24,6 +25,7 @@ mod pcapng;
 mod reader;
 mod record;
 pub mod replay;
+mod rule_names;
 mod summary;
 mod verdict;
 mod window;

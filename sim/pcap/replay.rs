@@ -17,12 +17,12 @@
 use super::egress::EgressCapture;
 use super::link::{PacketType, decap};
 use super::record::Direction;
+use super::rule_names::RuleNames;
 use super::verdict::{VerdictLine, push_str};
 use super::{Reader, Record};
 use crate::engine::Instant;
 use crate::net::iface::{Iface, derived_mac};
 use crate::net::{DropReason, Fate, Host, Outcome, Reply, Tx};
-use crate::netfilter::Decided;
 use crate::skb::IfIndex;
 use crate::wire::EthernetAddress;
 use rustc_hash::FxHashMap;
@@ -110,13 +110,8 @@ pub struct Replay<'h> {
     pub stop_after: Option<u64>,
     /// The verdict line, reused.
     line: VerdictLine,
-    /// The deciding rule's name, reused.
-    rule: String,
-    /// `rule` as a JSON string.
-    rule_json: Vec<u8>,
-    /// The decision `rule` names (a chain's name is the ruleset's to
-    /// change: forgotten whenever the box is lent out mutably).
-    rule_of: Option<Decided>,
+    /// The deciding rules' names, kept while they repeat.
+    rules: RuleNames,
     /// Counts not yet added to `tally` (a map update per packet costs more
     /// than the rest of the bookkeeping): frames by interface index, and
     /// the latest drop reason and reply with their runs.
@@ -196,9 +191,7 @@ impl<'h> Replay<'h> {
             progress: None,
             stop_after: None,
             line: VerdictLine::default(),
-            rule: String::new(),
-            rule_json: Vec::new(),
-            rule_of: None,
+            rules: RuleNames::default(),
             pending: Pending::default(),
         })
     }
@@ -262,23 +255,8 @@ impl<'h> Replay<'h> {
         log: &mut dyn Write,
     ) -> Result<Option<Outcome>, ReplayError> {
         let (ingress, outcome) = self.one(record, capture_name, egress).map_err(ReplayError::Output)?;
-        match self.host.netfilter.decided {
-            // Most packets in a row are decided by the same rule: its text
-            // and JSON string are kept while it repeats.
-            Some(d) if self.rule_of == Some(d) => {}
-            Some(d) => {
-                self.rule.clear();
-                self.host.netfilter.describe(&d, &mut self.rule);
-                self.rule_json.clear();
-                push_str(&mut self.rule_json, &self.rule);
-                self.rule_of = Some(d);
-            }
-            None => {
-                self.rule.clear();
-                self.rule_of = None;
-            }
-        }
-        let rule = (!self.rule.is_empty()).then_some(self.rule_json.as_slice());
+        self.rules.set(&self.host.netfilter, self.host.netfilter.decided);
+        let rule = self.rules.name();
         let ct = self.host.netfilter.ct_state;
         let left = matches!(outcome.map(|o| o.fate), Some(Fate::Forwarded { .. } | Fate::Local));
         let nat = if left { self.host.netfilter.nat_endpoints() } else { None };
@@ -297,12 +275,12 @@ impl<'h> Replay<'h> {
     /// The rule that decided the last packet (`table/CHAIN/N`, or
     /// `filter/CHAIN/policy`), if one did.
     pub fn last_rule(&self) -> Option<&str> {
-        (!self.rule.is_empty()).then_some(self.rule.as_str())
+        self.rules.text()
     }
 
     /// The box.
     pub fn host(&mut self) -> &mut Host {
-        self.rule_of = None;
+        self.rules.forget();
         self.host
     }
 

@@ -6,29 +6,36 @@
 //! line can get, so each piece is one bounds-checked store of a known size
 //! (no capacity check, no call to `memcpy` for a short piece), and numbers
 //! are written digit pairs at a time straight into it. The capture's second
-//! changes rarely, so its digits are kept from one line to the next.
+//! changes rarely, so its digits are kept from one line to the next. The
+//! line's middle (ingress, verdict, fate, egress, reason, reply, conntrack
+//! state, rule) takes a few values that packets share: each middle is kept,
+//! keyed by those values, and copied whole when they come again, so most
+//! lines are laid out as index, time, one copy and the NAT endpoints.
 
 use super::Record;
 use super::replay::Ingress;
+use super::digits::{DIGITS, Digits, digits_of, endpoints};
+use super::rule_names::RuleName;
 use crate::net::{DropReason, Fate, Outcome};
 use crate::skb::IfIndex;
+use crate::xt::{CtState, Hook};
 use std::fmt::Write as _;
 
 /// What netfilter made of the packet, for its line.
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct Netfilter<'a> {
-    /// The deciding rule as a JSON string (`"filter/FORWARD/3"`).
-    pub rule: Option<&'a [u8]>,
+    /// The deciding rule (its JSON string is `"filter/FORWARD/3"`).
+    pub rule: Option<RuleName<'a>>,
     /// The conntrack state.
-    pub ct: Option<crate::xt::CtState>,
+    pub ct: Option<CtState>,
     /// A NATed packet's addresses as it left.
     pub nat: Option<crate::netfilter::Endpoints>,
 }
 
 /// Room for every piece of a line but its strings of unbounded length
 /// (interface names, the rule, drop and reply texts): the literals, three
-/// numbers of at most 20 digits, two endpoints, with slack for the 16-byte
-/// stores that overshoot a short piece.
+/// numbers of at most 20 digits, the 72 bytes the endpoints are laid out in,
+/// with slack for the 16-byte stores that overshoot a short piece.
 const FIXED: usize = 512;
 
 /// Reused buffers for verdict lines.
@@ -41,10 +48,10 @@ pub(super) struct VerdictLine {
     index: Option<(u64, Digits)>,
     /// The last capture second and its digits.
     secs: Option<(u64, Digits)>,
+    /// Middles written before, by the slot of their key ([`MIDDLES`] once
+    /// the first line is rendered).
+    middles: Vec<(Option<MiddleKey>, Vec<u8>)>,
 }
-
-/// Up to 20 decimal digits and their count.
-type Digits = ([u8; 24], usize);
 
 /// The line being laid out: `buf[..n]`, with `buf` long enough for the
 /// whole line (its length is reckoned first).
@@ -110,6 +117,89 @@ impl Out<'_> {
     }
 }
 
+/// The verdict and fate of each kind of outcome, padded with spaces to
+/// one length: a store of a known size, then the padding given back.
+const FATES: [&[u8; 36]; 6] = [
+    b",\"verdict\":\"skip\",\"fate\":\"skip\"     ",
+    b",\"verdict\":\"accept\",\"fate\":\"local\"  ",
+    b",\"verdict\":\"accept\",\"fate\":\"forward\"",
+    b",\"verdict\":\"accept\",\"fate\":\"arp\"    ",
+    b",\"verdict\":\"accept\",\"fate\":\"queued\" ",
+    b",\"verdict\":\"drop\",\"fate\":\"drop\"     ",
+];
+
+/// What a line's middle (from the ingress to the rule) is made of, when
+/// nothing in it needs `Display` text: packets in a row mostly share it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct MiddleKey {
+    ingress: IfIndex,
+    egress: Option<IfIndex>,
+    /// Index into [`FATES`].
+    fate: u8,
+    /// The hook of a netfilter drop.
+    dropped_in: Option<Hook>,
+    ct: Option<CtState>,
+    /// [`RuleName::id`].
+    rule: Option<u64>,
+}
+
+impl MiddleKey {
+    /// Its slot among [`MIDDLES`], by a multiplicative hash.
+    fn slot(&self) -> usize {
+        let fields = u64::from(self.ingress)
+            ^ u64::from(self.egress.map_or(u32::MAX, |e| e)) << 16
+            ^ u64::from(self.fate) << 32
+            ^ self.dropped_in.map_or(7, |h| h as u64) << 36
+            ^ self.ct.map_or(7, |c| c as u64) << 40
+            ^ self.rule.unwrap_or(0) << 44;
+        (fields.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - MIDDLES.trailing_zeros())) as usize
+    }
+}
+
+/// Middles kept, each in the slot its key hashes to.
+const MIDDLES: usize = 16;
+
+/// The pieces of one line, sorted out of the packet's outcome.
+struct Pieces<'a> {
+    ingress: Ingress,
+    fate: u8,
+    egress: Option<IfIndex>,
+    reason: Option<DropReason>,
+    reply: Option<crate::net::Reply>,
+    nf: Netfilter<'a>,
+}
+
+impl Pieces<'_> {
+    fn new(ingress: Ingress, outcome: Option<Outcome>, nf: Netfilter<'_>) -> Pieces<'_> {
+        let (fate, egress, reason) = match (ingress, outcome.map(|o| o.fate)) {
+            (Ingress::Skip(_), _) | (_, None) => (0, None, None),
+            (_, Some(Fate::Local)) => (1, None, None),
+            (_, Some(Fate::Forwarded { oif })) => (2, Some(oif), None),
+            (_, Some(f @ Fate::Bridged { .. })) => (2, f.bridge_ports().next(), None),
+            (_, Some(Fate::Arp)) => (3, None, None),
+            (_, Some(Fate::Queued)) => (4, None, None),
+            (_, Some(Fate::Dropped(r))) => (5, None, Some(r)),
+        };
+        Pieces { ingress, fate, egress, reason, reply: outcome.and_then(|o| o.reply), nf }
+    }
+
+    /// The middle's key, unless a piece of it is text of its own (a skip's
+    /// reason, a drop reason or reply through `Display`): those are rare.
+    fn key(&self) -> Option<MiddleKey> {
+        let Ingress::Iface(ingress) = self.ingress else { return None };
+        let dropped_in = match self.reason {
+            None => None,
+            Some(DropReason::Netfilter(hook)) => Some(hook),
+            Some(_) => return None,
+        };
+        if self.reply.is_some() {
+            return None;
+        }
+        let rule = self.nf.rule.map(|r| r.id);
+        Some(MiddleKey { ingress, egress: self.egress, fate: self.fate, dropped_in, ct: self.nf.ct, rule })
+    }
+}
+
 impl VerdictLine {
     /// The JSON line for one packet, newline included.
     pub(super) fn render(
@@ -120,244 +210,148 @@ impl VerdictLine {
         outcome: Option<Outcome>,
         nf: Netfilter<'_>,
     ) -> &[u8] {
-        let Netfilter { rule, ct, nat } = nf;
-        let name = |i: IfIndex| names.get((i as usize).wrapping_sub(1)).map_or(&b"\"?\""[..], |n| n.as_slice());
-        let fate = outcome.map(|o| o.fate);
-        let reply = outcome.and_then(|o| o.reply);
-        let (verdict, egress, reason): (&[u8; 36], Option<IfIndex>, Option<DropReason>) = match (ingress, fate) {
-            (Ingress::Skip(_), _) | (_, None) => (b",\"verdict\":\"skip\",\"fate\":\"skip\"     ", None, None),
-            (_, Some(Fate::Local)) => (b",\"verdict\":\"accept\",\"fate\":\"local\"  ", None, None),
-            (_, Some(Fate::Forwarded { oif })) => (b",\"verdict\":\"accept\",\"fate\":\"forward\"", Some(oif), None),
-            (_, Some(f @ Fate::Bridged { .. })) => {
-                (b",\"verdict\":\"accept\",\"fate\":\"forward\"", f.bridge_ports().next(), None)
+        let p = Pieces::new(ingress, outcome, nf);
+        let key = p.key();
+        if self.middles.is_empty() {
+            self.middles = (0..MIDDLES).map(|_| (None, Vec::new())).collect();
+        }
+        let slot = key.map_or(0, |k| k.slot());
+        if key.is_some() && self.middles[slot].0 == key {
+            // Most lines: the middle written for an earlier packet.
+            let need = FIXED + self.middles[slot].1.len();
+            if self.buf.len() < need {
+                self.buf.resize(need, 0);
             }
-            (_, Some(Fate::Arp)) => (b",\"verdict\":\"accept\",\"fate\":\"arp\"    ", None, None),
-            (_, Some(Fate::Queued)) => (b",\"verdict\":\"accept\",\"fate\":\"queued\" ", None, None),
-            (_, Some(Fate::Dropped(r))) => (b",\"verdict\":\"drop\",\"fate\":\"drop\"     ", None, Some(r)),
-        };
+            let mut o = Out { buf: &mut self.buf, n: 0 };
+            head(&mut o, &mut self.index, &mut self.secs, record);
+            o.put(&self.middles[slot].1);
+            tail(&mut o, p.nf.nat);
+            let n = o.n;
+            return &self.buf[..n];
+        }
+        let name = |i: IfIndex| names.get((i as usize).wrapping_sub(1)).map_or(&b"\"?\""[..], |n| n.as_slice());
         // Texts through `Display` (rare) come first, so that the line's
         // length is known before it is laid out: the reason's, then the reply's.
         let text = &mut self.text;
         text.clear();
-        if let (Ingress::Iface(_), Some(r)) = (ingress, reason)
+        if let (Ingress::Iface(_), Some(r)) = (ingress, p.reason)
             && !matches!(r, DropReason::Netfilter(_))
         {
             let _ = write!(text, "{r}");
         }
         let reason_len = text.len();
-        if let Some(reply) = reply {
+        if let Some(reply) = p.reply {
             let _ = write!(text, "{reply}");
         }
         let why = match ingress {
             Ingress::Skip(why) => why.len(),
             Ingress::Iface(i) => name(i).len(),
         };
-        let need = FIXED + why + egress.map_or(0, |i| name(i).len()) + rule.map_or(0, <[u8]>::len) + text.len();
+        let rule_len = p.nf.rule.map_or(0, |r| r.json.len());
+        let need = FIXED + why + p.egress.map_or(0, |i| name(i).len()) + rule_len + text.len();
         if self.buf.len() < need {
             self.buf.resize(need, 0);
         }
         let mut o = Out { buf: &mut self.buf, n: 0 };
-        o.lit(b"{\"index\":");
-        let (digits, len) = digits_of(&mut self.index, record.index);
-        o.put(&digits[..*len]);
-        o.lit(b",\"time\":\"");
-        let (secs, nanos) = record.ts.secs_nanos();
-        let (digits, len) = digits_of(&mut self.secs, secs);
-        o.put(&digits[..*len]);
-        o.byte(b'.');
-        put_padded9(&mut o, nanos);
-        o.lit(b"\",\"ingress\":");
-        match ingress {
-            Ingress::Iface(i) => o.put(name(i)),
-            Ingress::Skip(_) => o.lit(b"null"),
+        head(&mut o, &mut self.index, &mut self.secs, record);
+        let start = o.n;
+        middle(&mut o, &p, name, &self.text, reason_len);
+        if let Some(k) = key {
+            let (kept, bytes) = &mut self.middles[slot];
+            *kept = Some(k);
+            bytes.clear();
+            bytes.extend_from_slice(&o.buf[start..o.n]);
         }
-        // The verdict and fate, padded with spaces to one length: a store of
-        // a known size, then the padding given back.
-        o.lit(verdict);
-        o.n -= verdict.iter().rev().take_while(|&&b| b == b' ').count();
-        o.lit(b",\"egress\":");
-        match egress {
-            Some(i) => o.put(name(i)),
-            None => o.lit(b"null"),
-        }
-        if let (Ingress::Iface(_), None, None) = (ingress, reason, reply) {
-            // The common case: neither a drop reason nor a reply to tell.
-            o.lit(b",\"reason\":null,\"reply\":null");
-        } else {
-            o.lit(b",\"reason\":");
-            let text = self.text.as_str();
-            match (ingress, reason) {
-                (Ingress::Skip(why), _) => o.ours(why),
-                // The common reason without the formatting machinery; the
-                // same words as its `Display`.
-                (_, Some(DropReason::Netfilter(hook))) => {
-                    o.lit(b"\"netfilter ");
-                    o.put(hook.chain_name().as_bytes());
-                    o.byte(b'"');
-                }
-                (_, Some(_)) => o.ours(&text[..reason_len]),
-                _ => o.lit(b"null"),
-            }
-            o.lit(b",\"reply\":");
-            match reply {
-                Some(_) => o.ours(&text[reason_len..]),
-                None => o.lit(b"null"),
-            }
-        }
-        match ct {
-            None => {}
-            Some(crate::xt::CtState::Invalid) => o.lit(b",\"ct\":\"INVALID\""),
-            Some(crate::xt::CtState::New) => o.lit(b",\"ct\":\"NEW\""),
-            Some(crate::xt::CtState::Established) => o.lit(b",\"ct\":\"ESTABLISHED\""),
-            Some(crate::xt::CtState::Related) => o.lit(b",\"ct\":\"RELATED\""),
-            Some(crate::xt::CtState::Untracked) => o.lit(b",\"ct\":\"UNTRACKED\""),
-        }
-        if let Some(rule) = rule {
-            o.lit(b",\"rule\":");
-            o.put(rule);
-        }
-        if let Some(e) = nat {
-            o.lit(b",\"nat\":\"");
-            let (text, len) = endpoints(e);
-            o.put(&text[..len]);
-            o.byte(b'"');
-        }
-        o.lit(b"}\n");
+        tail(&mut o, p.nf.nat);
         let n = o.n;
         &self.buf[..n]
     }
 }
 
-/// Two decimal digits at a time.
-const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-2021222324252627282930313233343536373839\
-4041424344454647484950515253545556575859\
-6061626364656667686970717273747576777879\
-8081828384858687888990919293949596979899";
-
-/// `src[:port] > dst[:port]`, at most 45 bytes, and its length. Laid out
-/// in a local array at offsets masked to 64, which the text never reaches,
-/// so no store needs a bounds check; each octet is stored whole from a
-/// table (4 bytes, of which its length count): the addresses cost no division.
-fn endpoints(e: crate::netfilter::Endpoints) -> ([u8; 72], usize) {
-    let mut buf = [0u8; 72];
-    let mut n = endpoint(&mut buf, 0, e.src, e.ports.map(|p| p.0));
-    buf[n & 63..(n & 63) + 3].copy_from_slice(b" > ");
-    n = endpoint(&mut buf, n + 3, e.dst, e.ports.map(|p| p.1));
-    (buf, n)
+/// The index and the time.
+#[inline(always)]
+fn head(o: &mut Out<'_>, index: &mut Option<(u64, Digits)>, secs: &mut Option<(u64, Digits)>, record: &Record<'_>) {
+    o.lit(b"{\"index\":");
+    let (digits, len) = digits_of(index, record.index);
+    o.put(&digits[..*len]);
+    o.lit(b",\"time\":\"");
+    let (s, nanos) = record.ts.secs_nanos();
+    let (digits, len) = digits_of(secs, s);
+    o.put(&digits[..*len]);
+    o.byte(b'.');
+    put_padded9(o, nanos);
 }
 
-/// `addr[:port]` at `n` in `buf`; returns where it ends.
-#[inline(always)]
-fn endpoint(buf: &mut [u8; 72], mut n: usize, addr: std::net::Ipv4Addr, port: Option<u16>) -> usize {
-    let [a, b, c, d] = addr.octets();
-    for (i, octet) in [a, b, c, d].into_iter().enumerate() {
-        let text = OCTETS[octet as usize];
-        buf[n & 63..(n & 63) + 4].copy_from_slice(&text);
-        n += usize::from(text[3]);
-        if i < 3 {
-            buf[n & 63] = b'.';
-            n += 1;
+/// From the ingress to the rule. `text` holds the drop reason's `Display`
+/// (its first `reason_len` bytes) and the reply's.
+fn middle<'n>(o: &mut Out<'_>, p: &Pieces<'_>, name: impl Fn(IfIndex) -> &'n [u8], text: &str, reason_len: usize) {
+    o.lit(b"\",\"ingress\":");
+    match p.ingress {
+        Ingress::Iface(i) => o.put(name(i)),
+        Ingress::Skip(_) => o.lit(b"null"),
+    }
+    let fate = FATES[usize::from(p.fate)];
+    o.lit(fate);
+    o.n -= fate.iter().rev().take_while(|&&b| b == b' ').count();
+    o.lit(b",\"egress\":");
+    match p.egress {
+        Some(i) => o.put(name(i)),
+        None => o.lit(b"null"),
+    }
+    if let (Ingress::Iface(_), None, None) = (p.ingress, p.reason, p.reply) {
+        // The common case: neither a drop reason nor a reply to tell.
+        o.lit(b",\"reason\":null,\"reply\":null");
+    } else {
+        o.lit(b",\"reason\":");
+        match (p.ingress, p.reason) {
+            (Ingress::Skip(why), _) => o.ours(why),
+            // The common reason without the formatting machinery; the
+            // same words as its `Display`.
+            (_, Some(DropReason::Netfilter(hook))) => {
+                o.lit(b"\"netfilter ");
+                o.put(hook.chain_name().as_bytes());
+                o.byte(b'"');
+            }
+            (_, Some(_)) => o.ours(&text[..reason_len]),
+            _ => o.lit(b"null"),
+        }
+        o.lit(b",\"reply\":");
+        match p.reply {
+            Some(_) => o.ours(&text[reason_len..]),
+            None => o.lit(b"null"),
         }
     }
-    if let Some(p) = port {
-        buf[n & 63] = b':';
-        n += 1;
-        let len = match p {
-            10000.. => 5,
-            1000.. => 4,
-            100.. => 3,
-            10.. => 2,
-            _ => 1,
-        };
-        let mut digits = [0u8; 5];
-        write_digits(&mut digits[..len], u64::from(p));
-        buf[n & 63..(n & 63) + 5].copy_from_slice(&digits);
-        n += len;
+    match p.nf.ct {
+        None => {}
+        Some(CtState::Invalid) => o.lit(b",\"ct\":\"INVALID\""),
+        Some(CtState::New) => o.lit(b",\"ct\":\"NEW\""),
+        Some(CtState::Established) => o.lit(b",\"ct\":\"ESTABLISHED\""),
+        Some(CtState::Related) => o.lit(b",\"ct\":\"RELATED\""),
+        Some(CtState::Untracked) => o.lit(b",\"ct\":\"UNTRACKED\""),
     }
-    n
+    if let Some(rule) = p.nf.rule {
+        o.lit(b",\"rule\":");
+        o.put(rule.json);
+    }
 }
 
-/// The decimal text of every octet: up to 3 digits, then the digit count in
-/// the last byte (overwritten by what follows the octet).
-const OCTETS: [[u8; 4]; 256] = {
-    let mut t = [[0u8; 4]; 256];
-    let mut i = 0;
-    while i < 256 {
-        let v = i as u8;
-        t[i] = if v >= 100 {
-            [b'0' + v / 100, b'0' + v / 10 % 10, b'0' + v % 10, 3]
-        } else if v >= 10 {
-            [b'0' + v / 10, b'0' + v % 10, 0, 2]
-        } else {
-            [b'0' + v, 0, 0, 1]
-        };
-        i += 1;
+/// The NAT endpoints, and the end of the line.
+#[inline(always)]
+fn tail(o: &mut Out<'_>, nat: Option<crate::netfilter::Endpoints>) {
+    if let Some(e) = nat {
+        o.lit(b",\"nat\":\"");
+        let at: &mut [u8; 72] = (&mut o.buf[o.n..o.n + 72]).try_into().expect("72 bytes");
+        o.n += endpoints(at, e);
+        o.byte(b'"');
     }
-    t
-};
+    o.lit(b"}\n");
+}
 
 /// `v` in decimal.
 #[cfg(test)]
 fn put_u64(o: &mut Out<'_>, v: u64) {
-    let (digits, len) = decimal(v);
+    let (digits, len) = super::digits::decimal(v);
     o.put(&digits[..len]);
-}
-
-/// Writes the last `at.len()` decimal digits of `v` into `at`, from the
-/// last digit pair back.
-#[inline(always)]
-fn write_digits(at: &mut [u8], v: u64) {
-    let (mut v, mut i) = (v, at.len());
-    while i >= 2 {
-        let d = (v % 100) as usize * 2;
-        v /= 100;
-        i -= 2;
-        at[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
-    }
-    if i == 1 {
-        at[0] = b'0' + (v % 10) as u8;
-    }
-}
-
-/// `v`'s decimal digits.
-fn decimal(v: u64) -> Digits {
-    let mut d = [0u8; 24];
-    let len = v.checked_ilog10().map_or(1, |l| l as usize + 1);
-    write_digits(&mut d[..len], v);
-    (d, len)
-}
-
-/// `v`'s digits through `cache`: kept while `v` repeats (a capture's
-/// second), counted on in place when `v` is one more (a packet index),
-/// else written afresh.
-fn digits_of(cache: &mut Option<(u64, Digits)>, v: u64) -> &Digits {
-    let fresh = match cache {
-        Some((last, _)) if *last == v => false,
-        Some((last, digits)) if last.checked_add(1) == Some(v) => {
-            *last = v;
-            !count_on(digits)
-        }
-        _ => true,
-    };
-    if fresh {
-        *cache = Some((v, decimal(v)));
-    }
-    &cache.as_ref().expect("filled just above").1
-}
-
-/// Adds one to decimal digits in place; false when the carry runs out of
-/// the first digit (one more digit is needed).
-fn count_on((digits, len): &mut Digits) -> bool {
-    for d in digits[..*len].iter_mut().rev() {
-        if *d == b'9' {
-            *d = b'0';
-        } else {
-            *d += 1;
-            return true;
-        }
-    }
-    false
 }
 
 /// Nine digits, zero-padded. Nanoseconds are below 10^9, so nine digits
@@ -417,24 +411,52 @@ mod test {
     }
 
     #[test]
-    fn endpoints_print_as_display_does() {
-        let text = |src: [u8; 4], dst: [u8; 4], ports| {
-            let e = crate::netfilter::Endpoints { src: src.into(), dst: dst.into(), ports };
-            let (buf, n) = endpoints(e);
-            (String::from_utf8(buf[..n].to_vec()).unwrap(), e.to_string())
-        };
-        for (a, p) in [([0, 0, 0, 0], Some(0u16)), ([255, 255, 255, 255], Some(65535)), ([10, 0, 0, 1], None)] {
-            let (got, want) = text(a, a, p.map(|p| (p, p)));
-            assert_eq!(got, want);
-            assert!(got.contains(" > "));
-        }
-        // Every octet in every position, and ports of each digit count.
-        for o in 0..=255u8 {
-            let p = [0u16, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535][usize::from(o) % 10]
-                .saturating_add(u16::from(o % 3));
-            let a = [o, 255 - o, o / 3, o.wrapping_mul(7)];
-            let (got, want) = text(a, [a[3], a[2], a[1], a[0]], Some((p, 65535 - p)));
-            assert_eq!(got, want);
+    fn kept_middles_give_the_lines_a_fresh_layout_gives() {
+        use crate::net::Reply;
+        let names = [b"\"lan0\"".to_vec(), b"\"wan0\"".to_vec()];
+        let rules = [b"\"filter/FORWARD/1\"".to_vec(), b"\"filter/FORWARD/10\"".to_vec()];
+        let fates = [
+            Fate::Local,
+            Fate::Forwarded { oif: 1 },
+            Fate::Forwarded { oif: 2 },
+            Fate::Dropped(DropReason::Netfilter(Hook::Forward)),
+            Fate::Dropped(DropReason::Netfilter(Hook::Input)),
+            Fate::Dropped(DropReason::NoRoute),
+        ];
+        let cts = [None, Some(CtState::New), Some(CtState::Established)];
+        let replies = [None, None, None, Some(Reply::TcpReset)];
+        let mut kept = VerdictLine::default();
+        let mut x = 12345u64;
+        for index in 0..2000u64 {
+            // A fixed xorshift draws each piece, so that pieces repeat and differ.
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let pick = |shift: u32, n: usize| (x >> shift) as usize % n;
+            let record = Record {
+                index,
+                ts: crate::engine::Instant::from_nanos(1_735_689_600_000_000_000 + index * 7_000),
+                orig_len: 60,
+                data: &[],
+                link: super::super::LinkType::Ethernet,
+                interface: None,
+                direction: None,
+            };
+            let ingress = if pick(1, 16) == 0 { Ingress::Skip("outbound in capture") } else { Ingress::Iface(1 + pick(5, 2) as u32) };
+            let outcome = Some(Outcome { fate: fates[pick(9, fates.len())], reply: replies[pick(13, replies.len())] });
+            let rule = match pick(17, 3) {
+                0 => None,
+                r => Some(RuleName { id: r as u64, json: &rules[r - 1] }),
+            };
+            let nat = (pick(21, 2) == 0).then(|| crate::netfilter::Endpoints {
+                src: [10, 0, 0, (x >> 24) as u8].into(),
+                dst: [192, 0, 2, 1].into(),
+                ports: Some(((x >> 32) as u16, 443)),
+            });
+            let nf = Netfilter { rule, ct: cts[pick(25, cts.len())], nat };
+            let got = kept.render(&record, &names, ingress, outcome, nf).to_vec();
+            let want = VerdictLine::default().render(&record, &names, ingress, outcome, nf).to_vec();
+            assert_eq!(String::from_utf8(got).unwrap(), String::from_utf8(want).unwrap());
         }
     }
 

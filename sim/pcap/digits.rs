@@ -1,0 +1,162 @@
+//! Decimal text without `fmt`, for the verdict lines: numbers two digits
+//! at a time from a table, a number that repeats or counts on kept as
+//! digits, and a NAT's `src:port > dst:port` laid out octet by octet.
+//!
+//! Each runs once or twice per replayed packet; `Display` costs several
+//! times as much through its formatting machinery.
+
+/// Up to 20 decimal digits and their count.
+pub(super) type Digits = ([u8; 24], usize);
+
+/// Two decimal digits at a time.
+pub(super) const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// `src[:port] > dst[:port]`, at most 45 bytes, laid out at the start of
+/// `buf` (straight into the line), and its length. Offsets are masked to
+/// 64, which the text never reaches, so no store needs a bounds check; each
+/// octet is stored whole from a table (4 bytes, of which its length count):
+/// the addresses cost no division.
+#[inline(always)]
+pub(super) fn endpoints(buf: &mut [u8; 72], e: crate::netfilter::Endpoints) -> usize {
+    let n = endpoint(buf, 0, e.src, e.ports.map(|p| p.0));
+    buf[n & 63..(n & 63) + 3].copy_from_slice(b" > ");
+    endpoint(buf, n + 3, e.dst, e.ports.map(|p| p.1))
+}
+
+/// `addr[:port]` at `n` in `buf`; returns where it ends.
+#[inline(always)]
+fn endpoint(buf: &mut [u8; 72], mut n: usize, addr: std::net::Ipv4Addr, port: Option<u16>) -> usize {
+    let [a, b, c, d] = addr.octets();
+    for (i, octet) in [a, b, c, d].into_iter().enumerate() {
+        let text = OCTETS[octet as usize];
+        buf[n & 63..(n & 63) + 4].copy_from_slice(&text);
+        n += usize::from(text[3]);
+        if i < 3 {
+            buf[n & 63] = b'.';
+            n += 1;
+        }
+    }
+    if let Some(p) = port {
+        buf[n & 63] = b':';
+        n += 1;
+        let len = match p {
+            10000.. => 5,
+            1000.. => 4,
+            100.. => 3,
+            10.. => 2,
+            _ => 1,
+        };
+        let mut digits = [0u8; 5];
+        write_digits(&mut digits[..len], u64::from(p));
+        buf[n & 63..(n & 63) + 5].copy_from_slice(&digits);
+        n += len;
+    }
+    n
+}
+
+/// The decimal text of every octet: up to 3 digits, then the digit count in
+/// the last byte (overwritten by what follows the octet).
+const OCTETS: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let v = i as u8;
+        t[i] = if v >= 100 {
+            [b'0' + v / 100, b'0' + v / 10 % 10, b'0' + v % 10, 3]
+        } else if v >= 10 {
+            [b'0' + v / 10, b'0' + v % 10, 0, 2]
+        } else {
+            [b'0' + v, 0, 0, 1]
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Writes the last `at.len()` decimal digits of `v` into `at`, from the
+/// last digit pair back.
+#[inline(always)]
+fn write_digits(at: &mut [u8], v: u64) {
+    let (mut v, mut i) = (v, at.len());
+    while i >= 2 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        at[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    }
+    if i == 1 {
+        at[0] = b'0' + (v % 10) as u8;
+    }
+}
+
+/// `v`'s decimal digits.
+pub(super) fn decimal(v: u64) -> Digits {
+    let mut d = [0u8; 24];
+    let len = v.checked_ilog10().map_or(1, |l| l as usize + 1);
+    write_digits(&mut d[..len], v);
+    (d, len)
+}
+
+/// `v`'s digits through `cache`: kept while `v` repeats (a capture's
+/// second), counted on in place when `v` is one more (a packet index),
+/// else written afresh.
+pub(super) fn digits_of(cache: &mut Option<(u64, Digits)>, v: u64) -> &Digits {
+    let fresh = match cache {
+        Some((last, _)) if *last == v => false,
+        Some((last, digits)) if last.checked_add(1) == Some(v) => {
+            *last = v;
+            !count_on(digits)
+        }
+        _ => true,
+    };
+    if fresh {
+        *cache = Some((v, decimal(v)));
+    }
+    &cache.as_ref().expect("filled just above").1
+}
+
+/// Adds one to decimal digits in place; false when the carry runs out of
+/// the first digit (one more digit is needed).
+fn count_on((digits, len): &mut Digits) -> bool {
+    for d in digits[..*len].iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod test {
+    use super::*;
+
+    #[test]
+    fn endpoints_print_as_display_does() {
+        let text = |src: [u8; 4], dst: [u8; 4], ports| {
+            let e = crate::netfilter::Endpoints { src: src.into(), dst: dst.into(), ports };
+            let mut buf = [0u8; 72];
+            let n = endpoints(&mut buf, e);
+            (String::from_utf8(buf[..n].to_vec()).unwrap(), e.to_string())
+        };
+        for (a, p) in [([0, 0, 0, 0], Some(0u16)), ([255, 255, 255, 255], Some(65535)), ([10, 0, 0, 1], None)] {
+            let (got, want) = text(a, a, p.map(|p| (p, p)));
+            assert_eq!(got, want);
+            assert!(got.contains(" > "));
+        }
+        // Every octet in every position, and ports of each digit count.
+        for o in 0..=255u8 {
+            let p = [0u16, 9, 10, 99, 100, 999, 1000, 9999, 10000, 65535][usize::from(o) % 10]
+                .saturating_add(u16::from(o % 3));
+            let a = [o, 255 - o, o / 3, o.wrapping_mul(7)];
+            let (got, want) = text(a, [a[3], a[2], a[1], a[0]], Some((p, 65535 - p)));
+            assert_eq!(got, want);
+        }
+    }
+}
