@@ -168,6 +168,9 @@ impl Nat {
         if new != current {
             ct.alter_reply(r, invert(&new));
             bits |= manip.nat_bit();
+            if manip == Manip::Dst {
+                ct.warm_reply(r);
+            }
         }
         if manip == Manip::Src && new != current {
             // Only a mapping that moved the source is ever reused: the
