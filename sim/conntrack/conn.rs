@@ -124,12 +124,20 @@ pub type Node = u32;
 pub const NIL: Node = u32::MAX;
 
 /// One connection entry.
+///
+/// Aligned to its size, so an entry is one cache line: a chain walk or an
+/// expiry-list unlink that meets a cold entry pays one miss, not two (a
+/// chunk's heap block starts 16 bytes into a line, which left every entry
+/// straddling two).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[repr(align(64))]
 pub struct Conn {
     /// ORIGINAL and REPLY tuples.
     pub(crate) tuple: [Tuple; 2],
     /// Next node in the chain of each direction's bucket; for a free slot,
-    /// `next[0]` links the free list.
+    /// `next[0]` links the free list; for an unconfirmed entry (in no
+    /// chain) each direction's bucket once worked out, else [`NIL`] (see
+    /// [`Conn::known_bucket`]).
     pub(crate) next: [Node; 2],
     /// Expiry in jiffies (absolute once confirmed, relative before).
     pub(crate) timeout: u32,
@@ -268,6 +276,24 @@ impl Conn {
     /// In the hash table (findable by other packets).
     pub fn is_confirmed(&self) -> bool {
         self.has(status::CONFIRMED)
+    }
+
+    /// The bucket of the `dir` tuple of an unconfirmed entry, if its lookup
+    /// or NAT's check already hashed that tuple: confirmation links into
+    /// it without hashing again. Such an entry is in no chain, so its
+    /// links are free to hold these; whoever changes a tuple or the bucket
+    /// count forgets them.
+    #[inline]
+    pub(crate) fn known_bucket(&self, dir: CtDir) -> Option<u32> {
+        let b = self.next[dir as usize];
+        (!self.is_confirmed() && b != NIL).then_some(b)
+    }
+
+    /// Records the bucket of the `dir` tuple of an unconfirmed entry.
+    #[inline]
+    pub(crate) fn know_bucket(&mut self, dir: CtDir, bucket: u32) {
+        debug_assert!(!self.is_confirmed(), "a confirmed entry's links are its chains");
+        self.next[dir as usize] = bucket;
     }
 
     /// The helper attached, if any.

@@ -18,6 +18,17 @@ impl Conntrack {
         let c = self.get_mut(ct);
         assert!(!c.is_confirmed(), "NAT altered a confirmed entry");
         c.tuple[CtDir::Reply as usize] = reply;
+        c.next[CtDir::Reply as usize] = super::conn::NIL;
+    }
+
+    /// Hashes the REPLY tuple of an unconfirmed entry and starts loading
+    /// its chain, which NAT's source check and confirmation walk once the
+    /// packet has been routed and filtered: what a DNAT binding calls
+    /// (a SNAT binding is made just before confirmation: too late to help).
+    pub fn warm_reply(&mut self, ct: CtRef) {
+        let b = self.table.bucket_of(ct.slot, CtDir::Reply);
+        self.table.conn_mut(ct.slot).know_bucket(CtDir::Reply, b);
+        self.table.prefetch_chain(b);
     }
 
     /// `nf_conntrack_tuple_taken`: is `t` the tuple (either direction) of a
@@ -25,11 +36,13 @@ impl Conntrack {
     /// `ignored`'s own is the same flow seen twice and does not count (the
     /// clash is left to confirmation). A taken tuple counts `found`.
     pub fn tuple_taken(&mut self, t: &Tuple, ignored: CtRef) -> bool {
-        let (zone, orig) = {
+        let (zone, orig, known) = {
             let c = self.get(ignored);
-            (c.zone, *c.orig())
+            (c.zone, *c.orig(), c.known_bucket(CtDir::Reply).filter(|_| c.reply().same(t)))
         };
-        let b = self.table.bucket(t, zone);
+        // After a DNAT, NAT's source check asks about the entry's own
+        // (warmed) reply tuple: its bucket is known.
+        let b = known.unwrap_or_else(|| self.table.bucket(t, zone));
         let now = self.table.now32();
         let holds = |table: &super::table::Table, s: u32, d: CtDir| {
             let c = table.conn(s);

@@ -28,7 +28,7 @@ use super::conn::{Conn, CtDir, HZ, NIL, Node, status};
 use super::expect::Expectations;
 use super::helper::HelpExt;
 use super::proto::tcp::TcpConn;
-use super::slab::Chunked;
+use super::slab::{Chunked, prefetch};
 use super::timer::{Entries, Wheel};
 use super::tuple::{HashKey, Tuple, proto_num, scale};
 
@@ -206,6 +206,24 @@ impl Table {
         (c, &mut self.tcp[i])
     }
 
+    /// The bucket of the `dir` tuple of the entry in `slot`: the one its
+    /// unconfirmed entry remembers, else hashed now.
+    #[inline]
+    pub fn bucket_of(&self, slot: u32, dir: CtDir) -> u32 {
+        let c = &self.slab[slot as usize];
+        c.known_bucket(dir).unwrap_or_else(|| self.bucket(c.tuple(dir), c.zone))
+    }
+
+    /// Starts loading bucket `b`'s head and its first entry: a chain NAT
+    /// and confirmation will walk soon, once the packet has been routed
+    /// and filtered.
+    pub fn prefetch_chain(&self, b: u32) {
+        let head = self.heads[b as usize];
+        if head != NIL {
+            prefetch(&self.slab[(head >> 1) as usize]);
+        }
+    }
+
     /// Links a confirmed entry into both chains (heads first) and schedules
     /// its expiry at its absolute `timeout`.
     pub fn link(&mut self, slot: u32) {
@@ -217,6 +235,7 @@ impl Table {
     /// [`Table::link`] with the buckets of the entry's ORIGINAL and REPLY
     /// tuples already known.
     pub fn link_at(&mut self, slot: u32, buckets: [u32; 2]) {
+        debug_assert_eq!(buckets[0], self.bucket(self.slab[slot as usize].orig(), self.slab[slot as usize].zone));
         debug_assert_eq!(buckets[1], self.bucket(self.slab[slot as usize].reply(), self.slab[slot as usize].zone));
         for (dir, b) in [CtDir::Original, CtDir::Reply].into_iter().zip(buckets) {
             let b = b as usize;
@@ -235,9 +254,15 @@ impl Table {
 
     /// Unlinks both nodes of `slot` from their chains.
     fn unlink(&mut self, slot: u32) {
-        for dir in [CtDir::Original, CtDir::Reply] {
+        let c = &self.slab[slot as usize];
+        let buckets = [self.bucket(c.orig(), c.zone), self.bucket(c.reply(), c.zone)];
+        // Both heads are cold in a big table: start both loads at once.
+        for b in buckets {
+            prefetch(&self.heads[b as usize]);
+        }
+        for (dir, b) in [CtDir::Original, CtDir::Reply].into_iter().zip(buckets) {
             let c = &self.slab[slot as usize];
-            let b = self.bucket(c.tuple(dir), c.zone) as usize;
+            let b = b as usize;
             let target = node(slot, dir);
             let after = c.next[dir as usize];
             if self.heads[b] == target {
@@ -261,6 +286,14 @@ impl Table {
     pub fn delete(&mut self, slot: u32) {
         if self.events.is_some() {
             self.note_destroy(slot);
+        }
+        // The entries before and after it in its expiry list are written
+        // when it leaves: start their loads before the chain walks.
+        for n in self.slab[slot as usize].timer {
+            // A list head's mark and NIL have the top bit set; a slot never does.
+            if n & 1 << 31 == 0 {
+                prefetch(&self.slab[n as usize]);
+            }
         }
         self.slab[slot as usize].status |= status::DYING;
         self.unlink(slot);
@@ -293,6 +326,12 @@ impl Table {
     /// Finds the confirmed entry with tuple `t` in `zone` (`____nf_conntrack_find`),
     /// reaping expired entries met on the way.
     pub fn find(&mut self, t: &Tuple, zone: u16) -> Option<(u32, CtDir)> {
+        self.find_or_bucket(t, zone).ok()
+    }
+
+    /// [`Table::find`], or on a miss the tuple's bucket (where a new
+    /// entry's early drop starts and its confirmation links it).
+    pub fn find_or_bucket(&mut self, t: &Tuple, zone: u16) -> Result<(u32, CtDir), u32> {
         let b = self.bucket(t, zone);
         loop {
             let now = self.now32();
@@ -306,24 +345,23 @@ impl Table {
                     break;
                 }
                 if c.tuple(d).same(t) && c.zone == zone {
-                    return Some((s, d));
+                    return Ok((s, d));
                 }
                 n = c.next[d as usize];
             }
             // The walk restarts after a reap: the reaped entry's other node
             // may have been the next link.
-            self.delete(reap?);
+            self.delete(reap.ok_or(b)?);
         }
     }
 
-    /// Early drop (`early_drop`): from the bucket of `hash`, scan 8 buckets;
+    /// Early drop (`early_drop`): from bucket `b` (the new tuple's), scan 8 buckets;
     /// in each, reap expired entries and delete every confirmed entry that is
     /// neither ASSURED nor dying; stop at the first bucket that deleted any.
     /// Returns the number deleted (the `early_drop` counter's increment).
-    pub fn early_drop(&mut self, hash: u32) -> u32 {
+    pub fn early_drop(&mut self, mut b: u32) -> u32 {
         const EVICTION_RANGE: u32 = 8;
         let n = self.buckets();
-        let mut b = scale(hash, n);
         for _ in 0..EVICTION_RANGE {
             self.reap_bucket(b);
             // Each victim found is deleted (both its nodes unlinked) before
@@ -418,6 +456,10 @@ impl Table {
     pub fn resize(&mut self, buckets: u32) {
         self.heads = vec![NIL; buckets.max(1) as usize];
         for slot in 0..self.slab.len() as u32 {
+            if self.slab[slot as usize].live() && !self.slab[slot as usize].is_confirmed() {
+                // The buckets it remembers were of the old count.
+                self.slab[slot as usize].next = [NIL; 2];
+            }
             if self.slab[slot as usize].live() && self.slab[slot as usize].is_confirmed() {
                 for dir in [CtDir::Original, CtDir::Reply] {
                     let c = &self.slab[slot as usize];
@@ -538,13 +580,13 @@ mod test {
         let victim2 = put(&mut t, b(2), 0);
         let later = put(&mut t, b(5), 0);
         let outside = put(&mut t, b(9), 0);
-        assert_eq!(t.early_drop(t.hash(&new, 0)), 2);
+        assert_eq!(t.early_drop(t.bucket(&new, 0)), 2);
         assert!(t.conn(assured).live() && t.conn(later).live() && t.conn(outside).live());
         assert!(!t.conn(victim1).live() && !t.conn(victim2).live());
         assert_eq!(t.count(), 3);
         // Only the 8 buckets from the new tuple's are scanned: b(9) is out of reach.
         t.delete(later);
-        assert_eq!(t.early_drop(t.hash(&new, 0)), 0);
+        assert_eq!(t.early_drop(t.bucket(&new, 0)), 0);
         assert!(t.conn(outside).live());
     }
 

@@ -106,9 +106,11 @@ impl Conntrack {
         for _pass in 0..2 {
             let mut expected = None;
             let full = self.max != 0 && self.table.count() >= self.max;
-            let (slot, dir, created) = match self.table.find(&t, zone) {
-                Some((slot, dir)) => (slot, dir, false),
-                None => match self.init(t, zone, sysctls) {
+            // The tuple is hashed once: a miss hands its bucket on to early
+            // drop and, through the new entry, to confirmation.
+            let (slot, dir, created) = match self.table.find_or_bucket(&t, zone) {
+                Ok((slot, dir)) => (slot, dir, false),
+                Err(bucket) => match self.init(t, zone, bucket, sysctls) {
                     Ok((slot, exp)) => {
                         expected = exp;
                         if full && profile.table_full_warns_always() {
@@ -194,6 +196,9 @@ impl Conntrack {
         if l4proto == proto_num::TCP {
             let expires = self.table.conn(slot).expires_jiffies(ctx.now);
             let (c, t) = self.table.tcp_parts(slot);
+            // The window data is read after the segment's checks (its
+            // checksum a pass over the payload): load it meanwhile.
+            super::slab::prefetch(&*t);
             let mut state = c.l4_state();
             let v = tcp::packet(ctx, t, &mut state, expires, log);
             c.set_l4_state(state);
@@ -212,8 +217,15 @@ impl Conntrack {
     }
 
     /// Allocates an unconfirmed entry for `t` (`init_conntrack` and
-    /// `__nf_conntrack_alloc`), making room by early drop when over the limit.
-    fn init(&mut self, t: Tuple, zone: u16, sysctls: &Sysctls) -> Result<(u32, Option<Expected>), InitError> {
+    /// `__nf_conntrack_alloc`), making room by early drop (from the tuple's
+    /// `bucket`) when over the limit.
+    fn init(
+        &mut self,
+        t: Tuple,
+        zone: u16,
+        bucket: u32,
+        sysctls: &Sysctls,
+    ) -> Result<(u32, Option<Expected>), InitError> {
         // No tracker inverts differently from the tuple's own rule (the
         // trait's default): no call through the tracker table.
         let reply = t.invert().ok_or(InitError::Uninvertible)?;
@@ -226,10 +238,9 @@ impl Conntrack {
                 }
                 let next = self.drop_next;
                 self.drop_next += 1;
-                let own = self.table.bucket(&t, zone);
-                u32::from(self.table.early_drop_one(next) || self.table.early_drop_one(own))
+                u32::from(self.table.early_drop_one(next) || self.table.early_drop_one(bucket))
             } else {
-                self.table.early_drop(self.table.hash(&t, zone))
+                self.table.early_drop(bucket)
             };
             if drops == 0 {
                 return Err(InitError::TableFull);
@@ -247,6 +258,7 @@ impl Conntrack {
             c.status |= status::EXPECTED;
             c.mark = self.get(x.master).mark;
         }
+        c.know_bucket(CtDir::Original, bucket);
         let slot = self.table.alloc(c);
         self.work.created += 1;
         if self.table.conn(slot).acct() {
@@ -317,8 +329,10 @@ impl Conntrack {
         let c = self.get(ct);
         let (zone, orig, reply) = (c.zone, *c.orig(), *c.reply());
         let mut clash = None;
-        // Each tuple is hashed once: the buckets walked here are the ones linked into.
-        let buckets = [self.table.bucket(&orig, zone), self.table.bucket(&reply, zone)];
+        // Each tuple is hashed once (by the lookup and NAT's checks, which
+        // left their buckets in the entry): the buckets walked here are
+        // the ones linked into.
+        let buckets = [self.table.bucket_of(ct.slot, CtDir::Original), self.table.bucket_of(ct.slot, CtDir::Reply)];
         for (t, b) in [orig, reply].into_iter().zip(buckets) {
             for (i, (s, d)) in self.table.chain(b).enumerate() {
                 let other = self.table.conn(s);

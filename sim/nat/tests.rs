@@ -160,3 +160,31 @@ proptest! {
         }
     }
 }
+
+/// `find_appropriate_src`: a client socket keeps its mapping towards other
+/// destinations, whatever address the hash would pick for them; a flow of
+/// the same socket whose source was left alone (a null binding) is never
+/// the mapping offered.
+#[test]
+fn a_client_socket_keeps_its_mapping_towards_other_destinations() {
+    const LAN: [u8; 4] = [10, 0, 0, 5];
+    let pool = Range {
+        flags: super::range::flags::MAP_IPS,
+        min_addr: u32::from_be_bytes([203, 0, 113, 1]),
+        max_addr: u32::from_be_bytes([203, 0, 113, 200]),
+        ..Range::default()
+    };
+    let mut b = Router::new(1);
+    b.snat(udp(LAN, [198, 51, 100, 1], 5000, 53, b"q"), None).1.unwrap();
+    let (first, r) = b.snat(udp(LAN, SERVER, 5000, 53, b"q"), Some(&pool));
+    r.unwrap();
+    assert_ne!(&first[12..16], &LAN[..], "mapped into the pool");
+    let (lo, hi) = (Ipv4Addr::new(203, 0, 113, 1), Ipv4Addr::new(203, 0, 113, 200));
+    let hashed = |last| select::pick_address(LAN.into(), Ipv4Addr::new(198, 51, 100, last), lo, hi, false);
+    assert!((8..40u8).any(|last| hashed(last).octets()[..] != first[12..16]), "the hash alone would move it");
+    for last in 8..40u8 {
+        let (out, r) = b.snat(udp(LAN, [198, 51, 100, last], 5000, 53, b"q"), Some(&pool));
+        r.unwrap();
+        assert_eq!((&out[12..16], sport(&out)), (&first[12..16], sport(&first)), "towards .{last}");
+    }
+}
