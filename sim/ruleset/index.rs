@@ -26,7 +26,7 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
-use super::eval::base_chain as find_base;
+use super::eval::{DevName, IFNAME, base_chain as find_base, dev_names};
 use super::model::{Addr, Chain, Iface, Rule, Table};
 use crate::xt::packet::{self, Ipv4Fields, PacketView};
 use crate::xt::{Hook, Match};
@@ -448,9 +448,16 @@ struct Query {
 }
 
 impl Query {
-    /// The values of `pkt`, whose IPv4 header is `ip`.
-    fn new(ip: &Ipv4Fields, pkt: &dyn PacketView) -> Query {
-        let (datagram, iif, oif) = (pkt.ip(), pkt.in_iface(), pkt.out_iface());
+    /// The values of `pkt`, whose IPv4 header is `ip` and interface names
+    /// `devs` (the walk's copies, which spare asking the packet again).
+    fn new(ip: &Ipv4Fields, devs: &(DevName, DevName), pkt: &dyn PacketView) -> Query {
+        let datagram = pkt.ip();
+        // A copied name's first 15 bytes are what `pack` keeps; a name too
+        // long to copy is packed from the packet's own.
+        let packed = |d: &DevName, full: fn(&dyn PacketView) -> &str| match d.len {
+            n if n <= IFNAME => (n, u128::from_le_bytes(d.bytes) & ((1u128 << 120) - 1)),
+            n => (n, pack(full(pkt).as_bytes())),
+        };
         let whole = match ip.proto {
             6 => 20,
             17 => 8,
@@ -462,8 +469,8 @@ impl Query {
             proto: ip.proto,
             src: ip.src.into(),
             dst: ip.dst.into(),
-            iif: (iif.len(), pack(iif.as_bytes())),
-            oif: (oif.len(), pack(oif.as_bytes())),
+            iif: packed(&devs.0, |p| p.in_iface()),
+            oif: packed(&devs.1, |p| p.out_iface()),
             ports,
         }
     }
@@ -665,12 +672,13 @@ impl Cursor<'_> {
         from: usize,
         chain: &Chain,
         ip: &Ipv4Fields,
+        devs: &mut Option<(DevName, DevName)>,
         pkt: &dyn PacketView,
     ) -> usize {
         if from < HEAD_RULES || from >= chain.rules.len() || self.ix.is_none() {
             return from;
         }
-        self.lookup_next(mark, from, chain, ip, pkt)
+        self.lookup_next(mark, from, chain, ip, devs, pkt)
     }
 
     /// [`Cursor::next`] past the chain's head, with an index: out of line,
@@ -682,6 +690,7 @@ impl Cursor<'_> {
         from: usize,
         chain: &Chain,
         ip: &Ipv4Fields,
+        devs: &mut Option<(DevName, DevName)>,
         pkt: &dyn PacketView,
     ) -> usize {
         let Some(Indexed { t, scratch }) = &mut self.ix else {
@@ -694,7 +703,7 @@ impl Cursor<'_> {
             if let Slot::Built(c) = slot {
                 // The chain's callees have returned: the top of `scratch` is ours.
                 debug_assert_eq!(groups.len(), mark.groups as usize);
-                let q = query.get_or_insert_with(|| Query::new(ip, pkt));
+                let q = query.get_or_insert_with(|| Query::new(ip, dev_names(devs, pkt), pkt));
                 if c.small {
                     mark.mask = lookup_mask(c, q);
                 } else {
