@@ -242,16 +242,17 @@ fn walk<O: Observer>(
     let Some(t) = tables.iter_mut().find(|t| t.table == table) else {
         return (Decision::Accept, None);
     };
-    let data = pkt.ip();
-    let (ip, len) = (packet::ipv4(data), data.len() as u64);
     let (base, mut cur) = match index {
-        Some(ix) => ix.start(table, hook, &t.chains, ip.is_some()),
+        Some(ix) => ix.start(table, hook, &t.chains),
         None => (base_chain(&t.chains, table, hook), Cursor::LINEAR),
     };
     let Some(base) = base else {
         return (Decision::Accept, None);
     };
-    let Some(ip) = ip else {
+    // The header is read once the chain is known, straight into place.
+    let data = pkt.ip();
+    let len = data.len() as u64;
+    let Some(ip) = packet::ipv4(data) else {
         // The kernel's ip_rcv drops such packets before any hook.
         return (Decision::Drop, None);
     };

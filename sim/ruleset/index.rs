@@ -603,24 +603,13 @@ impl RuleIndex {
 
     /// The position of `hook`'s built-in chain in `table`'s `chains` (found
     /// once per ruleset version rather than by name on every packet), and
-    /// a walker over `table`, whose chains are `chains`; without an IPv4
-    /// header (`has_ip` false) the walk drops the packet before any rule,
-    /// and its walker is the linear one.
+    /// a walker over `table`, whose chains are `chains`.
     #[inline]
-    pub(super) fn start(
-        &mut self,
-        table: Table,
-        hook: Hook,
-        chains: &[Chain],
-        has_ip: bool,
-    ) -> (Option<usize>, Cursor<'_>) {
+    pub(super) fn start(&mut self, table: Table, hook: Hook, chains: &[Chain]) -> (Option<usize>, Cursor<'_>) {
         let t = &mut self.tables[table as usize];
         t.fit(chains);
         let base = t.bases[hook as usize].get_or_insert_with(|| find_base(chains, table, hook).map(|b| b as u32));
         let base = base.map(|b| b as usize);
-        if !has_ip {
-            return (base, Cursor::LINEAR);
-        }
         let scratch = &mut self.scratch;
         scratch.slices.clear();
         scratch.groups.clear();
