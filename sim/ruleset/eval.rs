@@ -58,7 +58,7 @@ fn generic_hit(
         return false;
     }
     if !r.iif.name.is_empty() || !r.oif.name.is_empty() {
-        let (iif, oif) = devs.get_or_insert_with(|| (DevName::of(pkt.in_iface()), DevName::of(pkt.out_iface())));
+        let (iif, oif) = dev_names(devs, pkt);
         if !iface_hit(&r.iif, iif, || pkt.in_iface()) || !iface_hit(&r.oif, oif, || pkt.out_iface()) {
             return false;
         }
@@ -73,16 +73,26 @@ fn generic_hit(
 }
 
 /// How many bytes of an interface name are kept inline (`IFNAMSIZ`).
-const IFNAME: usize = 16;
+pub(super) const IFNAME: usize = 16;
 
 /// A packet's interface name, copied once per traversal so that rules
 /// compare against it without asking the packet (a virtual call) each time.
 #[derive(Clone, Copy)]
-struct DevName {
+pub(super) struct DevName {
     /// The name's bytes, when it has at most [`IFNAME`] (all real ones do).
-    bytes: [u8; IFNAME],
+    pub(super) bytes: [u8; IFNAME],
     /// Its length; more than [`IFNAME`]: not copied, ask the packet.
-    len: usize,
+    pub(super) len: usize,
+}
+
+/// The packet's interface names (in, out), copied at the first rule or
+/// index lookup that compares them, and kept for the rest of the walk.
+#[inline(always)]
+pub(super) fn dev_names<'d>(
+    devs: &'d mut Option<(DevName, DevName)>,
+    pkt: &dyn PacketView,
+) -> &'d (DevName, DevName) {
+    devs.get_or_insert_with(|| (DevName::of(pkt.in_iface()), DevName::of(pkt.out_iface())))
 }
 
 impl DevName {
@@ -232,16 +242,17 @@ fn walk<O: Observer>(
     let Some(t) = tables.iter_mut().find(|t| t.table == table) else {
         return (Decision::Accept, None);
     };
-    let data = pkt.ip();
-    let (ip, len) = (packet::ipv4(data), data.len() as u64);
     let (base, mut cur) = match index {
-        Some(ix) => ix.start(table, hook, &t.chains, ip.is_some()),
+        Some(ix) => ix.start(table, hook, &t.chains),
         None => (base_chain(&t.chains, table, hook), Cursor::LINEAR),
     };
     let Some(base) = base else {
         return (Decision::Accept, None);
     };
-    let Some(ip) = ip else {
+    // The header is read once the chain is known, straight into place.
+    let data = pkt.ip();
+    let len = data.len() as u64;
+    let Some(ip) = packet::ipv4(data) else {
         // The kernel's ip_rcv drops such packets before any hook.
         return (Decision::Drop, None);
     };
@@ -249,7 +260,7 @@ fn walk<O: Observer>(
     stack.clear();
     let mut ci = base;
     let mut mark = cur.enter(ci);
-    let mut ri = cur.next(&mut mark, 0, &t.chains[ci], &ip, pkt);
+    let mut ri = cur.next(&mut mark, 0, &t.chains[ci], &ip, &mut devs, pkt);
     loop {
         if ri >= t.chains[ci].rules.len() {
             // End of chain: an implicit RETURN, or the policy.
@@ -258,7 +269,7 @@ fn walk<O: Observer>(
                     seen.step(RuleStep::Return { from: ci, to: c });
                     cur.leave(mark);
                     (ci, mark) = (c, m);
-                    ri = cur.next(&mut mark, r, &t.chains[ci], &ip, pkt);
+                    ri = cur.next(&mut mark, r, &t.chains[ci], &ip, &mut devs, pkt);
                     continue;
                 }
                 _ => return policy(t, base, len, seen),
@@ -270,7 +281,7 @@ fn walk<O: Observer>(
                 let why = super::explain::generic_miss(rule, &ip, pkt.in_iface(), pkt.out_iface());
                 seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: why.unwrap_or(Miss::Src) });
             }
-            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt);
+            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, &mut devs, pkt);
             continue;
         }
         let mut hotdrop = false;
@@ -287,7 +298,7 @@ fn walk<O: Observer>(
         }
         if let Some(k) = failed {
             seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: Miss::Match(k) });
-            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt);
+            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, &mut devs, pkt);
             continue;
         }
         seen.step(RuleStep::Matched { chain: ci, rule: ri + 1 });
@@ -310,7 +321,7 @@ fn walk<O: Observer>(
                 let name = verdict.chain().unwrap_or_default().as_bytes();
                 let found = t.chains.iter().position(|c| same_bytes(c.name.as_bytes(), name));
                 let Some(to) = found else {
-                    ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt);
+                    ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, &mut devs, pkt);
                     continue;
                 };
                 if goto {
@@ -320,12 +331,12 @@ fn walk<O: Observer>(
                 }
                 ci = to;
                 mark = cur.enter(ci);
-                ri = cur.next(&mut mark, 0, &t.chains[ci], &ip, pkt);
+                ri = cur.next(&mut mark, 0, &t.chains[ci], &ip, &mut devs, pkt);
                 continue;
             }
         };
         match next {
-            RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, pkt),
+            RuleVerdict::Continue => ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, &mut devs, pkt),
             RuleVerdict::Accept => {
                 return (Decision::Accept, Some((ci, ri + 1)));
             }
@@ -337,7 +348,7 @@ fn walk<O: Observer>(
                     seen.step(RuleStep::Return { from: ci, to: c });
                     cur.leave(mark);
                     (ci, mark) = (c, m);
-                    ri = cur.next(&mut mark, r, &t.chains[ci], &ip, pkt);
+                    ri = cur.next(&mut mark, r, &t.chains[ci], &ip, &mut devs, pkt);
                 }
                 _ => return policy(t, base, len, seen),
             },

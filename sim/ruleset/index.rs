@@ -26,7 +26,7 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
-use super::eval::base_chain as find_base;
+use super::eval::{DevName, IFNAME, base_chain as find_base, dev_names};
 use super::model::{Addr, Chain, Iface, Rule, Table};
 use crate::xt::packet::{self, Ipv4Fields, PacketView};
 use crate::xt::{Hook, Match};
@@ -79,10 +79,27 @@ const EXACT: u8 = 0x80;
 
 /// Up to 15 bytes of an interface name, little-endian.
 fn pack(name: &[u8]) -> u128 {
-    let mut b = [0u8; 16];
     let n = name.len().min(15);
-    b[..n].copy_from_slice(&name[..n]);
-    u128::from_le_bytes(b)
+    let (b, mut out) = (&name[..n], [0u8; 16]);
+    // Two overlapping fixed-size copies: a packet's names are packed on
+    // every lookup, and a copy of unknown length is a call to `memcpy`.
+    match n {
+        0 => {}
+        1..=3 => {
+            out[0] = b[0];
+            out[n / 2] = b[n / 2];
+            out[n - 1] = b[n - 1];
+        }
+        4..=8 => {
+            out[..4].copy_from_slice(&b[..4]);
+            out[n - 4..n].copy_from_slice(&b[n - 4..]);
+        }
+        _ => {
+            out[..8].copy_from_slice(&b[..8]);
+            out[n - 8..n].copy_from_slice(&b[n - 8..]);
+        }
+    }
+    u128::from_le_bytes(out)
 }
 
 /// A rule's keys per field; `None` = any value (the rule is wild there).
@@ -259,9 +276,10 @@ struct Dim {
     /// In a masked chain, on a numeric field (addresses, ports, protocol):
     /// the same answer as the probes give, as a step function of the value.
     steps: Option<Steps>,
-    /// In a masked chain, each key with its mask when there are at most
-    /// [`SCAN_KEYS`] (interfaces, mostly): compared in turn, no hashing.
-    few: Option<Vec<(Key, u64)>>,
+    /// In a masked chain, on an interface field of at most [`SCAN_KEYS`]
+    /// keys: each name with its rules, compared in turn with the packet's
+    /// (no hashing, and no key made per probe).
+    few: Option<Vec<Name>>,
     /// In a masked chain, on the protocol: the steps' answer for each of
     /// the 256 values, read without a search.
     by_proto: Option<Box<[u64; 256]>>,
@@ -269,6 +287,40 @@ struct Dim {
 
 /// Up to this many keys, a field's keys are scanned rather than hashed.
 const SCAN_KEYS: usize = 4;
+
+/// One interface key of a masked chain, ready to compare with a packed
+/// name: `-i eth0` takes names of length 4 whose bytes are `eth0`, `-i
+/// eth+` names of length 3 or more whose first 3 bytes are `eth`.
+#[derive(Clone, Copy, Debug)]
+struct Name {
+    /// The name's (or prefix's) bytes, packed.
+    bytes: u128,
+    /// Ones over the bytes compared.
+    low: u128,
+    /// How many bytes are compared.
+    len: usize,
+    /// An exact name (`-i eth0`), not a prefix (`-i eth+`).
+    exact: bool,
+    /// The rules listed under it.
+    mask: u64,
+}
+
+impl Name {
+    /// The entry of interface key `k` (probe in the top byte), listing `mask`.
+    fn of(k: Key, mask: u64) -> Name {
+        let probe = (k >> 120) as u8;
+        let len = (probe & !EXACT) as usize;
+        let low = (1u128 << (8 * len)) - 1;
+        Name { bytes: k & low, low, len, exact: probe & EXACT != 0, mask }
+    }
+
+    /// Whether a packet's name, `len` bytes packed as `packed`, is one it takes.
+    #[inline(always)]
+    fn takes(&self, (len, packed): (usize, u128)) -> bool {
+        let long_enough = if self.exact { len == self.len } else { len >= self.len };
+        long_enough && packed & self.low == self.bytes
+    }
+}
 
 /// A numeric field's candidates as a step function: every prefix or port
 /// block is an interval of values, so the value space cuts into runs over
@@ -368,7 +420,8 @@ impl ChainIndex {
             }
             let numeric = !matches!(field, Field::Iif | Field::Oif);
             let steps = (small && numeric).then(|| Steps::build(wild_mask, &keyed));
-            let few = (small && steps.is_none() && keyed.len() <= SCAN_KEYS).then(|| keyed.clone());
+            let few = (small && steps.is_none() && keyed.len() <= SCAN_KEYS)
+                .then(|| keyed.iter().map(|&(k, m)| Name::of(k, m)).collect());
             let by_proto = match (&steps, field) {
                 (Some(st), Field::Proto) => Some(Box::new(std::array::from_fn(|v| st.at(v as u32)))),
                 _ => None,
@@ -395,9 +448,16 @@ struct Query {
 }
 
 impl Query {
-    /// The values of `pkt`, whose IPv4 header is `ip`.
-    fn new(ip: &Ipv4Fields, pkt: &dyn PacketView) -> Query {
-        let (datagram, iif, oif) = (pkt.ip(), pkt.in_iface(), pkt.out_iface());
+    /// The values of `pkt`, whose IPv4 header is `ip` and interface names
+    /// `devs` (the walk's copies, which spare asking the packet again).
+    fn new(ip: &Ipv4Fields, devs: &(DevName, DevName), pkt: &dyn PacketView) -> Query {
+        let datagram = pkt.ip();
+        // A copied name's first 15 bytes are what `pack` keeps; a name too
+        // long to copy is packed from the packet's own.
+        let packed = |d: &DevName, full: fn(&dyn PacketView) -> &str| match d.len {
+            n if n <= IFNAME => (n, u128::from_le_bytes(d.bytes) & ((1u128 << 120) - 1)),
+            n => (n, pack(full(pkt).as_bytes())),
+        };
         let whole = match ip.proto {
             6 => 20,
             17 => 8,
@@ -409,8 +469,8 @@ impl Query {
             proto: ip.proto,
             src: ip.src.into(),
             dst: ip.dst.into(),
-            iif: (iif.len(), pack(iif.as_bytes())),
-            oif: (oif.len(), pack(oif.as_bytes())),
+            iif: packed(&devs.0, |p| p.in_iface()),
+            oif: packed(&devs.1, |p| p.out_iface()),
             ports,
         }
     }
@@ -543,24 +603,13 @@ impl RuleIndex {
 
     /// The position of `hook`'s built-in chain in `table`'s `chains` (found
     /// once per ruleset version rather than by name on every packet), and
-    /// a walker over `table`, whose chains are `chains`; without an IPv4
-    /// header (`has_ip` false) the walk drops the packet before any rule,
-    /// and its walker is the linear one.
+    /// a walker over `table`, whose chains are `chains`.
     #[inline]
-    pub(super) fn start(
-        &mut self,
-        table: Table,
-        hook: Hook,
-        chains: &[Chain],
-        has_ip: bool,
-    ) -> (Option<usize>, Cursor<'_>) {
+    pub(super) fn start(&mut self, table: Table, hook: Hook, chains: &[Chain]) -> (Option<usize>, Cursor<'_>) {
         let t = &mut self.tables[table as usize];
         t.fit(chains);
         let base = t.bases[hook as usize].get_or_insert_with(|| find_base(chains, table, hook).map(|b| b as u32));
         let base = base.map(|b| b as usize);
-        if !has_ip {
-            return (base, Cursor::LINEAR);
-        }
         let scratch = &mut self.scratch;
         scratch.slices.clear();
         scratch.groups.clear();
@@ -612,12 +661,13 @@ impl Cursor<'_> {
         from: usize,
         chain: &Chain,
         ip: &Ipv4Fields,
+        devs: &mut Option<(DevName, DevName)>,
         pkt: &dyn PacketView,
     ) -> usize {
         if from < HEAD_RULES || from >= chain.rules.len() || self.ix.is_none() {
             return from;
         }
-        self.lookup_next(mark, from, chain, ip, pkt)
+        self.lookup_next(mark, from, chain, ip, devs, pkt)
     }
 
     /// [`Cursor::next`] past the chain's head, with an index: out of line,
@@ -629,6 +679,7 @@ impl Cursor<'_> {
         from: usize,
         chain: &Chain,
         ip: &Ipv4Fields,
+        devs: &mut Option<(DevName, DevName)>,
         pkt: &dyn PacketView,
     ) -> usize {
         let Some(Indexed { t, scratch }) = &mut self.ix else {
@@ -641,7 +692,7 @@ impl Cursor<'_> {
             if let Slot::Built(c) = slot {
                 // The chain's callees have returned: the top of `scratch` is ours.
                 debug_assert_eq!(groups.len(), mark.groups as usize);
-                let q = query.get_or_insert_with(|| Query::new(ip, pkt));
+                let q = query.get_or_insert_with(|| Query::new(ip, dev_names(devs, pkt), pkt));
                 if c.small {
                     mark.mask = lookup_mask(c, q);
                 } else {
@@ -723,19 +774,12 @@ fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
     all
 }
 
-/// [`probe_mask`] for a field of few keys: each compared with the packet's.
-fn scan_mask(d: &Dim, few: &[(Key, u64)], q: &Query) -> u64 {
-    let mut m = d.wild_mask;
-    for &p in &d.probes {
-        if let Some(k) = q.key(d.field, p) {
-            for &(key, mask) in few {
-                if key == k {
-                    m |= mask;
-                }
-            }
-        }
-    }
-    m
+/// [`probe_mask`] for an interface field of few keys: each name compared
+/// with the packet's.
+#[inline]
+fn scan_mask(d: &Dim, few: &[Name], q: &Query) -> u64 {
+    let dev = if d.field == Field::Iif { q.iif } else { q.oif };
+    few.iter().fold(d.wild_mask, |m, n| if n.takes(dev) { m | n.mask } else { m })
 }
 
 /// One field's candidates in a masked chain, a hash probe per prefix length.
