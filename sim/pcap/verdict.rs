@@ -13,8 +13,8 @@
 //! lines are laid out as index, time, one copy and the NAT endpoints.
 
 use super::Record;
-use super::replay::Ingress;
 use super::digits::{DIGITS, Digits, digits_of, endpoints};
+use super::replay::Ingress;
 use super::rule_names::RuleName;
 use crate::net::{DropReason, Fate, Outcome};
 use crate::skb::IfIndex;
@@ -442,7 +442,11 @@ mod test {
                 interface: None,
                 direction: None,
             };
-            let ingress = if pick(1, 16) == 0 { Ingress::Skip("outbound in capture") } else { Ingress::Iface(1 + pick(5, 2) as u32) };
+            let ingress = if pick(1, 16) == 0 {
+                Ingress::Skip("outbound in capture")
+            } else {
+                Ingress::Iface(1 + pick(5, 2) as u32)
+            };
             let outcome = Some(Outcome { fate: fates[pick(9, fates.len())], reply: replies[pick(13, replies.len())] });
             let rule = match pick(17, 3) {
                 0 => None,

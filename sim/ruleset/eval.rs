@@ -88,10 +88,7 @@ pub(super) struct DevName {
 /// The packet's interface names (in, out), copied at the first rule or
 /// index lookup that compares them, and kept for the rest of the walk.
 #[inline(always)]
-pub(super) fn dev_names<'d>(
-    devs: &'d mut Option<(DevName, DevName)>,
-    pkt: &dyn PacketView,
-) -> &'d (DevName, DevName) {
+pub(super) fn dev_names<'d>(devs: &'d mut Option<(DevName, DevName)>, pkt: &dyn PacketView) -> &'d (DevName, DevName) {
     devs.get_or_insert_with(|| (DevName::of(pkt.in_iface()), DevName::of(pkt.out_iface())))
 }
 
