@@ -190,6 +190,20 @@ mod test {
     }
 
     #[test]
+    fn ifname_is_the_zero_padded_name_and_follows_a_rename() {
+        assert_eq!(IfName::new(""), IfName::NONE);
+        let longest = IfName::new("abcdefghijklmno");
+        assert_eq!((&longest.bytes[..15], longest.bytes[15], longest.len), (&b"abcdefghijklmno"[..], 0, 15));
+        // Too long to keep: the bytes stay zero and the length says so.
+        let long = IfName::new("abcdefghijklmnopq");
+        assert_eq!((long.bytes, long.len), ([0; IFNAMSIZ], 17));
+        let mut i = Iface::loopback();
+        assert_eq!(&i.ifname.bytes[..3], b"lo\0");
+        i.rename("eth0");
+        assert_eq!((i.name.as_str(), i.ifname), ("eth0", IfName::new("eth0")));
+    }
+
+    #[test]
     fn select_addr_prefers_the_peers_subnet() {
         let mut i = Iface::loopback();
         i.addrs = vec!["192.168.1.1/24".parse().unwrap(), "10.0.0.1/8".parse().unwrap()];
