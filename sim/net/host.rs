@@ -3,7 +3,7 @@
 
 use super::addr::is_multicast;
 use super::defrag::{Defrag, Reasm};
-use super::iface::{Iface, IfaceSpec, LOOPBACK};
+use super::iface::{IfName, Iface, IfaceSpec, LOOPBACK};
 use super::ipid::IpIdents;
 use super::neigh::Neighbours;
 use super::outcome::{DropReason, Fate, Outcome, Reply, Tx};
@@ -106,16 +106,14 @@ impl Host {
             }
             let index = i as IfIndex + 2;
             let mac = spec.mac.unwrap_or(EthernetAddress([0x02, 0, 0, 0, 0, index as u8]));
-            ifaces.push(Iface {
+            ifaces.push(Iface::new(
                 index,
-                name: spec.name.clone(),
+                &spec.name,
                 mac,
-                mac_given: spec.mac.is_some(),
-                addrs: spec.addrs.clone(),
-                mtu: spec.mtu.unwrap_or(1500),
-                up: true,
-                vlan: None,
-            });
+                spec.mac.is_some(),
+                spec.addrs.clone(),
+                spec.mtu.unwrap_or(1500),
+            ));
         }
         // VLAN devices (`eth0.42`) hang off their parent.
         for i in 0..ifaces.len() {
@@ -368,10 +366,17 @@ impl Host {
 
     /// Runs netfilter's `hook` on `skb`, with the names of its interfaces.
     pub(super) fn nf_hook(&mut self, hook: Hook, skb: &mut Skb, now: Instant, tx: &mut dyn Tx) -> HookVerdict {
-        let name = |i: Option<IfIndex>| i.and_then(|i| self.ifaces.get(i as usize - 1)).map_or("", |x| x.name.as_str());
+        // One test per direction gives both forms of the name.
+        let dev = |i: Option<IfIndex>| {
+            i.and_then(|i| self.ifaces.get(i as usize - 1))
+                .map_or(("", &IfName::NONE), |x| (x.name.as_str(), &x.ifname))
+        };
+        let ((in_name, in_dev), (out_name, out_dev)) = (dev(skb.iif), dev(skb.oif));
         let ctx = HookCtx {
-            in_name: name(skb.iif),
-            out_name: name(skb.oif),
+            in_name,
+            out_name,
+            in_dev,
+            out_dev,
             local: &self.local,
             now,
             sysctls: &self.sysctl,

@@ -15,13 +15,46 @@ use std::str::FromStr;
 /// Index of the loopback interface.
 pub const LOOPBACK: IfIndex = 1;
 
+/// Bytes in a device name's fixed-size form, its terminating NUL included.
+pub const IFNAMSIZ: usize = 16;
+
+/// A device name in the zero-padded `IFNAMSIZ` form the kernel keeps in
+/// `dev->name`, built once when the interface is named so that rule walks
+/// compare against it instead of copying the name out for every packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IfName {
+    /// The name's bytes, zero-padded; all zero when it does not fit.
+    pub bytes: [u8; IFNAMSIZ],
+    /// The name's length; more than [`IFNAMSIZ`]: not kept here, and a
+    /// reader must look at the name itself.
+    pub len: usize,
+}
+
+impl IfName {
+    /// No device (the empty name).
+    pub const NONE: IfName = IfName { bytes: [0; IFNAMSIZ], len: 0 };
+
+    /// The fixed-size form of `name`.
+    pub fn new(name: &str) -> IfName {
+        let b = name.as_bytes();
+        let mut bytes = [0; IFNAMSIZ];
+        if let Some(head) = bytes.get_mut(..b.len()) {
+            head.copy_from_slice(b);
+        }
+        IfName { bytes, len: b.len() }
+    }
+}
+
 /// One interface of a box.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Iface {
     /// Index, as `ip link` shows it.
     pub index: IfIndex,
-    /// Name, as `ip link` shows it.
+    /// Name, as `ip link` shows it; set through [`Iface::new`] or
+    /// [`Iface::rename`], which keep `ifname` in step.
     pub name: String,
+    /// The name in the form rule walks compare against.
+    pub ifname: IfName,
     /// Hardware address.
     pub mac: EthernetAddress,
     /// True when the user gave the MAC; only then are frames for other MACs
@@ -39,18 +72,29 @@ pub struct Iface {
 }
 
 impl Iface {
+    /// An interface that is up, with no VLAN parent and a MAC the user
+    /// gave (`mac_given`) or not.
+    pub fn new(
+        index: IfIndex,
+        name: &str,
+        mac: EthernetAddress,
+        mac_given: bool,
+        addrs: Vec<Ipv4Cidr>,
+        mtu: u16,
+    ) -> Iface {
+        Iface { index, name: name.into(), ifname: IfName::new(name), mac, mac_given, addrs, mtu, up: true, vlan: None }
+    }
+
     /// The loopback interface of a fresh namespace.
     pub fn loopback() -> Iface {
-        Iface {
-            index: LOOPBACK,
-            name: "lo".into(),
-            mac: EthernetAddress([0; 6]),
-            mac_given: true,
-            addrs: vec![Ipv4Cidr { addr: Ipv4Addr::LOCALHOST, prefix_len: 8 }],
-            mtu: 65535,
-            up: true,
-            vlan: None,
-        }
+        let lo = vec![Ipv4Cidr { addr: Ipv4Addr::LOCALHOST, prefix_len: 8 }];
+        Iface::new(LOOPBACK, "lo", EthernetAddress([0; 6]), true, lo, 65535)
+    }
+
+    /// Gives the interface a new name (`ip link set dev X name Y`).
+    pub fn rename(&mut self, name: &str) {
+        self.name = name.into();
+        self.ifname = IfName::new(name);
     }
 
     /// The primary address, if any.
@@ -143,6 +187,20 @@ mod test {
         assert!("eth0=mac=zz".parse::<IfaceSpec>().is_err());
         assert!("averyveryverylongname=1.2.3.4/8".parse::<IfaceSpec>().is_err());
         assert_eq!("wan0".parse::<IfaceSpec>().unwrap().addrs, vec![]);
+    }
+
+    #[test]
+    fn ifname_is_the_zero_padded_name_and_follows_a_rename() {
+        assert_eq!(IfName::new(""), IfName::NONE);
+        let longest = IfName::new("abcdefghijklmno");
+        assert_eq!((&longest.bytes[..15], longest.bytes[15], longest.len), (&b"abcdefghijklmno"[..], 0, 15));
+        // Too long to keep: the bytes stay zero and the length says so.
+        let long = IfName::new("abcdefghijklmnopq");
+        assert_eq!((long.bytes, long.len), ([0; IFNAMSIZ], 17));
+        let mut i = Iface::loopback();
+        assert_eq!(&i.ifname.bytes[..3], b"lo\0");
+        i.rename("eth0");
+        assert_eq!((i.name.as_str(), i.ifname), ("eth0", IfName::new("eth0")));
     }
 
     #[test]

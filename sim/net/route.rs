@@ -216,11 +216,11 @@ mod test {
     fn ifaces() -> Vec<Iface> {
         let mut lan = Iface::loopback();
         lan.index = 2;
-        lan.name = "eth0".into();
+        lan.rename("eth0");
         lan.addrs = vec!["192.168.1.1/24".parse().unwrap()];
         let mut wan = lan.clone();
         wan.index = 3;
-        wan.name = "eth1".into();
+        wan.rename("eth1");
         wan.addrs = vec!["203.0.113.1/24".parse().unwrap()];
         vec![Iface::loopback(), lan, wan]
     }

@@ -28,6 +28,7 @@ use crate::conntrack::{Conntrack, CtConfig, CtInfo};
 use crate::engine::{Instant, Rng};
 use crate::kernel::Sysctls;
 use crate::nat::Nat;
+use crate::net::iface::IfName;
 use crate::net::route::LocalTable;
 use crate::ruleset::{Decision, Ruleset, Table, Verdict};
 use crate::skb::{Nfct, Skb};
@@ -88,6 +89,9 @@ pub struct HookCtx<'a> {
     pub in_name: &'a str,
     /// Egress interface name, "" when none.
     pub out_name: &'a str,
+    /// The same names in the form rule walks compare against.
+    pub in_dev: &'a IfName,
+    pub out_dev: &'a IfName,
     /// The box's addresses.
     pub local: &'a LocalTable,
     /// The virtual time.
@@ -276,6 +280,8 @@ impl Netfilter {
             hook,
             in_name: ctx.in_name,
             out_name: ctx.out_name,
+            in_dev: ctx.in_dev,
+            out_dev: ctx.out_dev,
             now: ctx.now,
             local: ctx.local,
             rng: &mut self.rng,

@@ -8,6 +8,7 @@
 use crate::conntrack::{Conntrack, CtInfo, CtRef};
 use crate::engine::{Instant, Rng};
 use crate::klog::{LinkInfo, format_log_line};
+use crate::net::iface::IfName;
 use crate::net::route::LocalTable;
 use crate::skb::Skb;
 use crate::wire::{Ipv4Packet, checksum};
@@ -87,6 +88,9 @@ pub struct SkbView<'a> {
     pub in_name: &'a str,
     /// Egress interface name, "" when none.
     pub out_name: &'a str,
+    /// The same names in the form rule walks compare against.
+    pub in_dev: &'a IfName,
+    pub out_dev: &'a IfName,
     /// The virtual time.
     pub now: Instant,
     /// The box's addresses, for `-m addrtype`.
@@ -115,6 +119,9 @@ impl PacketView for SkbView<'_> {
     }
     fn out_iface(&self) -> &str {
         self.out_name
+    }
+    fn devs(&self) -> (IfName, IfName) {
+        (*self.in_dev, *self.out_dev)
     }
     fn mark(&self) -> u32 {
         self.skb.mark

@@ -14,6 +14,7 @@
 use super::explain::{Miss, Observer, RuleStep};
 use super::index::{Cursor, Mark, RuleIndex};
 use super::model::{Chain, Policy, Ruleset, Table, TableRules, Verdict};
+use crate::net::iface::{IFNAMSIZ, IfName};
 use crate::xt::packet::{self, PacketView};
 use crate::xt::{Hook, TargetVerdict};
 
@@ -51,7 +52,7 @@ pub type DecidedBy = Option<(usize, usize)>;
 fn generic_hit(
     r: &super::model::Rule,
     ip: &packet::Ipv4Fields,
-    devs: &mut Option<(DevName, DevName)>,
+    devs: &mut Option<(IfName, IfName)>,
     pkt: &dyn PacketView,
 ) -> bool {
     if !r.src.hit(ip.src) || !r.dst.hit(ip.dst) {
@@ -72,52 +73,11 @@ fn generic_hit(
     }
 }
 
-/// How many bytes of an interface name are kept inline (`IFNAMSIZ`).
-pub(super) const IFNAME: usize = 16;
-
-/// A packet's interface name, copied once per traversal so that rules
-/// compare against it without asking the packet (a virtual call) each time.
-#[derive(Clone, Copy)]
-pub(super) struct DevName {
-    /// The name's bytes, when it has at most [`IFNAME`] (all real ones do).
-    pub(super) bytes: [u8; IFNAME],
-    /// Its length; more than [`IFNAME`]: not copied, ask the packet.
-    pub(super) len: usize,
-}
-
-/// The packet's interface names (in, out), copied at the first rule or
+/// The packet's interface names (in, out), asked for at the first rule or
 /// index lookup that compares them, and kept for the rest of the walk.
 #[inline(always)]
-pub(super) fn dev_names<'d>(devs: &'d mut Option<(DevName, DevName)>, pkt: &dyn PacketView) -> &'d (DevName, DevName) {
-    devs.get_or_insert_with(|| (DevName::of(pkt.in_iface()), DevName::of(pkt.out_iface())))
-}
-
-impl DevName {
-    #[inline(always)]
-    fn of(name: &str) -> DevName {
-        let b = name.as_bytes();
-        let n = b.len();
-        let mut bytes = [0u8; IFNAME];
-        // Two overlapping fixed-size copies: no call to `memcpy`.
-        match n {
-            0 => {}
-            1..=3 => {
-                bytes[0] = b[0];
-                bytes[n / 2] = b[n / 2];
-                bytes[n - 1] = b[n - 1];
-            }
-            4..=8 => {
-                bytes[..4].copy_from_slice(&b[..4]);
-                bytes[n - 4..n].copy_from_slice(&b[n - 4..]);
-            }
-            9..=IFNAME => {
-                bytes[..8].copy_from_slice(&b[..8]);
-                bytes[n - 8..n].copy_from_slice(&b[n - 8..]);
-            }
-            _ => {}
-        }
-        DevName { bytes, len: n }
-    }
+pub(super) fn dev_names<'d>(devs: &'d mut Option<(IfName, IfName)>, pkt: &dyn PacketView) -> &'d (IfName, IfName) {
+    devs.get_or_insert_with(|| pkt.devs())
 }
 
 /// `a == b` for short byte strings without a call to `memcmp`.
@@ -141,11 +101,11 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 /// [`Iface::hit`](super::model::Iface::hit) against a copied name (or,
 /// for a name too long to copy, the packet's own).
 #[inline(always)]
-fn iface_hit<'p>(sel: &super::model::Iface, dev: &DevName, full: impl FnOnce() -> &'p str) -> bool {
+fn iface_hit<'p>(sel: &super::model::Iface, dev: &IfName, full: impl FnOnce() -> &'p str) -> bool {
     if sel.name.is_empty() {
         return true;
     }
-    if dev.len > IFNAME {
+    if dev.len > IFNAMSIZ {
         return sel.hit(full());
     }
     let name = sel.name.as_bytes();

@@ -26,8 +26,9 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
-use super::eval::{DevName, IFNAME, base_chain as find_base, dev_names};
+use super::eval::{base_chain as find_base, dev_names};
 use super::model::{Addr, Chain, Iface, Rule, Table};
+use crate::net::iface::{IFNAMSIZ, IfName};
 use crate::xt::packet::{self, Ipv4Fields, PacketView};
 use crate::xt::{Hook, Match};
 
@@ -450,12 +451,12 @@ struct Query {
 impl Query {
     /// The values of `pkt`, whose IPv4 header is `ip` and interface names
     /// `devs` (the walk's copies, which spare asking the packet again).
-    fn new(ip: &Ipv4Fields, devs: &(DevName, DevName), pkt: &dyn PacketView) -> Query {
+    fn new(ip: &Ipv4Fields, devs: &(IfName, IfName), pkt: &dyn PacketView) -> Query {
         let datagram = pkt.ip();
-        // A copied name's first 15 bytes are what `pack` keeps; a name too
-        // long to copy is packed from the packet's own.
-        let packed = |d: &DevName, full: fn(&dyn PacketView) -> &str| match d.len {
-            n if n <= IFNAME => (n, u128::from_le_bytes(d.bytes) & ((1u128 << 120) - 1)),
+        // A kept name's first 15 bytes are what `pack` keeps; a name too
+        // long to keep is packed from the packet's own.
+        let packed = |d: &IfName, full: fn(&dyn PacketView) -> &str| match d.len {
+            n if n <= IFNAMSIZ => (n, u128::from_le_bytes(d.bytes) & ((1u128 << 120) - 1)),
             n => (n, pack(full(pkt).as_bytes())),
         };
         let whole = match ip.proto {
@@ -661,7 +662,7 @@ impl Cursor<'_> {
         from: usize,
         chain: &Chain,
         ip: &Ipv4Fields,
-        devs: &mut Option<(DevName, DevName)>,
+        devs: &mut Option<(IfName, IfName)>,
         pkt: &dyn PacketView,
     ) -> usize {
         if from < HEAD_RULES || from >= chain.rules.len() || self.ix.is_none() {
@@ -679,7 +680,7 @@ impl Cursor<'_> {
         from: usize,
         chain: &Chain,
         ip: &Ipv4Fields,
-        devs: &mut Option<(DevName, DevName)>,
+        devs: &mut Option<(IfName, IfName)>,
         pkt: &dyn PacketView,
     ) -> usize {
         let Some(Indexed { t, scratch }) = &mut self.ix else {

@@ -13,6 +13,7 @@ use std::net::Ipv4Addr;
 use super::Hook;
 use super::matches::recent::RecentTable;
 use crate::engine::{Instant, Rng};
+use crate::net::iface::IfName;
 
 /// Conntrack state as `-m state`/`--ctstate` see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -170,6 +171,12 @@ pub trait PacketView {
     fn in_iface(&self) -> &str;
     /// Output interface name ("" if none).
     fn out_iface(&self) -> &str;
+    /// Both names in the fixed-size form rule walks compare against; a view
+    /// that keeps them prebuilt (as the box does per interface) hands them
+    /// out without building them again for each walk.
+    fn devs(&self) -> (IfName, IfName) {
+        (IfName::new(self.in_iface()), IfName::new(self.out_iface()))
+    }
     /// The packet mark.
     fn mark(&self) -> u32;
     /// Sets the packet mark.
