@@ -59,6 +59,15 @@
 //! | checksum bulk as one add-with-carry chain per 64 bytes | 5,830 | 9,257 |
 //! | reader window 128 KiB, not 1 MiB (for the cache; bare loop faster in 6 of 7 paired runs, replay within noise) | 5,822 | 9,229 |
 //! | NAT endpoints laid out straight into the verdict line | 5,774 | 9,182 |
+//! | (the other parts, each from b4d2333 alone:) | | |
+//! | hooks: an established packet's nat and confirm steps in the hook's line; a walk reads its entry's status once | 5,819 | 9,242 |
+//! | `Netfilter::run` inlined into `nf_hook`; forward's redirect test inline; TTL decremented on the header's bytes | 5,735 | 9,148 |
+//! | conntrack: an entry on one cache line; by-source index only for bindings that moved the source; a new tuple hashed once; cold lines prefetched | 5,975 | 9,165 |
+//! | rule index: interface fields compared in place, names reused from the walk; IPv4 header parsed once the chain is known (from 46248ee) | 5,709 | 9,028 |
+//! | all of the above merged (490a28d) | 5,528 | 8,810 |
+//! | interface names kept in IFNAMSIZ form on the interface (from 490a28d) | 5,524 | 8,733 |
+//! | host timers' work called only when one is due (from 490a28d) | 5,522 | 8,806 |
+//! | all merged, fat LTO (2157a48, counted under `replay::replay`) | 5,217 | 8,332 |
 //!
 //! Tried and dropped: a memory-mapped reader. The bare loop fell from 4.5 to
 //! 2.8-3.5 M pkt/s (a fresh mapping's page faults cost more than read's copy
@@ -66,7 +75,9 @@
 //!
 //! On synflood-1m (callgrind's cache simulation, one run), the wheel and
 //! smaller entries took LL misses from 949k to 626k and D1 misses from 23.3M
-//! to 30.3M. Packets/s on this 2-core machine shared with other builds moved
+//! to 30.3M; aligned entries, fewer by-source filings and one hash per tuple
+//! then took D1 read misses from 22.0M to 11.9M (the simulation does not
+//! model the prefetches, whose win is latency hidden). Packets/s on this 2-core machine shared with other builds moved
 //! by ±30% between identical runs, so none are recorded here.
 
 use nfsim::net::{Host, HostConfig};
