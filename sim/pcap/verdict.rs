@@ -69,7 +69,7 @@ impl Out<'_> {
     }
 
     /// A piece of any length: a short one as two overlapping stores of a
-    /// fixed size (as the rule index copies interface names), no call.
+    /// fixed size, no call.
     #[inline(always)]
     fn put(&mut self, s: &[u8]) {
         let (n, len) = (self.n, s.len());

@@ -78,28 +78,13 @@ fn key(probe: u8, payload: u128) -> Key {
 /// Interface probes: `EXACT | len` for an exact name, `len` for `name+`.
 const EXACT: u8 = 0x80;
 
-/// Up to 15 bytes of an interface name, little-endian.
+/// Up to 15 bytes of an interface name, little-endian. Packets' names
+/// come ready in this form (`IfName`); this packs the rules' names at load
+/// and the rare name too long to keep.
 fn pack(name: &[u8]) -> u128 {
     let n = name.len().min(15);
-    let (b, mut out) = (&name[..n], [0u8; 16]);
-    // Two overlapping fixed-size copies: a packet's names are packed on
-    // every lookup, and a copy of unknown length is a call to `memcpy`.
-    match n {
-        0 => {}
-        1..=3 => {
-            out[0] = b[0];
-            out[n / 2] = b[n / 2];
-            out[n - 1] = b[n - 1];
-        }
-        4..=8 => {
-            out[..4].copy_from_slice(&b[..4]);
-            out[n - 4..n].copy_from_slice(&b[n - 4..]);
-        }
-        _ => {
-            out[..8].copy_from_slice(&b[..8]);
-            out[n - 8..n].copy_from_slice(&b[n - 8..]);
-        }
-    }
+    let mut out = [0u8; 16];
+    out[..n].copy_from_slice(&name[..n]);
     u128::from_le_bytes(out)
 }
 
