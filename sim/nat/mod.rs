@@ -168,18 +168,17 @@ impl Nat {
         if new != current {
             ct.alter_reply(r, invert(&new));
             bits |= manip.nat_bit();
-            if manip == Manip::Dst {
-                ct.warm_reply(r);
+            match manip {
+                Manip::Dst => ct.warm_reply(r),
+                // Only a mapping that moved the source is ever reused: the
+                // by-source walk offers an entry's mapping to a connection
+                // from the same source whose own source is out of the
+                // range, and an unmoved mapping is that same out-of-range
+                // source. So the kernel's filing of the others changes no
+                // choice, and costs a SYN flood's every null binding a
+                // list insertion.
+                Manip::Src => self.bysrc.insert(r.slot(), ct.generation(r), &orig, zone, ct.buckets()),
             }
-        }
-        if manip == Manip::Src && new != current {
-            // Only a mapping that moved the source is ever reused: the
-            // by-source walk offers an entry's mapping to a connection
-            // from the same source whose own source is out of the range,
-            // and an unmoved mapping is that same out-of-range source. So
-            // the kernel's filing of the others changes no choice, and
-            // costs a SYN flood's every null binding a list insertion.
-            self.bysrc.insert(r.slot(), ct.generation(r), &orig, zone, ct.buckets());
         }
         ct.set_status(r, bits);
         Some(Binding { manip, from: current, to: new, null: false })
