@@ -271,6 +271,19 @@ struct Dim {
     by_proto: Option<Box<[u64; 256]>>,
 }
 
+impl Dim {
+    /// How dear a masked lookup of this field is, in order: a table read,
+    /// a scan of a few names, a binary search, a hash probe per length.
+    fn cost(&self) -> u8 {
+        match (&self.by_proto, &self.few, &self.steps) {
+            (Some(_), _, _) => 0,
+            (_, Some(_), _) => 1,
+            (_, _, Some(_)) => 2,
+            _ => 3,
+        }
+    }
+}
+
 /// Up to this many keys, a field's keys are scanned rather than hashed.
 const SCAN_KEYS: usize = 4;
 
@@ -413,6 +426,11 @@ impl ChainIndex {
                 _ => None,
             };
             dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few, by_proto });
+        }
+        if small {
+            // A masked lookup may skip a field (see `lookup_mask`): the
+            // cheapest fields first leave the fewest rules to the searches.
+            dims.sort_by_key(Dim::cost);
         }
         ChainIndex { rules: chain.rules.len(), small, dims, ids }
     }
@@ -680,7 +698,7 @@ impl Cursor<'_> {
                 debug_assert_eq!(groups.len(), mark.groups as usize);
                 let q = query.get_or_insert_with(|| Query::new(ip, dev_names(devs, pkt), pkt));
                 if c.small {
-                    mark.mask = lookup_mask(c, q);
+                    mark.mask = lookup_mask(c, q, from);
                 } else {
                     lookup(c, q, slices, groups);
                 }
@@ -701,6 +719,7 @@ impl Cursor<'_> {
 
 /// Builds the chain's index if it has none, or one made for a different
 /// rule count (a change that bypassed [`RuleIndex::invalidate`]).
+#[inline]
 fn refresh(slot: &mut Slot, chain: &Chain) {
     let n = chain.rules.len();
     let fresh = match slot {
@@ -709,8 +728,17 @@ fn refresh(slot: &mut Slot, chain: &Chain) {
         Slot::Built(c) => c.rules == n,
     };
     if !fresh {
-        *slot = if n < MIN_RULES { Slot::Linear(n) } else { Slot::Built(ChainIndex::build(chain)) };
+        rebuild(slot, chain);
     }
+}
+
+/// [`refresh`]'s building, once per ruleset version: out of the lookup's
+/// line, whose frame it would otherwise size for every packet.
+#[cold]
+#[inline(never)]
+fn rebuild(slot: &mut Slot, chain: &Chain) {
+    let n = chain.rules.len();
+    *slot = if n < MIN_RULES { Slot::Linear(n) } else { Slot::Built(ChainIndex::build(chain)) };
 }
 
 /// Pushes the packet's lists of `c`, one group per field.
@@ -733,11 +761,19 @@ fn lookup(c: &ChainIndex, q: &Query, slices: &mut Vec<(u32, u32)>, groups: &mut 
     }
 }
 
-/// The packet's candidates in a masked chain: per field, the rules wild
-/// there or listed under one of the packet's keys; across fields, those in all.
-fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
-    let mut all = u64::MAX;
+/// The packet's candidates at or after rule `from` in a masked chain: per
+/// field, the rules wild there or listed under one of the packet's keys;
+/// across fields, those in all. The rules before `from` were walked
+/// already (the walk only goes on down the chain), so they are left out
+/// from the start, and a field on which every rule left is wild, whose
+/// answer could only keep them all, is not looked up.
+fn lookup_mask(c: &ChainIndex, q: &Query, from: usize) -> u64 {
+    let rules = if c.rules >= 64 { u64::MAX } else { (1u64 << c.rules) - 1 };
+    let mut all = if from < 64 { rules & (u64::MAX << from) } else { 0 };
     for d in &c.dims {
+        if all & !d.wild_mask == 0 {
+            continue;
+        }
         if matches!(d.field, Field::Sport | Field::Dport) && q.ports.is_none() {
             continue;
         }
