@@ -27,8 +27,9 @@ use std::fmt;
 use rustc_hash::FxHashMap;
 
 use super::eval::{base_chain as find_base, dev_names};
-use super::model::{Addr, Chain, Iface, Rule, Table};
+use super::model::{Addr, Chain, Iface, Rule, Table, Verdict};
 use crate::net::iface::{IFNAMSIZ, IfName};
+use crate::xt::matches::state::StateTest;
 use crate::xt::packet::{self, Ipv4Fields, PacketView};
 use crate::xt::{Hook, Match};
 
@@ -545,19 +546,81 @@ struct Scratch {
 #[derive(Debug, Default)]
 struct TableIndex {
     chains: Vec<Slot>,
-    /// Each hook's built-in chain position, once found (`Some(None)`: the
-    /// table has no chain for that hook).
-    bases: [Option<Option<u32>>; 5],
+    /// Each hook's built-in chain and its head, once found.
+    entries: [Option<Entry>; 5],
 }
 
 impl TableIndex {
     /// Starts over if the table's chain count changed behind the index's back.
+    #[inline]
     fn fit(&mut self, chains: &[Chain]) {
         if self.chains.len() != chains.len() {
-            self.chains.clear();
-            self.chains.resize_with(chains.len(), Slot::default);
-            self.bases = [None; 5];
+            self.refit(chains);
         }
+    }
+
+    /// [`TableIndex::fit`]'s starting over: once per ruleset version.
+    #[cold]
+    #[inline(never)]
+    fn refit(&mut self, chains: &[Chain]) {
+        self.chains.clear();
+        self.chains.resize_with(chains.len(), Slot::default);
+        self.entries = [None; 5];
+    }
+}
+
+/// Where a hook's walk of a table starts, found once per ruleset version.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    /// The built-in chain's position (`None`: the table has no chain for the hook).
+    base: Option<u32>,
+    /// Its head, if it opens with one.
+    head: Option<Head>,
+    /// Its rule count then: a rule added behind the model's back makes
+    /// the head be read again.
+    rules: usize,
+}
+
+impl Entry {
+    /// `hook`'s entry into `table`, whose chains are `chains`.
+    #[cold]
+    #[inline(never)]
+    fn find(table: Table, hook: Hook, chains: &[Chain]) -> Entry {
+        let base = find_base(chains, table, hook);
+        let head = base.and_then(|b| Head::of(&chains[b]));
+        Entry { base: base.map(|b| b as u32), head, rules: base.map_or(0, |b| chains[b].rules.len()) }
+    }
+}
+
+/// A built-in chain that opens with a plain state test deciding the
+/// packet (`-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, the
+/// first rule of nearly every stateful ruleset, which decides most
+/// packets): the walk answers it before setting up for the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Head {
+    /// The rule's one match.
+    pub(super) test: StateTest,
+    /// ACCEPT (else DROP).
+    pub(super) accept: bool,
+}
+
+impl Head {
+    /// `chain`'s head, if its first rule is one: a generic part that takes
+    /// every packet, one match that is a state test, ACCEPT or DROP.
+    fn of(chain: &Chain) -> Option<Head> {
+        let r = chain.rules.first()?;
+        let any = |a: &Addr| u32::from(a.mask) == 0 && u32::from(a.addr) == 0 && !a.inv;
+        let generic_any = any(&r.src) && any(&r.dst) && r.iif.name.is_empty() && r.oif.name.is_empty() && r.proto == 0;
+        let [m] = &r.matches[..] else { return None };
+        let accept = match r.verdict {
+            Verdict::Accept => true,
+            Verdict::Drop => false,
+            _ => return None,
+        };
+        if !generic_any || r.frag.is_some() {
+            return None;
+        }
+        Some(Head { test: m.state_test()?, accept })
     }
 }
 
@@ -601,24 +664,34 @@ impl RuleIndex {
         self.present = None;
         for t in &mut self.tables {
             t.chains.clear();
-            t.bases = [None; 5];
+            t.entries = [None; 5];
         }
     }
 
     /// The position of `hook`'s built-in chain in `table`'s `chains` (found
-    /// once per ruleset version rather than by name on every packet), and
-    /// a walker over `table`, whose chains are `chains`.
-    #[inline]
-    pub(super) fn start(&mut self, table: Table, hook: Hook, chains: &[Chain]) -> (Option<usize>, Cursor<'_>) {
+    /// once per ruleset version rather than by name on every packet), its
+    /// [`Head`] if it opens with one, and a walker over `table`, whose
+    /// chains are `chains`. In its one caller's line: the rare work is out of it.
+    #[inline(always)]
+    pub(super) fn start(
+        &mut self,
+        table: Table,
+        hook: Hook,
+        chains: &[Chain],
+    ) -> (Option<usize>, Option<Head>, Cursor<'_>) {
         let t = &mut self.tables[table as usize];
         t.fit(chains);
-        let base = t.bases[hook as usize].get_or_insert_with(|| find_base(chains, table, hook).map(|b| b as u32));
-        let base = base.map(|b| b as usize);
+        let slot = &mut t.entries[hook as usize];
+        let e = match *slot {
+            Some(e) if e.base.is_none_or(|b| chains.get(b as usize).is_some_and(|c| c.rules.len() == e.rules)) => e,
+            _ => *slot.insert(Entry::find(table, hook, chains)),
+        };
+        let (base, head) = (e.base.map(|b| b as usize), e.head);
         let scratch = &mut self.scratch;
         scratch.slices.clear();
         scratch.groups.clear();
         scratch.query = None;
-        (base, Cursor { ix: Some(Indexed { t, scratch }) })
+        (base, head, Cursor { ix: Some(Indexed { t, scratch }) })
     }
 }
 
