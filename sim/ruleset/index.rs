@@ -22,6 +22,7 @@
 //! index's back is rebuilt too. Everything is deterministic: maps are only
 //! looked up, never iterated; lists are sorted.
 
+use std::cell::Cell;
 use std::fmt;
 
 use rustc_hash::FxHashMap;
@@ -267,6 +268,9 @@ struct Dim {
     /// keys: each name with its rules, compared in turn with the packet's
     /// (no hashing, and no key made per probe).
     few: Option<Vec<Name>>,
+    /// The last name `few` was scanned for and its answer (see
+    /// [`Steps::last`]; `None` before the first).
+    few_last: Cell<Option<((usize, u128), u64)>>,
     /// In a masked chain, on the protocol: the steps' answer for each of
     /// the 256 values, read without a search.
     by_proto: Option<Box<[u64; 256]>>,
@@ -332,6 +336,10 @@ struct Steps {
     starts: Vec<u32>,
     /// Each run's mask.
     masks: Vec<u64>,
+    /// The last value looked up and its mask: the packets of a flow, and
+    /// the flows to one server, come with the same values one after the
+    /// other, and then need no search.
+    last: Cell<(u32, u64)>,
 }
 
 impl Steps {
@@ -349,16 +357,23 @@ impl Steps {
         cuts.sort_unstable();
         cuts.dedup();
         // Every run lies inside or outside each block: OR the blocks holding its start.
-        let masks =
+        let masks: Vec<u64> =
             cuts.iter().map(|&c| blocks.iter().filter(|b| b.0 <= c && c < b.1).fold(wild, |m, b| m | b.2)).collect();
-        Steps { starts: cuts.into_iter().map(|c| c as u32).collect(), masks }
+        let last = Cell::new((0, masks[0]));
+        Steps { starts: cuts.into_iter().map(|c| c as u32).collect(), masks, last }
     }
 
     /// The mask of the run holding `v`.
     #[inline]
     fn at(&self, v: u32) -> u64 {
+        let (last, mask) = self.last.get();
+        if last == v {
+            return mask;
+        }
         // `starts[0]` is 0, so at least one start is <= v.
-        self.masks[self.starts.partition_point(|&s| s <= v) - 1]
+        let mask = self.masks[self.starts.partition_point(|&s| s <= v) - 1];
+        self.last.set((v, mask));
+        mask
     }
 }
 
@@ -426,7 +441,8 @@ impl ChainIndex {
                 (Some(st), Field::Proto) => Some(Box::new(std::array::from_fn(|v| st.at(v as u32)))),
                 _ => None,
             };
-            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few, by_proto });
+            let few_last = Cell::new(None);
+            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few, few_last, by_proto });
         }
         if small {
             // A masked lookup may skip a field (see `lookup_mask`): the
@@ -874,7 +890,14 @@ fn lookup_mask(c: &ChainIndex, q: &Query, from: usize) -> u64 {
 #[inline]
 fn scan_mask(d: &Dim, few: &[Name], q: &Query) -> u64 {
     let dev = if d.field == Field::Iif { q.iif } else { q.oif };
-    few.iter().fold(d.wild_mask, |m, n| if n.takes(dev) { m | n.mask } else { m })
+    if let Some((last, mask)) = d.few_last.get()
+        && last == dev
+    {
+        return mask;
+    }
+    let mask = few.iter().fold(d.wild_mask, |m, n| if n.takes(dev) { m | n.mask } else { m });
+    d.few_last.set(Some((dev, mask)));
+    mask
 }
 
 /// One field's candidates in a masked chain, a hash probe per prefix length.
