@@ -12,11 +12,11 @@
 //! effect, so the outcome is the rule-by-rule walk's ([`Ruleset::traverse_linear`]).
 
 use super::explain::{Miss, Observer, RuleStep};
-use super::index::{Cursor, Mark, RuleIndex};
+use super::index::{Cursor, Head, Mark, RuleIndex};
 use super::model::{Chain, Policy, Ruleset, Table, TableRules, Verdict};
 use crate::net::iface::{IFNAMSIZ, IfName};
 use crate::xt::packet::{self, PacketView};
-use crate::xt::{Hook, TargetVerdict};
+use crate::xt::{CtState, Hook, TargetVerdict};
 
 /// What a table decided for a packet at one hook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -187,6 +187,32 @@ impl Ruleset {
 /// A return point: the caller's chain, the rule after the jump, its lookups.
 pub(super) type Frame = (usize, usize, Mark);
 
+/// The walk's outcome when `head`, the opening test of chain `base` of
+/// `t`, takes a packet whose datagram is `data` and conntrack state `ct`,
+/// counted; `None` when it does not (a pure test: it would not later).
+/// A datagram that is no IPv4 header is dropped before any rule, as the
+/// walk drops it.
+#[inline(always)]
+fn head_decides(
+    head: Head,
+    t: &mut TableRules,
+    base: usize,
+    data: &[u8],
+    ct: Option<(CtState, u32)>,
+) -> Option<(Decision, DecidedBy)> {
+    if !packet::is_ipv4(data) {
+        return Some((Decision::Drop, None));
+    }
+    if !head.test.hit(ct) {
+        return None;
+    }
+    let c = &mut t.chains[base].rules[0].counters;
+    c.packets += 1;
+    c.bytes += data.len() as u64;
+    let decision = if head.accept { Decision::Accept } else { Decision::Drop };
+    Some((decision, Some((base, 1))))
+}
+
 fn walk<O: Observer>(
     tables: &mut [TableRules],
     table: Table,
@@ -199,13 +225,23 @@ fn walk<O: Observer>(
     let Some(t) = tables.iter_mut().find(|t| t.table == table) else {
         return (Decision::Accept, None);
     };
-    let (base, mut cur) = match index {
+    let (base, head, mut cur) = match index {
         Some(ix) => ix.start(table, hook, &t.chains),
-        None => (base_chain(&t.chains, table, hook), Cursor::LINEAR),
+        None => (base_chain(&t.chains, table, hook), None, Cursor::LINEAR),
     };
     let Some(base) = base else {
         return (Decision::Accept, None);
     };
+    // The chain's opening state test first: it decides most packets, and
+    // those need nothing else of the packet (see `Head`). When it misses,
+    // the walk starts after it.
+    let mut first = 0;
+    if let Some(head) = head {
+        if let Some(got) = head_decides(head, t, base, pkt.ip(), pkt.ct_state()) {
+            return got;
+        }
+        first = 1;
+    }
     // The header is read once the chain is known, straight into place.
     let data = pkt.ip();
     let len = data.len() as u64;
@@ -217,7 +253,7 @@ fn walk<O: Observer>(
     stack.clear();
     let mut ci = base;
     let mut mark = cur.enter(ci);
-    let mut ri = cur.next(&mut mark, 0, &t.chains[ci], &ip, &mut devs, pkt);
+    let mut ri = cur.next(&mut mark, first, &t.chains[ci], &ip, &mut devs, pkt);
     loop {
         if ri >= t.chains[ci].rules.len() {
             // End of chain: an implicit RETURN, or the policy.
@@ -396,6 +432,48 @@ mod test {
         let mut text = String::new();
         rs.write_steps(Table::Filter, &steps[..1], &mut text);
         assert_eq!(text, "  FORWARD #1 -i eth0 -j web: no (-i eth0)\n");
+    }
+
+    #[test]
+    fn an_opening_state_test_decides_as_the_rule_by_rule_walk() {
+        use crate::xt::{CtFacts, CtState};
+        let heads = [
+            "-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+            "-A FORWARD -m state --state INVALID -j DROP",
+            "-A FORWARD -m conntrack ! --ctstate DNAT -j DROP",
+            // Not heads: the walk takes them rule by rule.
+            "-A FORWARD -i eth0 -m state --state NEW -j ACCEPT",
+            "-A FORWARD -m conntrack --ctstate NEW --ctstatus ASSURED -j ACCEPT",
+        ];
+        let facts = [
+            None,
+            Some((CtState::Established, 0)),
+            Some((CtState::New, 32)),
+            Some((CtState::New, 0)),
+            Some((CtState::Invalid, 0)),
+            Some((CtState::Untracked, 0)),
+            Some((CtState::Related, 4)),
+        ];
+        for head in heads {
+            let text = format!(
+                "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n{head}\n\
+                 -A FORWARD -p tcp --dport 80 -j ACCEPT\nCOMMIT\n"
+            );
+            let mut indexed = load(&text, "t").unwrap();
+            let mut linear = indexed.clone();
+            for (i, f) in facts.iter().enumerate() {
+                let mut p = pkt(80 + i as u16 % 2);
+                p.ct = f.map(|(state, status)| CtFacts { state, status, ..CtFacts::default() });
+                let got = indexed.traverse(Table::Filter, Hook::Forward, &mut p.clone());
+                assert_eq!(got, linear.traverse_linear(Table::Filter, Hook::Forward, &mut p), "{head} {f:?}");
+            }
+            // A header no rule may see is dropped before the head, too.
+            let mut bad = pkt(80);
+            bad.bytes[0] = 0x44;
+            let got = indexed.traverse(Table::Filter, Hook::Forward, &mut bad.clone());
+            assert_eq!(got, linear.traverse_linear(Table::Filter, Hook::Forward, &mut bad));
+            assert_eq!(indexed.save(true), linear.save(true), "{head}");
+        }
     }
 
     #[test]

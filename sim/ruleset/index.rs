@@ -22,13 +22,15 @@
 //! index's back is rebuilt too. Everything is deterministic: maps are only
 //! looked up, never iterated; lists are sorted.
 
+use std::cell::Cell;
 use std::fmt;
 
 use rustc_hash::FxHashMap;
 
 use super::eval::{base_chain as find_base, dev_names};
-use super::model::{Addr, Chain, Iface, Rule, Table};
+use super::model::{Addr, Chain, Iface, Rule, Table, Verdict};
 use crate::net::iface::{IFNAMSIZ, IfName};
+use crate::xt::matches::state::StateTest;
 use crate::xt::packet::{self, Ipv4Fields, PacketView};
 use crate::xt::{Hook, Match};
 
@@ -266,9 +268,25 @@ struct Dim {
     /// keys: each name with its rules, compared in turn with the packet's
     /// (no hashing, and no key made per probe).
     few: Option<Vec<Name>>,
+    /// The last name `few` was scanned for and its answer (see
+    /// [`Steps::last`]; `None` before the first).
+    few_last: Cell<Option<((usize, u128), u64)>>,
     /// In a masked chain, on the protocol: the steps' answer for each of
     /// the 256 values, read without a search.
     by_proto: Option<Box<[u64; 256]>>,
+}
+
+impl Dim {
+    /// How dear a masked lookup of this field is, in order: a table read,
+    /// a scan of a few names, a binary search, a hash probe per length.
+    fn cost(&self) -> u8 {
+        match (&self.by_proto, &self.few, &self.steps) {
+            (Some(_), _, _) => 0,
+            (_, Some(_), _) => 1,
+            (_, _, Some(_)) => 2,
+            _ => 3,
+        }
+    }
 }
 
 /// Up to this many keys, a field's keys are scanned rather than hashed.
@@ -318,6 +336,10 @@ struct Steps {
     starts: Vec<u32>,
     /// Each run's mask.
     masks: Vec<u64>,
+    /// The last value looked up and its mask: the packets of a flow, and
+    /// the flows to one server, come with the same values one after the
+    /// other, and then need no search.
+    last: Cell<(u32, u64)>,
 }
 
 impl Steps {
@@ -335,16 +357,23 @@ impl Steps {
         cuts.sort_unstable();
         cuts.dedup();
         // Every run lies inside or outside each block: OR the blocks holding its start.
-        let masks =
+        let masks: Vec<u64> =
             cuts.iter().map(|&c| blocks.iter().filter(|b| b.0 <= c && c < b.1).fold(wild, |m, b| m | b.2)).collect();
-        Steps { starts: cuts.into_iter().map(|c| c as u32).collect(), masks }
+        let last = Cell::new((0, masks[0]));
+        Steps { starts: cuts.into_iter().map(|c| c as u32).collect(), masks, last }
     }
 
     /// The mask of the run holding `v`.
     #[inline]
     fn at(&self, v: u32) -> u64 {
+        let (last, mask) = self.last.get();
+        if last == v {
+            return mask;
+        }
         // `starts[0]` is 0, so at least one start is <= v.
-        self.masks[self.starts.partition_point(|&s| s <= v) - 1]
+        let mask = self.masks[self.starts.partition_point(|&s| s <= v) - 1];
+        self.last.set((v, mask));
+        mask
     }
 }
 
@@ -412,7 +441,13 @@ impl ChainIndex {
                 (Some(st), Field::Proto) => Some(Box::new(std::array::from_fn(|v| st.at(v as u32)))),
                 _ => None,
             };
-            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few, by_proto });
+            let few_last = Cell::new(None);
+            dims.push(Dim { field, probes, wild, lists, wild_mask, masks, steps, few, few_last, by_proto });
+        }
+        if small {
+            // A masked lookup may skip a field (see `lookup_mask`): the
+            // cheapest fields first leave the fewest rules to the searches.
+            dims.sort_by_key(Dim::cost);
         }
         ChainIndex { rules: chain.rules.len(), small, dims, ids }
     }
@@ -527,19 +562,81 @@ struct Scratch {
 #[derive(Debug, Default)]
 struct TableIndex {
     chains: Vec<Slot>,
-    /// Each hook's built-in chain position, once found (`Some(None)`: the
-    /// table has no chain for that hook).
-    bases: [Option<Option<u32>>; 5],
+    /// Each hook's built-in chain and its head, once found.
+    entries: [Option<Entry>; 5],
 }
 
 impl TableIndex {
     /// Starts over if the table's chain count changed behind the index's back.
+    #[inline]
     fn fit(&mut self, chains: &[Chain]) {
         if self.chains.len() != chains.len() {
-            self.chains.clear();
-            self.chains.resize_with(chains.len(), Slot::default);
-            self.bases = [None; 5];
+            self.refit(chains);
         }
+    }
+
+    /// [`TableIndex::fit`]'s starting over: once per ruleset version.
+    #[cold]
+    #[inline(never)]
+    fn refit(&mut self, chains: &[Chain]) {
+        self.chains.clear();
+        self.chains.resize_with(chains.len(), Slot::default);
+        self.entries = [None; 5];
+    }
+}
+
+/// Where a hook's walk of a table starts, found once per ruleset version.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    /// The built-in chain's position (`None`: the table has no chain for the hook).
+    base: Option<u32>,
+    /// Its head, if it opens with one.
+    head: Option<Head>,
+    /// Its rule count then: a rule added behind the model's back makes
+    /// the head be read again.
+    rules: usize,
+}
+
+impl Entry {
+    /// `hook`'s entry into `table`, whose chains are `chains`.
+    #[cold]
+    #[inline(never)]
+    fn find(table: Table, hook: Hook, chains: &[Chain]) -> Entry {
+        let base = find_base(chains, table, hook);
+        let head = base.and_then(|b| Head::of(&chains[b]));
+        Entry { base: base.map(|b| b as u32), head, rules: base.map_or(0, |b| chains[b].rules.len()) }
+    }
+}
+
+/// A built-in chain that opens with a plain state test deciding the
+/// packet (`-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`, the
+/// first rule of nearly every stateful ruleset, which decides most
+/// packets): the walk answers it before setting up for the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Head {
+    /// The rule's one match.
+    pub(super) test: StateTest,
+    /// ACCEPT (else DROP).
+    pub(super) accept: bool,
+}
+
+impl Head {
+    /// `chain`'s head, if its first rule is one: a generic part that takes
+    /// every packet, one match that is a state test, ACCEPT or DROP.
+    fn of(chain: &Chain) -> Option<Head> {
+        let r = chain.rules.first()?;
+        let any = |a: &Addr| u32::from(a.mask) == 0 && u32::from(a.addr) == 0 && !a.inv;
+        let generic_any = any(&r.src) && any(&r.dst) && r.iif.name.is_empty() && r.oif.name.is_empty() && r.proto == 0;
+        let [m] = &r.matches[..] else { return None };
+        let accept = match r.verdict {
+            Verdict::Accept => true,
+            Verdict::Drop => false,
+            _ => return None,
+        };
+        if !generic_any || r.frag.is_some() {
+            return None;
+        }
+        Some(Head { test: m.state_test()?, accept })
     }
 }
 
@@ -583,24 +680,34 @@ impl RuleIndex {
         self.present = None;
         for t in &mut self.tables {
             t.chains.clear();
-            t.bases = [None; 5];
+            t.entries = [None; 5];
         }
     }
 
     /// The position of `hook`'s built-in chain in `table`'s `chains` (found
-    /// once per ruleset version rather than by name on every packet), and
-    /// a walker over `table`, whose chains are `chains`.
-    #[inline]
-    pub(super) fn start(&mut self, table: Table, hook: Hook, chains: &[Chain]) -> (Option<usize>, Cursor<'_>) {
+    /// once per ruleset version rather than by name on every packet), its
+    /// [`Head`] if it opens with one, and a walker over `table`, whose
+    /// chains are `chains`. In its one caller's line: the rare work is out of it.
+    #[inline(always)]
+    pub(super) fn start(
+        &mut self,
+        table: Table,
+        hook: Hook,
+        chains: &[Chain],
+    ) -> (Option<usize>, Option<Head>, Cursor<'_>) {
         let t = &mut self.tables[table as usize];
         t.fit(chains);
-        let base = t.bases[hook as usize].get_or_insert_with(|| find_base(chains, table, hook).map(|b| b as u32));
-        let base = base.map(|b| b as usize);
+        let slot = &mut t.entries[hook as usize];
+        let e = match *slot {
+            Some(e) if e.base.is_none_or(|b| chains.get(b as usize).is_some_and(|c| c.rules.len() == e.rules)) => e,
+            _ => *slot.insert(Entry::find(table, hook, chains)),
+        };
+        let (base, head) = (e.base.map(|b| b as usize), e.head);
         let scratch = &mut self.scratch;
         scratch.slices.clear();
         scratch.groups.clear();
         scratch.query = None;
-        (base, Cursor { ix: Some(Indexed { t, scratch }) })
+        (base, head, Cursor { ix: Some(Indexed { t, scratch }) })
     }
 }
 
@@ -680,7 +787,7 @@ impl Cursor<'_> {
                 debug_assert_eq!(groups.len(), mark.groups as usize);
                 let q = query.get_or_insert_with(|| Query::new(ip, dev_names(devs, pkt), pkt));
                 if c.small {
-                    mark.mask = lookup_mask(c, q);
+                    mark.mask = lookup_mask(c, q, from);
                 } else {
                     lookup(c, q, slices, groups);
                 }
@@ -701,6 +808,7 @@ impl Cursor<'_> {
 
 /// Builds the chain's index if it has none, or one made for a different
 /// rule count (a change that bypassed [`RuleIndex::invalidate`]).
+#[inline]
 fn refresh(slot: &mut Slot, chain: &Chain) {
     let n = chain.rules.len();
     let fresh = match slot {
@@ -709,8 +817,17 @@ fn refresh(slot: &mut Slot, chain: &Chain) {
         Slot::Built(c) => c.rules == n,
     };
     if !fresh {
-        *slot = if n < MIN_RULES { Slot::Linear(n) } else { Slot::Built(ChainIndex::build(chain)) };
+        rebuild(slot, chain);
     }
+}
+
+/// [`refresh`]'s building, once per ruleset version: out of the lookup's
+/// line, whose frame it would otherwise size for every packet.
+#[cold]
+#[inline(never)]
+fn rebuild(slot: &mut Slot, chain: &Chain) {
+    let n = chain.rules.len();
+    *slot = if n < MIN_RULES { Slot::Linear(n) } else { Slot::Built(ChainIndex::build(chain)) };
 }
 
 /// Pushes the packet's lists of `c`, one group per field.
@@ -733,11 +850,19 @@ fn lookup(c: &ChainIndex, q: &Query, slices: &mut Vec<(u32, u32)>, groups: &mut 
     }
 }
 
-/// The packet's candidates in a masked chain: per field, the rules wild
-/// there or listed under one of the packet's keys; across fields, those in all.
-fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
-    let mut all = u64::MAX;
+/// The packet's candidates at or after rule `from` in a masked chain: per
+/// field, the rules wild there or listed under one of the packet's keys;
+/// across fields, those in all. The rules before `from` were walked
+/// already (the walk only goes on down the chain), so they are left out
+/// from the start, and a field on which every rule left is wild, whose
+/// answer could only keep them all, is not looked up.
+fn lookup_mask(c: &ChainIndex, q: &Query, from: usize) -> u64 {
+    let rules = if c.rules >= 64 { u64::MAX } else { (1u64 << c.rules) - 1 };
+    let mut all = if from < 64 { rules & (u64::MAX << from) } else { 0 };
     for d in &c.dims {
+        if all & !d.wild_mask == 0 {
+            continue;
+        }
         if matches!(d.field, Field::Sport | Field::Dport) && q.ports.is_none() {
             continue;
         }
@@ -765,7 +890,14 @@ fn lookup_mask(c: &ChainIndex, q: &Query) -> u64 {
 #[inline]
 fn scan_mask(d: &Dim, few: &[Name], q: &Query) -> u64 {
     let dev = if d.field == Field::Iif { q.iif } else { q.oif };
-    few.iter().fold(d.wild_mask, |m, n| if n.takes(dev) { m | n.mask } else { m })
+    if let Some((last, mask)) = d.few_last.get()
+        && last == dev
+    {
+        return mask;
+    }
+    let mask = few.iter().fold(d.wild_mask, |m, n| if n.takes(dev) { m | n.mask } else { m });
+    d.few_last.set(Some((dev, mask)));
+    mask
 }
 
 /// One field's candidates in a masked chain, a hash probe per prefix length.

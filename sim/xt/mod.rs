@@ -191,6 +191,12 @@ pub trait Match: fmt::Debug + Send + Sync {
     fn matches(&mut self, pkt: &mut dyn PacketView, hotdrop: &mut bool) -> bool;
     /// A boxed copy (rulesets are cloned for atomic restore).
     fn box_clone(&self) -> Box<dyn Match>;
+    /// The match as a plain test of the packet's conntrack state, when
+    /// that is all it is: `matches` must then give exactly its answer,
+    /// with no effect and no hotdrop (rule walks evaluate it themselves).
+    fn state_test(&self) -> Option<matches::state::StateTest> {
+        None
+    }
     /// Whether this is a tcp match requiring SYN (TCPMSS's checkentry asks).
     fn requires_syn(&self) -> bool {
         false

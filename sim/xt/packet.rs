@@ -303,6 +303,14 @@ pub fn ipv4(b: &[u8]) -> Option<Ipv4Fields> {
     })
 }
 
+/// Whether [`ipv4`] reads a header from `b` (a version 4 header whose
+/// length is whole), without reading its fields.
+#[inline]
+pub fn is_ipv4(b: &[u8]) -> bool {
+    let ihl = b.first().map_or(0, |v| (v & 0x0f) as usize * 4);
+    b.len() >= 20 && b[0] >> 4 == 4 && ihl >= 20 && b.len() >= ihl
+}
+
 /// The transport header and payload (after the IP header), with the header's
 /// fields; `None` if the IP header is bad.
 pub fn l4(b: &[u8]) -> Option<(Ipv4Fields, &[u8])> {
@@ -464,6 +472,20 @@ impl PacketView for TestPacket {
 #[cfg(test)]
 mod test {
     use super::*;
+
+    #[test]
+    fn is_ipv4_agrees_with_the_reader() {
+        let good = TestPacket::udp([1, 2, 3, 4], [5, 6, 7, 8], 1, 2);
+        let mut cases = vec![Vec::new(), vec![0x45; 10], good.clone(), good[..20].to_vec(), good[..19].to_vec()];
+        for first in [0x44, 0x46, 0x4f, 0x55, 0x65, 0x05] {
+            let mut b = good.clone();
+            b[0] = first;
+            cases.push(b);
+        }
+        for b in cases {
+            assert_eq!(is_ipv4(&b), ipv4(&b).is_some(), "{b:?}");
+        }
+    }
 
     #[test]
     fn ipv4_reader_refuses_short_and_non_v4() {

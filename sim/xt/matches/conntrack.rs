@@ -7,7 +7,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::state::{self, names, parse_states};
+use super::state::{self, StateTest, names, parse_states};
 use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::{CtState, PacketView};
 use crate::xt::{Match, RuleInfo};
@@ -41,6 +41,10 @@ pub struct Conntrack {
     pub expire: Option<Inv<(u32, u32)>>,
     /// `--ctdir`: Some(true) = REPLY.
     pub dir_reply: Option<bool>,
+    /// The match as a plain state test, when `--ctstate` is all it asks
+    /// (most rules): worked out as the options are parsed, so that a
+    /// packet is not tested against each absent option in turn.
+    quick: Option<StateTest>,
 }
 
 const ADDR_OPTS: [&str; 4] = ["ctorigsrc", "ctorigdst", "ctreplsrc", "ctrepldst"];
@@ -146,16 +150,9 @@ impl Conntrack {
         }
         v
     }
-}
 
-impl Match for Conntrack {
-    fn name(&self) -> &'static str {
-        "conntrack"
-    }
-    fn options(&self) -> &'static [Opt] {
-        OPTS
-    }
-    fn parse(&mut self, opt: &str, inv: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
+    /// Takes one option: [`Match::parse`] without the bookkeeping.
+    fn take(&mut self, opt: &str, inv: bool, args: &[&str]) -> Result<(), Error> {
         let s = args[0];
         match opt {
             "ctstate" => self.state = Some(Inv { v: parse_states(s, "ctstate", &EXTRA_STATES)?, inv }),
@@ -207,6 +204,20 @@ impl Match for Conntrack {
         }
         Ok(())
     }
+}
+
+impl Match for Conntrack {
+    fn name(&self) -> &'static str {
+        "conntrack"
+    }
+    fn options(&self) -> &'static [Opt] {
+        OPTS
+    }
+    fn parse(&mut self, opt: &str, inv: bool, args: &[&str], _: &RuleInfo) -> Result<(), Error> {
+        self.take(opt, inv, args)?;
+        self.quick = self.state_test();
+        Ok(())
+    }
     fn finish(&mut self, _: &RuleInfo) -> Result<(), Error> {
         if self.parts().is_empty() {
             return Err(opts::param("conntrack: At least one option is required"));
@@ -224,6 +235,9 @@ impl Match for Conntrack {
         }
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, _: &mut bool) -> bool {
+        if let Some(test) = self.quick {
+            return test.hit(pkt.ct_state());
+        }
         // State and status first, without the entry's other facts: most
         // rules (`--ctstate ESTABLISHED,RELATED`) ask nothing else.
         let Some((st, status)) = pkt.ct_state() else {
@@ -278,6 +292,16 @@ impl Match for Conntrack {
             return false;
         }
         self.dir_reply.is_none_or(|r| r == ct.reply_dir)
+    }
+    fn state_test(&self) -> Option<StateTest> {
+        // With nothing asked but the state, `matches` is exactly this test:
+        // no entry passes as INVALID, else the state with the NAT bits.
+        match self.state {
+            Some(s) if self.status.is_none() && !self.reads_entry() => {
+                Some(StateTest { mask: s.v, inv: s.inv, nat: true })
+            }
+            _ => None,
+        }
     }
     fn box_clone(&self) -> Box<dyn Match> {
         Box::new(self.clone())

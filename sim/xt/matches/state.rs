@@ -8,11 +8,6 @@ use crate::xt::{Match, RuleInfo};
 /// State bits in the order iptables prints them.
 pub const STATES: [(&str, u8); 5] = [("INVALID", 1), ("NEW", 2), ("RELATED", 4), ("ESTABLISHED", 8), ("UNTRACKED", 16)];
 
-/// The bit of a packet's state (no conntrack entry = INVALID).
-pub fn state_bit(pkt: &dyn PacketView) -> u8 {
-    bit_of(pkt.ct_state().map_or(CtState::Invalid, |(state, _)| state))
-}
-
 /// The bit of `state` in a state mask.
 pub fn bit_of(state: CtState) -> u8 {
     match state {
@@ -31,6 +26,45 @@ pub fn names(v: u32, table: &[(&str, u32)]) -> String {
 }
 
 /// The state match.
+/// A test of the packet's conntrack state alone, as plain data: what
+/// `-m state` is, and `-m conntrack` when `--ctstate` is all it asks. Rule
+/// walks read it from the match once per ruleset version and evaluate it
+/// themselves, rather than through the match's vtable for every packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateTest {
+    /// The states taken, a bit each (INVALID 1 ... UNTRACKED 16, and
+    /// conntrack's SNAT 32, DNAT 64).
+    pub mask: u8,
+    /// `!`.
+    pub inv: bool,
+    /// The entry's SNAT/DNAT status bits count as states 32 and 64
+    /// (`--ctstate`; `--state` knows no such states).
+    pub nat: bool,
+}
+
+impl StateTest {
+    /// Whether a packet whose `(state, status)` is `ct` (`None`: no entry,
+    /// which is INVALID) passes.
+    #[inline]
+    pub fn hit(self, ct: Option<(CtState, u32)>) -> bool {
+        let bits = match ct {
+            None => bit_of(CtState::Invalid),
+            Some((state, status)) if self.nat => {
+                let mut bits = bit_of(state);
+                if status & 16 != 0 {
+                    bits |= 32;
+                }
+                if status & 32 != 0 {
+                    bits |= 64;
+                }
+                bits
+            }
+            Some((state, _)) => bit_of(state),
+        };
+        (self.mask & bits != 0) != self.inv
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct State {
     /// Wanted states (bits as in [`STATES`]).
@@ -87,7 +121,10 @@ impl Match for State {
         out.push_str(&format!("{inv} state {}", state_names(self.mask)));
     }
     fn matches(&mut self, pkt: &mut dyn PacketView, _: &mut bool) -> bool {
-        (state_bit(pkt) & self.mask != 0) != self.inv
+        StateTest { mask: self.mask, inv: self.inv, nat: false }.hit(pkt.ct_state())
+    }
+    fn state_test(&self) -> Option<StateTest> {
+        Some(StateTest { mask: self.mask, inv: self.inv, nat: false })
     }
     fn box_clone(&self) -> Box<dyn Match> {
         Box::new(self.clone())
