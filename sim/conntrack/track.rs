@@ -240,7 +240,8 @@ impl Conntrack {
                 self.drop_next += 1;
                 u32::from(self.table.early_drop_one(next) || self.table.early_drop_one(bucket))
             } else {
-                self.table.early_drop(bucket)
+                // The lookup's miss has just walked (and reaped) `bucket`.
+                self.table.early_drop_reaped(bucket)
             };
             if drops == 0 {
                 return Err(InitError::TableFull);
