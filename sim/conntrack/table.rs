@@ -136,7 +136,9 @@ impl Table {
     }
 
     /// Stores `conn` in a free slot and counts it; returns the slot. A TCP
-    /// entry also gets zeroed window data, indexed by its `proto` word.
+    /// entry also gets window data, indexed by its `proto` word, which the
+    /// tracker sets up from the entry's first segment before anything reads
+    /// it (`tcp_new`).
     pub fn alloc(&mut self, mut conn: Conn) -> u32 {
         self.count += 1;
         if conn.proto_num() == proto_num::TCP {
@@ -188,10 +190,13 @@ impl Table {
         self.count -= 1;
     }
 
-    /// A zeroed element of `tcp`, reusing a freed one first.
+    /// An element of `tcp`, reusing a freed one first. A reused one keeps
+    /// its old contents: the tracker's `tcp_new` overwrites them all on the
+    /// entry's first segment, the only segment an unconfirmed entry sees
+    /// (and a refused one frees the entry), so zeroing it here would only
+    /// load a cold line early.
     fn alloc_tcp(&mut self) -> u32 {
         if let Some(i) = self.tcp_free.pop() {
-            self.tcp[i as usize] = TcpConn::default();
             return i;
         }
         self.tcp.push(TcpConn::default());

@@ -185,7 +185,7 @@ impl Nat {
     /// The rest of `nf_nat_setup_info` once `new` is chosen for the entry
     /// whose original direction looked like `current`: the status bits and,
     /// when the tuple moved, the rest ([`Nat::commit_moved`]).
-    #[inline]
+    #[inline(always)]
     fn commit(&mut self, ct: &mut Conntrack, r: CtRef, manip: Manip, current: &Tuple, new: &Tuple) {
         if new == current {
             ct.set_status(r, manip.done_bit());
