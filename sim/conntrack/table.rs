@@ -323,6 +323,25 @@ impl Table {
         ChainIter { table: self, n: self.heads[b as usize] }
     }
 
+    /// Walks bucket `b`'s chain for an entry holding `t` in `zone` by
+    /// either tuple (what confirmation looks for): the nodes passed before
+    /// it (all of them when none holds it) and its slot.
+    #[inline]
+    pub(crate) fn scan(&self, b: u32, t: &Tuple, zone: u16) -> (u32, Option<u32>) {
+        let mut passed = 0;
+        let mut n = self.heads[b as usize];
+        while n != NIL {
+            let (s, d) = node_parts(n);
+            let c = &self.slab[s as usize];
+            if c.tuple(d).same(t) && c.zone == zone {
+                return (passed, Some(s));
+            }
+            passed += 1;
+            n = c.next[d as usize];
+        }
+        (passed, None)
+    }
+
     /// The first expired node linked in bucket `b`, if any.
     fn expired_in(&self, b: u32) -> Option<(u32, CtDir)> {
         let now = self.now32();
