@@ -136,7 +136,9 @@ impl Table {
     }
 
     /// Stores `conn` in a free slot and counts it; returns the slot. A TCP
-    /// entry also gets zeroed window data, indexed by its `proto` word.
+    /// entry also gets window data, indexed by its `proto` word, which the
+    /// tracker sets up from the entry's first segment before anything reads
+    /// it (`tcp_new`).
     pub fn alloc(&mut self, mut conn: Conn) -> u32 {
         self.count += 1;
         if conn.proto_num() == proto_num::TCP {
@@ -188,10 +190,13 @@ impl Table {
         self.count -= 1;
     }
 
-    /// A zeroed element of `tcp`, reusing a freed one first.
+    /// An element of `tcp`, reusing a freed one first. A reused one keeps
+    /// its old contents: the tracker's `tcp_new` overwrites them all on the
+    /// entry's first segment, the only segment an unconfirmed entry sees
+    /// (and a refused one frees the entry), so zeroing it here would only
+    /// load a cold line early.
     fn alloc_tcp(&mut self) -> u32 {
         if let Some(i) = self.tcp_free.pop() {
-            self.tcp[i as usize] = TcpConn::default();
             return i;
         }
         self.tcp.push(TcpConn::default());
@@ -252,10 +257,16 @@ impl Table {
         self.timers.insert(&mut e, slot, at);
     }
 
-    /// Unlinks both nodes of `slot` from their chains.
-    fn unlink(&mut self, slot: u32) {
+    /// Unlinks both nodes of `slot` from their chains; `known`: one node's
+    /// direction and bucket, when the caller found it there (the other is
+    /// hashed).
+    fn unlink(&mut self, slot: u32, known: Option<(CtDir, u32)>) {
         let c = &self.slab[slot as usize];
-        let buckets = [self.bucket(c.orig(), c.zone), self.bucket(c.reply(), c.zone)];
+        let in_bucket = |dir: CtDir| match known {
+            Some((d, b)) if d == dir => b,
+            _ => self.bucket(c.tuple(dir), c.zone),
+        };
+        let buckets = [in_bucket(CtDir::Original), in_bucket(CtDir::Reply)];
         // Both heads are cold in a big table: start both loads at once.
         for b in buckets {
             prefetch(&self.heads[b as usize]);
@@ -284,6 +295,12 @@ impl Table {
 
     /// Removes a confirmed entry from the table and frees it (`nf_ct_delete`).
     pub fn delete(&mut self, slot: u32) {
+        self.delete_found(slot, None);
+    }
+
+    /// [`Table::delete`], with one node's direction and bucket when the
+    /// caller met it in that bucket's chain.
+    fn delete_found(&mut self, slot: u32, known: Option<(CtDir, u32)>) {
         if self.events.is_some() {
             self.note_destroy(slot);
         }
@@ -296,7 +313,7 @@ impl Table {
             }
         }
         self.slab[slot as usize].status |= status::DYING;
-        self.unlink(slot);
+        self.unlink(slot, known);
         self.timers.remove(&mut SlabTimes { slab: &mut self.slab, now_abs: self.now_abs }, slot);
         self.free(slot);
     }
@@ -306,18 +323,37 @@ impl Table {
         ChainIter { table: self, n: self.heads[b as usize] }
     }
 
-    /// The first expired entry linked in bucket `b`, if any.
-    fn expired_in(&self, b: u32) -> Option<u32> {
+    /// Walks bucket `b`'s chain for an entry holding `t` in `zone` by
+    /// either tuple (what confirmation looks for): the nodes passed before
+    /// it (all of them when none holds it) and its slot.
+    #[inline]
+    pub(crate) fn scan(&self, b: u32, t: &Tuple, zone: u16) -> (u32, Option<u32>) {
+        let mut passed = 0;
+        let mut n = self.heads[b as usize];
+        while n != NIL {
+            let (s, d) = node_parts(n);
+            let c = &self.slab[s as usize];
+            if c.tuple(d).same(t) && c.zone == zone {
+                return (passed, Some(s));
+            }
+            passed += 1;
+            n = c.next[d as usize];
+        }
+        (passed, None)
+    }
+
+    /// The first expired node linked in bucket `b`, if any.
+    fn expired_in(&self, b: u32) -> Option<(u32, CtDir)> {
         let now = self.now32();
-        self.chain(b).map(|(s, _)| s).find(|&s| self.conn(s).is_expired(now))
+        self.chain(b).find(|&(s, _)| self.conn(s).is_expired(now))
     }
 
     /// Deletes every expired entry of bucket `b` (what a walk that meets
     /// them does: `nf_ct_gc_expired`). Returns how many.
     pub fn reap_bucket(&mut self, b: u32) -> u32 {
         let mut n = 0;
-        while let Some(s) = self.expired_in(b) {
-            self.delete(s);
+        while let Some((s, d)) = self.expired_in(b) {
+            self.delete_found(s, Some((d, b)));
             n += 1;
         }
         n
@@ -330,7 +366,8 @@ impl Table {
     }
 
     /// [`Table::find`], or on a miss the tuple's bucket (where a new
-    /// entry's early drop starts and its confirmation links it).
+    /// entry's early drop starts and its confirmation links it), whose
+    /// chain then holds nothing expired.
     pub fn find_or_bucket(&mut self, t: &Tuple, zone: u16) -> Result<(u32, CtDir), u32> {
         let b = self.bucket(t, zone);
         loop {
@@ -341,7 +378,7 @@ impl Table {
                 let (s, d) = node_parts(n);
                 let c = &self.slab[s as usize];
                 if c.is_expired(now) {
-                    reap = Some(s);
+                    reap = Some((s, d));
                     break;
                 }
                 if c.tuple(d).same(t) && c.zone == zone {
@@ -351,7 +388,8 @@ impl Table {
             }
             // The walk restarts after a reap: the reaped entry's other node
             // may have been the next link.
-            self.delete(reap.ok_or(b)?);
+            let (s, d) = reap.ok_or(b)?;
+            self.delete_found(s, Some((d, b)));
         }
     }
 
@@ -359,19 +397,28 @@ impl Table {
     /// in each, reap expired entries and delete every confirmed entry that is
     /// neither ASSURED nor dying; stop at the first bucket that deleted any.
     /// Returns the number deleted (the `early_drop` counter's increment).
-    pub fn early_drop(&mut self, mut b: u32) -> u32 {
+    pub fn early_drop(&mut self, b: u32) -> u32 {
+        self.reap_bucket(b);
+        self.early_drop_reaped(b)
+    }
+
+    /// [`Table::early_drop`] from a bucket that holds nothing expired now
+    /// (one a lookup's miss has just walked).
+    pub fn early_drop_reaped(&mut self, mut b: u32) -> u32 {
         const EVICTION_RANGE: u32 = 8;
         let n = self.buckets();
-        for _ in 0..EVICTION_RANGE {
-            self.reap_bucket(b);
+        for k in 0..EVICTION_RANGE {
+            if k > 0 {
+                self.reap_bucket(b);
+            }
             // Each victim found is deleted (both its nodes unlinked) before
             // the chain is walked again: no list of victims to allocate.
             let mut drops = 0;
-            while let Some(s) = self.chain(b).map(|(s, _)| s).find(|&s| {
+            while let Some((s, d)) = self.chain(b).find(|&(s, _)| {
                 let c = self.conn(s);
                 c.live() && c.is_confirmed() && c.status & (status::ASSURED | status::DYING) == 0
             }) {
-                self.delete(s);
+                self.delete_found(s, Some((d, b)));
                 drops += 1;
             }
             if drops > 0 {

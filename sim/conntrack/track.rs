@@ -240,7 +240,8 @@ impl Conntrack {
                 self.drop_next += 1;
                 u32::from(self.table.early_drop_one(next) || self.table.early_drop_one(bucket))
             } else {
-                self.table.early_drop(bucket)
+                // The lookup's miss has just walked (and reaped) `bucket`.
+                self.table.early_drop_reaped(bucket)
             };
             if drops == 0 {
                 return Err(InitError::TableFull);
@@ -318,38 +319,38 @@ impl Conntrack {
     /// clash drops (`insert_failed`, `drop`).
     pub fn confirm(&mut self, ct: CtRef, now: Instant) -> Result<CtRef, ConfirmError> {
         self.clock(now);
-        if ct.dir() == CtDir::Reply || self.get(ct).is_confirmed() {
+        let c = self.get(ct);
+        if ct.dir() == CtDir::Reply || c.is_confirmed() {
             if self.table.events.is_some() {
                 self.deliver_events(ct.slot, false);
             }
             return Ok(ct);
         }
+        let zone = c.zone;
         self.chainlen_owed += 1;
         let mut max_chainlen = None;
-        let c = self.get(ct);
-        let (zone, orig, reply) = (c.zone, *c.orig(), *c.reply());
         let mut clash = None;
         // Each tuple is hashed once (by the lookup and NAT's checks, which
         // left their buckets in the entry): the buckets walked here are
         // the ones linked into.
         let buckets = [self.table.bucket_of(ct.slot, CtDir::Original), self.table.bucket_of(ct.slot, CtDir::Reply)];
-        for (t, b) in [orig, reply].into_iter().zip(buckets) {
-            for (i, (s, d)) in self.table.chain(b).enumerate() {
-                let other = self.table.conn(s);
-                if other.tuple(d) == &t && other.zone == zone {
-                    clash = Some(s);
-                    break;
-                }
-                if i > MIN_CHAINLEN
-                    && i > *max_chainlen.get_or_insert_with(|| draw_chainlen(&mut self.rng, &mut self.chainlen_owed))
-                {
-                    self.stats.chaintoolong += 1;
-                    self.stats.insert_failed += 1;
-                    self.table.free(ct.slot);
-                    return Err(ConfirmError::ChainTooLong);
-                }
+        for dir in [CtDir::Original, CtDir::Reply] {
+            let t = self.table.conn(ct.slot).tuple(dir);
+            let (passed, found) = self.table.scan(buckets[dir as usize], t, zone);
+            // The kernel's walk checks the length at each node it passes
+            // (`chainlen++ > max_chainlen`, the limit drawn when first
+            // needed): the last node passed decides.
+            if passed as usize > MIN_CHAINLEN + 1
+                && passed as usize - 1
+                    > *max_chainlen.get_or_insert_with(|| draw_chainlen(&mut self.rng, &mut self.chainlen_owed))
+            {
+                self.stats.chaintoolong += 1;
+                self.stats.insert_failed += 1;
+                self.table.free(ct.slot);
+                return Err(ConfirmError::ChainTooLong);
             }
-            if clash.is_some() {
+            if found.is_some() {
+                clash = found;
                 break;
             }
         }

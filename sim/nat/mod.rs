@@ -160,37 +160,60 @@ impl Nat {
         if c.is_confirmed() {
             return None;
         }
-        // The ORIGINAL tuple and zone stay as they are: read them once.
-        let (current, orig, zone) = (invert(c.reply()), *c.orig(), c.zone());
+        let current = invert(c.reply());
         let new = select::Chooser { ct: &mut *ct, me: r, rng: &mut self.rng, bysrc: &mut self.bysrc }
             .unique(&current, range, manip);
-        let mut bits = manip.done_bit();
-        if new != current {
-            ct.alter_reply(r, invert(&new));
-            bits |= manip.nat_bit();
-            match manip {
-                Manip::Dst => ct.warm_reply(r),
-                // Only a mapping that moved the source is ever reused: the
-                // by-source walk offers an entry's mapping to a connection
-                // from the same source whose own source is out of the
-                // range, and an unmoved mapping is that same out-of-range
-                // source. So the kernel's filing of the others changes no
-                // choice, and costs a SYN flood's every null binding a
-                // list insertion.
-                Manip::Src => self.bysrc.insert(r.slot(), ct.generation(r), &orig, zone, ct.buckets()),
-            }
-        }
-        ct.set_status(r, bits);
+        self.commit(ct, r, manip, &current, &new);
         Some(Binding { manip, from: current, to: new, null: false })
     }
 
     /// `nf_nat_alloc_null_binding`: the binding of an entry no rule mapped:
-    /// its current address, any port part.
+    /// its current address, any port part. The range is the tuple's own, so
+    /// the choice takes its short form ([`select::Chooser::unique_null`]).
     pub fn null_binding(&mut self, ct: &mut Conntrack, r: CtRef, manip: Manip) -> Option<Binding> {
-        let reply = ct.conn(r).reply();
-        let addr = if manip == Manip::Src { reply.dst_addr() } else { reply.src_addr() };
-        let b = self.setup(ct, r, &Range::to_addr(addr), manip)?;
-        Some(Binding { null: true, ..b })
+        let c = ct.conn(r);
+        if c.is_confirmed() {
+            return None;
+        }
+        let current = invert(c.reply());
+        let new = select::Chooser { ct: &mut *ct, me: r, rng: &mut self.rng, bysrc: &mut self.bysrc }
+            .unique_null(&current, manip);
+        self.commit(ct, r, manip, &current, &new);
+        Some(Binding { manip, from: current, to: new, null: true })
+    }
+
+    /// The rest of `nf_nat_setup_info` once `new` is chosen for the entry
+    /// whose original direction looked like `current`: the status bits and,
+    /// when the tuple moved, the rest ([`Nat::commit_moved`]).
+    #[inline(always)]
+    fn commit(&mut self, ct: &mut Conntrack, r: CtRef, manip: Manip, current: &Tuple, new: &Tuple) {
+        if new == current {
+            ct.set_status(r, manip.done_bit());
+        } else {
+            self.commit_moved(ct, r, manip, new);
+        }
+    }
+
+    /// [`Nat::commit`] for a binding that moved the tuple: the REPLY tuple,
+    /// both status bits and, for a moved source, the by-source filing.
+    fn commit_moved(&mut self, ct: &mut Conntrack, r: CtRef, manip: Manip, new: &Tuple) {
+        ct.alter_reply(r, invert(new));
+        match manip {
+            Manip::Dst => ct.warm_reply(r),
+            // Only a mapping that moved the source is ever reused: the
+            // by-source walk offers an entry's mapping to a connection
+            // from the same source whose own source is out of the
+            // range, and an unmoved mapping is that same out-of-range
+            // source. So the kernel's filing of the others changes no
+            // choice, and costs a SYN flood's every null binding a
+            // list insertion.
+            Manip::Src => {
+                let c = ct.conn(r);
+                let (orig, zone) = (*c.orig(), c.zone());
+                self.bysrc.insert(r.slot(), ct.generation(r), &orig, zone, ct.buckets());
+            }
+        }
+        ct.set_status(r, manip.done_bit() | manip.nat_bit());
     }
 
     /// `nf_nat_packet`: rewrites the packet at `data` (an IPv4 datagram) of

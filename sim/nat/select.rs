@@ -88,6 +88,26 @@ impl Chooser<'_> {
         t
     }
 
+    /// [`Self::unique`] for a null binding's range, the tuple's own address
+    /// with any port and no flags (`nf_nat_alloc_null_binding`), with what
+    /// that range settles done ahead: the tuple is in it, `find_best_ips_proto`
+    /// keeps its address, and no port range is given. So the same checks
+    /// run, in the same order (a taken tuple is counted as often), without
+    /// the range's tests.
+    pub fn unique_null(&mut self, cur: &Tuple, manip: Manip) -> Tuple {
+        if manip == Manip::Src && !self.used_new(cur) {
+            return *cur;
+        }
+        if !self.used(cur) {
+            return *cur;
+        }
+        let mut t = *cur;
+        let addr = if manip == Manip::Src { cur.src } else { cur.dst };
+        let range = Range { flags: flags::MAP_IPS, min_addr: addr, max_addr: addr, ..Range::default() };
+        self.search_port(&mut t, &range, manip);
+        t
+    }
+
     /// `nf_nat_used_tuple`: would `t`'s reply clash with another entry?
     fn used(&mut self, t: &Tuple) -> bool {
         self.ct.tuple_taken(&invert(t), self.me)
@@ -97,23 +117,27 @@ impl Chooser<'_> {
     /// an un-NATed entry that is this flow's reverse (both directions seen
     /// as new at once) is left to confirmation, for protocols that allow
     /// clashes.
+    #[inline]
     fn used_new(&mut self, t: &Tuple) -> bool {
+        self.used(t) && !self.clash_left_to_confirm(t)
+    }
+
+    /// [`Self::used_new`]'s second look at a taken `t`: true when the clash
+    /// is the allowed reverse one.
+    fn clash_left_to_confirm(&mut self, t: &Tuple) -> bool {
         const USES_NAT: u16 = status::SRC_NAT | status::DST_NAT | status::SEQ_ADJUST;
-        if !self.used(t) {
-            return false;
-        }
         let me = self.ct.conn(self.me);
         if !proto::tracker(me.proto_num()).allow_clash() || me.status() & USES_NAT != 0 {
-            return true;
+            return false;
         }
         let (zone, my_reply) = (me.zone(), *me.reply());
         let found = match self.ct.lookup(t, zone) {
             Some(f) => Some(f),
             None => self.ct.lookup(&invert(t), zone),
         };
-        let Some((other, _)) = found else { return false };
+        let Some((other, _)) = found else { return true };
         let other = self.ct.conn(other);
-        other.status() & USES_NAT != 0 || other.orig() != &my_reply
+        other.status() & USES_NAT == 0 && other.orig() == &my_reply
     }
 
     /// `nf_nat_used_tuple_harder`: in the last [`HARDER_THRESH`] tries for a

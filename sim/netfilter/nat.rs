@@ -149,8 +149,8 @@ impl Netfilter {
         ctx: &HookCtx<'_>,
     ) -> Result<Option<Binding>, ()> {
         let ct = self.conntrack.as_mut().expect("tracked");
+        // The packet's addresses, read only by the targets that use them.
         let ip = skb.data();
-        let (src, dst) = (addr_at(ip, 12), addr_at(ip, 16));
         let range = match req {
             Request::Map(range) => range,
             Request::Masquerade(range) => {
@@ -159,7 +159,7 @@ impl Netfilter {
                     return Ok(None);
                 }
                 let oif = skb.oif.unwrap_or(0);
-                let Some(new_src) = ctx.addrs.and_then(|a| a.masquerade_source(oif, dst)) else {
+                let Some(new_src) = ctx.addrs.and_then(|a| a.masquerade_source(oif, addr_at(ip, 16))) else {
                     self.effects.logs.push((6, format!("{} ate my IP address", ctx.out_name)));
                     return Err(());
                 };
@@ -176,7 +176,7 @@ impl Netfilter {
             }
             Request::Netmap(range) => {
                 let mask = !(range.min_addr ^ range.max_addr);
-                let old = u32::from(if manip == Manip::Dst { dst } else { src });
+                let old = u32::from(addr_at(ip, if manip == Manip::Dst { 16 } else { 12 }));
                 range.with_addr(Ipv4Addr::from((old & !mask) | (range.min_addr & mask)))
             }
         };
