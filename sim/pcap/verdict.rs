@@ -14,7 +14,7 @@
 //! themselves kept per flow direction ([`NatTexts`]) and copied whole.
 
 use super::Record;
-use super::digits::{DIGITS, Digits, digits_of};
+use super::digits::{Digits, PAIRS, digits_of};
 use super::nat_text::{NatTexts, TAIL};
 use super::replay::Ingress;
 use super::rule_names::RuleName;
@@ -379,16 +379,25 @@ fn put_u64(o: &mut Out<'_>, v: u64) {
 }
 
 /// Nine digits, zero-padded. Nanoseconds are below 10^9, so nine digits
-/// hold them (larger values keep their last nine).
+/// hold them (larger values keep their last nine). The first digit by
+/// division; the other eight as a binary fraction of 10^6 (times 2^32,
+/// rounded up), whose integer part is the next two digits each time it is
+/// multiplied by 100: four multiplications instead of four divisions.
+/// Rounding up by less than 10^-6 keeps every digit exact (checked for
+/// every value below 10^9).
+#[inline(always)]
 fn put_padded9(o: &mut Out<'_>, n: u32) {
     let at = &mut o.buf[o.n..o.n + 9];
-    let mut n = n % 1_000_000_000;
-    for i in [7, 5, 3, 1] {
-        let d = (n % 100) as usize * 2;
-        n /= 100;
-        at[i..i + 2].copy_from_slice(&DIGITS[d..d + 2]);
+    let n = n % 1_000_000_000;
+    let top = n / 100_000_000;
+    at[0] = b'0' + top as u8;
+    // 281,474,977 is 2^48 / 10^6 rounded up.
+    let mut y = ((u64::from(n - top * 100_000_000) * 281_474_977) >> 16) + 1;
+    for i in [1, 3, 5, 7] {
+        // Below 100; the mask only spares a bounds check.
+        at[i..i + 2].copy_from_slice(&PAIRS[(y >> 32) as usize & 127]);
+        y = (y & 0xffff_ffff) * 100;
     }
-    at[0] = b'0' + n as u8;
     o.n += 9;
 }
 
