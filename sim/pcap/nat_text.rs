@@ -96,7 +96,8 @@ mod test {
             let want = format!(",\"nat\":\"{e}\"}}\n");
             let (text, len) = kept.tail(e);
             assert_eq!(std::str::from_utf8(&text[..len]).unwrap(), want);
-            let (text, len) = NatTexts::default().tail(e);
+            let mut fresh = NatTexts::default();
+            let (text, len) = fresh.tail(e);
             assert_eq!(std::str::from_utf8(&text[..len]).unwrap(), want);
         }
     }
