@@ -91,7 +91,7 @@ mod test {
             let e = Endpoints {
                 src: [10, 0, 0, (x % 7) as u8].into(),
                 dst: [255, 255, 255, (x >> 8) as u8 % 5].into(),
-                ports: ((x >> 16) % 4 != 0).then_some(((x >> 20) as u16 % 3 * 30000, 65535)),
+                ports: (!(x >> 16).is_multiple_of(4)).then_some(((x >> 20) as u16 % 3 * 30000, 65535)),
             };
             let want = format!(",\"nat\":\"{e}\"}}\n");
             let (text, len) = kept.tail(e);
