@@ -133,12 +133,16 @@ impl std::str::FromStr for RouteSpec {
 pub struct RouteTable {
     /// Longest prefix first, then metric, then insertion order.
     routes: Vec<Route>,
+    /// Each route's `(network, netmask)`, in the same order: what a lookup
+    /// compares, worked out when the table changes rather than per packet.
+    keys: Vec<(u32, u32)>,
 }
 
 impl RouteTable {
     /// Rebuilds the connected routes from the interfaces, keeping user routes.
     pub fn sync_connected(&mut self, ifaces: &[Iface]) {
         self.routes.retain(|r| !r.connected);
+        self.rekey();
         for iface in ifaces.iter().filter(|i| i.up && !i.is_loopback()) {
             for a in &iface.addrs {
                 let dst = Ipv4Cidr { addr: a.network(), prefix_len: a.prefix_len };
@@ -189,17 +193,27 @@ impl RouteTable {
             (r.dst.prefix_len, std::cmp::Reverse(r.metric)) >= (route.dst.prefix_len, std::cmp::Reverse(route.metric))
         });
         self.routes.insert(at, route);
+        self.rekey();
+    }
+
+    /// Works out the lookup keys again after the routes changed.
+    fn rekey(&mut self) {
+        self.keys.clear();
+        self.keys.extend(self.routes.iter().map(|r| (u32::from(r.dst.addr) & r.dst.mask(), r.dst.mask())));
     }
 
     /// Removes every route by device `dev` (the device went down).
     pub fn remove_dev(&mut self, dev: IfIndex) {
         self.routes.retain(|r| r.dev != Some(dev));
+        self.rekey();
     }
 
     /// The route the kernel would choose for `dst`.
     #[inline]
     pub fn lookup(&self, dst: Ipv4Addr) -> Option<&Route> {
-        self.routes.iter().find(|r| r.dst.contains(dst))
+        let ip = u32::from(dst);
+        let i = self.keys.iter().position(|&(net, mask)| ip & mask == net)?;
+        self.routes.get(i)
     }
 
     /// Every route, in lookup order.

@@ -15,6 +15,18 @@ pub(super) const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
+/// [`DIGITS`] as pairs, padded to 128 so that an index masked to 7 bits
+/// needs no bounds check.
+pub(super) const PAIRS: [[u8; 2]; 128] = {
+    let mut t = [[0u8; 2]; 128];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [DIGITS[2 * i], DIGITS[2 * i + 1]];
+        i += 1;
+    }
+    t
+};
+
 /// `src[:port] > dst[:port]`, at most 45 bytes, laid out at the start of
 /// `buf` (straight into the line), and its length. Offsets are masked to
 /// 64, which the text never reaches, so no store needs a bounds check; each
@@ -103,10 +115,26 @@ pub(super) fn decimal(v: u64) -> Digits {
 
 /// `v`'s digits through `cache`: kept while `v` repeats (a capture's
 /// second), counted on in place when `v` is one more (a packet index),
-/// else written afresh.
+/// else written afresh. The two common cases are a compare or two and a
+/// store; the rest (a carry, a jump) is out of line.
+#[inline(always)]
 pub(super) fn digits_of(cache: &mut Option<(u64, Digits)>, v: u64) -> &Digits {
+    match cache {
+        Some((last, _)) if *last == v => {}
+        Some((last, (digits, len))) if v.checked_sub(1) == Some(*last) && digits[*len - 1] != b'9' => {
+            *last = v;
+            digits[*len - 1] += 1;
+        }
+        _ => renew(cache, v),
+    }
+    &cache.as_ref().expect("filled just above").1
+}
+
+/// [`digits_of`] past its common cases: a carry, or a number that jumped.
+#[cold]
+#[inline(never)]
+fn renew(cache: &mut Option<(u64, Digits)>, v: u64) {
     let fresh = match cache {
-        Some((last, _)) if *last == v => false,
         Some((last, digits)) if last.checked_add(1) == Some(v) => {
             *last = v;
             !count_on(digits)
@@ -116,7 +144,6 @@ pub(super) fn digits_of(cache: &mut Option<(u64, Digits)>, v: u64) -> &Digits {
     if fresh {
         *cache = Some((v, decimal(v)));
     }
-    &cache.as_ref().expect("filled just above").1
 }
 
 /// Adds one to decimal digits in place; false when the carry runs out of

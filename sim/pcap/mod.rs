@@ -21,6 +21,7 @@ mod endian;
 mod error;
 pub mod link;
 mod linktype;
+mod nat_text;
 mod pcapng;
 mod reader;
 mod record;

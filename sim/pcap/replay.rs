@@ -319,20 +319,17 @@ impl<'h> Replay<'h> {
         let t = &mut self.tally;
         t.packets += 1;
         t.span = Some(t.span.map_or((record.ts, record.ts), |(a, _)| (a, record.ts)));
-        let ingress = match decap(record.link, record.data) {
-            Err(e) => {
-                let reason = match e {
-                    super::link::DecapError::Unsupported(_) => "unsupported link type",
-                    _ => "truncated link-layer header",
-                };
-                (Ingress::Skip(reason), None)
-            }
-            Ok(d) if record.direction == Some(Direction::Outbound) || d.pkttype == Some(PacketType::Outgoing) => {
-                (Ingress::Skip("outbound in capture"), None)
-            }
-            Ok(d) => (self.ingress(capture_name, d.ifindex, d.ethertype, d.l3), Some(d)),
+        let ingress = if record.link == super::LinkType::Ethernet
+            && record.data.len() >= 14
+            && record.direction != Some(Direction::Outbound)
+        {
+            // Nearly every capture: the box parses the Ethernet header
+            // itself; placing the frame needs only what it carries.
+            let ethertype = u16::from_be_bytes([record.data[12], record.data[13]]);
+            self.ingress(capture_name, None, ethertype, &record.data[14..])
+        } else {
+            self.place_other(record, capture_name)
         };
-        let (ingress, decap) = ingress;
         let iif = match ingress {
             Ingress::Iface(i) => i,
             Ingress::Skip(why) => {
@@ -343,14 +340,8 @@ impl<'h> Replay<'h> {
                 return Ok((ingress, None));
             }
         };
-        let decap = decap.expect("an ingress interface implies a decapsulated frame");
-        let frame: &[u8] = if record.link == super::LinkType::Ethernet {
-            record.data
-        } else {
-            let iface = self.host.iface(iif).expect("ingress interfaces exist");
-            build_ethernet(&mut self.frame, iface.mac, &decap);
-            &self.frame
-        };
+        // `place_other` gave a frame without an Ethernet header one.
+        let frame: &[u8] = if record.link == super::LinkType::Ethernet { record.data } else { &self.frame };
         let mut tx = Egress { capture: egress, egress: &mut self.pending.egress, error: None };
         self.host.advance(record.ts, &mut tx);
         let outcome = self.host.receive(record.ts, iif, frame, &mut tx);
@@ -369,6 +360,29 @@ impl<'h> Replay<'h> {
             bump(&mut self.pending.reply, reply, &mut t.replies);
         }
         Ok((ingress, Some(outcome)))
+    }
+
+    /// Where a frame other than a plain inbound Ethernet one enters (or why
+    /// it does not), through its link header; a frame placed without an
+    /// Ethernet header gets one in `self.frame`.
+    #[inline(never)]
+    fn place_other(&mut self, record: &Record<'_>, capture_name: Option<&str>) -> Ingress {
+        let d = match decap(record.link, record.data) {
+            Err(super::link::DecapError::Unsupported(_)) => return Ingress::Skip("unsupported link type"),
+            Err(_) => return Ingress::Skip("truncated link-layer header"),
+            Ok(d) => d,
+        };
+        if record.direction == Some(Direction::Outbound) || d.pkttype == Some(PacketType::Outgoing) {
+            return Ingress::Skip("outbound in capture");
+        }
+        let ingress = self.ingress(capture_name, d.ifindex, d.ethertype, d.l3);
+        if let Ingress::Iface(iif) = ingress
+            && record.link != super::LinkType::Ethernet
+        {
+            let iface = self.host.iface(iif).expect("ingress interfaces exist");
+            build_ethernet(&mut self.frame, iface.mac, &d);
+        }
+        ingress
     }
 
     fn ingress(&self, capture_name: Option<&str>, ifindex: Option<u32>, ethertype: u16, l3: &[u8]) -> Ingress {

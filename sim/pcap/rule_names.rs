@@ -47,6 +47,8 @@ pub(super) struct RuleName<'a> {
 
 impl RuleNames {
     /// Makes `d` (or no rule) the last packet's, describing it unless kept.
+    /// Inline for its common case, the last packet's rule again.
+    #[inline]
     pub(super) fn set(&mut self, nf: &Netfilter, d: Option<Decided>) {
         let Some(d) = d else {
             self.last = None;
@@ -57,6 +59,12 @@ impl RuleNames {
         {
             return;
         }
+        self.find(nf, d);
+    }
+
+    /// [`RuleNames::set`] for a rule other than the last packet's.
+    #[inline(never)]
+    fn find(&mut self, nf: &Netfilter, d: Decided) {
         let i = match self.names[..self.live].iter().position(|n| n.decided == d) {
             Some(i) => i,
             None => self.describe(nf, d),
