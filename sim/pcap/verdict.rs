@@ -512,6 +512,11 @@ mod test {
         for n in [0u32, 1, 9, 10, 99, 100, 12_345_678, 999_999_999] {
             assert_eq!(laid_out(|o| put_padded9(o, n)), format!("{n:09}"));
         }
+        // The fraction's rounding, across the range (every value was
+        // checked once, outside the suite; a prime stride samples it).
+        for n in (0..1_000_000_000u32).step_by(9_973).chain(99_999_990..100_000_010) {
+            assert_eq!(laid_out(|o| put_padded9(o, n)), format!("{n:09}"));
+        }
     }
 
     #[test]
