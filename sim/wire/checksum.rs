@@ -17,28 +17,27 @@ use std::net::Ipv4Addr;
 pub fn sum(data: &[u8]) -> u32 {
     // RFC 1071 §2(B): the sum is byte-order independent, so the bulk is added
     // as little-endian 64-bit words (no byte swaps) and the folded result
-    // swapped back. Each 64 bytes are one add-with-carry chain, the carry
+    // swapped back. Each 128 bytes are one add-with-carry chain, the carry
     // out of each add going into the next (as the kernel's `csum_partial`
     // does): the compiler emits one `adc` per 8 bytes, and the carry out of
-    // the chain is counted aside. Folding keeps the one's-complement sum
-    // because 2^16, 2^32 and 2^64 are all ≡ 1 (mod 0xffff).
-    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    // the chain is counted aside, once per 128 bytes rather than per 64 (a
+    // full-sized segment is mostly bulk). Folding keeps the one's-complement
+    // sum because 2^16, 2^32 and 2^64 are all ≡ 1 (mod 0xffff).
     let (mut acc, mut carries) = (0u64, 0u64);
-    let mut chunks = data.chunks_exact(64);
-    for c in &mut chunks {
-        let mut carry = false;
-        for w in c.chunks_exact(8) {
-            add_carrying(&mut acc, &mut carry, word(w));
-        }
-        carries += u64::from(carry);
+    let (blocks, mut rest) = data.as_chunks::<128>();
+    for b in blocks {
+        carries += chain(&mut acc, b);
     }
-    let mut words = chunks.remainder().chunks_exact(8);
+    if let Some((half, after)) = rest.split_first_chunk::<64>() {
+        carries += chain(&mut acc, half);
+        rest = after;
+    }
+    let (words, mut rest) = rest.as_chunks::<8>();
     let mut carry = false;
-    for w in &mut words {
-        add_carrying(&mut acc, &mut carry, word(w));
+    for w in words {
+        add_carrying(&mut acc, &mut carry, u64::from_le_bytes(*w));
     }
     carries += u64::from(carry);
-    let mut rest = words.remainder();
     let mut le = fold_to_32(u128::from(acc) + u128::from(carries)) as u64;
     if rest.len() >= 4 {
         le += u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
@@ -53,6 +52,17 @@ pub fn sum(data: &[u8]) -> u32 {
         acc += (last as u64) << 8;
     }
     fold_to_16(acc) as u32
+}
+
+/// Adds the little-endian words of `block` onto `acc` in one carry chain;
+/// returns the carry out of its last add.
+#[inline(always)]
+fn chain<const N: usize>(acc: &mut u64, block: &[u8; N]) -> u64 {
+    let mut carry = false;
+    for w in block.as_chunks::<8>().0 {
+        add_carrying(acc, &mut carry, u64::from_le_bytes(*w));
+    }
+    u64::from(carry)
 }
 
 /// `acc + w + carry`, its carry out left in `carry`: written so that the
@@ -92,6 +102,12 @@ pub fn fold(sum: u32) -> u16 {
     let s = (sum & 0xffff) + (sum >> 16);
     let s = (s & 0xffff) + (s >> 16);
     s as u16
+}
+
+/// [`fold`] for an accumulator wider than 32 bits.
+#[inline]
+pub fn fold_wide(sum: u64) -> u16 {
+    fold_to_16(sum)
 }
 
 /// The folded one's-complement sum of `data`, not complemented.
