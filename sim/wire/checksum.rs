@@ -32,26 +32,45 @@ pub fn sum(data: &[u8]) -> u32 {
         carries += chain(&mut acc, half);
         rest = after;
     }
-    let (words, mut rest) = rest.as_chunks::<8>();
-    let mut carry = false;
-    for w in words {
-        add_carrying(&mut acc, &mut carry, u64::from_le_bytes(*w));
+    // Under 64 bytes left: a 32-, 16- and 8-byte chain as the length's
+    // bits say, then the last 0-7 bytes as one zero-padded word (a lone
+    // last byte lands in the low half of its little-endian word, the high
+    // half of the big-endian one: RFC 1071's padding).
+    if let Some((b, after)) = rest.split_first_chunk::<32>() {
+        carries += chain(&mut acc, b);
+        rest = after;
     }
-    carries += u64::from(carry);
-    let mut le = fold_to_32(u128::from(acc) + u128::from(carries)) as u64;
-    if rest.len() >= 4 {
-        le += u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
-        rest = &rest[4..];
+    if let Some((b, after)) = rest.split_first_chunk::<16>() {
+        carries += chain(&mut acc, b);
+        rest = after;
     }
-    let mut acc = fold_to_16(le).swap_bytes() as u64;
-    if rest.len() >= 2 {
-        acc += u16::from_be_bytes([rest[0], rest[1]]) as u64;
-        rest = &rest[2..];
+    if let Some((b, after)) = rest.split_first_chunk::<8>() {
+        carries += chain(&mut acc, b);
+        rest = after;
     }
-    if let Some(&last) = rest.first() {
-        acc += (last as u64) << 8;
+    let (last, carried) = acc.overflowing_add(tail_word(rest));
+    let wide = u128::from(last) + u128::from(carries) + u128::from(carried);
+    u32::from(fold_to_16(fold_to_32(wide).into()).swap_bytes())
+}
+
+/// The 0-7 bytes of `rest` as a little-endian word, zero-padded.
+#[inline(always)]
+fn tail_word(rest: &[u8]) -> u64 {
+    let (mut w, mut shift, mut rest) = (0u64, 0, rest);
+    if let Some((b, after)) = rest.split_first_chunk::<4>() {
+        w = u64::from(u32::from_le_bytes(*b));
+        shift = 32;
+        rest = after;
     }
-    fold_to_16(acc) as u32
+    if let Some((b, after)) = rest.split_first_chunk::<2>() {
+        w |= u64::from(u16::from_le_bytes(*b)) << shift;
+        shift += 16;
+        rest = after;
+    }
+    if let Some(&b) = rest.first() {
+        w |= u64::from(b) << shift;
+    }
+    w
 }
 
 /// Adds the little-endian words of `block` onto `acc` in one carry chain;
