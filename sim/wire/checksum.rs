@@ -17,42 +17,71 @@ use std::net::Ipv4Addr;
 pub fn sum(data: &[u8]) -> u32 {
     // RFC 1071 §2(B): the sum is byte-order independent, so the bulk is added
     // as little-endian 64-bit words (no byte swaps) and the folded result
-    // swapped back. Each 64 bytes are one add-with-carry chain, the carry
+    // swapped back. Each 128 bytes are one add-with-carry chain, the carry
     // out of each add going into the next (as the kernel's `csum_partial`
     // does): the compiler emits one `adc` per 8 bytes, and the carry out of
-    // the chain is counted aside. Folding keeps the one's-complement sum
-    // because 2^16, 2^32 and 2^64 are all ≡ 1 (mod 0xffff).
-    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+    // the chain is counted aside, once per 128 bytes rather than per 64 (a
+    // full-sized segment is mostly bulk). Folding keeps the one's-complement
+    // sum because 2^16, 2^32 and 2^64 are all ≡ 1 (mod 0xffff).
     let (mut acc, mut carries) = (0u64, 0u64);
-    let mut chunks = data.chunks_exact(64);
-    for c in &mut chunks {
-        let mut carry = false;
-        for w in c.chunks_exact(8) {
-            add_carrying(&mut acc, &mut carry, word(w));
-        }
-        carries += u64::from(carry);
+    let (blocks, mut rest) = data.as_chunks::<128>();
+    for b in blocks {
+        carries += chain(&mut acc, b);
     }
-    let mut words = chunks.remainder().chunks_exact(8);
+    if let Some((half, after)) = rest.split_first_chunk::<64>() {
+        carries += chain(&mut acc, half);
+        rest = after;
+    }
+    // Under 64 bytes left: a 32-, 16- and 8-byte chain as the length's
+    // bits say, then the last 0-7 bytes as one zero-padded word (a lone
+    // last byte lands in the low half of its little-endian word, the high
+    // half of the big-endian one: RFC 1071's padding).
+    if let Some((b, after)) = rest.split_first_chunk::<32>() {
+        carries += chain(&mut acc, b);
+        rest = after;
+    }
+    if let Some((b, after)) = rest.split_first_chunk::<16>() {
+        carries += chain(&mut acc, b);
+        rest = after;
+    }
+    if let Some((b, after)) = rest.split_first_chunk::<8>() {
+        carries += chain(&mut acc, b);
+        rest = after;
+    }
+    let (last, carried) = acc.overflowing_add(tail_word(rest));
+    let wide = u128::from(last) + u128::from(carries) + u128::from(carried);
+    u32::from(fold_to_16(fold_to_32(wide).into()).swap_bytes())
+}
+
+/// The 0-7 bytes of `rest` as a little-endian word, zero-padded.
+#[inline(always)]
+fn tail_word(rest: &[u8]) -> u64 {
+    let (mut w, mut shift, mut rest) = (0u64, 0, rest);
+    if let Some((b, after)) = rest.split_first_chunk::<4>() {
+        w = u64::from(u32::from_le_bytes(*b));
+        shift = 32;
+        rest = after;
+    }
+    if let Some((b, after)) = rest.split_first_chunk::<2>() {
+        w |= u64::from(u16::from_le_bytes(*b)) << shift;
+        shift += 16;
+        rest = after;
+    }
+    if let Some(&b) = rest.first() {
+        w |= u64::from(b) << shift;
+    }
+    w
+}
+
+/// Adds the little-endian words of `block` onto `acc` in one carry chain;
+/// returns the carry out of its last add.
+#[inline(always)]
+fn chain<const N: usize>(acc: &mut u64, block: &[u8; N]) -> u64 {
     let mut carry = false;
-    for w in &mut words {
-        add_carrying(&mut acc, &mut carry, word(w));
+    for w in block.as_chunks::<8>().0 {
+        add_carrying(acc, &mut carry, u64::from_le_bytes(*w));
     }
-    carries += u64::from(carry);
-    let mut rest = words.remainder();
-    let mut le = fold_to_32(u128::from(acc) + u128::from(carries)) as u64;
-    if rest.len() >= 4 {
-        le += u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as u64;
-        rest = &rest[4..];
-    }
-    let mut acc = fold_to_16(le).swap_bytes() as u64;
-    if rest.len() >= 2 {
-        acc += u16::from_be_bytes([rest[0], rest[1]]) as u64;
-        rest = &rest[2..];
-    }
-    if let Some(&last) = rest.first() {
-        acc += (last as u64) << 8;
-    }
-    fold_to_16(acc) as u32
+    u64::from(carry)
 }
 
 /// `acc + w + carry`, its carry out left in `carry`: written so that the
@@ -92,6 +121,12 @@ pub fn fold(sum: u32) -> u16 {
     let s = (sum & 0xffff) + (sum >> 16);
     let s = (s & 0xffff) + (s >> 16);
     s as u16
+}
+
+/// [`fold`] for an accumulator wider than 32 bits.
+#[inline]
+pub fn fold_wide(sum: u64) -> u16 {
+    fold_to_16(sum)
 }
 
 /// The folded one's-complement sum of `data`, not complemented.
