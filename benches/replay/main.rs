@@ -73,6 +73,8 @@
 //! | NAT: null bindings' choice in its short form; early drop does not re-reap the bucket a miss walked, unlinks a victim without rehashing it; confirm scans chains in place | 5,506 | 8,595 |
 //! | verdict line's NAT end kept per flow direction; nanoseconds by multiplication; Ethernet frames placed from the network header; route keys worked out once | 5,308 | 8,668 |
 //! | all merged, fat LTO (b867d5a, `replay::replay`) | 4,859 | 7,811 |
+//! | checksum bulk in 128-byte chains, its tail as fixed chains, pseudo-header addresses in one load (non-LTO, from 2d83dac: 5,151 / 8,300) | 5,062 | 8,230 |
+//! | all merged, fat LTO (the ct8 merge, `replay::replay`) | 4,772 | 7,749 |
 //!
 //! Tried and dropped: a memory-mapped reader. The bare loop fell from 4.5 to
 //! 2.8-3.5 M pkt/s (a fresh mapping's page faults cost more than read's copy
