@@ -28,26 +28,14 @@ pub fn sum(data: &[u8]) -> u32 {
     for b in blocks {
         carries += chain(&mut acc, b);
     }
-    if let Some((half, after)) = rest.split_first_chunk::<64>() {
-        carries += chain(&mut acc, half);
-        rest = after;
-    }
-    // Under 64 bytes left: a 32-, 16- and 8-byte chain as the length's
-    // bits say, then the last 0-7 bytes as one zero-padded word (a lone
-    // last byte lands in the low half of its little-endian word, the high
-    // half of the big-endian one: RFC 1071's padding).
-    if let Some((b, after)) = rest.split_first_chunk::<32>() {
-        carries += chain(&mut acc, b);
-        rest = after;
-    }
-    if let Some((b, after)) = rest.split_first_chunk::<16>() {
-        carries += chain(&mut acc, b);
-        rest = after;
-    }
-    if let Some((b, after)) = rest.split_first_chunk::<8>() {
-        carries += chain(&mut acc, b);
-        rest = after;
-    }
+    // Under 128 bytes left: a 64-, 32-, 16- and 8-byte chain as the
+    // length's bits say, then the last 0-7 bytes as one zero-padded word (a
+    // lone last byte lands in the low half of its little-endian word, the
+    // high half of the big-endian one: RFC 1071's padding).
+    carries += chain_off::<64>(&mut acc, &mut rest);
+    carries += chain_off::<32>(&mut acc, &mut rest);
+    carries += chain_off::<16>(&mut acc, &mut rest);
+    carries += chain_off::<8>(&mut acc, &mut rest);
     let (last, carried) = acc.overflowing_add(tail_word(rest));
     let wide = u128::from(last) + u128::from(carries) + u128::from(carried);
     u32::from(fold_to_16(fold_to_32(wide).into()).swap_bytes())
@@ -71,6 +59,19 @@ fn tail_word(rest: &[u8]) -> u64 {
         w |= u64::from(b) << shift;
     }
     w
+}
+
+/// [`chain`] over the first `N` bytes of `rest`, taken off it, when it
+/// holds that many; else nothing (no carry).
+#[inline(always)]
+fn chain_off<const N: usize>(acc: &mut u64, rest: &mut &[u8]) -> u64 {
+    match rest.split_first_chunk::<N>() {
+        Some((block, after)) => {
+            *rest = after;
+            chain(acc, block)
+        }
+        None => 0,
+    }
 }
 
 /// Adds the little-endian words of `block` onto `acc` in one carry chain;
