@@ -206,9 +206,7 @@ fn head_decides(
     if !head.test.hit(ct) {
         return None;
     }
-    let c = &mut t.chains[base].rules[0].counters;
-    c.packets += 1;
-    c.bytes += data.len() as u64;
+    t.chains[base].rules[0].counters.count(data.len() as u64);
     let decision = if head.accept { Decision::Accept } else { Decision::Drop };
     Some((decision, Some((base, 1))))
 }
@@ -296,8 +294,7 @@ fn walk<O: Observer>(
         }
         seen.step(RuleStep::Matched { chain: ci, rule: ri + 1 });
         let rule = &mut t.chains[ci].rules[ri];
-        rule.counters.packets += 1;
-        rule.counters.bytes += len;
+        rule.counters.count(len);
         let next = match &mut rule.verdict {
             Verdict::None => RuleVerdict::Continue,
             Verdict::Accept => RuleVerdict::Accept,
@@ -352,8 +349,7 @@ fn walk<O: Observer>(
 fn policy(t: &mut TableRules, base: usize, len: u64, seen: &mut impl Observer) -> (Decision, DecidedBy) {
     seen.step(RuleStep::Policy { chain: base });
     let c = &mut t.chains[base];
-    c.counters.packets += 1;
-    c.counters.bytes += len;
+    c.counters.count(len);
     match c.policy {
         Some(Policy::Drop) => (Decision::Drop, None),
         _ => (Decision::Accept, None),

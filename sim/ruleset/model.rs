@@ -42,6 +42,15 @@ pub struct Counters {
     pub bytes: u64,
 }
 
+impl Counters {
+    /// Counts one packet of `len` bytes.
+    #[inline]
+    pub fn count(&mut self, len: u64) {
+        self.packets += 1;
+        self.bytes += len;
+    }
+}
+
 /// A source or destination selector: `[!] addr/mask`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Addr {

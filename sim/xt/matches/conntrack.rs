@@ -245,17 +245,10 @@ impl Match for Conntrack {
             let only_state = !self.reads_entry() && self.status.is_none();
             return only_state && self.state.is_some_and(|s| (s.v & state::bit_of(CtState::Invalid) != 0) != s.inv);
         };
-        if let Some(s) = self.state {
-            let mut bits = state::bit_of(st);
-            if status & 16 != 0 {
-                bits |= 32;
-            }
-            if status & 32 != 0 {
-                bits |= 64;
-            }
-            if (s.v & bits != 0) == s.inv {
-                return false;
-            }
+        if let Some(s) = self.state
+            && (s.v & state::ctstate_bits(st, status) != 0) == s.inv
+        {
+            return false;
         }
         if let Some(s) = self.status {
             let hit = if s.v == 0 { status & 0xf == 0 } else { status & s.v != 0 };

@@ -25,7 +25,6 @@ pub fn names(v: u32, table: &[(&str, u32)]) -> String {
     n.join(",")
 }
 
-/// The state match.
 /// A test of the packet's conntrack state alone, as plain data: what
 /// `-m state` is, and `-m conntrack` when `--ctstate` is all it asks. Rule
 /// walks read it from the match once per ruleset version and evaluate it
@@ -49,22 +48,31 @@ impl StateTest {
     pub fn hit(self, ct: Option<(CtState, u32)>) -> bool {
         let bits = match ct {
             None => bit_of(CtState::Invalid),
-            Some((state, status)) if self.nat => {
-                let mut bits = bit_of(state);
-                if status & 16 != 0 {
-                    bits |= 32;
-                }
-                if status & 32 != 0 {
-                    bits |= 64;
-                }
-                bits
-            }
+            Some((state, status)) if self.nat => ctstate_bits(state, status),
             Some((state, _)) => bit_of(state),
         };
         (self.mask & bits != 0) != self.inv
     }
 }
 
+/// The entry's `IPS_SRC_NAT` and `IPS_DST_NAT` status bits.
+const IPS_SRC_NAT: u32 = 1 << 4;
+const IPS_DST_NAT: u32 = 1 << 5;
+
+/// `--ctstate`'s bits for an entry in `state` with `status`: the state's,
+/// and SNAT (32) and DNAT (64) as its status says (`conntrack_mt_v3`).
+pub fn ctstate_bits(state: CtState, status: u32) -> u8 {
+    let mut bits = bit_of(state);
+    if status & IPS_SRC_NAT != 0 {
+        bits |= 32;
+    }
+    if status & IPS_DST_NAT != 0 {
+        bits |= 64;
+    }
+    bits
+}
+
+/// The state match.
 #[derive(Clone, Debug, Default)]
 pub struct State {
     /// Wanted states (bits as in [`STATES`]).
