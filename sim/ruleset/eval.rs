@@ -251,6 +251,9 @@ fn walk<O: Observer>(
     stack.clear();
     let mut ci = base;
     let mut mark = cur.enter(ci);
+    if first > 0 {
+        mark.past_head();
+    }
     let mut ri = cur.next(&mut mark, first, &t.chains[ci], &ip, &mut devs, pkt);
     loop {
         if ri >= t.chains[ci].rules.len() {
@@ -266,31 +269,35 @@ fn walk<O: Observer>(
                 _ => return policy(t, base, len, seen),
             }
         }
-        let rule = &mut t.chains[ci].rules[ri];
-        if !generic_hit(rule, &ip, &mut devs, pkt) {
-            if O::ON {
-                let why = super::explain::generic_miss(rule, &ip, pkt.in_iface(), pkt.out_iface());
-                seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: why.unwrap_or(Miss::Src) });
+        // A rule the index vouches for is matched without a test: its
+        // tests are all pure, and would all pass.
+        if !mark.sure(ri) {
+            let rule = &mut t.chains[ci].rules[ri];
+            if !generic_hit(rule, &ip, &mut devs, pkt) {
+                if O::ON {
+                    let why = super::explain::generic_miss(rule, &ip, pkt.in_iface(), pkt.out_iface());
+                    seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: why.unwrap_or(Miss::Src) });
+                }
+                ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, &mut devs, pkt);
+                continue;
             }
-            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, &mut devs, pkt);
-            continue;
-        }
-        let mut hotdrop = false;
-        let mut failed = None;
-        for (k, m) in rule.matches.iter_mut().enumerate() {
-            if !m.matches(pkt, &mut hotdrop) {
-                failed = Some(k);
-                break;
+            let mut hotdrop = false;
+            let mut failed = None;
+            for (k, m) in rule.matches.iter_mut().enumerate() {
+                if !m.matches(pkt, &mut hotdrop) {
+                    failed = Some(k);
+                    break;
+                }
             }
-        }
-        if hotdrop {
-            seen.step(RuleStep::Hotdrop { chain: ci, rule: ri + 1 });
-            return (Decision::Drop, Some((ci, ri + 1)));
-        }
-        if let Some(k) = failed {
-            seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: Miss::Match(k) });
-            ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, &mut devs, pkt);
-            continue;
+            if hotdrop {
+                seen.step(RuleStep::Hotdrop { chain: ci, rule: ri + 1 });
+                return (Decision::Drop, Some((ci, ri + 1)));
+            }
+            if let Some(k) = failed {
+                seen.step(RuleStep::Missed { chain: ci, rule: ri + 1, why: Miss::Match(k) });
+                ri = cur.next(&mut mark, ri + 1, &t.chains[ci], &ip, &mut devs, pkt);
+                continue;
+            }
         }
         seen.step(RuleStep::Matched { chain: ci, rule: ri + 1 });
         let rule = &mut t.chains[ci].rules[ri];

@@ -5,7 +5,7 @@
 //! tests before anything with an effect: `-p`, `-s`, `-d`, `-i`, `-o` (the
 //! generic part, always tested first) and the ports of a `tcp`, `udp` or
 //! `multiport` match (only when every match before it is pure; see
-//! [`rule_keys`]). Per chain and per field, each value class (a protocol, an
+//! [`rule_shape`]). Per chain and per field, each value class (a protocol, an
 //! address prefix, an aligned block of ports, an interface name or `name+`
 //! prefix) maps to the sorted list of rules that require it; rules with no
 //! indexable predicate on a field (absent, `!`, a non-contiguous mask) sit in
@@ -14,6 +14,15 @@
 //! list of every field: a leapfrog intersection over sorted lists, visited in
 //! rule order. Candidates are then evaluated in full, as before, so the index
 //! may only ever over-approximate.
+//!
+//! Masked chains (see [`MASK_RULES`]) know two things more. The conntrack
+//! state is a field too: a rule's first state test (`-m state`, `-m
+//! conntrack --ctstate`) lists it under the state classes it takes
+//! ([`CtDim`]). And a rule whose keys say all it asks (generic part read
+//! whole, matches only port ranges and that state test) is *exact*: a
+//! packet the lookup lists it for matches it, and the walk takes it without
+//! evaluating anything ([`Mark::sure`]), which no one can tell apart, as
+//! all it skips is pure.
 //!
 //! Invalidation: [`RuleIndex::invalidate`] drops everything; the model calls
 //! it from every `&mut` access path (`Ruleset::table_mut`, `put_table`), and
@@ -30,7 +39,8 @@ use rustc_hash::FxHashMap;
 use super::eval::{base_chain as find_base, dev_names};
 use super::model::{Addr, Chain, Iface, Rule, Table, Verdict};
 use crate::net::iface::{IFNAMSIZ, IfName};
-use crate::xt::matches::state::StateTest;
+use crate::xt::matches::ports::PortTest;
+use crate::xt::matches::state::{self, StateTest};
 use crate::xt::packet::{self, Ipv4Fields, PacketView};
 use crate::xt::{Hook, Match};
 
@@ -42,7 +52,8 @@ const MIN_RULES: usize = if cfg!(test) { 4 } else { 24 };
 /// The first rules of an indexed chain are walked one by one too, and the
 /// packet is looked up only when it gets past them: the rules that decide
 /// most packets usually come first (`ESTABLISHED,RELATED -j ACCEPT`), and
-/// those packets then pay nothing for the index.
+/// those packets then pay nothing for the index. A built-in chain that
+/// opens with a [`Head`] is looked up right after it instead.
 const HEAD_RULES: usize = if cfg!(test) { 2 } else { 8 };
 
 /// Chains of at most this many rules keep each list as a bitmask of rule
@@ -134,72 +145,13 @@ fn port_keys(ranges: &[(u16, u16)]) -> Vec<Key> {
     out
 }
 
-/// `a` or `a:b` as iptables-save prints a port range.
-fn parse_range(s: &str) -> Option<(u16, u16)> {
-    match s.split_once(':') {
-        Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),
-        None => s.parse().ok().map(|p| (p, p)),
+/// Whether match `m` of a rule of protocol `proto` reads that protocol's
+/// ports (a tcp match only sees TCP, and so on), with what it requires.
+fn port_test(m: &dyn Match, proto: u8) -> Option<PortTest> {
+    match (m.name(), proto) {
+        ("tcp", 6) | ("udp", 17) | ("multiport", 6 | 17) => m.port_test(),
+        _ => None,
     }
-}
-
-/// What a port-bearing match requires of the ports, and whether it is pure:
-/// on a packet with a whole header (not a fragment) it has no side effect
-/// and cannot hotdrop, so later matches' predicates may be used too.
-#[derive(Default)]
-struct PortNeeds {
-    sport: Option<Vec<(u16, u16)>>,
-    dport: Option<Vec<(u16, u16)>>,
-    pure: bool,
-}
-
-/// Reads a `tcp`/`udp`/`multiport` match through its iptables-save text (the
-/// one interface every match has); `None` for a shape not understood.
-fn port_needs(m: &dyn Match, proto: u8) -> Option<PortNeeds> {
-    let mut text = String::new();
-    m.save(&mut text);
-    let mut words = text.split_whitespace();
-    let mut needs = PortNeeds { pure: true, ..PortNeeds::default() };
-    let mut inv = false;
-    let tcp = match (m.name(), proto) {
-        ("tcp", 6) => true,
-        ("udp", 17) | ("multiport", 6 | 17) => false,
-        _ => return None,
-    };
-    // One option per turn, each a bounded number of words.
-    while let Some(w) = words.next() {
-        if w == "!" {
-            inv = true;
-            continue;
-        }
-        match (m.name(), w) {
-            ("tcp" | "udp", "--sport" | "--dport") => {
-                let r = parse_range(words.next()?)?;
-                let slot = if w == "--sport" { &mut needs.sport } else { &mut needs.dport };
-                if !inv {
-                    *slot = Some(if r.0 <= r.1 { vec![r] } else { Vec::new() });
-                }
-            }
-            ("multiport", "--sports" | "--dports" | "--ports") => {
-                let list: Option<Vec<_>> = words.next()?.split(',').map(parse_range).collect();
-                let list = list?;
-                if !inv && w != "--ports" {
-                    *(if w == "--sports" { &mut needs.sport } else { &mut needs.dport }) = Some(list);
-                }
-            }
-            ("tcp", "--tcp-flags") if tcp => {
-                words.next()?;
-                words.next()?;
-            }
-            ("tcp", "--tcp-option") if tcp => {
-                // Looked at after the ports, and hotdrops a truncated option list.
-                words.next()?;
-                needs.pure = false;
-            }
-            _ => return None,
-        }
-        inv = false;
-    }
-    Some(needs)
 }
 
 /// Matches that only read the packet or its conntrack facts: no state, no
@@ -208,11 +160,31 @@ fn is_pure(name: &str) -> bool {
     matches!(name, "comment" | "state" | "conntrack" | "mark" | "iprange" | "addrtype")
 }
 
-/// A rule's keys. The generic part is tested before any match, so its
-/// predicates are always safe to index. A port predicate from match `k` is
-/// safe only if matches `0..k` are pure: otherwise skipping the rule would
-/// skip their effects (a limit's token, a hotdrop).
-fn rule_keys(r: &Rule) -> RuleKeys {
+/// What the index reads of one rule.
+#[derive(Default)]
+struct Shape {
+    /// The keys per field.
+    keys: RuleKeys,
+    /// The state test of its first state match, if every match before that
+    /// one is pure.
+    state: Option<StateTest>,
+    /// That state test is safe only on a packet whose ports the port
+    /// matches before it read without hotdrop (see [`Query::ports`]).
+    state_needs_ports: bool,
+    /// The keys say all the rule asks: a packet they list it for matches
+    /// it, with nothing evaluated (every match pure and read in full).
+    exact: bool,
+    /// ... but only on a packet whose ports are known, as the rule has a
+    /// port match.
+    exact_needs_ports: bool,
+}
+
+/// A rule's keys, state test and exactness. The generic part is tested
+/// before any match, so its predicates are always safe to index. A port
+/// or state predicate from match `k` is safe only if matches `0..k` are
+/// pure: otherwise skipping the rule would skip their effects (a limit's
+/// token, a hotdrop).
+fn rule_shape(r: &Rule) -> Shape {
     let mut keys: RuleKeys = Default::default();
     keys[slot(Field::Src)] = addr_keys(&r.src);
     keys[slot(Field::Dst)] = addr_keys(&r.dst);
@@ -221,26 +193,65 @@ fn rule_keys(r: &Rule) -> RuleKeys {
     if r.proto != 0 && !r.proto_inv {
         keys[slot(Field::Proto)] = Some(vec![key(0, r.proto as u128)]);
     }
-    if r.proto_inv || !matches!(r.proto, 6 | 17) {
-        return keys;
-    }
+    let ports_ok = !r.proto_inv && matches!(r.proto, 6 | 17);
+    let mut shape = Shape { exact: generic_exact(r, &keys), ..Shape::default() };
     for m in &r.matches {
-        if is_pure(m.name()) {
+        if m.name() == "comment" {
             continue;
         }
-        let Some(needs) = port_needs(m.as_ref(), r.proto) else {
+        if let Some(test) = m.state_test() {
+            if shape.state.is_none() {
+                shape.state = Some(test);
+                shape.state_needs_ports = shape.exact_needs_ports;
+            } else {
+                shape.exact = false;
+            }
+            continue;
+        }
+        if is_pure(m.name()) {
+            shape.exact = false;
+            continue;
+        }
+        let Some(test) = port_test(m.as_ref(), r.proto).filter(|_| ports_ok) else {
+            shape.exact = false;
             break;
         };
-        for (field, want) in [(Field::Sport, needs.sport), (Field::Dport, needs.dport)] {
-            if let (None, Some(ranges)) = (&keys[slot(field)], want) {
-                keys[slot(field)] = Some(port_keys(&ranges));
+        shape.exact_needs_ports = true;
+        shape.exact &= test.only;
+        for (field, want) in [(Field::Sport, test.sport), (Field::Dport, test.dport)] {
+            match (&keys[slot(field)], want) {
+                (None, Some(ranges)) => keys[slot(field)] = Some(port_keys(&ranges)),
+                // A second requirement on the port: not in the keys.
+                (Some(_), Some(_)) => shape.exact = false,
+                _ => {}
             }
         }
-        if !needs.pure {
+        if !test.pure {
+            shape.exact = false;
             break;
         }
     }
-    keys
+    shape.keys = keys;
+    shape
+}
+
+/// Whether the generic part of `r` asks no more than its `keys` say: every
+/// selector either absent or read whole into a key.
+fn generic_exact(r: &Rule, keys: &RuleKeys) -> bool {
+    let addr = |a: &Addr, f: Field| {
+        let (addr, mask) = (u32::from(a.addr), u32::from(a.mask));
+        // An address with bits outside its mask selects nothing.
+        let any = mask == 0 && addr == 0 && !a.inv;
+        any || (keys[slot(f)].is_some() && addr & !mask == 0)
+    };
+    let iface = |i: &Iface, f: Field| (i.is_any() && !i.inv) || keys[slot(f)].is_some();
+    let proto = r.proto == 0 || keys[slot(Field::Proto)].is_some();
+    r.frag.is_none()
+        && proto
+        && addr(&r.src, Field::Src)
+        && addr(&r.dst, Field::Dst)
+        && iface(&r.iif, Field::Iif)
+        && iface(&r.oif, Field::Oif)
 }
 
 fn slot(f: Field) -> usize {
@@ -387,6 +398,43 @@ struct ChainIndex {
     dims: Vec<Dim>,
     /// Every list's rule numbers, back to back.
     ids: Vec<u32>,
+    /// In a masked chain whose rules test the conntrack state: each state
+    /// class's candidates (see [`CtDim`]).
+    ct: Option<CtDim>,
+    /// In a masked chain: the rules whose keys say all they ask (see
+    /// [`Shape::exact`]), and those of them that need no ports for it.
+    exact: u64,
+    exact_portless: u64,
+}
+
+/// The conntrack state as a field of a masked chain: a packet's class is
+/// its `--ctstate` bits ([`state::class`]), and each class maps to the
+/// rules wild on it or whose state test takes it.
+#[derive(Debug)]
+struct CtDim {
+    by_class: Box<[u64; state::CLASSES]>,
+    /// Rules whose state test is safe only with the ports known: wild on a
+    /// packet whose ports are not.
+    needs_ports: u64,
+}
+
+impl CtDim {
+    /// The dimension of a chain whose rules read as `shapes`, if some rule
+    /// has a state test.
+    fn build(shapes: &[Shape]) -> Option<CtDim> {
+        let tests: Vec<(u64, StateTest)> =
+            shapes.iter().enumerate().filter_map(|(i, s)| Some((1u64 << i, s.state?))).collect();
+        if tests.is_empty() {
+            return None;
+        }
+        let wild = shapes.iter().enumerate().filter(|(_, s)| s.state.is_none()).fold(0, |m, (i, _)| m | 1u64 << i);
+        let by_class = Box::new(std::array::from_fn(|c| {
+            tests.iter().filter(|(_, t)| t.takes(c as u8)).fold(wild, |m, (bit, _)| m | bit)
+        }));
+        let needs_ports =
+            shapes.iter().enumerate().filter(|(_, s)| s.state_needs_ports).fold(0, |m, (i, _)| m | 1u64 << i);
+        Some(CtDim { by_class, needs_ports })
+    }
 }
 
 fn push_list(ids: &mut Vec<u32>, list: impl Iterator<Item = u32>) -> (u32, u32) {
@@ -397,7 +445,8 @@ fn push_list(ids: &mut Vec<u32>, list: impl Iterator<Item = u32>) -> (u32, u32) 
 
 impl ChainIndex {
     fn build(chain: &Chain) -> ChainIndex {
-        let keys: Vec<RuleKeys> = chain.rules.iter().map(rule_keys).collect();
+        let shapes: Vec<Shape> = chain.rules.iter().map(rule_shape).collect();
+        let keys: Vec<&RuleKeys> = shapes.iter().map(|s| &s.keys).collect();
         let small = keys.len() <= MASK_RULES;
         let mask = |rules: &[u32]| if small { rules.iter().fold(0u64, |m, &i| m | 1 << i) } else { 0 };
         let mut ids = Vec::new();
@@ -449,7 +498,17 @@ impl ChainIndex {
             // cheapest fields first leave the fewest rules to the searches.
             dims.sort_by_key(Dim::cost);
         }
-        ChainIndex { rules: chain.rules.len(), small, dims, ids }
+        let (mut exact, mut exact_portless, mut ct) = (0, 0, None);
+        if small {
+            for (i, s) in shapes.iter().enumerate().filter(|(_, s)| s.exact) {
+                exact |= 1u64 << i;
+                if !s.exact_needs_ports {
+                    exact_portless |= 1u64 << i;
+                }
+            }
+            ct = CtDim::build(&shapes);
+        }
+        ChainIndex { rules: chain.rules.len(), small, dims, ids, ct, exact, exact_portless }
     }
 }
 
@@ -466,6 +525,8 @@ struct Query {
     /// without hotdrop (an unfragmented TCP/UDP packet with a whole header);
     /// otherwise the port lists are not consulted.
     ports: Option<(u16, u16)>,
+    /// The conntrack state class, once a chain with a [`CtDim`] asked.
+    ct: Option<u8>,
 }
 
 impl Query {
@@ -493,6 +554,7 @@ impl Query {
             iif: packed(&devs.0, |p| p.in_iface()),
             oif: packed(&devs.1, |p| p.out_iface()),
             ports,
+            ct: None,
         }
     }
 
@@ -542,8 +604,27 @@ pub(super) struct Mark {
     slices: u32,
     groups: u32,
     looked_up: bool,
+    /// How many rules of the chain are walked one by one before the lookup.
+    linear: u32,
     /// A masked chain's candidates (bit `i` for rule `i`), once looked up.
     mask: u64,
+    /// Those of them the packet matches for sure (see [`Shape::exact`]).
+    sure: u64,
+}
+
+impl Mark {
+    /// The chain's opening rule is a [`Head`] the walk has answered: the
+    /// lookup comes at once, as what follows a head rarely decides.
+    pub(super) fn past_head(&mut self) {
+        self.linear = 1;
+    }
+
+    /// Whether the packet matches rule `ri` for sure: its keys say all it
+    /// asks, and the lookup listed it (`ri` must come from the lookup).
+    #[inline(always)]
+    pub(super) fn sure(&self, ri: usize) -> bool {
+        ri < 64 && self.sure >> ri & 1 != 0
+    }
 }
 
 /// The lookups of the chains on the call stack: per chain, one group per
@@ -733,7 +814,7 @@ impl Cursor<'_> {
             Some(Indexed { scratch, .. }) => (scratch.slices.len() as u32, scratch.groups.len() as u32),
             None => (0, 0),
         };
-        Mark { chain: ci as u32, slices, groups, looked_up: false, mask: 0 }
+        Mark { chain: ci as u32, slices, groups, looked_up: false, linear: HEAD_RULES as u32, mask: 0, sure: 0 }
     }
 
     /// Leaves the chain entered with `mark` (return, or before a goto).
@@ -757,7 +838,7 @@ impl Cursor<'_> {
         devs: &mut Option<(IfName, IfName)>,
         pkt: &dyn PacketView,
     ) -> usize {
-        if from < HEAD_RULES || from >= chain.rules.len() || self.ix.is_none() {
+        if from < mark.linear as usize || from >= chain.rules.len() || self.ix.is_none() {
             return from;
         }
         self.lookup_next(mark, from, chain, ip, devs, pkt)
@@ -787,7 +868,11 @@ impl Cursor<'_> {
                 debug_assert_eq!(groups.len(), mark.groups as usize);
                 let q = query.get_or_insert_with(|| Query::new(ip, dev_names(devs, pkt), pkt));
                 if c.small {
+                    if c.ct.is_some() && q.ct.is_none() {
+                        q.ct = Some(state::class(pkt.ct_state()));
+                    }
                     mark.mask = lookup_mask(c, q, from);
+                    mark.sure = mark.mask & if q.ports.is_some() { c.exact } else { c.exact_portless };
                 } else {
                     lookup(c, q, slices, groups);
                 }
@@ -859,6 +944,10 @@ fn lookup(c: &ChainIndex, q: &Query, slices: &mut Vec<(u32, u32)>, groups: &mut 
 fn lookup_mask(c: &ChainIndex, q: &Query, from: usize) -> u64 {
     let rules = if c.rules >= 64 { u64::MAX } else { (1u64 << c.rules) - 1 };
     let mut all = if from < 64 { rules & (u64::MAX << from) } else { 0 };
+    if let (Some(ct), Some(class)) = (&c.ct, q.ct) {
+        let unsafe_here = if q.ports.is_none() { ct.needs_ports } else { 0 };
+        all &= ct.by_class[class as usize % state::CLASSES] | unsafe_here;
+    }
     for d in &c.dims {
         if all & !d.wild_mask == 0 {
             continue;
@@ -964,7 +1053,7 @@ mod test {
     use super::*;
     use crate::engine::Instant;
     use crate::ruleset::{Decision, Ruleset, load};
-    use crate::xt::{Hook, TestPacket};
+    use crate::xt::{CtFacts, CtState, Hook, TestPacket};
 
     const ADDRS: [&str; 8] = [
         "",
@@ -980,11 +1069,14 @@ mod test {
     const PORTS: [&str; 7] = ["22", "80", "443", "1000:2000", "0:1023", "1024:", "4:5"];
     const MULTI: [&str; 4] = ["80,443", "22,1000:2000", "5,7,9", "0:79,81:65535"];
     /// Matches with no index predicate, some with state or side effects.
-    const EXTRAS: [&str; 6] = [
+    const EXTRAS: [&str; 9] = [
         "-m limit --limit 2/min --limit-burst 2",
         "-m mark --mark 0x1",
         "-m comment --comment x",
         "-m state --state NEW",
+        "-m conntrack --ctstate DNAT",
+        "-m conntrack ! --ctstate INVALID,RELATED",
+        "-m state --state ESTABLISHED -m conntrack --ctstate SNAT",
         "-f",
         "! -f",
     ];
@@ -1128,13 +1220,22 @@ mod test {
     const HOSTS: [[u8; 4]; 5] = [[10, 1, 2, 3], [10, 1, 9, 9], [10, 200, 2, 1], [192, 168, 5, 5], [8, 8, 8, 8]];
     const PKT_PORTS: [u16; 9] = [22, 80, 443, 1500, 5, 4, 65535, 1023, 1024];
     const DEVS: [&str; 7] = ["eth0", "eth1", "eth10", "ppp0", "lo", "", "eth"];
+    /// Conntrack facts: none, and states with SNAT (16) and DNAT (32) status bits.
+    const CTS: [Option<(CtState, u32)>; 6] = [
+        None,
+        Some((CtState::New, 0)),
+        Some((CtState::New, 32)),
+        Some((CtState::Established, 16)),
+        Some((CtState::Related, 48)),
+        Some((CtState::Invalid, 0)),
+    ];
 
     fn packet() -> impl Strategy<Value = TestPacket> {
         (
             (0..HOSTS.len(), 0..HOSTS.len(), 0..PKT_PORTS.len(), 0..PKT_PORTS.len()),
-            (0u8..9, 0..DEVS.len(), 0..DEVS.len(), 0u32..2),
+            (0u8..9, 0..DEVS.len(), 0..DEVS.len(), 0u32..2, 0..CTS.len()),
         )
-            .prop_map(|((s, d, sp, dp), (kind, i, o, mark))| {
+            .prop_map(|((s, d, sp, dp), (kind, i, o, mark, ct))| {
                 let (s, d, sp, dp) = (HOSTS[s], HOSTS[d], PKT_PORTS[sp], PKT_PORTS[dp]);
                 let mut b = match kind {
                     0 | 5 | 6 | 8 => TestPacket::tcp(s, d, sp, dp, 0x02),
@@ -1155,6 +1256,7 @@ mod test {
                 }
                 let mut p = TestPacket::new(b, Hook::Forward);
                 (p.iif, p.oif, p.mark) = (DEVS[i].into(), DEVS[o].into(), mark);
+                p.ct = CTS[ct].map(|(state, status)| CtFacts { state, status, ..CtFacts::default() });
                 p
             })
     }
@@ -1220,6 +1322,7 @@ mod test {
                     iif: (0, 0),
                     oif: (0, 0),
                     ports: Some((v as u16, v as u16)),
+                    ct: None,
                 };
                 assert_eq!(d.steps.as_ref().unwrap().at(q.value(d.field)), probe_mask(d, &q), "{:?} {v:#x}", d.field);
             }

@@ -197,6 +197,13 @@ pub trait Match: fmt::Debug + Send + Sync {
     fn state_test(&self) -> Option<matches::state::StateTest> {
         None
     }
+    /// The match as a test of the ports, when it is a port match (tcp,
+    /// udp, multiport): on a whole unfragmented header, `matches` must
+    /// then fail when the ports are outside the test's ranges, and give
+    /// exactly its answer when [`PortTest::only`](matches::ports::PortTest).
+    fn port_test(&self) -> Option<matches::ports::PortTest> {
+        None
+    }
     /// Whether this is a tcp match requiring SYN (TCPMSS's checkentry asks).
     fn requires_syn(&self) -> bool {
         false

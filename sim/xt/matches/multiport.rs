@@ -1,6 +1,7 @@
 //! `-m multiport`: up to 15 ports or ranges (a range counts twice) against
 //! the source, destination, or either port.
 
+use super::ports::PortTest;
 use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::{self, PacketView};
 use crate::xt::{Match, RuleInfo};
@@ -159,6 +160,17 @@ impl Match for Multiport {
             Which::Either => inr(sp) || inr(dp),
         };
         hit != self.inv
+    }
+    fn port_test(&self) -> Option<PortTest> {
+        let list = (!self.inv).then(|| self.ports.clone());
+        let (sport, dport) = match self.which {
+            Which::Source => (list, None),
+            Which::Destination => (None, list),
+            // Either port: no requirement on one of them.
+            Which::Either => (None, None),
+        };
+        let only = !self.inv && self.which != Which::Either;
+        Some(PortTest { sport, dport, only, pure: true })
     }
     fn box_clone(&self) -> Box<dyn Match> {
         Box::new(self.clone())

@@ -93,6 +93,31 @@ impl PortRange {
     }
 }
 
+/// A port-reading match (tcp, udp, multiport) as plain data, for rule
+/// indexes: what it requires of the ports, and what else it does. Read on
+/// a packet whose transport header is whole and not a fragment; on any
+/// other the match is evaluated as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PortTest {
+    /// The source port ranges one of which it requires (`None`: no plain
+    /// requirement, as for `! --sport` or none at all).
+    pub sport: Option<Vec<(u16, u16)>>,
+    /// The same for the destination port.
+    pub dport: Option<Vec<(u16, u16)>>,
+    /// Nothing but those ranges: it matches exactly when the ports are in them.
+    pub only: bool,
+    /// No effect and no hotdrop (a tcp option test can hotdrop).
+    pub pure: bool,
+}
+
+impl PortTest {
+    /// The plain requirement of `r` on one port: `None` for any port or an
+    /// inverted range (a reversed range is kept: it takes no port).
+    pub fn range(r: &PortRange) -> Option<Vec<(u16, u16)>> {
+        (!r.inv && !r.is_any()).then(|| vec![(r.min, r.max)])
+    }
+}
+
 #[cfg(test)]
 mod test {
     use super::*;

@@ -46,12 +46,28 @@ impl StateTest {
     /// which is INVALID) passes.
     #[inline]
     pub fn hit(self, ct: Option<(CtState, u32)>) -> bool {
-        let bits = match ct {
-            None => bit_of(CtState::Invalid),
-            Some((state, status)) if self.nat => ctstate_bits(state, status),
-            Some((state, _)) => bit_of(state),
-        };
+        self.takes(class(ct))
+    }
+
+    /// Whether a packet of state class `class` ([`class`]) passes.
+    #[inline]
+    pub fn takes(self, class: u8) -> bool {
+        let bits = if self.nat { class } else { class & !(32 | 64) };
         (self.mask & bits != 0) != self.inv
+    }
+}
+
+/// How many state classes there are: seven `--ctstate` bits.
+pub const CLASSES: usize = 128;
+
+/// What every state test sees of a packet whose `(state, status)` is `ct`
+/// (`None`: no entry, which is INVALID): its `--ctstate` bits, of which
+/// `--state` reads the states' alone.
+#[inline]
+pub fn class(ct: Option<(CtState, u32)>) -> u8 {
+    match ct {
+        None => bit_of(CtState::Invalid),
+        Some((state, status)) => ctstate_bits(state, status),
     }
 }
 

@@ -4,7 +4,7 @@
 //! at offset 1 (which could rewrite the flags) and a truncated header are
 //! dropped at once ("hotdrop").
 
-use super::ports::PortRange;
+use super::ports::{PortRange, PortTest};
 use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::{self, PacketView};
 use crate::xt::{Match, RuleInfo, Scope};
@@ -185,6 +185,12 @@ impl Match for Tcp {
     }
     fn box_clone(&self) -> Box<dyn Match> {
         Box::new(self.clone())
+    }
+    fn port_test(&self) -> Option<PortTest> {
+        let (sport, dport) = (PortTest::range(&self.sport), PortTest::range(&self.dport));
+        // The flags and option are tested after the ports, on the same header.
+        let only = !self.sport.inv && !self.dport.inv && self.flags.is_none() && self.option.is_none();
+        Some(PortTest { sport, dport, only, pure: self.option.is_none() })
     }
     fn requires_syn(&self) -> bool {
         matches!(self.flags, Some((m, c, false)) if m & 0x02 != 0 && c & 0x02 != 0)

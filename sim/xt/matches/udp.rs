@@ -3,7 +3,7 @@
 //! Kernel semantics as for tcp: fragments never match, a truncated header
 //! is dropped at once.
 
-use super::ports::PortRange;
+use super::ports::{PortRange, PortTest};
 use crate::xt::opts::{self, Error, Opt};
 use crate::xt::packet::{self, PacketView};
 use crate::xt::{Match, RuleInfo, Scope};
@@ -65,6 +65,10 @@ impl Match for Udp {
             return false;
         };
         self.sport.hit(sp) && self.dport.hit(dp)
+    }
+    fn port_test(&self) -> Option<PortTest> {
+        let (sport, dport) = (PortTest::range(&self.sport), PortTest::range(&self.dport));
+        Some(PortTest { sport, dport, only: !self.sport.inv && !self.dport.inv, pure: true })
     }
     fn box_clone(&self) -> Box<dyn Match> {
         Box::new(self.clone())
