@@ -347,10 +347,11 @@ struct Steps {
     starts: Vec<u32>,
     /// Each run's mask.
     masks: Vec<u64>,
-    /// The last value looked up and its mask: the packets of a flow, and
-    /// the flows to one server, come with the same values one after the
-    /// other, and then need no search.
-    last: Cell<(u32, u64)>,
+    /// The run of the last value looked up, `[first, last]`, and its mask:
+    /// the packets of a flow, the flows to one server, and the sources
+    /// of one network outside every listed block come one after the other
+    /// within one run, and then need no search.
+    last: Cell<(u32, u32, u64)>,
 }
 
 impl Steps {
@@ -370,21 +371,29 @@ impl Steps {
         // Every run lies inside or outside each block: OR the blocks holding its start.
         let masks: Vec<u64> =
             cuts.iter().map(|&c| blocks.iter().filter(|b| b.0 <= c && c < b.1).fold(wild, |m, b| m | b.2)).collect();
-        let last = Cell::new((0, masks[0]));
-        Steps { starts: cuts.into_iter().map(|c| c as u32).collect(), masks, last }
+        let steps = Steps { starts: cuts.into_iter().map(|c| c as u32).collect(), masks, last: Cell::new((0, 0, 0)) };
+        steps.last.set(steps.run(0));
+        steps
     }
 
     /// The mask of the run holding `v`.
     #[inline]
     fn at(&self, v: u32) -> u64 {
-        let (last, mask) = self.last.get();
-        if last == v {
+        let (first, last, mask) = self.last.get();
+        if first <= v && v <= last {
             return mask;
         }
+        let run = self.run(v);
+        self.last.set(run);
+        run.2
+    }
+
+    /// The run holding `v`: its first and last values and its mask.
+    fn run(&self, v: u32) -> (u32, u32, u64) {
         // `starts[0]` is 0, so at least one start is <= v.
-        let mask = self.masks[self.starts.partition_point(|&s| s <= v) - 1];
-        self.last.set((v, mask));
-        mask
+        let i = self.starts.partition_point(|&s| s <= v) - 1;
+        let last = self.starts.get(i + 1).map_or(u32::MAX, |&next| next - 1);
+        (self.starts[i], last, self.masks[i])
     }
 }
 
@@ -396,6 +405,8 @@ struct ChainIndex {
     /// At most [`MASK_RULES`] rules: looked up through the masks.
     small: bool,
     dims: Vec<Dim>,
+    /// In a masked chain: how many of `dims` come before the port fields.
+    portless: usize,
     /// Every list's rule numbers, back to back.
     ids: Vec<u32>,
     /// In a masked chain whose rules test the conntrack state: each state
@@ -496,8 +507,11 @@ impl ChainIndex {
         if small {
             // A masked lookup may skip a field (see `lookup_mask`): the
             // cheapest fields first leave the fewest rules to the searches.
-            dims.sort_by_key(Dim::cost);
+            // The port fields last, so that a packet whose ports are not
+            // known stops before them.
+            dims.sort_by_key(|d| (matches!(d.field, Field::Sport | Field::Dport), d.cost()));
         }
+        let portless = dims.iter().take_while(|d| !matches!(d.field, Field::Sport | Field::Dport)).count();
         let (mut exact, mut exact_portless, mut ct) = (0, 0, None);
         if small {
             for (i, s) in shapes.iter().enumerate().filter(|(_, s)| s.exact) {
@@ -508,7 +522,7 @@ impl ChainIndex {
             }
             ct = CtDim::build(&shapes);
         }
-        ChainIndex { rules: chain.rules.len(), small, dims, ids, ct, exact, exact_portless }
+        ChainIndex { rules: chain.rules.len(), small, dims, portless, ids, ct, exact, exact_portless }
     }
 }
 
@@ -948,11 +962,10 @@ fn lookup_mask(c: &ChainIndex, q: &Query, from: usize) -> u64 {
         let unsafe_here = if q.ports.is_none() { ct.needs_ports } else { 0 };
         all &= ct.by_class[class as usize % state::CLASSES] | unsafe_here;
     }
-    for d in &c.dims {
+    // Unknown ports: no port predicate was trusted for this packet.
+    let dims = if q.ports.is_some() { &c.dims[..] } else { &c.dims[..c.portless] };
+    for d in dims {
         if all & !d.wild_mask == 0 {
-            continue;
-        }
-        if matches!(d.field, Field::Sport | Field::Dport) && q.ports.is_none() {
             continue;
         }
         if let Some(by_proto) = &d.by_proto {
