@@ -1354,6 +1354,59 @@ mod test {
     }
 
     #[test]
+    fn rules_that_only_look_exact_are_evaluated() {
+        // Each rule's keys say less than it asks, or say it only for some
+        // packets; each is alone in a chain of rules that take nothing,
+        // so the walk takes it or the policy decides.
+        let rules = [
+            "-p tcp -m tcp ! --dport 0:65535",
+            "-p udp -m udp --dport 5:4",
+            "-p tcp -m tcp --dport 80 -m multiport --dports 443,8080",
+            "-p tcp -m tcp --dport 80 --tcp-flags SYN,ACK SYN",
+            "-p tcp -m tcp --dport 80 --tcp-option 2",
+            "-m conntrack --ctstate NEW -m state --state ESTABLISHED",
+            "-p tcp -m tcp --dport 80 -m conntrack --ctstate DNAT",
+            "-p tcp -m mark --mark 0x1 -m tcp --dport 80",
+            "! -i + -p tcp",
+            "! -p tcp",
+            "-f -p tcp",
+            "-i eth0 -o eth1+ -p tcp -m tcp --sport 1234",
+        ];
+        let mut packets = Vec::new();
+        for (n, ct) in [None, Some((CtState::New, 0)), Some((CtState::New, 32)), Some((CtState::Established, 0))]
+            .into_iter()
+            .enumerate()
+        {
+            for kind in 0..5 {
+                let mut b = match kind {
+                    3 => TestPacket::udp([10, 0, 0, 1], [10, 0, 0, 2], 1234, 5),
+                    _ => TestPacket::tcp([10, 0, 0, 1], [10, 0, 0, 2], 1234, 80, 0x02),
+                };
+                match kind {
+                    // A fragment, a header cut short, options missing.
+                    1 => b[7] = 100,
+                    2 => b.truncate(30),
+                    4 => b[32] = 15 << 4,
+                    _ => {}
+                }
+                let mut p = TestPacket::new(b, Hook::Forward);
+                (p.iif, p.oif, p.mark) = ("eth0".into(), "eth10".into(), n as u32 % 2);
+                p.ct = ct.map(|(state, status)| CtFacts { state, status, ..CtFacts::default() });
+                packets.push(p);
+            }
+        }
+        for rule in rules {
+            // Past the rules walked before any lookup ([`HEAD_RULES`]).
+            let filler = |i: usize| format!("-A FORWARD -s 192.0.2.{i} -j ACCEPT\n");
+            let mut text = String::from("*filter\n:FORWARD DROP [0:0]\n");
+            (0..HEAD_RULES).for_each(|i| text.push_str(&filler(i)));
+            text.push_str(&format!("-A FORWARD {rule} -j ACCEPT\n"));
+            (HEAD_RULES..MIN_RULES + 2).for_each(|i| text.push_str(&filler(i)));
+            same_everywhere(&(text + "COMMIT\n"), &packets).map_err(|e| format!("{rule}: {e}")).unwrap();
+        }
+    }
+
+    #[test]
     fn limit_before_the_port_match_keeps_the_rule_a_candidate() {
         let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
         for i in 0..20 {
