@@ -144,8 +144,10 @@ pub struct Conn {
     /// Links in the expiry wheel's list (`prev`, `next`; see
     /// [`super::timer`]): a confirmed entry is in exactly one list.
     pub(crate) timer: [u32; 2],
-    /// Bumped each time the slot is freed, so stale [`super::CtRef`]s are
-    /// recognised.
+    /// Bumped each time the slot is allocated and each time it is freed:
+    /// odd exactly while the slot holds a live entry. So a reference's
+    /// generation (odd: taken from a live entry) matches the slot's only
+    /// while that same entry lives, and one compare says both.
     pub(crate) generation: u32,
     /// Connection mark.
     pub(crate) mark: u32,

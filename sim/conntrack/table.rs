@@ -147,13 +147,14 @@ impl Table {
         if self.free != NIL {
             let slot = self.free;
             self.free = self.slab[slot as usize].next[0];
-            conn.generation = self.slab[slot as usize].generation;
+            // Even while free: odd again, and unlike any before.
+            conn.generation = self.slab[slot as usize].generation.wrapping_add(1);
             self.slab[slot as usize] = conn;
             return slot;
         }
         let slot = u32::try_from(self.slab.len()).expect("fewer than 2^31 entries");
         assert!(slot < NIL >> 1, "slab full");
-        conn.generation = 0;
+        conn.generation = 1;
         self.slab.push(conn);
         slot
     }
@@ -667,10 +668,13 @@ mod test {
         let mut t = Table::new(8, HashKey::from_seed(9));
         let a = insert(&mut t, 1, 0, 100);
         let g = t.conn(a).generation;
+        assert_eq!(g % 2, 1, "odd while live");
         t.delete(a);
+        assert_eq!(t.conn(a).generation % 2, 0, "even while free");
         let b = insert(&mut t, 2, 0, 100);
         assert_eq!(a, b);
         assert_ne!(t.conn(b).generation, g);
+        assert_eq!(t.conn(b).generation % 2, 1);
     }
 
     #[test]

@@ -326,17 +326,17 @@ impl Conntrack {
             }
             return Ok(ct);
         }
-        let zone = c.zone;
+        // Each tuple is hashed once (by the lookup and NAT's checks, which
+        // left their buckets in the entry): the buckets walked here are
+        // the ones linked into. The entry is read once, its tuples kept.
+        let (zone, tuples) = (c.zone, c.tuple);
+        let bucket = |dir: CtDir| c.known_bucket(dir).unwrap_or_else(|| self.table.bucket(&tuples[dir as usize], zone));
+        let buckets = [bucket(CtDir::Original), bucket(CtDir::Reply)];
         self.chainlen_owed += 1;
         let mut max_chainlen = None;
         let mut clash = None;
-        // Each tuple is hashed once (by the lookup and NAT's checks, which
-        // left their buckets in the entry): the buckets walked here are
-        // the ones linked into.
-        let buckets = [self.table.bucket_of(ct.slot, CtDir::Original), self.table.bucket_of(ct.slot, CtDir::Reply)];
         for dir in [CtDir::Original, CtDir::Reply] {
-            let t = self.table.conn(ct.slot).tuple(dir);
-            let (passed, found) = self.table.scan(buckets[dir as usize], t, zone);
+            let (passed, found) = self.table.scan(buckets[dir as usize], &tuples[dir as usize], zone);
             // The kernel's walk checks the length at each node it passes
             // (`chainlen++ > max_chainlen`, the limit drawn when first
             // needed): the last node passed decides.

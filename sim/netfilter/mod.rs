@@ -258,6 +258,28 @@ impl Netfilter {
     /// of them on every call.
     #[inline(never)]
     fn help_then_confirm(&mut self, hook: Hook, skb: &mut Skb, ctx: &HookCtx<'_>) -> HookVerdict {
+        use crate::conntrack::status::{CONFIRMED, SEQ_ADJUST};
+        // A new entry in its own direction with neither helper nor sequence
+        // adjustment, most that come here: the helper step has nothing to
+        // do, and the entry read once says it goes straight to the table.
+        if let (Nfct::Tracked(r), Some(ct)) = (skb.nfct, &mut self.conntrack)
+            && r.dir() == crate::conntrack::CtDir::Original
+            && ct.is_live(r)
+        {
+            let c = ct.get(r);
+            if c.status() & (CONFIRMED | SEQ_ADJUST) == 0 && c.helper().is_none() {
+                return match ct.confirm(r, ctx.now) {
+                    Ok(confirmed) => {
+                        skb.nfct = Nfct::Tracked(confirmed);
+                        HookVerdict::Accept
+                    }
+                    Err(_) => {
+                        skb.nfct = Nfct::None;
+                        HookVerdict::Drop
+                    }
+                };
+            }
+        }
         match self.help(hook, skb, ctx) {
             HookVerdict::Accept => self.confirm(skb, ctx.now),
             drop => drop,

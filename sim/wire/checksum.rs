@@ -15,15 +15,30 @@ use std::net::Ipv4Addr;
 /// The unfolded one's-complement sum of `data` read as big-endian 16-bit
 /// words; an odd trailing byte is padded with a zero byte (RFC 1071 §4.1).
 pub fn sum(data: &[u8]) -> u32 {
+    u32::from(sum_le(data, 0).swap_bytes())
+}
+
+/// Whether `data`, added to `le` (words already summed, read as
+/// little-endian: a pseudo-header, say), sums to all ones: what a receiver
+/// checks. One fold and no byte swap (a swap leaves all ones as it is).
+pub fn sums_to_ones(data: &[u8], le: u64) -> bool {
+    sum_le(data, le) == 0xffff
+}
+
+/// The folded one's-complement sum of `acc` (at most `2^63`) and `data`,
+/// both read as little-endian 16-bit words: the big-endian sum, its bytes
+/// swapped.
+#[inline(always)]
+fn sum_le(data: &[u8], mut acc: u64) -> u16 {
     // RFC 1071 §2(B): the sum is byte-order independent, so the bulk is added
     // as little-endian 64-bit words (no byte swaps) and the folded result
-    // swapped back. Each 128 bytes are one add-with-carry chain, the carry
+    // swapped back by the caller. Each 128 bytes are one add-with-carry chain, the carry
     // out of each add going into the next (as the kernel's `csum_partial`
     // does): the compiler emits one `adc` per 8 bytes, and the carry out of
     // the chain is counted aside, once per 128 bytes rather than per 64 (a
     // full-sized segment is mostly bulk). Folding keeps the one's-complement
     // sum because 2^16, 2^32 and 2^64 are all ≡ 1 (mod 0xffff).
-    let (mut acc, mut carries) = (0u64, 0u64);
+    let mut carries = 0u64;
     let (blocks, mut rest) = data.as_chunks::<128>();
     for b in blocks {
         carries += chain(&mut acc, b);
@@ -38,7 +53,7 @@ pub fn sum(data: &[u8]) -> u32 {
     carries += chain_off::<8>(&mut acc, &mut rest);
     let (last, carried) = acc.overflowing_add(tail_word(rest));
     let wide = u128::from(last) + u128::from(carries) + u128::from(carried);
-    u32::from(fold_to_16(fold_to_32(wide).into()).swap_bytes())
+    fold_to_16(fold_to_32(wide).into())
 }
 
 /// The 0-7 bytes of `rest` as a little-endian word, zero-padded.

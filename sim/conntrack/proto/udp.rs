@@ -50,18 +50,19 @@ fn udp_error(ctx: &PacketCtx<'_>) -> Option<&'static str> {
 /// Verifies a TCP/UDP/ICMP-style checksum over `l4` (with the IPv4
 /// pseudo-header unless `proto` is ICMP).
 pub(crate) fn l4_checksum_ok(ip: &[u8], l4: &[u8], proto: u8) -> bool {
-    let mut acc = u64::from(checksum::sum(l4));
-    if proto != 1 {
-        // The pseudo-header's addresses lie side by side in the IP header:
-        // one 8-byte read, its two 32-bit halves added (2^16 ≡ 1 mod 0xffff,
-        // so the sum of halves is congruent to the sum of 16-bit words).
-        let Some(addrs) = ip.get(12..).and_then(<[u8]>::first_chunk::<8>) else {
-            return false;
-        };
-        let both = u64::from_be_bytes(*addrs);
-        acc += (both >> 32) + (both & 0xffff_ffff) + u64::from(proto) + u64::from(l4.len() as u16);
+    if proto == 1 {
+        return checksum::sums_to_ones(l4, 0);
     }
-    checksum::fold_wide(acc) == 0xffff
+    // The pseudo-header, as the little-endian words the sum reads: the
+    // addresses lie side by side in the IP header, two 32-bit halves
+    // (2^16 ≡ 1 mod 0xffff, so a half is congruent to its two 16-bit
+    // words); then the words zero-and-protocol and length, bytes swapped.
+    let Some(addrs) = ip.get(12..).and_then(<[u8]>::first_chunk::<8>) else {
+        return false;
+    };
+    let both = u64::from_le_bytes(*addrs);
+    let le = (both >> 32) + (both & 0xffff_ffff) + (u64::from(proto) << 8) + u64::from((l4.len() as u16).swap_bytes());
+    checksum::sums_to_ones(l4, le)
 }
 
 /// `time_after(a, b)` on wrapping jiffies.
@@ -218,6 +219,35 @@ mod test {
         good[26..28].copy_from_slice(&c.to_be_bytes());
         let s = Sysctls::default();
         assert!(matches!(Udp.packet(&ctx(&good, &s, 0, 0), &mut 0), L4Verdict::Accept { .. }));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_checksum_check_agrees_with_the_big_endian_sum(
+            l4 in proptest::collection::vec(proptest::prelude::any::<u8>(), 2..400),
+            addrs in proptest::prelude::any::<[u8; 8]>(),
+            proto in proptest::prelude::any::<u8>(),
+            fix in proptest::prelude::any::<bool>(),
+        ) {
+            let mut ip = vec![0u8; 20];
+            ip[12..20].copy_from_slice(&addrs);
+            let mut l4 = l4;
+            let ph = if proto == 1 {
+                0
+            } else {
+                let a = |i: usize| std::net::Ipv4Addr::from(<[u8; 4]>::try_from(&addrs[i..i + 4]).unwrap());
+                checksum::pseudo_header(a(0), a(4), proto, l4.len() as u16)
+            };
+            if fix {
+                // Make the first word the checksum that verifies.
+                l4[..2].fill(0);
+                let c = checksum::finish(ph + checksum::sum(&l4));
+                l4[..2].copy_from_slice(&c.to_be_bytes());
+            }
+            let want = checksum::fold(ph + checksum::sum(&l4)) == 0xffff;
+            proptest::prop_assert_eq!(l4_checksum_ok(&ip, &l4, proto), want);
+            proptest::prop_assert!(want || !fix);
+        }
     }
 
     #[test]

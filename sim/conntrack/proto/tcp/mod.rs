@@ -75,6 +75,14 @@ pub fn packet(ctx: &PacketCtx<'_>, t: &mut TcpConn, state: &mut u8, expires: u32
             return L4Verdict::Invalid("");
         }
         *state = TcpState::None as u8;
+        if class == Class::Syn {
+            // A fresh entry's SYN: the table says SYN_SENT and the window
+            // check cannot fail (it ends within the window it opened, acks
+            // nothing, and the other side is unseen), so all it would learn
+            // is the reply side's first bound, the SYN's raw window.
+            t.maxend[1] = u32::from(seg.win).max(1);
+            return accepted(ctx, t, state, &seg, class, 0, TcpState::None, TcpState::SynSent);
+        }
     }
     let dir = ctx.info.dir() as usize;
     let mut old = TcpState::from_u8(*state);
@@ -338,6 +346,8 @@ fn secs_to_jiffies(secs: i64) -> u32 {
 }
 
 /// The packet is in: record it, move the state, choose the timeout.
+/// Inlined at both callers: every packet passes through it once.
+#[inline(always)]
 #[allow(clippy::too_many_arguments)] // the kernel's locals at this point, one each
 fn accepted(
     ctx: &PacketCtx<'_>,

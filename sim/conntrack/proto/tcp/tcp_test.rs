@@ -515,3 +515,36 @@ mod property {
         }
     }
 }
+
+#[test]
+fn a_fresh_syns_shortcut_learns_what_the_window_check_would() {
+    let s = Sysctls::default();
+    let opts: [&[u8]; 3] = [&[], &[2, 4, 5, 0xb4, 4, 2, 1, 3, 3, 7], &[1, 1, 4, 2]];
+    for (win, opts, data, flags) in [(0, opts[0], 0, SYN), (1, opts[1], 0, SYN), (65535, opts[2], 300, SYN | PSH)] {
+        let pkt = seg(true, u32::MAX - 5, 77, flags, win, opts, data);
+        let ip = &pkt[..];
+        let ctx = PacketCtx {
+            ip,
+            l4: &ip[20..],
+            info: CtInfo::New,
+            status: 0,
+            prerouting: true,
+            now: 0,
+            sysctls: &s,
+            seqadj: None,
+        };
+        let seg = segment::parse(&ctx).unwrap();
+        let (mut full, mut state) = (TcpConn { maxack: [9, 9], ..TcpConn::default() }, 0);
+        new_entry(&ctx, &mut full, &seg, Class::Syn).unwrap();
+        let strict = WindowCfg { be_liberal: false, all_invalid: true, receiver_seqadj: None };
+        assert_eq!(full.in_window(0, Class::Syn, TcpState::None, &seg, strict), WindowVerdict::Accept);
+        let mut short = TcpConn { last_seq: 3, ..TcpConn::default() };
+        let v = packet(&ctx, &mut short, &mut state, 0, &mut InvalidLog::default());
+        assert!(matches!(v, L4Verdict::Accept { .. }));
+        assert_eq!(state, TcpState::SynSent as u8);
+        let mut expect = full;
+        expect.last_index = Class::Syn as u8;
+        expect.last_dir = 0;
+        assert_eq!(short, expect, "window {win}");
+    }
+}
