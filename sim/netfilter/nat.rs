@@ -128,8 +128,10 @@ impl Netfilter {
                 Err(()) => return HookVerdict::Drop,
             }
         }
+        // A binding the request made is the entry's: only without one can
+        // the entry still lack it.
         let ct = self.conntrack.as_mut().expect("tracked");
-        if !Nat::initialized(ct, r, manip) {
+        if binding.is_none() && !Nat::initialized(ct, r, manip) {
             binding = self.nat.null_binding(ct, r, manip);
         }
         if let Some(binding) = binding {
