@@ -121,7 +121,10 @@ pub(super) fn dev_xmit(
 }
 
 impl Host {
-    /// `br_handle_frame`: a frame arrives on bridge port `port`.
+    /// `br_handle_frame`: a frame arrives on bridge port `port`. Out of
+    /// line, so that a box without a bridge does not carry it in its
+    /// receive path.
+    #[inline(never)]
     pub(super) fn bridge_rcv(
         &mut self,
         skb: &mut Skb,

@@ -83,6 +83,7 @@ impl Host {
     /// `ip_error`: an input route that cannot deliver. It answers with an
     /// ICMP unreachable, paced per sender (burst 5·HZ, cost HZ) before
     /// `icmp_send`'s own limits.
+    #[cold]
     fn ip_error(&mut self, skb: &Skb, now: Instant, reason: DropReason, code: u8, tx: &mut dyn Tx) -> Outcome {
         if !self.sysctl.enabled(Sysctl::IpForward) {
             self.stats.ip.in_addr_errors += 1;

@@ -355,26 +355,39 @@ impl Host {
         self.learn_neighbour(skb);
         // nf_defrag_ipv4 (priority -400) registers with conntrack: the hooks
         // and conntrack see whole datagrams.
-        if self.netfilter.conntrack.is_some() && Ipv4Packet::new_unchecked(skb.data()).is_fragment() {
-            match self.defrag_ct.queue(skb.data(), skb.iif, now, &mut self.stats.ip) {
-                Reasm::Queued => return Outcome { fate: Fate::Queued, reply: None },
-                Reasm::Dropped { why } => return Outcome::drop(DropReason::Reassembly(why)),
-                Reasm::Complete { datagram, frag_max_size } => {
-                    self.reassembled.extend_from_slice(&datagram);
-                    let (iif, pkt_type, src_mac, dst_mac, vlan) =
-                        (skb.iif, skb.pkt_type, skb.src_mac, skb.dst_mac, skb.vlan);
-                    skb.load(now, &datagram);
-                    (skb.iif, skb.pkt_type, skb.src_mac, skb.dst_mac, skb.vlan) =
-                        (iif, pkt_type, src_mac, dst_mac, vlan);
-                    skb.frag_max_size = frag_max_size;
-                }
-            }
+        if self.netfilter.conntrack.is_some()
+            && Ipv4Packet::new_unchecked(skb.data()).is_fragment()
+            && let Some(held) = self.defrag_for_conntrack(skb, now)
+        {
+            return held;
         }
 
         if self.nf_hook(Hook::PreRouting, skb, now, tx) == HookVerdict::Drop {
             return self.nf_dropped(Hook::PreRouting);
         }
         self.route_input(skb, now, tx)
+    }
+
+    /// `nf_defrag_ipv4` on a fragment: queued, dropped (the outcome), or
+    /// the datagram it completed loaded in its place (`None`). Out of line
+    /// and cold: few packets are fragments, and its frame would cost the
+    /// receive path of every other one.
+    #[cold]
+    #[inline(never)]
+    fn defrag_for_conntrack(&mut self, skb: &mut Skb, now: Instant) -> Option<Outcome> {
+        match self.defrag_ct.queue(skb.data(), skb.iif, now, &mut self.stats.ip) {
+            Reasm::Queued => Some(Outcome { fate: Fate::Queued, reply: None }),
+            Reasm::Dropped { why } => Some(Outcome::drop(DropReason::Reassembly(why))),
+            Reasm::Complete { datagram, frag_max_size } => {
+                self.reassembled.extend_from_slice(&datagram);
+                let (iif, pkt_type, src_mac, dst_mac, vlan) =
+                    (skb.iif, skb.pkt_type, skb.src_mac, skb.dst_mac, skb.vlan);
+                skb.load(now, &datagram);
+                (skb.iif, skb.pkt_type, skb.src_mac, skb.dst_mac, skb.vlan) = (iif, pkt_type, src_mac, dst_mac, vlan);
+                skb.frag_max_size = frag_max_size;
+                None
+            }
+        }
     }
 
     /// Runs netfilter's `hook` on `skb`, with the names of its interfaces.
@@ -534,6 +547,7 @@ impl Host {
     /// options in place (record route gets "spec_dst": the destination when
     /// it is ours, else the address facing the sender). Malformed options
     /// answer a parameter problem and drop the packet.
+    #[cold]
     fn rcv_options(&mut self, skb: &mut Skb, local: bool, now: Instant, tx: &mut dyn Tx) -> Option<Outcome> {
         let ip = Ipv4Packet::new_unchecked(skb.data());
         let (src, dst, hlen) = (ip.src_addr(), ip.dst_addr(), ip.header_len());
@@ -559,6 +573,8 @@ impl Host {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn martian(&mut self, reason: DropReason) -> Outcome {
         self.stats.ip.in_addr_errors += 1;
         Outcome::drop(reason)

@@ -48,6 +48,9 @@ impl Host {
     /// `ip_do_fragment`'s slow path: 8-byte aligned pieces of at most `mtu`,
     /// each with a copy of the header (options without the copy bit become
     /// NOPs after the first piece, as `ip_options_fragment` does).
+    /// Out of line and cold: few packets are larger than their MTU.
+    #[cold]
+    #[inline(never)]
     fn fragment(&mut self, skb: &Skb, now: Instant, oif: IfIndex, next_hop: Ipv4Addr, mtu: usize, tx: &mut dyn Tx) {
         let data = skb.data();
         let ip = Ipv4Packet::new_unchecked(data);

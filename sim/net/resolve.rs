@@ -44,6 +44,8 @@ impl Host {
 
     /// Queues `skb` until `next_hop` is resolved, soliciting it if this is
     /// the first packet to wait.
+    #[cold]
+    #[inline(never)]
     pub(super) fn neigh_queue(&mut self, skb: &Skb, now: Instant, oif: IfIndex, next_hop: Ipv4Addr, tx: &mut dyn Tx) {
         let limit = self.neigh.parms.unres_qlen_bytes;
         let retrans = self.neigh.parms.retrans;

@@ -100,6 +100,8 @@ impl Netfilter {
     /// 2.4's nat hook without conntrack information: the packet is dropped
     /// and named in a KERN_DEBUG line (FAQ 3.1, 3.2). The kernel printed the
     /// `sk_buff` pointer; a made-up slab address from the IP ID stands in.
+    #[cold]
+    #[inline(never)]
     fn untracked_drop(&mut self, hook: Hook, skb: &Skb) -> HookVerdict {
         let d = skb.data();
         if d.len() >= 20 {
@@ -126,8 +128,10 @@ impl Netfilter {
                 Err(()) => return HookVerdict::Drop,
             }
         }
+        // A binding the request made is the entry's: only without one can
+        // the entry still lack it.
         let ct = self.conntrack.as_mut().expect("tracked");
-        if !Nat::initialized(ct, r, manip) {
+        if binding.is_none() && !Nat::initialized(ct, r, manip) {
             binding = self.nat.null_binding(ct, r, manip);
         }
         if let Some(binding) = binding {

@@ -29,9 +29,11 @@ pub(super) const PAIRS: [[u8; 2]; 128] = {
 
 /// `src[:port] > dst[:port]`, at most 45 bytes, laid out at the start of
 /// `buf` (straight into the line), and its length. Offsets are masked to
-/// 64, which the text never reaches, so no store needs a bounds check; each
-/// octet is stored whole from a table (4 bytes, of which its length count):
-/// the addresses cost no division.
+/// 64, which the text never reaches, so no store needs a bounds check. Each
+/// piece is one store of a whole word, its length counted on: an octet and
+/// the dot after it from [`OCTET_DOT`], a port's five digits shifted past
+/// its leading zeros. What a store writes past its piece is overwritten by
+/// the next one, or lies past the text.
 #[inline(always)]
 pub(super) fn endpoints(buf: &mut [u8; 72], e: crate::netfilter::Endpoints) -> usize {
     let n = endpoint(buf, 0, e.src, e.ports.map(|p| p.0));
@@ -42,48 +44,50 @@ pub(super) fn endpoints(buf: &mut [u8; 72], e: crate::netfilter::Endpoints) -> u
 /// `addr[:port]` at `n` in `buf`; returns where it ends.
 #[inline(always)]
 fn endpoint(buf: &mut [u8; 72], mut n: usize, addr: std::net::Ipv4Addr, port: Option<u16>) -> usize {
-    let [a, b, c, d] = addr.octets();
-    for (i, octet) in [a, b, c, d].into_iter().enumerate() {
-        let text = OCTETS[octet as usize];
-        buf[n & 63..(n & 63) + 4].copy_from_slice(&text);
-        n += usize::from(text[3]);
-        if i < 3 {
-            buf[n & 63] = b'.';
-            n += 1;
-        }
+    for octet in addr.octets() {
+        let word = OCTET_DOT[usize::from(octet)];
+        buf[n & 63..(n & 63) + 4].copy_from_slice(&(word as u32).to_le_bytes());
+        n += (word >> 32) as usize;
     }
-    if let Some(p) = port {
-        buf[n & 63] = b':';
-        n += 1;
-        let len = match p {
-            10000.. => 5,
-            1000.. => 4,
-            100.. => 3,
-            10.. => 2,
-            _ => 1,
-        };
-        let mut digits = [0u8; 5];
-        write_digits(&mut digits[..len], u64::from(p));
-        buf[n & 63..(n & 63) + 5].copy_from_slice(&digits);
-        n += len;
-    }
-    n
+    // The last octet's dot: the port's colon, or given back.
+    let Some(p) = port else { return n - 1 };
+    buf[(n - 1) & 63] = b':';
+    let (len, digits) = port_digits(p);
+    buf[n & 63..(n & 63) + 8].copy_from_slice(&digits.to_le_bytes());
+    n + len
 }
 
-/// The decimal text of every octet: up to 3 digits, then the digit count in
-/// the last byte (overwritten by what follows the octet).
-const OCTETS: [[u8; 4]; 256] = {
-    let mut t = [[0u8; 4]; 256];
+/// `p` in decimal: its digit count, and the digits in the low bytes of a
+/// word (first digit lowest), zeros above them. All five digits are worked
+/// out (two multiplications stand in for the divisions by 100), then the
+/// leading zeros shifted out.
+#[inline(always)]
+fn port_digits(p: u16) -> (usize, u64) {
+    let p = u32::from(p);
+    let len = 1 + usize::from(p >= 10) + usize::from(p >= 100) + usize::from(p >= 1000) + usize::from(p >= 10_000);
+    let (hi, lo) = (p / 100, p % 100);
+    let (top, mid) = (hi / 100, hi % 100);
+    let pair = |v: u32| u64::from(u16::from_le_bytes(PAIRS[v as usize & 127]));
+    let five = u64::from(b'0' + top as u8) | pair(mid) << 8 | pair(lo) << 24;
+    (len, five >> (8 * (5 - len)))
+}
+
+/// Every octet's decimal text followed by a dot, in the low four bytes
+/// (first character lowest), and that text's length (digits and dot) in
+/// the high ones.
+const OCTET_DOT: [u64; 256] = {
+    let mut t = [0u64; 256];
     let mut i = 0;
     while i < 256 {
         let v = i as u8;
-        t[i] = if v >= 100 {
-            [b'0' + v / 100, b'0' + v / 10 % 10, b'0' + v % 10, 3]
+        let (text, len) = if v >= 100 {
+            ([b'0' + v / 100, b'0' + v / 10 % 10, b'0' + v % 10, b'.'], 4)
         } else if v >= 10 {
-            [b'0' + v / 10, b'0' + v % 10, 0, 2]
+            ([b'0' + v / 10, b'0' + v % 10, b'.', 0], 3)
         } else {
-            [b'0' + v, 0, 0, 1]
+            ([b'0' + v, b'.', 0, 0], 2)
         };
+        t[i] = u32::from_le_bytes(text) as u64 | (len as u64) << 32;
         i += 1;
     }
     t
@@ -184,6 +188,11 @@ mod test {
             let a = [o, 255 - o, o / 3, o.wrapping_mul(7)];
             let (got, want) = text(a, [a[3], a[2], a[1], a[0]], Some((p, 65535 - p)));
             assert_eq!(got, want);
+        }
+        for p in 0..=u16::MAX {
+            let (len, digits) = port_digits(p);
+            assert_eq!(&digits.to_le_bytes()[..len], p.to_string().as_bytes());
+            assert_eq!(digits >> (8 * len), 0, "nothing past the digits");
         }
     }
 }

@@ -20,7 +20,7 @@ use super::replay::Ingress;
 use super::rule_names::RuleName;
 use crate::net::{DropReason, Fate, Outcome};
 use crate::skb::IfIndex;
-use crate::xt::{CtState, Hook};
+use crate::xt::CtState;
 use std::fmt::Write as _;
 
 /// What netfilter made of the packet, for its line.
@@ -134,34 +134,63 @@ const FATES: [&[u8; 36]; 6] = [
 
 /// What a line's middle (from the ingress to the rule) is made of, when
 /// nothing in it needs `Display` text: packets in a row mostly share it.
+/// Packed in two words, so that finding a kept middle costs a hash and
+/// two compares: the ingress and the egress (plus one, 0 for none) in the
+/// first; the conntrack state and the hook of a netfilter drop (each plus
+/// one, 0 for none), the index into [`FATES`] and the rule's
+/// [`RuleName::id`] (plus one, 0 for none) in the second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct MiddleKey {
-    ingress: IfIndex,
-    egress: Option<IfIndex>,
-    /// Index into [`FATES`].
-    fate: u8,
-    /// The hook of a netfilter drop.
-    dropped_in: Option<Hook>,
-    ct: Option<CtState>,
-    /// [`RuleName::id`].
-    rule: Option<u64>,
-}
+struct MiddleKey([u64; 2]);
+
+/// Rule ids from here on are not packed (their lines are laid out afresh).
+const RULE_IDS: u64 = 1 << 40;
 
 impl MiddleKey {
-    /// Its slot among [`MIDDLES`], by a multiplicative hash.
+    /// The key of the middle for these pieces, unless a piece of it is
+    /// text of its own (a skip's reason, a drop reason or reply through
+    /// `Display`), or too large to pack: those are rare.
+    #[inline(always)]
+    fn of(ingress: Ingress, outcome: Option<Outcome>, nf: &Netfilter<'_>) -> Option<MiddleKey> {
+        let Ingress::Iface(ingress) = ingress else { return None };
+        let (fate, egress, dropped_in) = match outcome {
+            None => (0, None, None),
+            Some(Outcome { reply: Some(_), .. }) => return None,
+            Some(Outcome { fate, reply: None }) => match fate {
+                Fate::Local => (1, None, None),
+                Fate::Forwarded { oif } => (2, Some(oif), None),
+                f @ Fate::Bridged { .. } => (2, f.bridge_ports().next(), None),
+                Fate::Arp => (3, None, None),
+                Fate::Queued => (4, None, None),
+                Fate::Dropped(DropReason::Netfilter(hook)) => (5, None, Some(hook)),
+                Fate::Dropped(_) => return None,
+            },
+        };
+        let egress = match egress {
+            None => 0,
+            Some(e) if e < u32::MAX => u64::from(e) + 1,
+            Some(_) => return None,
+        };
+        let rule = match nf.rule {
+            None => 0,
+            Some(r) if r.id < RULE_IDS => r.id + 1,
+            Some(_) => return None,
+        };
+        let ct = nf.ct.map_or(0, |c| c as u64 + 1);
+        let hook = dropped_in.map_or(0, |h| h as u64 + 1);
+        Some(MiddleKey([u64::from(ingress) | egress << 32, ct | hook << 4 | fate << 8 | rule << 16]))
+    }
+
+    /// Its slot among [`MIDDLES`], by multiplicative hashing.
+    #[inline(always)]
     fn slot(&self) -> usize {
-        let fields = u64::from(self.ingress)
-            ^ u64::from(self.egress.map_or(u32::MAX, |e| e)) << 16
-            ^ u64::from(self.fate) << 32
-            ^ self.dropped_in.map_or(7, |h| h as u64) << 36
-            ^ self.ct.map_or(7, |c| c as u64) << 40
-            ^ self.rule.unwrap_or(0) << 44;
-        (fields.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - MIDDLES.trailing_zeros())) as usize
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let [a, b] = self.0;
+        ((a.wrapping_mul(K) ^ b).wrapping_mul(K) >> (64 - MIDDLES.trailing_zeros())) as usize
     }
 }
 
 /// Middles kept, each in the slot its key hashes to.
-const MIDDLES: usize = 16;
+const MIDDLES: usize = 64;
 
 /// The pieces of one line, sorted out of the packet's outcome.
 struct Pieces<'a> {
@@ -186,22 +215,6 @@ impl Pieces<'_> {
         };
         Pieces { ingress, fate, egress, reason, reply: outcome.and_then(|o| o.reply), nf }
     }
-
-    /// The middle's key, unless a piece of it is text of its own (a skip's
-    /// reason, a drop reason or reply through `Display`): those are rare.
-    fn key(&self) -> Option<MiddleKey> {
-        let Ingress::Iface(ingress) = self.ingress else { return None };
-        let dropped_in = match self.reason {
-            None => None,
-            Some(DropReason::Netfilter(hook)) => Some(hook),
-            Some(_) => return None,
-        };
-        if self.reply.is_some() {
-            return None;
-        }
-        let rule = self.nf.rule.map(|r| r.id);
-        Some(MiddleKey { ingress, egress: self.egress, fate: self.fate, dropped_in, ct: self.nf.ct, rule })
-    }
 }
 
 impl VerdictLine {
@@ -214,8 +227,7 @@ impl VerdictLine {
         outcome: Option<Outcome>,
         nf: Netfilter<'_>,
     ) -> &[u8] {
-        let p = Pieces::new(ingress, outcome, nf);
-        let key = p.key();
+        let key = MiddleKey::of(ingress, outcome, &nf);
         if self.middles.is_empty() {
             self.middles = (0..MIDDLES).map(|_| (None, Vec::new())).collect();
         }
@@ -229,10 +241,11 @@ impl VerdictLine {
             let mut o = Out { buf: &mut self.buf, n: 0 };
             head(&mut o, &mut self.index, &mut self.secs, record);
             o.put(&self.middles[slot].1);
-            tail(&mut o, &mut self.nats, p.nf.nat);
+            tail(&mut o, &mut self.nats, nf.nat);
             let n = o.n;
             return &self.buf[..n];
         }
+        let p = Pieces::new(ingress, outcome, nf);
         let n = self.render_new(record, names, &p, key, slot);
         &self.buf[..n]
     }
@@ -433,6 +446,7 @@ pub(super) fn push_str(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod test {
     use super::*;
+    use crate::xt::Hook;
 
     /// What `f` lays out, as text.
     fn laid_out(f: impl FnOnce(&mut Out<'_>)) -> String {
