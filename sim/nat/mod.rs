@@ -187,7 +187,7 @@ impl Nat {
     /// when the tuple moved, the rest ([`Nat::commit_moved`]).
     #[inline(always)]
     fn commit(&mut self, ct: &mut Conntrack, r: CtRef, manip: Manip, current: &Tuple, new: &Tuple) {
-        if new == current {
+        if new.same(current) {
             ct.set_status(r, manip.done_bit());
         } else {
             self.commit_moved(ct, r, manip, new);

@@ -70,7 +70,9 @@ impl Chooser<'_> {
             }
         }
         let mut t = *orig;
-        let zone = self.ct.conn(self.me).zone();
+        // The zone only keys the hash that picks one of several addresses:
+        // a range of one (most rules, every MASQUERADE) need not look it up.
+        let zone = if range.min_addr == range.max_addr { 0 } else { self.ct.conn(self.me).zone() };
         best_ip(&mut t, range, manip, zone);
         if !range.has(flags::RANDOM_ALL) {
             if range.has(flags::PROTO_SPECIFIED) {
