@@ -98,7 +98,7 @@ impl Chooser<'_> {
     /// the range's tests. `reply` is the entry's reply tuple, `cur`'s
     /// inverse: the tuple a clash would hold, asked about as it is.
     pub fn unique_null(&mut self, cur: &Tuple, reply: &Tuple, manip: Manip) -> Tuple {
-        if manip == Manip::Src && !(self.ct.tuple_taken(reply, self.me) && !self.clash_left_to_confirm(cur)) {
+        if manip == Manip::Src && (!self.ct.tuple_taken(reply, self.me) || self.clash_left_to_confirm(cur)) {
             return *cur;
         }
         if !self.ct.tuple_taken(reply, self.me) {
