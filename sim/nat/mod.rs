@@ -175,9 +175,10 @@ impl Nat {
         if c.is_confirmed() {
             return None;
         }
-        let current = invert(c.reply());
+        let reply = *c.reply();
+        let current = invert(&reply);
         let new = select::Chooser { ct: &mut *ct, me: r, rng: &mut self.rng, bysrc: &mut self.bysrc }
-            .unique_null(&current, manip);
+            .unique_null(&current, &reply, manip);
         self.commit(ct, r, manip, &current, &new);
         Some(Binding { manip, from: current, to: new, null: true })
     }
@@ -187,7 +188,7 @@ impl Nat {
     /// when the tuple moved, the rest ([`Nat::commit_moved`]).
     #[inline(always)]
     fn commit(&mut self, ct: &mut Conntrack, r: CtRef, manip: Manip, current: &Tuple, new: &Tuple) {
-        if new == current {
+        if new.same(current) {
             ct.set_status(r, manip.done_bit());
         } else {
             self.commit_moved(ct, r, manip, new);

@@ -70,7 +70,9 @@ impl Chooser<'_> {
             }
         }
         let mut t = *orig;
-        let zone = self.ct.conn(self.me).zone();
+        // The zone only keys the hash that picks one of several addresses:
+        // a range of one (most rules, every MASQUERADE) need not look it up.
+        let zone = if range.min_addr == range.max_addr { 0 } else { self.ct.conn(self.me).zone() };
         best_ip(&mut t, range, manip, zone);
         if !range.has(flags::RANDOM_ALL) {
             if range.has(flags::PROTO_SPECIFIED) {
@@ -93,12 +95,13 @@ impl Chooser<'_> {
     /// that range settles done ahead: the tuple is in it, `find_best_ips_proto`
     /// keeps its address, and no port range is given. So the same checks
     /// run, in the same order (a taken tuple is counted as often), without
-    /// the range's tests.
-    pub fn unique_null(&mut self, cur: &Tuple, manip: Manip) -> Tuple {
-        if manip == Manip::Src && !self.used_new(cur) {
+    /// the range's tests. `reply` is the entry's reply tuple, `cur`'s
+    /// inverse: the tuple a clash would hold, asked about as it is.
+    pub fn unique_null(&mut self, cur: &Tuple, reply: &Tuple, manip: Manip) -> Tuple {
+        if manip == Manip::Src && (!self.ct.tuple_taken(reply, self.me) || self.clash_left_to_confirm(cur)) {
             return *cur;
         }
-        if !self.used(cur) {
+        if !self.ct.tuple_taken(reply, self.me) {
             return *cur;
         }
         let mut t = *cur;
