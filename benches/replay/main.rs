@@ -76,6 +76,13 @@
 //! | checksum bulk in 128-byte chains, its tail as fixed chains, pseudo-header addresses in one load (non-LTO, from 2d83dac: 5,151 / 8,300) | 5,062 | 8,230 |
 //! | all merged, fat LTO (the ct8 merge, `replay::replay`) | 4,772 | 7,749 |
 //! | the checksum tail's four chains through one helper (review; +12 each) | 4,784 | 7,761 |
+//! | (non-LTO, each from 6816765 alone, which measures 5,075 / 8,242:) | | |
+//! | rule index: the conntrack state as a field, fully described rules taken without their tests, a numeric field's answer kept for its value's interval | 5,064 | 7,869 |
+//! | conntrack: a fresh SYN skips the window check; liveness one compare; the L4 checksum from the pseudo-header in one fold; a plain new entry straight to confirm | 5,029 | 7,879 |
+//! | verdict line: NAT endpoints as whole-word stores, its middle by a two-word key (64 kept); rare receive/output paths cold | 4,967 | 8,074 |
+//! | all merged, fat LTO (5aa49ca, `replay::replay`) | 4,629 | 6,904 |
+//! | (non-LTO from 5aa49ca: 4,904 / 7,334) an established ACK skips the TCP transition table; parse, refresh and accounting inline; one-address NAT ranges skip the zone lookup | 4,853 | 7,313 |
+//! | all merged, fat LTO (2d87ae6, `replay::replay`) | 4,598 | 6,876 |
 //!
 //! Tried and dropped: a memory-mapped reader. The bare loop fell from 4.5 to
 //! 2.8-3.5 M pkt/s (a fresh mapping's page faults cost more than read's copy
