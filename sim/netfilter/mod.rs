@@ -102,6 +102,22 @@ pub struct HookCtx<'a> {
     pub addrs: Option<&'a dyn NatAddrs>,
 }
 
+/// The packet's new entry `r` enters the table: the packet then holds the
+/// confirmed entry, or, on a clash (`insert_failed`), none and is dropped.
+#[inline(always)]
+fn enter(ct: &mut Conntrack, r: crate::conntrack::CtRef, skb: &mut Skb, now: Instant) -> HookVerdict {
+    match ct.confirm(r, now) {
+        Ok(confirmed) => {
+            skb.nfct = Nfct::Tracked(confirmed);
+            HookVerdict::Accept
+        }
+        Err(_) => {
+            skb.nfct = Nfct::None;
+            HookVerdict::Drop
+        }
+    }
+}
+
 /// What `-m state` sees of an untracked packet.
 const UNTRACKED: CtFacts = CtFacts {
     state: CtState::Untracked,
@@ -268,16 +284,7 @@ impl Netfilter {
         {
             let c = ct.get(r);
             if c.status() & (CONFIRMED | SEQ_ADJUST) == 0 && c.helper().is_none() {
-                return match ct.confirm(r, ctx.now) {
-                    Ok(confirmed) => {
-                        skb.nfct = Nfct::Tracked(confirmed);
-                        HookVerdict::Accept
-                    }
-                    Err(_) => {
-                        skb.nfct = Nfct::None;
-                        HookVerdict::Drop
-                    }
-                };
+                return enter(ct, r, skb, ctx.now);
             }
         }
         match self.help(hook, skb, ctx) {
@@ -422,16 +429,7 @@ impl Netfilter {
             ct.deliver_cached_events(r);
             return HookVerdict::Accept;
         }
-        match ct.confirm(r, now) {
-            Ok(confirmed) => {
-                skb.nfct = Nfct::Tracked(confirmed);
-                HookVerdict::Accept
-            }
-            Err(_) => {
-                skb.nfct = Nfct::None;
-                HookVerdict::Drop
-            }
-        }
+        enter(ct, r, skb, now)
     }
 
     /// The packet is gone: an entry it created but never confirmed dies
