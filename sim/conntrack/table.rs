@@ -484,8 +484,6 @@ impl Table {
 
     /// Sets a confirmed entry's expiry to `now + jiffies`, moving it in the
     /// wheel only when the expiry moves earlier (later is met lazily).
-    /// Inlined: a packet's refresh mostly moves the expiry later, a store.
-    #[inline(always)]
     pub fn refresh(&mut self, slot: u32, jiffies: u32) {
         let now32 = self.now32();
         let c = &mut self.slab[slot as usize];
@@ -496,14 +494,9 @@ impl Table {
             return;
         }
         if i64::from(jiffies) < i64::from(left) {
-            self.reschedule(slot);
+            self.timers.remove(&mut SlabTimes { slab: &mut self.slab, now_abs: self.now_abs }, slot);
+            self.schedule(slot);
         }
-    }
-
-    /// Moves a confirmed entry whose expiry came earlier in the wheel.
-    fn reschedule(&mut self, slot: u32) {
-        self.timers.remove(&mut SlabTimes { slab: &mut self.slab, now_abs: self.now_abs }, slot);
-        self.schedule(slot);
     }
 
     /// Re-hashes every confirmed entry into `buckets` buckets

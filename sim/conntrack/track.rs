@@ -271,19 +271,11 @@ impl Conntrack {
         Ok((slot, expected))
     }
 
-    /// Adds one packet of `len` bytes to the entry's counters, if it has
-    /// them. The flag is tested inline: with `nf_conntrack_acct` off, as it
-    /// is by default, no entry has counters and no call is made.
-    #[inline(always)]
+    /// Adds one packet of `len` bytes to the entry's counters, if it has them.
     fn account(&mut self, slot: u32, dir: CtDir, len: usize) {
-        if self.table.conn(slot).acct() {
-            self.count_packet(slot, dir, len);
-        }
-    }
-
-    /// [`Conntrack::account`]'s counting, for an entry that has counters.
-    fn count_packet(&mut self, slot: u32, dir: CtDir, len: usize) {
-        if let Some(a) = self.table.acct.get_mut(&slot) {
+        if self.table.conn(slot).acct()
+            && let Some(a) = self.table.acct.get_mut(&slot)
+        {
             a.packets[dir as usize] += 1;
             a.bytes[dir as usize] += len as u64;
         }

@@ -56,11 +56,12 @@ impl L4Tracker for Tcp {
 /// byte `state`, and the jiffies left before it expires (for timeout
 /// lowering). Messages are pushed to `log`.
 pub fn packet(ctx: &PacketCtx<'_>, t: &mut TcpConn, state: &mut u8, expires: u32, log: &mut InvalidLog) -> L4Verdict {
+    let mut say = |m: TcpMsg| log.push(ctx.sysctls, 6, LogMsg::Tcp(m));
     let seg = match segment::parse(ctx) {
         Ok(seg) => seg,
         Err(msg) => {
             if let Some(m) = msg {
-                say(ctx, log, m);
+                say(m);
             }
             return L4Verdict::Invalid("");
         }
@@ -69,7 +70,7 @@ pub fn packet(ctx: &PacketCtx<'_>, t: &mut TcpConn, state: &mut u8, expires: u32
     if ctx.status & status::CONFIRMED == 0 {
         if let Err(msg) = new_entry(ctx, t, &seg, class) {
             if let Some(m) = msg {
-                say(ctx, log, m);
+                say(m);
             }
             return L4Verdict::Invalid("");
         }
@@ -84,84 +85,15 @@ pub fn packet(ctx: &PacketCtx<'_>, t: &mut TcpConn, state: &mut u8, expires: u32
         }
     }
     let dir = ctx.info.dir() as usize;
-    let (old, new, skip_window) = if *state == TcpState::Established as u8 && class == Class::Ack {
-        // Most packets: the table keeps ESTABLISHED on an ACK either way,
-        // and none of the cases it cannot express (reopening, resyncing,
-        // simultaneous open, challenge ACKs, RSTs) concerns such a packet.
-        (TcpState::Established, TcpState::Established, false)
-    } else {
-        match transition(ctx, t, TcpState::from_u8(*state), &seg, class, dir, log) {
-            Step::Window { old, new, skip_window } => (old, new, skip_window),
-            Step::Done(v) => return v,
-        }
-    };
-    if !skip_window {
-        let wording = ctx.sysctls.profile().tcp();
-        let cfg = WindowCfg {
-            be_liberal: ctx.sysctls.enabled(Sysctl::NfConntrackTcpBeLiberal),
-            all_invalid: wording.window_failures_invalid,
-            receiver_seqadj: ctx.seqadj.map(|a| a[1 - dir]),
-        };
-        match t.in_window(dir, class, old, &seg, cfg) {
-            WindowVerdict::Accept => {}
-            WindowVerdict::Ignore(m) => {
-                if let Some(m) = m {
-                    say(ctx, log, m);
-                }
-                return L4Verdict::AcceptUnrefreshed;
-            }
-            WindowVerdict::Invalid(m) => {
-                if let Some(m) = m {
-                    say(ctx, log, m);
-                }
-                let lowered = lower_timeout(ctx, t, class, dir, expires);
-                if let Some((msg, jiffies)) = lowered {
-                    say(ctx, log, msg);
-                    return L4Verdict::InvalidExpireIn(jiffies);
-                }
-                return L4Verdict::Invalid("");
-            }
-        }
-    }
-    accepted(ctx, t, state, &seg, class, dir, old, new)
-}
-
-/// Keeps message `m` about the packet, if the box logs invalid TCP packets.
-fn say(ctx: &PacketCtx<'_>, log: &mut InvalidLog, m: TcpMsg) {
-    log.push(ctx.sysctls, 6, LogMsg::Tcp(m));
-}
-
-/// What the state machine made of a packet before the window check.
-enum Step {
-    /// On to the window check (unless `skip_window`), then `old` becomes `new`.
-    Window { old: TcpState, new: TcpState, skip_window: bool },
-    /// Decided without the window check.
-    Done(L4Verdict),
-}
-
-/// The transition table for a packet of `class` from side `dir` in state
-/// `old`, and the special cases it cannot express (reopening a closed
-/// connection, resyncing after an ignored SYN, simultaneous open, challenge
-/// ACKs, RST acceptance). Out of line: an established entry's ACK, most
-/// packets, needs none of it.
-#[inline(never)]
-fn transition(
-    ctx: &PacketCtx<'_>,
-    t: &mut TcpConn,
-    mut old: TcpState,
-    seg: &Segment<'_>,
-    class: Class,
-    dir: usize,
-    log: &mut InvalidLog,
-) -> Step {
+    let mut old = TcpState::from_u8(*state);
     let cell = state::next(dir, class, old);
     let mut new = match cell {
         Cell::To(s) => s,
         Cell::Ignore => old,
         Cell::Invalid => {
             // SYN proxy's keep-alive exception is not modelled (no SYNPROXY).
-            say(ctx, log, TcpMsg::InvalidState { index: class as u8, dir: dir as u8, state: old });
-            return Step::Done(L4Verdict::Invalid(""));
+            say(TcpMsg::InvalidState { index: class as u8, dir: dir as u8, state: old });
+            return L4Verdict::Invalid("");
         }
     };
     let reopen = new == TcpState::SynSent && old >= TcpState::TimeWait;
@@ -172,19 +104,19 @@ fn transition(
     if reopen && closed_by_us() {
         // A new connection on a closed (or aborted) one's tuple: the old
         // entry dies and the packet is looked up again.
-        return Step::Done(L4Verdict::Repeat);
+        return L4Verdict::Repeat;
     }
     let mut skip_window = false;
     if cell == Cell::Ignore || reopen {
-        if resynced(t, seg, class, dir) {
+        if resynced(t, &seg, class, dir) {
             // The SYN we ignored earlier was real: the peers are in sync
             // and we follow them from the SYN/ACK.
             old = TcpState::SynSent;
             new = TcpState::SynRecv;
         } else {
-            remember_ignored(t, seg, class, dir, old);
-            say(ctx, log, TcpMsg::Ignored { index: class as u8, dir: dir as u8, state: old });
-            return Step::Done(L4Verdict::AcceptUnrefreshed);
+            remember_ignored(t, &seg, class, dir, old);
+            say(TcpMsg::Ignored { index: class as u8, dir: dir as u8, state: old });
+            return L4Verdict::AcceptUnrefreshed;
         }
     }
     match new {
@@ -198,17 +130,17 @@ fn transition(
             // RFC 5961: the peer answered an ignored SYN with a challenge
             // ACK; it does not acknowledge the last FIN.
             t.last_flags &= !F_CHALLENGE_ACK;
-            say(ctx, log, TcpMsg::ChallengeAck);
-            return Step::Done(L4Verdict::AcceptUnrefreshed);
+            say(TcpMsg::ChallengeAck);
+            return L4Verdict::AcceptUnrefreshed;
         }
         TcpState::SynSent2 => t.last_flags |= F_SIMULTANEOUS_OPEN,
         TcpState::SynRecv if dir == 1 && class == Class::Ack && t.last_flags & F_SIMULTANEOUS_OPEN != 0 => {
             new = TcpState::Established
         }
-        TcpState::Close if class == Class::Rst => match rst_check(ctx, t, seg, dir, old) {
+        TcpState::Close if class == Class::Rst => match rst_check(ctx, t, &seg, dir, old) {
             RstCheck::Invalid => {
-                say(ctx, log, TcpMsg::InvalidRst);
-                return Step::Done(L4Verdict::Invalid(""));
+                say(TcpMsg::InvalidRst);
+                return L4Verdict::Invalid("");
             }
             RstCheck::Accept => skip_window = true,
             RstCheck::KeepState => new = old,
@@ -216,7 +148,35 @@ fn transition(
         },
         _ => {}
     }
-    Step::Window { old, new, skip_window }
+    if !skip_window {
+        let wording = ctx.sysctls.profile().tcp();
+        let cfg = WindowCfg {
+            be_liberal: ctx.sysctls.enabled(Sysctl::NfConntrackTcpBeLiberal),
+            all_invalid: wording.window_failures_invalid,
+            receiver_seqadj: ctx.seqadj.map(|a| a[1 - dir]),
+        };
+        match t.in_window(dir, class, old, &seg, cfg) {
+            WindowVerdict::Accept => {}
+            WindowVerdict::Ignore(m) => {
+                if let Some(m) = m {
+                    say(m);
+                }
+                return L4Verdict::AcceptUnrefreshed;
+            }
+            WindowVerdict::Invalid(m) => {
+                if let Some(m) = m {
+                    say(m);
+                }
+                let lowered = lower_timeout(ctx, t, class, dir, expires);
+                if let Some((msg, jiffies)) = lowered {
+                    say(msg);
+                    return L4Verdict::InvalidExpireIn(jiffies);
+                }
+                return L4Verdict::Invalid("");
+            }
+        }
+    }
+    accepted(ctx, t, state, &seg, class, dir, old, new)
 }
 
 /// `tcp_new`: may this packet start an entry? Sets up the ORIGINAL side.

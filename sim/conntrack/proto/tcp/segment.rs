@@ -95,8 +95,6 @@ fn valid_flags(flags: u8) -> bool {
 /// header present, data offset sane, checksum in PREROUTING when
 /// `nf_conntrack_checksum` is on, flag combination). `Err(None)`: invalid
 /// without a message (fewer than 20 bytes); `Err(Some(m))`: invalid with `m`.
-/// Inlined at its one caller: no segment copied out of a returned `Result`.
-#[inline(always)]
 pub fn parse<'a>(ctx: &PacketCtx<'a>) -> Result<Segment<'a>, Option<TcpMsg>> {
     let l4 = ctx.l4;
     if l4.len() < 20 {
