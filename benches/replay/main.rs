@@ -83,6 +83,7 @@
 //! | all merged, fat LTO (5aa49ca, `replay::replay`) | 4,629 | 6,904 |
 //! | (non-LTO from 5aa49ca: 4,904 / 7,334) an established ACK skips the TCP transition table; parse, refresh and accounting inline; one-address NAT ranges skip the zone lookup | 4,853 | 7,313 |
 //! | all merged, fat LTO (2d87ae6, `replay::replay`) | 4,598 | 6,876 |
+//! | ct10's four commits reverted (fewer instructions, but mixed-1m slower on the wall in 6 of 6 paired runs) (d17e4a9) | 4,627 | 6,887 |
 //!
 //! Tried and dropped: a memory-mapped reader. The bare loop fell from 4.5 to
 //! 2.8-3.5 M pkt/s (a fresh mapping's page faults cost more than read's copy
