@@ -84,7 +84,6 @@ impl L4Tracker for Icmp {
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::conntrack::conn::CtInfo;
     use crate::kernel::Sysctls;
 
     fn echo(ty: u8) -> Vec<u8> {
@@ -107,16 +106,7 @@ mod test {
     fn queries_refresh_to_the_icmp_timeout_and_answers_alone_are_invalid() {
         let s = Sysctls::default();
         let ip = echo(8);
-        let ctx = PacketCtx {
-            ip: &ip,
-            l4: &ip[20..],
-            info: CtInfo::New,
-            status: 0,
-            prerouting: true,
-            now: 0,
-            sysctls: &s,
-            seqadj: None,
-        };
+        let ctx = PacketCtx::first(&ip, &s);
         for ty in [8u32, 13, 15, 17] {
             assert_eq!(Icmp.packet(&ctx, &mut { ty }), L4Verdict::Accept { timeout_secs: 30, set_status: 0 });
         }

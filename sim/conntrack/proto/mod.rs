@@ -42,6 +42,15 @@ pub struct PacketCtx<'a> {
     pub seqadj: Option<[crate::conntrack::seqadj::SeqAdjDir; 2]>,
 }
 
+#[cfg(test)]
+impl<'a> PacketCtx<'a> {
+    /// The first packet of a new connection, seen in PREROUTING at jiffy
+    /// 0, its layer-4 header after a 20-byte IPv4 header: trackers' tests.
+    pub fn first(ip: &'a [u8], sysctls: &'a Sysctls) -> PacketCtx<'a> {
+        PacketCtx { ip, l4: &ip[20..], info: CtInfo::New, status: 0, prerouting: true, now: 0, sysctls, seqadj: None }
+    }
+}
+
 /// What the tracker decided about a packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum L4Verdict {

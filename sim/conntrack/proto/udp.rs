@@ -148,11 +148,10 @@ impl L4Tracker for UdpLite {
 #[cfg(test)]
 mod test {
     use super::*;
-    use crate::conntrack::conn::CtInfo;
     use crate::kernel::Sysctls;
 
     fn ctx<'a>(ip: &'a [u8], s: &'a Sysctls, status: u16, now: u32) -> PacketCtx<'a> {
-        PacketCtx { ip, l4: &ip[20..], info: CtInfo::New, status, prerouting: true, now, sysctls: s, seqadj: None }
+        PacketCtx { status, now, ..PacketCtx::first(ip, s) }
     }
 
     fn dgram(csum: u16) -> Vec<u8> {

@@ -523,16 +523,7 @@ fn a_fresh_syns_shortcut_learns_what_the_window_check_would() {
     for (win, opts, data, flags) in [(0, opts[0], 0, SYN), (1, opts[1], 0, SYN), (65535, opts[2], 300, SYN | PSH)] {
         let pkt = seg(true, u32::MAX - 5, 77, flags, win, opts, data);
         let ip = &pkt[..];
-        let ctx = PacketCtx {
-            ip,
-            l4: &ip[20..],
-            info: CtInfo::New,
-            status: 0,
-            prerouting: true,
-            now: 0,
-            sysctls: &s,
-            seqadj: None,
-        };
+        let ctx = PacketCtx::first(ip, &s);
         let seg = segment::parse(&ctx).unwrap();
         let (mut full, mut state) = (TcpConn { maxack: [9, 9], ..TcpConn::default() }, 0);
         new_entry(&ctx, &mut full, &seg, Class::Syn).unwrap();
